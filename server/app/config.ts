@@ -1,0 +1,135 @@
+/**
+ * Configuration from environment variables (and an optional .env), validated once at start-up.
+ * Every setting has a documented default (README "Configuration"); each bad value gets its own error line.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const seconds = z.coerce.number().int().min(0).max(365 * 24 * 3600);
+
+const domainList = z
+  .string()
+  .transform((s) => s.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$|^\*$/, 'a domain name or *')));
+
+/** `domain=xmpp://host:port` pairs: where to connect for a domain instead of DNS SRV (tests, split-horizon set-ups). */
+const serviceMap = z
+  .string()
+  .transform((s, ctx) => {
+    const map: Record<string, string> = {};
+    for (const pair of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const m = /^([a-z0-9.-]+)=(xmpps?:\/\/[^\s,]+)$/i.exec(pair);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not domain=xmpp://host:port` });
+        continue;
+      }
+      map[m[1]!.toLowerCase()] = m[2]!;
+    }
+    return map;
+  });
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PARLEY_HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PARLEY_PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  PARLEY_DATA_DIR: z.string().default('./data'),
+  PARLEY_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  PARLEY_XMPP_DOMAINS: domainList.default(['*']),
+  PARLEY_DEFAULT_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i).optional(),
+  PARLEY_XMPP_SERVICES: serviceMap.default({}),
+  PARLEY_XMPP_REQUIRE_TLS: bool.optional(),
+  PARLEY_REGISTRATION: bool.default(false),
+  PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
+  PARLEY_AWAY_AFTER: seconds.default(10),
+  PARLEY_IDLE_LOGOUT: seconds.default(24 * 3600),
+  PARLEY_REMEMBER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  PARLEY_UPLOAD_LIMIT_MB: z.coerce.number().min(0).default(20),
+  PARLEY_TRUST_PROXY: z.string().default('loopback'),
+  PARLEY_ADMINS: domainList.default([]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.output<typeof configSchema>;
+
+export interface Config {
+  env: RawConfig['NODE_ENV'];
+  host: string;
+  port: number;
+  /** Origin the browsers use; also the only Origin accepted on socket.io. */
+  publicUrl: URL;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  sessionSecret: string;
+  xmpp: {
+    allowedDomains: string[] | '*';
+    defaultDomain: string | null;
+    services: Record<string, string>;
+    requireTls: boolean | undefined;
+    registration: boolean;
+  };
+  limits: { maxSessions: number; uploadMb: number };
+  timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
+  trustProxy: string;
+  admins: string[];
+  logLevel: RawConfig['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every bad variable with what is expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}=${JSON.stringify(env[String(i.path[0])] ?? '')}: ${i.message}`));
+  }
+  const c = parsed.data;
+  const dataDir = path.resolve(c.PARLEY_DATA_DIR);
+  const publicUrl = new URL(c.PARLEY_PUBLIC_URL ?? `http://${c.PARLEY_HOST === '0.0.0.0' ? 'localhost' : c.PARLEY_HOST}:${c.PORT}`);
+  return {
+    env: c.NODE_ENV,
+    host: c.PARLEY_HOST,
+    port: c.PORT,
+    publicUrl,
+    databaseUrl: c.DATABASE_URL,
+    dataDir,
+    sessionSecret: c.PARLEY_SESSION_SECRET ?? persistedSecret(dataDir),
+    xmpp: {
+      allowedDomains: c.PARLEY_XMPP_DOMAINS.includes('*') ? '*' : c.PARLEY_XMPP_DOMAINS,
+      defaultDomain: c.PARLEY_DEFAULT_DOMAIN?.toLowerCase() ?? null,
+      services: c.PARLEY_XMPP_SERVICES,
+      requireTls: c.PARLEY_XMPP_REQUIRE_TLS,
+      registration: c.PARLEY_REGISTRATION,
+    },
+    limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB },
+    timers: {
+      awayAfterMs: c.PARLEY_AWAY_AFTER * 1000,
+      idleLogoutMs: c.PARLEY_IDLE_LOGOUT * 1000,
+      rememberMs: c.PARLEY_REMEMBER_DAYS * 24 * 3600 * 1000,
+    },
+    trustProxy: c.PARLEY_TRUST_PROXY,
+    admins: c.PARLEY_ADMINS,
+    logLevel: c.LOG_LEVEL,
+  };
+}
+
+/** A random secret created on first start and kept in the data dir (mode 0600), so restarts keep sessions valid. */
+function persistedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

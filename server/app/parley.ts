@@ -1,0 +1,107 @@
+/**
+ * Boots one Parley instance: database, stores, session manager, HTTP app, socket.io gateway.
+ * Used by server/main.ts and by the tests, which start real instances on free ports.
+ */
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import session from 'express-session';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase, type Database } from '../store/db.js';
+import { AccountStore } from '../store/accounts.js';
+import { ContactStore } from '../store/contacts.js';
+import { MessageStore } from '../store/messages.js';
+import { PgSessionStore } from '../store/sessions.js';
+import type { Stores } from '../features/context.js';
+import { SessionManager, type Connect } from '../xmpp/session-manager.js';
+import { Gateway } from '../realtime/gateway.js';
+import { createHttpApp } from '../http/app.js';
+
+export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface Parley {
+  readonly url: string;
+  readonly config: Config;
+  readonly db: Database;
+  readonly stores: Stores;
+  readonly sessions: SessionManager;
+  readonly gateway: Gateway;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Replaces the XMPP connection factory (unit tests only). */
+  connect?: Connect;
+}
+
+export async function startParley(config: Config, opts: StartOptions = {}): Promise<Parley> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const db = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log });
+  const stores: Stores = {
+    accounts: new AccountStore(db),
+    contacts: new ContactStore(db),
+    messages: new MessageStore(db),
+    sessions: new PgSessionStore(db),
+  };
+
+  const sessionMiddleware = session({
+    name: 'parley.sid',
+    secret: config.sessionSecret,
+    store: stores.sessions,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.publicUrl.protocol === 'https:',
+      path: '/',
+    },
+  });
+
+  const httpServer = http.createServer();
+  const gateway = new Gateway({ httpServer, sessionMiddleware, allowedOrigin: config.publicUrl.origin, log });
+  const sessions = new SessionManager({
+    stores,
+    log,
+    broadcaster: gateway,
+    timers: { awayAfterMs: config.timers.awayAfterMs, idleLogoutMs: config.timers.idleLogoutMs },
+    maxSessions: config.limits.maxSessions,
+    services: config.xmpp.services,
+    requireTls: config.xmpp.requireTls,
+    connect: opts.connect,
+  });
+  gateway.attach(sessions);
+  const app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR });
+  httpServer.on('request', app);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  log.info({ url, publicUrl: config.publicUrl.href, embeddedDb: db.embedded }, 'parley listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    config,
+    db,
+    stores,
+    sessions,
+    gateway,
+    log,
+    close: () =>
+      (closing ??= (async () => {
+        await sessions.stopAll('shutdown');
+        gateway.io.close();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await db.close();
+      })()),
+  };
+}

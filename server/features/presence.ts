@@ -1,0 +1,86 @@
+/** Presence (RFC 6121 §4): contacts' resources, the best show per contact, and our own presence. */
+import type { Element } from '@xmpp/xml';
+import type { SessionContext } from './context.js';
+import type { PresenceDTO } from '../realtime/contract.js';
+import { buildPresence, buildSubscription, parsePresence, SHOW_RANK, type Show } from '../stanza/presence.js';
+
+interface ResourcePresence {
+  show: Show;
+  status: string | null;
+  priority: number;
+}
+
+export class PresenceTracker {
+  private readonly resources = new Map<string, Map<string, ResourcePresence>>();
+  own: { show: Show; status: string | null } = { show: 'available', status: null };
+  /** Presence the user chose; `own` may differ while every tab is closed (auto-away). */
+  private chosen: { show: Show; status: string | null } = { show: 'available', status: null };
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly autoApprove: (jid: string) => boolean,
+  ) {}
+
+  all(): PresenceDTO[] {
+    return [...this.resources.keys()].map((jid) => this.best(jid));
+  }
+
+  best(jid: string): PresenceDTO {
+    let best: ResourcePresence | null = null;
+    for (const p of this.resources.get(jid)?.values() ?? []) {
+      if (!best || p.priority > best.priority || (p.priority === best.priority && SHOW_RANK[p.show] > SHOW_RANK[best.show])) best = p;
+    }
+    return best ? { jid, show: best.show, status: best.status } : { jid, show: 'unavailable', status: null };
+  }
+
+  /** A new XMPP session knows nobody's presence: forget, then announce ours (the server then probes contacts). */
+  async startSession(): Promise<void> {
+    this.resources.clear();
+    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status));
+  }
+
+  async handle(el: Element): Promise<void> {
+    const p = parsePresence(el);
+    if (!p) return;
+    if (p.bare === this.ctx.jid) return; // our other resources: not a contact
+    switch (p.type) {
+      case 'available': {
+        let res = this.resources.get(p.bare);
+        if (!res) this.resources.set(p.bare, (res = new Map()));
+        res.set(p.resource, { show: p.show, status: p.status, priority: p.priority });
+        break;
+      }
+      case 'unavailable':
+      case 'error':
+        if (p.resource) this.resources.get(p.bare)?.delete(p.resource);
+        else this.resources.delete(p.bare);
+        break;
+      case 'subscribe':
+        if (this.autoApprove(p.bare)) await this.ctx.conn.send(buildSubscription(p.bare, 'subscribed'));
+        return;
+      default:
+        return;
+    }
+    this.ctx.emit('presence', this.best(p.bare));
+  }
+
+  async set(show: Show, status: string | null): Promise<void> {
+    this.chosen = { show, status };
+    await this.apply(show, status);
+  }
+
+  /** Movim's behaviour: away while no tab is open, back to the chosen presence when one returns. */
+  async autoAway(away: boolean): Promise<void> {
+    if (away) {
+      if (this.chosen.show === 'available' || this.chosen.show === 'chat') await this.apply('away', this.chosen.status);
+    } else {
+      await this.apply(this.chosen.show, this.chosen.status);
+    }
+  }
+
+  private async apply(show: Show, status: string | null): Promise<void> {
+    if (this.own.show === show && this.own.status === status) return;
+    this.own = { show, status };
+    await this.ctx.conn.send(buildPresence(show, status));
+  }
+}

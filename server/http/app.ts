@@ -1,0 +1,93 @@
+/** The Express application: security headers, sessions, CSRF, static assets, routes, error pages. */
+import path from 'node:path';
+import express, { type Express, type RequestHandler, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { csrfSync } from 'csrf-sync';
+import { rateLimit } from 'express-rate-limit';
+import type { Config } from '../app/config.js';
+import type { Logger } from '../app/logger.js';
+import type { SessionManager } from '../xmpp/session-manager.js';
+import { appRoutes } from './routes.js';
+
+export interface HttpDeps {
+  config: Config;
+  log: Logger;
+  sessions: SessionManager;
+  sessionMiddleware: RequestHandler;
+  rootDir: string;
+}
+
+export function createHttpApp(deps: HttpDeps): Express {
+  const { config } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(deps.rootDir, 'views'));
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'", config.publicUrl.origin.replace(/^http/, 'ws')],
+          fontSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      strictTransportSecurity: config.publicUrl.protocol === 'https:',
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
+
+  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  app.use(deps.sessionMiddleware);
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+  });
+  app.use(csrfSynchronisedProtection);
+
+  app.use(
+    '/login',
+    rateLimit({
+      windowMs: 15 * 60_000,
+      limit: 30,
+      skip: (req) => req.method !== 'POST',
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (req, res) => {
+        res.status(429).render('login', {
+          title: 'Log in — Parley',
+          error: 'Too many login attempts from your address. Wait a few minutes and try again.',
+          jid: '',
+          csrfToken: generateToken(req),
+          defaultDomain: config.xmpp.defaultDomain,
+          registration: config.xmpp.registration,
+        });
+      },
+    }),
+  );
+
+  app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
+
+  app.use((_req, res) => res.status(404).render('error', { title: 'Not found — Parley', message: 'There is nothing here.' }));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const code = (err as { code?: string }).code;
+    if (code === 'EBADCSRFTOKEN') {
+      return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
+    }
+    deps.log.error({ err, path: req.path }, 'request failed');
+    res.status(500).render('error', { title: 'Error — Parley', message: 'Something went wrong on this Parley server.' });
+  });
+  return app;
+}

@@ -1,0 +1,78 @@
+/** Login, logout and the app shell. Forms are CSRF-protected; the session id is rotated at login. */
+import { Router, type Request, type Response } from 'express';
+import type { Config } from '../app/config.js';
+import type { Logger } from '../app/logger.js';
+import { LoginError, type SessionManager } from '../xmpp/session-manager.js';
+import { loginFormSchema, normaliseLoginJid } from './login-form.js';
+
+export interface RouteDeps {
+  config: Config;
+  sessions: SessionManager;
+  log: Logger;
+  csrfToken: (req: Request, overwrite?: boolean) => string;
+}
+
+export function appRoutes(deps: RouteDeps): Router {
+  const { config, sessions } = deps;
+  const router = Router();
+
+  const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '') =>
+    res.status(status).render('login', {
+      title: 'Log in — Parley',
+      error,
+      jid,
+      csrfToken: deps.csrfToken(req),
+      defaultDomain: config.xmpp.defaultDomain,
+      registration: config.xmpp.registration,
+    });
+
+  router.get('/', (req, res) => {
+    const accountId = req.session.accountId;
+    const live = accountId ? sessions.byAccountId(accountId) : undefined;
+    if (!accountId || !live || live.isEnded) return res.redirect(303, '/login');
+    res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req) });
+  });
+
+  router.get('/login', (req, res) => {
+    const accountId = req.session.accountId;
+    if (accountId && sessions.byAccountId(accountId)) return res.redirect(303, '/');
+    renderLogin(req, res, 200, null);
+  });
+
+  router.post('/login', async (req, res) => {
+    const form = loginFormSchema.safeParse(req.body);
+    if (!form.success) return renderLogin(req, res, 400, form.error.issues[0]?.message ?? 'Invalid form.', String(req.body?.jid ?? ''));
+    const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
+    if (!check.ok) return renderLogin(req, res, 400, check.error, form.data.jid);
+    try {
+      const session = await sessions.login(check.jid, form.data.password);
+      await regenerate(req);
+      req.session.accountId = session.accountId;
+      req.session.jid = session.jid;
+      if (form.data.remember) req.session.cookie.maxAge = config.timers.rememberMs;
+      await save(req);
+      deps.log.info({ account: check.jid }, 'login');
+      res.redirect(303, '/');
+    } catch (err) {
+      if (err instanceof LoginError) {
+        deps.log.info({ account: check.jid, condition: err.condition }, 'login failed');
+        return renderLogin(req, res, err.condition === 'not-authorized' ? 401 : 503, err.message, form.data.jid);
+      }
+      deps.log.error({ err }, 'login crashed');
+      renderLogin(req, res, 500, 'Something went wrong on this Parley server. Try again in a moment.', form.data.jid);
+    }
+  });
+
+  router.post('/logout', async (req, res) => {
+    const accountId = req.session.accountId;
+    if (accountId) await sessions.logout(accountId, 'logout');
+    await destroy(req);
+    res.redirect(303, '/login');
+  });
+
+  return router;
+}
+
+const regenerate = (req: Request) => new Promise<void>((ok, fail) => req.session.regenerate((err) => (err ? fail(err) : ok())));
+const save = (req: Request) => new Promise<void>((ok, fail) => req.session.save((err) => (err ? fail(err) : ok())));
+const destroy = (req: Request) => new Promise<void>((ok) => req.session.destroy(() => ok()));

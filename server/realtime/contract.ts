@@ -1,0 +1,131 @@
+/**
+ * The socket.io contract between the server and every browser tab.
+ *
+ * Server -> tab: events (typed payloads). Tab -> server: commands, each answered through the
+ * socket.io acknowledgement callback with a `Result`. Commands are validated here with zod on the
+ * server; the client imports only the TypeScript types of this file (`import type`), never zod.
+ */
+import { z } from 'zod';
+
+export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
+export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
+export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'failed' | 'received';
+
+export interface ContactDTO {
+  jid: string;
+  name: string | null;
+  subscription: 'none' | 'to' | 'from' | 'both' | 'remove';
+  ask: boolean;
+  groups: string[];
+}
+
+export interface PresenceDTO {
+  /** Bare JID of the contact. */
+  jid: string;
+  /** Best presence over the contact's resources. */
+  show: Presence;
+  status: string | null;
+}
+
+export interface MessageDTO {
+  /** Database id (bigint as string): the order key within a stamp and the paging cursor. */
+  id: string;
+  /** Bare JID of the other party: the conversation this message belongs to. */
+  peer: string;
+  direction: 'in' | 'out';
+  from: string;
+  to: string;
+  body: string | null;
+  /** Raw OMEMO `<encrypted>` element as XML: opaque to the server, decrypted by the tab. */
+  encrypted: string | null;
+  /** ISO 8601: archive / delay stamp, the display order. */
+  stamp: string;
+  state: MessageState;
+  originId: string | null;
+  stanzaId: string | null;
+}
+
+export interface ConversationDTO {
+  peer: string;
+  last: MessageDTO;
+}
+
+export interface HelloEvent {
+  account: string;
+  /** Full JID of the shared XMPP session. */
+  resource: string | null;
+  connection: ConnectionState;
+  contacts: ContactDTO[];
+  presences: PresenceDTO[];
+  conversations: ConversationDTO[];
+  own: { show: Presence; status: string | null };
+}
+
+export interface ServerEvents {
+  hello: (e: HelloEvent) => void;
+  connection: (e: { state: ConnectionState; detail?: string }) => void;
+  contacts: (e: { contacts: ContactDTO[] }) => void;
+  contact: (e: { contact: ContactDTO }) => void;
+  presence: (e: PresenceDTO) => void;
+  /** A new message, or a stored one whose fields (state, stanzaId) changed. */
+  message: (e: { message: MessageDTO }) => void;
+  /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
+  logout: (e: { reason: string }) => void;
+}
+
+export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
+type Ack<T> = (result: Result<T>) => void;
+
+const bareJid = z
+  .string()
+  .trim()
+  .min(3)
+  .max(3071)
+  .regex(/^[^@/\s]+@[^@/\s]+$/, 'expected a bare JID (user@domain)')
+  .transform((s) => s.toLowerCase());
+
+/** Limits that keep one tab from exhausting the server. */
+export const LIMITS = {
+  bodyChars: 10_000,
+  encryptedChars: 200_000,
+  pageSize: 100,
+} as const;
+
+export const commandSchemas = {
+  history: z.object({
+    peer: bareJid,
+    /** Cursor: the oldest message the tab already has. */
+    before: z.object({ stamp: z.string().datetime(), id: z.string().regex(/^\d{1,19}$/) }).optional(),
+    limit: z.number().int().min(1).max(LIMITS.pageSize).default(50),
+  }),
+  send: z
+    .object({
+      to: bareJid,
+      body: z.string().max(LIMITS.bodyChars).optional(),
+      encrypted: z.string().max(LIMITS.encryptedChars).optional(),
+      /** Chosen by the tab, sent as origin-id (XEP-0359): makes retries idempotent. */
+      originId: z.string().uuid(),
+    })
+    .refine((c) => (c.body !== undefined && c.body.trim() !== '') || c.encrypted !== undefined, 'a message needs a body or an encrypted payload'),
+  setPresence: z.object({
+    show: z.enum(['available', 'away', 'chat', 'dnd', 'xa']),
+    status: z.string().max(1024).nullable().default(null),
+  }),
+  addContact: z.object({ jid: bareJid, name: z.string().trim().max(256).nullable().default(null) }),
+  removeContact: z.object({ jid: bareJid }),
+} as const;
+
+export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
+export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
+
+export interface CommandResults {
+  history: { messages: MessageDTO[]; hasMore: boolean };
+  send: { message: MessageDTO };
+  setPresence: Record<string, never>;
+  addContact: Record<string, never>;
+  removeContact: Record<string, never>;
+}
+
+export type ClientCommands = {
+  [K in keyof Commands]: (payload: Commands[K], ack: Ack<CommandResults[K]>) => void;
+};

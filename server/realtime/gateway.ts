@@ -1,0 +1,117 @@
+/**
+ * socket.io gateway: one room per account. A socket is accepted only with a matching Origin and a
+ * browser session that belongs to a live XMPP session; every command acts on that account only.
+ */
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import type { RequestHandler } from 'express';
+import type { Session, SessionData } from 'express-session';
+import type { Logger } from '../app/logger.js';
+import type { Broadcaster } from '../xmpp/account-session.js';
+import type { SessionManager } from '../xmpp/session-manager.js';
+import { CommandError } from '../features/messages.js';
+import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults } from './contract.js';
+import { TokenBucket } from './rate-limit.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    accountId?: string;
+    jid?: string;
+  }
+}
+
+type SessionRequest = IncomingMessage & { session?: Session & Partial<SessionData> };
+type ParleySocket = Socket<ClientCommands, ServerEvents>;
+
+const room = (accountId: string) => `account:${accountId}`;
+
+export interface GatewayDeps {
+  httpServer: HttpServer;
+  sessionMiddleware: RequestHandler;
+  allowedOrigin: string;
+  log: Logger;
+}
+
+export class Gateway implements Broadcaster {
+  readonly io: Server<ClientCommands, ServerEvents>;
+  private sessions: SessionManager | null = null;
+
+  constructor(private readonly deps: GatewayDeps) {
+    this.io = new Server(deps.httpServer, {
+      serveClient: false,
+      maxHttpBufferSize: 512 * 1024,
+      // Cross-site WebSocket hijacking: only pages of this instance may open a socket.
+      allowRequest: (req, callback) => callback(null, req.headers.origin === deps.allowedOrigin),
+    });
+    this.io.engine.use(deps.sessionMiddleware);
+    this.io.on('connection', (socket) => void this.onConnection(socket));
+  }
+
+  attach(sessions: SessionManager): void {
+    this.sessions = sessions;
+  }
+
+  toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void {
+    (this.io.to(room(accountId)).emit as (e: string, ...a: unknown[]) => boolean)(event, ...payload);
+  }
+
+  disconnectAccount(accountId: string): void {
+    this.io.in(room(accountId)).disconnectSockets(true);
+  }
+
+  private async onConnection(socket: ParleySocket): Promise<void> {
+    const req = socket.request as SessionRequest;
+    const accountId = req.session?.accountId;
+    const session = accountId ? this.sessions?.byAccountId(accountId) : undefined;
+    if (!accountId || !session) {
+      socket.emit('logout', { reason: accountId ? 'session-ended' : 'not-logged-in' });
+      socket.disconnect(true);
+      return;
+    }
+    const log = this.deps.log.child({ account: session.jid, socket: socket.id });
+    await socket.join(room(accountId));
+    session.attachTab(socket.id);
+    socket.on('disconnect', () => session.detachTab(socket.id));
+
+    const bucket = new TokenBucket(60, 20);
+    const handle = <K extends keyof CommandResults>(name: K, run: (payload: never) => Promise<CommandResults[K]>) => {
+      socket.on(name, (async (payload: unknown, ack: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (r: Result<CommandResults[K]>) => void) : () => undefined;
+        if (!bucket.take()) return reply({ ok: false, error: 'Too many requests: slow down.' });
+        const live = this.sessions?.byAccountId(accountId);
+        if (!live || live.isEnded) return reply({ ok: false, error: 'Your session has ended. Log in again.' });
+        const parsed = commandSchemas[name].safeParse(payload);
+        if (!parsed.success) return reply({ ok: false, error: `Invalid ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
+        try {
+          reply({ ok: true, data: await run(parsed.data as never) });
+        } catch (err) {
+          if (!(err instanceof CommandError)) log.error({ err, command: name }, 'command failed');
+          reply({ ok: false, error: err instanceof CommandError ? err.message : 'The server could not do that right now.' });
+        }
+      }) as never);
+    };
+
+    handle('history', (c: { peer: string; before?: { stamp: string; id: string }; limit: number }) => session.messages.history(c.peer, c.before, c.limit));
+    handle('send', async (c: { to: string; body?: string; encrypted?: string; originId: string }) => ({ message: await session.messages.send(c) }));
+    handle('setPresence', async (c: { show: 'available' | 'away' | 'chat' | 'dnd' | 'xa'; status: string | null }) => {
+      await session.presence.set(c.show, c.status);
+      return {};
+    });
+    handle('addContact', async (c: { jid: string; name: string | null }) => {
+      if (c.jid === session.jid) throw new CommandError('You cannot add yourself.');
+      await session.roster.add(c.jid, c.name);
+      return {};
+    });
+    handle('removeContact', async (c: { jid: string }) => {
+      await session.roster.remove(c.jid);
+      return {};
+    });
+
+    try {
+      socket.emit('hello', await session.snapshot());
+    } catch (err) {
+      log.error({ err }, 'could not build the hello snapshot');
+      socket.disconnect(true);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/** XML namespaces Parley speaks, in one place. */
+export const NS = {
+  client: 'jabber:client',
+  roster: 'jabber:iq:roster',
+  delay: 'urn:xmpp:delay',
+  sid: 'urn:xmpp:sid:0',
+  hints: 'urn:xmpp:hints',
+  eme: 'urn:xmpp:eme:0',
+  omemo: 'eu.siacs.conversations.axolotl',
+  carbons: 'urn:xmpp:carbons:2',
+  forward: 'urn:xmpp:forward:0',
+  mam: 'urn:xmpp:mam:2',
+  rsm: 'http://jabber.org/protocol/rsm',
+  receipts: 'urn:xmpp:receipts',
+  markers: 'urn:xmpp:chat-markers:0',
+  chatstates: 'http://jabber.org/protocol/chatstates',
+  stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+} as const;

@@ -1,0 +1,168 @@
+/**
+ * One live XMPP session of one account, shared by every tab of that account.
+ * Owns the connection and the features; counts attached tabs; goes away, then logs out, when none is left.
+ */
+import type { Element } from '@xmpp/xml';
+import type { XmppConnection, ConnectionState } from './connection.js';
+import type { SessionContext } from '../features/context.js';
+import type { HelloEvent, ServerEvents } from '../realtime/contract.js';
+import type { Stores } from '../features/context.js';
+import type { Logger } from '../app/logger.js';
+import { Roster } from '../features/roster.js';
+import { PresenceTracker } from '../features/presence.js';
+import { Messages, toMessageDTO } from '../features/messages.js';
+
+export interface Broadcaster {
+  toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void;
+  /** Closes every socket of the account (after logout). */
+  disconnectAccount(accountId: string): void;
+}
+
+export interface SessionTimers {
+  /** Presence turns 'away' this long after the last tab left (Movim: 10 s). */
+  awayAfterMs: number;
+  /** The session logs out this long after the last tab left (Movim: 24 h). */
+  idleLogoutMs: number;
+}
+
+export interface AccountSessionDeps {
+  accountId: string;
+  jid: string;
+  conn: XmppConnection;
+  stores: Stores;
+  log: Logger;
+  broadcaster: Broadcaster;
+  timers: SessionTimers;
+  /** Called once the session has ended, whatever ended it. */
+  onEnded: (session: AccountSession, reason: string) => void;
+}
+
+export class AccountSession {
+  readonly accountId: string;
+  readonly jid: string;
+  readonly conn: XmppConnection;
+  readonly since = new Date();
+  readonly roster: Roster;
+  readonly presence: PresenceTracker;
+  readonly messages: Messages;
+  private readonly tabs = new Set<string>();
+  private awayTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private ended = false;
+  private readonly ctx: SessionContext;
+
+  constructor(private readonly deps: AccountSessionDeps) {
+    this.accountId = deps.accountId;
+    this.jid = deps.jid;
+    this.conn = deps.conn;
+    const log = deps.log.child({ account: deps.jid });
+    this.ctx = {
+      accountId: deps.accountId,
+      jid: deps.jid,
+      conn: deps.conn,
+      stores: deps.stores,
+      log,
+      emit: (event, ...payload) => deps.broadcaster.toAccount(deps.accountId, event, ...payload),
+    };
+    this.roster = new Roster(this.ctx);
+    this.presence = new PresenceTracker(this.ctx, (jid) => this.roster.has(jid) && this.roster.shouldAutoApprove(jid));
+    this.messages = new Messages(this.ctx);
+    this.conn.on('stanza', (el: Element) => void this.route(el));
+    this.conn.on('state', (state: ConnectionState, detail?: string) => this.ctx.emit('connection', { state, detail }));
+    this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
+      if (!resumed) void this.startXmppSession().catch((err) => log.error({ err }, 'session set-up after reconnect failed'));
+    });
+    this.conn.on('error', (err: unknown) => log.warn({ err }, 'xmpp connection error'));
+    this.conn.on('fatal', (err: unknown) => {
+      log.warn({ err }, 'xmpp connection gave up');
+      void this.end('connection-lost');
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.conn.state;
+  }
+
+  get tabCount(): number {
+    return this.tabs.size;
+  }
+
+  /** First set-up after login: stored state for the tabs at once, then the server's truth. */
+  async start(): Promise<void> {
+    await this.roster.loadStored();
+    await this.startXmppSession();
+    this.scheduleIdle();
+  }
+
+  /** Everything a fresh XMPP session (not a resumed one) needs: roster, presence, unsent messages. */
+  private async startXmppSession(): Promise<void> {
+    await this.roster.sync();
+    await this.presence.startSession();
+    await this.messages.flushOutbox();
+  }
+
+  private async route(el: Element): Promise<void> {
+    try {
+      if (el.name === 'message') await this.messages.receive(el);
+      else if (el.name === 'presence') await this.presence.handle(el);
+    } catch (err) {
+      this.ctx.log.error({ err, stanza: el.name }, 'inbound stanza handling failed');
+    }
+  }
+
+  async snapshot(): Promise<HelloEvent> {
+    const conversations = await this.deps.stores.messages.conversations(this.accountId, 200);
+    return {
+      account: this.jid,
+      resource: this.conn.jid ?? null,
+      connection: this.conn.state,
+      contacts: this.roster.list(),
+      presences: this.presence.all(),
+      conversations: conversations.map((row) => ({ peer: row.peer, last: toMessageDTO(row) })),
+      own: this.presence.own,
+    };
+  }
+
+  attachTab(tabId: string): void {
+    if (this.ended) return;
+    const wasEmpty = this.tabs.size === 0;
+    this.tabs.add(tabId);
+    this.clearTimers();
+    if (wasEmpty) void this.presence.autoAway(false).catch(() => undefined);
+  }
+
+  detachTab(tabId: string): void {
+    if (!this.tabs.delete(tabId) || this.tabs.size > 0 || this.ended) return;
+    this.scheduleIdle();
+  }
+
+  private scheduleIdle(): void {
+    if (this.tabs.size > 0) return;
+    this.clearTimers();
+    this.awayTimer = setTimeout(() => void this.presence.autoAway(true).catch(() => undefined), this.deps.timers.awayAfterMs);
+    this.idleTimer = setTimeout(() => void this.end('idle'), this.deps.timers.idleLogoutMs);
+    this.awayTimer.unref();
+    this.idleTimer.unref();
+  }
+
+  private clearTimers(): void {
+    if (this.awayTimer) clearTimeout(this.awayTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.awayTimer = this.idleTimer = null;
+  }
+
+  /** Ends the XMPP session and tells every tab. Safe to call more than once. */
+  async end(reason: string): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.clearTimers();
+    this.ctx.emit('logout', { reason });
+    this.deps.broadcaster.disconnectAccount(this.accountId);
+    await this.conn.stop();
+    this.deps.onEnded(this, reason);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+}
