@@ -1,0 +1,176 @@
+/**
+ * A whole Parley stack for integration tests: real Prosody, a fresh database on the real PostgreSQL,
+ * a real Parley server on a free port, and helpers that log in over HTTP and open socket.io tabs.
+ */
+import { io, type Socket } from 'socket.io-client';
+import { randomUUID } from 'node:crypto';
+import { TestProsody, type ProsodyOptions } from './prosody.js';
+import { freePort } from './ports.js';
+import { createTestDatabase } from './postgres.js';
+import { loadConfig } from '../../server/app/config.js';
+import { startParley, type Parley } from '../../server/app/parley.js';
+import { createLogger } from '../../server/app/logger.js';
+import type { ClientCommands, ServerEvents, Commands, CommandResults } from '../../server/realtime/contract.js';
+
+export interface StackOptions {
+  prosody?: ProsodyOptions;
+  env?: Record<string, string>;
+}
+
+export class TestStack {
+  private counter = 0;
+  private constructor(
+    readonly prosody: TestProsody,
+    readonly parley: Parley,
+    private readonly dropDb: () => Promise<void>,
+    readonly databaseUrl: string,
+  ) {}
+
+  static async start(opts: StackOptions = {}): Promise<TestStack> {
+    const prosody = await TestProsody.start(opts.prosody);
+    const db = await createTestDatabase();
+    try {
+      const parley = await startParley(TestStack.config(prosody, db.url, { PORT: String(await freePort()), ...opts.env }), { log: createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      return new TestStack(prosody, parley, db.drop, db.url);
+    } catch (err) {
+      await prosody.stop();
+      await db.drop();
+      throw err;
+    }
+  }
+
+  static config(prosody: TestProsody, databaseUrl: string, env: Record<string, string>) {
+    return loadConfig({
+      NODE_ENV: 'test',
+      PARLEY_HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      PARLEY_SESSION_SECRET: 'test-secret-test-secret-test-secret-0123',
+      PARLEY_XMPP_SERVICES: `${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`,
+      PARLEY_XMPP_REQUIRE_TLS: 'false',
+      ...env,
+    });
+  }
+
+  /** The instance's own origin: the only Origin its sockets accept. */
+  get url(): string {
+    return this.parley.url;
+  }
+
+  async newUser(prefix = 'user'): Promise<{ jid: string; password: string }> {
+    const local = `${prefix}${++this.counter}x${randomUUID().slice(0, 6)}`;
+    const password = `pw-${randomUUID()}`;
+    return { jid: await this.prosody.createUser(local, password), password };
+  }
+
+  async close(): Promise<void> {
+    await this.parley.close().catch(() => undefined);
+    await this.prosody.stop();
+    await this.dropDb();
+  }
+}
+
+export interface LoginResult {
+  status: number;
+  cookie: string | null;
+  location: string | null;
+  html: string;
+}
+
+/** A browser without JavaScript: a cookie jar and form posts, as a person's browser would send them. */
+export class HttpBrowser {
+  private cookies = new Map<string, string>();
+  constructor(readonly baseUrl: string) {}
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', this.cookieHeader);
+    const res = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      if (/expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  async csrf(path = '/login'): Promise<string> {
+    const html = await (await this.request(path)).text();
+    const m = /name="_csrf"\s+value="([^"]+)"/.exec(html) ?? /value="([^"]+)"\s+name="_csrf"/.exec(html);
+    if (!m) throw new Error(`no _csrf field on ${path}`);
+    return m[1]!;
+  }
+
+  async post(path: string, fields: Record<string, string>): Promise<Response> {
+    return this.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.baseUrl },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+
+  async login(jid: string, password: string, extra: Record<string, string> = {}): Promise<LoginResult> {
+    const token = await this.csrf('/login');
+    const res = await this.post('/login', { jid, password, _csrf: token, ...extra });
+    return { status: res.status, cookie: this.cookies.get('parley.sid') ?? null, location: res.headers.get('location'), html: await res.text() };
+  }
+
+  async logout(): Promise<Response> {
+    const token = await this.csrf('/');
+    return this.post('/logout', { _csrf: token });
+  }
+
+  /** Opens a socket.io "tab" with this browser's cookies and the instance's Origin. */
+  tab(origin = this.baseUrl): TestTab {
+    return new TestTab(this.baseUrl, this.cookieHeader, origin);
+  }
+}
+
+type AnyEvent = { name: keyof ServerEvents; payload: unknown };
+
+export class TestTab {
+  readonly socket: Socket<ServerEvents, ClientCommands>;
+  readonly events: AnyEvent[] = [];
+  private waiters: { test: (e: AnyEvent) => boolean; resolve: (e: AnyEvent) => void }[] = [];
+
+  constructor(url: string, cookie: string, origin: string) {
+    this.socket = io(url, { transports: ['websocket'], extraHeaders: { cookie, origin }, reconnection: false, forceNew: true });
+    this.socket.onAny((name: keyof ServerEvents, payload: unknown) => {
+      const e = { name, payload };
+      this.events.push(e);
+      this.waiters = this.waiters.filter((w) => (w.test(e) ? (w.resolve(e), false) : true));
+    });
+  }
+
+  /** Resolves with the first event (already received or future) matching. */
+  waitFor<E extends keyof ServerEvents>(name: E, test: (p: Parameters<ServerEvents[E]>[0]) => boolean = () => true, timeoutMs = 10_000): Promise<Parameters<ServerEvents[E]>[0]> {
+    const match = (e: AnyEvent) => e.name === name && test(e.payload as Parameters<ServerEvents[E]>[0]);
+    const seen = this.events.find(match);
+    if (seen) return Promise.resolve(seen.payload as Parameters<ServerEvents[E]>[0]);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${name}; got: ${this.events.map((e) => e.name).join(',')}`)), timeoutMs);
+      this.waiters.push({ test: match, resolve: (e) => { clearTimeout(timer); resolve(e.payload as Parameters<ServerEvents[E]>[0]); } });
+    });
+  }
+
+  async command<K extends keyof Commands>(name: K, payload: Commands[K], timeoutMs = 10_000): Promise<CommandResults[K]> {
+    const result = await (this.socket.timeout(timeoutMs) as unknown as { emitWithAck: (n: string, p: unknown) => Promise<{ ok: boolean; data?: unknown; error?: string }> }).emitWithAck(name, payload);
+    if (!result.ok) throw new Error(result.error);
+    return result.data as CommandResults[K];
+  }
+
+  /** The raw result, for tests that expect a refusal. */
+  async rawCommand(name: string, payload: unknown, timeoutMs = 10_000): Promise<{ ok: boolean; data?: unknown; error?: string }> {
+    return (this.socket.timeout(timeoutMs) as unknown as { emitWithAck: (n: string, p: unknown) => Promise<{ ok: boolean; data?: unknown; error?: string }> }).emitWithAck(name, payload);
+  }
+
+  close(): void {
+    this.socket.disconnect();
+  }
+}
