@@ -16,6 +16,7 @@ export function parseJid(raw: string | undefined | null): ParsedJid | null {
   const bareRaw = slash === -1 ? raw : raw.slice(0, slash);
   const resource = slash === -1 ? '' : raw.slice(slash + 1);
   const at = bareRaw.indexOf('@');
+  if (at === 0) return null;
   const local = at === -1 ? '' : bareRaw.slice(0, at);
   const domain = (at === -1 ? bareRaw : bareRaw.slice(at + 1)).toLowerCase();
   if (!domain || domain.length > MAX_PART || local.length > MAX_PART || resource.length > MAX_PART) return null;

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../../server/app/config.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'parley-config-'));
+
+test('defaults work on an empty environment and persist a generated session secret', () => {
+  const dir = tmp();
+  const c = loadConfig({ PARLEY_DATA_DIR: dir });
+  assert.equal(c.port, 8080);
+  assert.equal(c.publicUrl.origin, 'http://127.0.0.1:8080');
+  assert.equal(c.xmpp.allowedDomains, '*');
+  assert.equal(c.timers.awayAfterMs, 10_000);
+  assert.equal(c.timers.idleLogoutMs, 24 * 3600_000);
+  const file = path.join(dir, 'session-secret');
+  assert.equal(readFileSync(file, 'utf8').trim(), c.sessionSecret);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(loadConfig({ PARLEY_DATA_DIR: dir }).sessionSecret, c.sessionSecret, 'kept across restarts');
+});
+
+test('every bad value is reported, each with its variable', () => {
+  try {
+    loadConfig({ PARLEY_DATA_DIR: tmp(), PORT: 'eighty', DATABASE_URL: 'mysql://x', PARLEY_XMPP_SERVICES: 'example.org=http://x', LOG_LEVEL: 'loud', PARLEY_REGISTRATION: 'maybe' });
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    const text = err.problems.join('\n');
+    for (const name of ['PORT', 'DATABASE_URL', 'PARLEY_XMPP_SERVICES', 'LOG_LEVEL', 'PARLEY_REGISTRATION']) assert.match(text, new RegExp(name));
+    assert.equal(err.problems.length, 5);
+  }
+});
+
+test('lists and maps are parsed', () => {
+  const c = loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_XMPP_DOMAINS: 'Example.org, chat.example.net', PARLEY_XMPP_SERVICES: 'example.org=xmpp://10.0.0.1:5222' });
+  assert.deepEqual(c.xmpp.allowedDomains, ['example.org', 'chat.example.net']);
+  assert.deepEqual(c.xmpp.services, { 'example.org': 'xmpp://10.0.0.1:5222' });
+});

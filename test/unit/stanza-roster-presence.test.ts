@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import parse from 'ltx/lib/parse.js';
+import { parseRosterQuery, buildRosterSet } from '../../server/stanza/roster.js';
+import { parsePresence, buildPresence } from '../../server/stanza/presence.js';
+import { parseJid } from '../../server/stanza/jid.js';
+
+test('roster items are parsed; bad JIDs and unknown subscriptions are tamed', () => {
+  const q = parse(`<query xmlns='jabber:iq:roster'>
+    <item jid='Bob@Example.org' name='Bob &lt;script&gt;' subscription='both'><group>Friends</group><group>Work</group></item>
+    <item jid='carol@example.org' subscription='bogus' ask='subscribe'/>
+    <item jid='not a jid@'/>
+  </query>`);
+  assert.deepEqual(parseRosterQuery(q), [
+    { jid: 'bob@example.org', name: 'Bob <script>', subscription: 'both', ask: false, groups: ['Friends', 'Work'] },
+    { jid: 'carol@example.org', name: null, subscription: 'none', ask: true, groups: [] },
+  ]);
+  assert.equal(buildRosterSet({ jid: 'a@b', remove: true }).toString(), `<iq type="set"><query xmlns="jabber:iq:roster"><item jid="a@b" subscription="remove"/></query></iq>`);
+});
+
+test('presence is parsed with show, status and priority; garbage is refused', () => {
+  assert.deepEqual(parsePresence(parse(`<presence from='bob@example.org/x'><show>dnd</show><status>busy</status><priority>300</priority></presence>`)), {
+    bare: 'bob@example.org', resource: 'x', type: 'available', show: 'dnd', status: 'busy', priority: 127,
+  });
+  assert.equal(parsePresence(parse(`<presence from='bob@example.org/x'><show>sleeping</show></presence>`))?.show, 'available');
+  assert.equal(parsePresence(parse(`<presence from='bob@example.org/x' type='bogus'/>`)), null);
+  assert.equal(parsePresence(parse(`<presence/>`)), null);
+  assert.equal(buildPresence('away', 'brb').toString(), '<presence><show>away</show><status>brb</status></presence>');
+});
+
+test('JIDs are parsed defensively', () => {
+  assert.deepEqual(parseJid('User@Example.ORG/Res/x'), { local: 'user', domain: 'example.org', resource: 'Res/x', bare: 'user@example.org' });
+  assert.equal(parseJid('example.org')?.bare, 'example.org');
+  for (const bad of ['', '@example.org', 'a@b@c', 'a b@c', 'a@', 'x'.repeat(4000)]) assert.equal(parseJid(bad), null, bad);
+});
