@@ -1,0 +1,13 @@
+/** `npm run bench`: prints the figures we track. Each section starts its own Prosody, database and Parley. */
+import { benchCore } from './core.js';
+
+const sections: [string, (report: (line: string) => void) => Promise<void>][] = [['core', benchCore]];
+const only = process.argv.slice(2);
+
+for (const [name, run] of sections) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n## ${name}`);
+  const t0 = Date.now();
+  await run((line) => console.log(`- ${line}`));
+  console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
