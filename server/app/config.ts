@@ -50,6 +50,7 @@ export const configSchema = z.object({
   PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
   PARLEY_AWAY_AFTER: seconds.default(10),
   PARLEY_IDLE_LOGOUT: seconds.default(24 * 3600),
+  PARLEY_HISTORY_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   PARLEY_REMEMBER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PARLEY_UPLOAD_LIMIT_MB: z.coerce.number().min(0).default(20),
   PARLEY_TRUST_PROXY: z.string().default('loopback'),
@@ -74,6 +75,7 @@ export interface Config {
     services: Record<string, string>;
     requireTls: boolean | undefined;
     registration: boolean;
+    backfillDays: number;
   };
   limits: { maxSessions: number; uploadMb: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
@@ -111,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       services: c.PARLEY_XMPP_SERVICES,
       requireTls: c.PARLEY_XMPP_REQUIRE_TLS,
       registration: c.PARLEY_REGISTRATION,
+      backfillDays: c.PARLEY_HISTORY_BACKFILL_DAYS,
     },
     limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB },
     timers: {

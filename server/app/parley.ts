@@ -70,6 +70,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     log,
     broadcaster: gateway,
     timers: { awayAfterMs: config.timers.awayAfterMs, idleLogoutMs: config.timers.idleLogoutMs },
+    sync: { backfillDays: config.xmpp.backfillDays },
     maxSessions: config.limits.maxSessions,
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,

@@ -9,6 +9,8 @@ import type { SessionContext } from './context.js';
 import type { MessageDTO } from '../realtime/contract.js';
 import { NS } from '../stanza/ns.js';
 import { buildChatMessage, parseChatMessage, type ChatMessage } from '../stanza/message.js';
+import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
+import { bareOf } from '../stanza/jid.js';
 import type { MessageRow } from '../store/messages.js';
 
 export function toMessageDTO(row: MessageRow): MessageDTO {
@@ -29,14 +31,61 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
 
 export class CommandError extends Error {}
 
+const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: 2, delivered: 3, displayed: 4 };
+
+/** Fetches older history from the XMPP archive when the database has no more (see ArchiveSync.older). */
+export type OlderFromArchive = (peer: string, before: Date) => Promise<{ stored: number; complete: boolean }>;
+
 export class Messages {
+  /** Conversations whose archive has been paged to its start: no more MAM queries for them. */
+  private readonly archiveExhausted = new Set<string>();
+  olderFromArchive: OlderFromArchive | null = null;
+
   constructor(private readonly ctx: SessionContext) {}
 
-  /** Stores an inbound (or carbon-copied) chat message once and tells the tabs. */
-  async receive(el: Element): Promise<void> {
+  /**
+   * Stores an inbound chat message once and tells the tabs. `live` = addressed to us right now (not a carbon):
+   * only then do we answer a receipt request, since a carbon's receipt is its own client's job.
+   */
+  async receive(el: Element, live: boolean): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid);
     if (!msg) return;
     await this.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+    if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
+      await this.ctx.conn.send(buildReceipt(msg.from, msg.messageId));
+    }
+  }
+
+  /** A receipt or marker. From a peer: our message was delivered/displayed. From ourselves (carbon): we read theirs elsewhere. */
+  async acknowledge(from: string, to: string, ack: Acknowledgement): Promise<void> {
+    const fromBare = bareOf(from);
+    const toBare = bareOf(to);
+    if (!fromBare || !toBare) return;
+    if (fromBare === this.ctx.jid) {
+      if (ack.kind === 'displayed') await this.markRead(toBare, ack.id, false);
+      return;
+    }
+    const row = await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, fromBare, ack.id);
+    if (!row || row.direction !== 'out') return;
+    if (STATE_RANK[ack.kind] > STATE_RANK[row.state]) await this.setState(row, ack.kind);
+  }
+
+  /** A tab displayed a conversation up to message `id`: mark read everywhere, tell the peer (XEP-0333). */
+  async markDisplayed(peer: string, id: string): Promise<void> {
+    const row = await this.ctx.stores.messages.byId(this.ctx.accountId, id);
+    if (!row || row.peer !== peer) throw new CommandError('no such message in this conversation');
+    await this.markRead(peer, row.messageId ?? row.originId ?? '', true, row);
+  }
+
+  private async markRead(peer: string, messageId: string, notifyPeer: boolean, known?: MessageRow): Promise<void> {
+    const row = known ?? (messageId ? await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, peer, messageId) : null);
+    if (!row) return;
+    const changed = await this.ctx.stores.messages.markDisplayedUpTo(this.ctx.accountId, peer, row.stamp, row.id);
+    if (changed === 0 && notifyPeer) return;
+    this.ctx.emit('read', { peer, upTo: row.id });
+    if (notifyPeer && row.direction === 'in' && (row.originId ?? row.messageId)) {
+      await this.ctx.conn.send(buildDisplayed(peer, row.originId ?? row.messageId!));
+    }
   }
 
   async store(msg: ChatMessage, state: MessageRow['state']): Promise<MessageRow> {
@@ -117,10 +166,16 @@ export class Messages {
   }
 
   async history(peer: string, before: { stamp: string; id: string } | undefined, limit: number): Promise<{ messages: MessageDTO[]; hasMore: boolean }> {
-    const rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, {
-      before: before ? { stamp: new Date(before.stamp), id: before.id } : undefined,
-      limit: limit + 1,
-    });
+    const cursor = before ? { stamp: new Date(before.stamp), id: before.id } : undefined;
+    let rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { before: cursor, limit: limit + 1 });
+    if (rows.length <= limit && this.olderFromArchive && !this.archiveExhausted.has(peer)) {
+      // The database has no more: ask the archive for what came before, then read again.
+      const oldest = rows.at(-1)?.stamp ?? cursor?.stamp ?? new Date();
+      const { complete } = await this.olderFromArchive(peer, oldest);
+      if (complete) this.archiveExhausted.add(peer);
+      rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { before: cursor, limit: limit + 1 });
+      if (rows.length <= limit && !complete) return { messages: rows.map(toMessageDTO), hasMore: true };
+    }
     return { messages: rows.slice(0, limit).map(toMessageDTO), hasMore: rows.length > limit };
   }
 }

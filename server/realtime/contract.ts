@@ -48,6 +48,8 @@ export interface MessageDTO {
 export interface ConversationDTO {
   peer: string;
   last: MessageDTO;
+  /** Incoming messages not yet displayed in any tab or other client of the account. */
+  unread: number;
 }
 
 export interface HelloEvent {
@@ -69,6 +71,10 @@ export interface ServerEvents {
   presence: (e: PresenceDTO) => void;
   /** A new message, or a stored one whose fields (state, stanzaId) changed. */
   message: (e: { message: MessageDTO }) => void;
+  /** Messages of a conversation up to `upTo` (inclusive) were displayed: on this or another client of the account. */
+  read: (e: { peer: string; upTo: string }) => void;
+  /** The database is unreachable: incoming messages are held in memory and written when it returns. */
+  degraded: (e: { degraded: boolean }) => void;
   /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
   logout: (e: { reason: string }) => void;
 }
@@ -113,6 +119,8 @@ export const commandSchemas = {
   }),
   addContact: z.object({ jid: bareJid, name: z.string().trim().max(256).nullable().default(null) }),
   removeContact: z.object({ jid: bareJid }),
+  /** The tab shows the conversation up to this message: sends a chat marker and syncs unread state. */
+  markDisplayed: z.object({ peer: bareJid, id: z.string().regex(/^\d{1,19}$/) }),
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
@@ -124,6 +132,7 @@ export interface CommandResults {
   setPresence: Record<string, never>;
   addContact: Record<string, never>;
   removeContact: Record<string, never>;
+  markDisplayed: Record<string, never>;
 }
 
 export type ClientCommands = {

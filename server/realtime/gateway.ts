@@ -106,6 +106,10 @@ export class Gateway implements Broadcaster {
       await session.roster.remove(c.jid);
       return {};
     });
+    handle('markDisplayed', async (c: { peer: string; id: string }) => {
+      await session.messages.markDisplayed(c.peer, c.id);
+      return {};
+    });
 
     try {
       socket.emit('hello', await session.snapshot());

@@ -11,6 +11,11 @@ import type { Logger } from '../app/logger.js';
 import { Roster } from '../features/roster.js';
 import { PresenceTracker } from '../features/presence.js';
 import { Messages, toMessageDTO } from '../features/messages.js';
+import { ArchiveSync } from '../features/archive.js';
+import { InboundQueue } from '../features/inbound-queue.js';
+import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
+import { parseMamResult } from '../stanza/mam.js';
+import { parseAcknowledgement } from '../stanza/receipts.js';
 
 export interface Broadcaster {
   toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void;
@@ -25,6 +30,11 @@ export interface SessionTimers {
   idleLogoutMs: number;
 }
 
+export interface SyncSettings {
+  /** How far back the first login fetches history from the archive. */
+  backfillDays: number;
+}
+
 export interface AccountSessionDeps {
   accountId: string;
   jid: string;
@@ -33,6 +43,7 @@ export interface AccountSessionDeps {
   log: Logger;
   broadcaster: Broadcaster;
   timers: SessionTimers;
+  sync: SyncSettings;
   /** Called once the session has ended, whatever ended it. */
   onEnded: (session: AccountSession, reason: string) => void;
 }
@@ -45,6 +56,8 @@ export class AccountSession {
   readonly roster: Roster;
   readonly presence: PresenceTracker;
   readonly messages: Messages;
+  readonly archive: ArchiveSync;
+  private readonly inbound: InboundQueue<Element>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -67,7 +80,10 @@ export class AccountSession {
     this.roster = new Roster(this.ctx);
     this.presence = new PresenceTracker(this.ctx, (jid) => this.roster.has(jid) && this.roster.shouldAutoApprove(jid));
     this.messages = new Messages(this.ctx);
-    this.conn.on('stanza', (el: Element) => void this.route(el));
+    this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays);
+    this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
+    this.inbound = new InboundQueue((el) => this.handle(el), log, (degraded) => this.ctx.emit('degraded', { degraded }));
+    this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => this.ctx.emit('connection', { state, detail }));
     this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
       if (!resumed) void this.startXmppSession().catch((err) => log.error({ err }, 'session set-up after reconnect failed'));
@@ -94,20 +110,42 @@ export class AccountSession {
     this.scheduleIdle();
   }
 
-  /** Everything a fresh XMPP session (not a resumed one) needs: roster, presence, unsent messages. */
+  /**
+   * Everything a fresh XMPP session (not a resumed one) needs, in this order: carbons before presence so no
+   * copy is missed once we are available, then the archive from where we stopped, then what is still unsent.
+   */
   private async startXmppSession(): Promise<void> {
     await this.roster.sync();
+    await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
     await this.presence.startSession();
+    await this.archive.catchUp().catch((err: unknown) => this.ctx.log.error({ err }, 'archive catch-up failed'));
     await this.messages.flushOutbox();
   }
 
-  private async route(el: Element): Promise<void> {
-    try {
-      if (el.name === 'message') await this.messages.receive(el);
-      else if (el.name === 'presence') await this.presence.handle(el);
-    } catch (err) {
-      this.ctx.log.error({ err, stanza: el.name }, 'inbound stanza handling failed');
+  /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
+  private route(el: Element): void {
+    if (el.name === 'message') {
+      const mam = parseMamResult(el, this.jid);
+      if (mam.kind === 'result') return this.archive.onResult(mam);
+      if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');
     }
+    this.inbound.push(el);
+  }
+
+  private async handle(el: Element): Promise<void> {
+    if (el.name === 'presence') return this.presence.handle(el);
+    if (el.name !== 'message') return;
+    const carbon = unwrapCarbon(el, this.jid);
+    if (carbon.kind === 'forged') return this.ctx.log.warn({ from: carbon.from }, 'forged carbon dropped');
+    const message = carbon.kind === 'carbon' ? carbon.message : el;
+    const ack = parseAcknowledgement(message);
+    if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
+    await this.messages.receive(message, carbon.kind === 'none');
+  }
+
+  /** Resolves when every stanza received so far is stored (tests, shutdown). */
+  drainInbound(): Promise<void> {
+    return this.inbound.drain();
   }
 
   async snapshot(): Promise<HelloEvent> {
@@ -118,7 +156,7 @@ export class AccountSession {
       connection: this.conn.state,
       contacts: this.roster.list(),
       presences: this.presence.all(),
-      conversations: conversations.map((row) => ({ peer: row.peer, last: toMessageDTO(row) })),
+      conversations: conversations.map((c) => ({ peer: c.last.peer, last: toMessageDTO(c.last), unread: c.unread })),
       own: this.presence.own,
     };
   }

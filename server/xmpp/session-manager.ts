@@ -5,7 +5,7 @@
 import type { Stores } from '../features/context.js';
 import type { Logger } from '../app/logger.js';
 import { XmppConnection, type ConnectOptions } from './connection.js';
-import { AccountSession, type Broadcaster, type SessionTimers } from './account-session.js';
+import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings } from './account-session.js';
 import { PasswordVerifier } from './password-verifier.js';
 
 export type Connect = (opts: ConnectOptions) => Promise<XmppConnection>;
@@ -15,6 +15,7 @@ export interface SessionManagerDeps {
   log: Logger;
   broadcaster: Broadcaster;
   timers: SessionTimers;
+  sync: SyncSettings;
   maxSessions: number;
   /** domain -> xmpp://host:port, instead of DNS. */
   services: Record<string, string>;
@@ -91,6 +92,7 @@ export class SessionManager {
         log: this.deps.log,
         broadcaster: this.deps.broadcaster,
         timers: this.deps.timers,
+        sync: this.deps.sync,
         onEnded: (s, reason) => this.onEnded(s, reason),
       });
       await session.start();

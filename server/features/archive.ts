@@ -1,0 +1,100 @@
+/**
+ * History without gaps (XEP-0313): after every new XMPP session, page forward through our own archive
+ * from the newest archive id we stored, so nothing that arrived while we were away is missed. On the very
+ * first login, start from `backfillDays` ago. Older pages are fetched on demand when a tab scrolls past
+ * the oldest stored message of a conversation.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import type { SessionContext } from './context.js';
+import type { Messages } from './messages.js';
+import { buildMamQuery, parseMamFin, type MamResult } from '../stanza/mam.js';
+import { parseChatMessage } from '../stanza/message.js';
+
+const PAGE = 250;
+/** A runaway archive must not keep a session busy forever: the next session continues from where this one stopped. */
+const MAX_PAGES_PER_RUN = 400;
+
+interface Collector {
+  chain: Promise<void>;
+  stored: number;
+  oldest: Date | null;
+}
+
+export class ArchiveSync {
+  private readonly collectors = new Map<string, Collector>();
+  private running: Promise<number> | null = null;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly messages: Messages,
+    private readonly backfillDays: number,
+  ) {}
+
+  /** Called by the session's router for every MAM result from our own archive. Results of unknown queries are dropped. */
+  onResult(result: Extract<MamResult, { kind: 'result' }>): void {
+    const c = this.collectors.get(result.queryId);
+    if (!c) return;
+    c.chain = c.chain.then(async () => {
+      const msg = parseChatMessage(result.message, this.ctx.jid);
+      if (!msg) return;
+      // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
+      msg.stanzaId = result.archiveId;
+      await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+      c.stored++;
+      if (!c.oldest || msg.stamp < c.oldest) c.oldest = msg.stamp;
+    });
+  }
+
+  /** Pages forward to now; concurrent calls share one run. Returns how many messages were stored or matched. */
+  catchUp(): Promise<number> {
+    return (this.running ??= this.runCatchUp().finally(() => (this.running = null)));
+  }
+
+  private async runCatchUp(): Promise<number> {
+    let after = (await this.ctx.stores.messages.lastStanzaId(this.ctx.accountId)) ?? undefined;
+    let start = after ? undefined : new Date(Date.now() - this.backfillDays * 24 * 3600_000);
+    let total = 0;
+    for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
+      let res;
+      try {
+        res = await this.query({ after, start, max: PAGE });
+      } catch (err) {
+        if ((err as { condition?: string }).condition === 'item-not-found' && after) {
+          // Our newest id expired from the archive: continue by time from the newest message we hold.
+          this.ctx.log.warn({ after }, 'archive id not found, catching up by date');
+          after = undefined;
+          start = (await this.ctx.stores.messages.newestStamp(this.ctx.accountId)) ?? new Date(Date.now() - this.backfillDays * 24 * 3600_000);
+          continue;
+        }
+        throw err;
+      }
+      total += res.stored;
+      if (res.complete || !res.last) break;
+      after = res.last;
+      start = undefined;
+    }
+    this.ctx.log.info({ stored: total }, 'archive catch-up done');
+    return total;
+  }
+
+  /** Older messages with one contact, before the given stamp (when a tab scrolls past what we hold). */
+  async older(peer: string, before: Date, max = 100): Promise<{ stored: number; complete: boolean }> {
+    const res = await this.query({ with: peer, end: new Date(before.getTime() - 1), before: '', max });
+    return { stored: res.stored, complete: res.complete };
+  }
+
+  private async query(q: { after?: string; before?: string; start?: Date; end?: Date; with?: string; max: number }): Promise<{ stored: number; complete: boolean; last: string | null }> {
+    const queryId = randomUUID();
+    const collector: Collector = { chain: Promise.resolve(), stored: 0, oldest: null };
+    this.collectors.set(queryId, collector);
+    try {
+      const result: Element = await this.ctx.conn.iq(buildMamQuery({ queryId, ...q }), 60_000);
+      await collector.chain;
+      const fin = parseMamFin(result);
+      return { stored: collector.stored, complete: fin?.complete ?? true, last: fin?.last ?? null };
+    } finally {
+      this.collectors.delete(queryId);
+    }
+  }
+}
