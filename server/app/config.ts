@@ -51,6 +51,7 @@ export const configSchema = z.object({
   PARLEY_AWAY_AFTER: seconds.default(10),
   PARLEY_IDLE_LOGOUT: seconds.default(24 * 3600),
   PARLEY_HISTORY_BACKFILL_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  PARLEY_OMEMO_STALE_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   PARLEY_REMEMBER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PARLEY_UPLOAD_LIMIT_MB: z.coerce.number().min(0).default(20),
   PARLEY_TRUST_PROXY: z.string().default('loopback'),
@@ -76,6 +77,7 @@ export interface Config {
     requireTls: boolean | undefined;
     registration: boolean;
     backfillDays: number;
+    omemoStaleDays: number;
   };
   limits: { maxSessions: number; uploadMb: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requireTls: c.PARLEY_XMPP_REQUIRE_TLS,
       registration: c.PARLEY_REGISTRATION,
       backfillDays: c.PARLEY_HISTORY_BACKFILL_DAYS,
+      omemoStaleDays: c.PARLEY_OMEMO_STALE_DAYS,
     },
     limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB },
     timers: {

@@ -14,6 +14,7 @@ import { AccountStore } from '../store/accounts.js';
 import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
 import { PgSessionStore } from '../store/sessions.js';
+import { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Stores } from '../features/context.js';
 import { SessionManager, type Connect } from '../xmpp/session-manager.js';
 import { Gateway } from '../realtime/gateway.js';
@@ -46,6 +47,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     contacts: new ContactStore(db),
     messages: new MessageStore(db),
     sessions: new PgSessionStore(db),
+    omemoDevices: new OmemoDeviceStore(db),
   };
 
   const sessionMiddleware = session({
@@ -70,7 +72,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     log,
     broadcaster: gateway,
     timers: { awayAfterMs: config.timers.awayAfterMs, idleLogoutMs: config.timers.idleLogoutMs },
-    sync: { backfillDays: config.xmpp.backfillDays },
+    sync: { backfillDays: config.xmpp.backfillDays, omemoStaleDays: config.xmpp.omemoStaleDays },
     maxSessions: config.limits.maxSessions,
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,

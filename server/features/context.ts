@@ -5,6 +5,7 @@ import type { AccountStore } from '../store/accounts.js';
 import type { ContactStore } from '../store/contacts.js';
 import type { MessageStore } from '../store/messages.js';
 import type { PgSessionStore } from '../store/sessions.js';
+import type { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Logger } from '../app/logger.js';
 
 /** The repositories a session works with (server/store is the only code that touches the database). */
@@ -13,6 +14,7 @@ export interface Stores {
   contacts: ContactStore;
   messages: MessageStore;
   sessions: PgSessionStore;
+  omemoDevices: OmemoDeviceStore;
 }
 
 export interface SessionContext {

@@ -2,6 +2,7 @@
 import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { PresenceDTO } from '../realtime/contract.js';
+import { capsElement } from './disco.js';
 import { buildPresence, buildSubscription, parsePresence, SHOW_RANK, type Show } from '../stanza/presence.js';
 
 interface ResourcePresence {
@@ -36,7 +37,7 @@ export class PresenceTracker {
   /** A new XMPP session knows nobody's presence: forget, then announce ours (the server then probes contacts). */
   async startSession(): Promise<void> {
     this.resources.clear();
-    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status));
+    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status, [capsElement()]));
   }
 
   async handle(el: Element): Promise<void> {
@@ -81,6 +82,6 @@ export class PresenceTracker {
   private async apply(show: Show, status: string | null): Promise<void> {
     if (this.own.show === show && this.own.status === status) return;
     this.own = { show, status };
-    await this.ctx.conn.send(buildPresence(show, status));
+    await this.ctx.conn.send(buildPresence(show, status, [capsElement()]));
   }
 }

@@ -75,6 +75,8 @@ export interface ServerEvents {
   read: (e: { peer: string; upTo: string }) => void;
   /** The database is unreachable: incoming messages are held in memory and written when it returns. */
   degraded: (e: { degraded: boolean }) => void;
+  /** A device list changed (ours or a contact's). */
+  omemoDevices: (e: { jid: string; devices: number[] }) => void;
   /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
   logout: (e: { reason: string }) => void;
 }
@@ -89,6 +91,8 @@ const bareJid = z
   .max(3071)
   .regex(/^[^@/\s]+@[^@/\s]+$/, 'expected a bare JID (user@domain)')
   .transform((s) => s.toLowerCase());
+
+const deviceId = z.number().int().min(1).max(2 ** 31 - 1);
 
 /** Limits that keep one tab from exhausting the server. */
 export const LIMITS = {
@@ -121,6 +125,11 @@ export const commandSchemas = {
   removeContact: z.object({ jid: bareJid }),
   /** The tab shows the conversation up to this message: sends a chat marker and syncs unread state. */
   markDisplayed: z.object({ peer: bareJid, id: z.string().regex(/^\d{1,19}$/) }),
+  /** The tab's OMEMO device is alive; `bundle` (public keys only, XML) when new or changed. Returns the account's device list. */
+  omemoAnnounce: z.object({ deviceId: deviceId, bundle: z.string().max(64_000).nullable() }),
+  omemoDevices: z.object({ jid: bareJid, fresh: z.boolean().default(false) }),
+  omemoBundle: z.object({ jid: bareJid, deviceId: deviceId, fresh: z.boolean().default(false) }),
+  omemoRevoke: z.object({ deviceId: deviceId }),
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
@@ -133,6 +142,10 @@ export interface CommandResults {
   addContact: Record<string, never>;
   removeContact: Record<string, never>;
   markDisplayed: Record<string, never>;
+  omemoAnnounce: { devices: number[] };
+  omemoDevices: { devices: number[] };
+  omemoBundle: { bundle: string | null };
+  omemoRevoke: { devices: number[] };
 }
 
 export type ClientCommands = {

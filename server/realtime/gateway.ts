@@ -106,6 +106,10 @@ export class Gateway implements Broadcaster {
       await session.roster.remove(c.jid);
       return {};
     });
+    handle('omemoAnnounce', async (c: { deviceId: number; bundle: string | null }) => ({ devices: await session.omemo.announce(c.deviceId, c.bundle) }));
+    handle('omemoDevices', async (c: { jid: string; fresh: boolean }) => ({ devices: await session.omemo.devices(c.jid, c.fresh) }));
+    handle('omemoBundle', async (c: { jid: string; deviceId: number; fresh: boolean }) => ({ bundle: await session.omemo.bundle(c.jid, c.deviceId, c.fresh) }));
+    handle('omemoRevoke', async (c: { deviceId: number }) => ({ devices: await session.omemo.revoke(c.deviceId) }));
     handle('markDisplayed', async (c: { peer: string; id: string }) => {
       await session.messages.markDisplayed(c.peer, c.id);
       return {};

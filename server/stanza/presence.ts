@@ -34,8 +34,8 @@ export function parsePresence(el: Element): InboundPresence | null {
   };
 }
 
-export function buildPresence(show: Show, status: string | null): Element {
-  const children: Element[] = [];
+export function buildPresence(show: Show, status: string | null, extra: Element[] = []): Element {
+  const children: Element[] = [...extra];
   if (show !== 'available') children.push(xml('show', {}, show));
   if (status) children.push(xml('status', {}, status));
   return xml('presence', {}, ...children);

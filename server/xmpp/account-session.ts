@@ -13,6 +13,10 @@ import { PresenceTracker } from '../features/presence.js';
 import { Messages, toMessageDTO } from '../features/messages.js';
 import { ArchiveSync } from '../features/archive.js';
 import { InboundQueue } from '../features/inbound-queue.js';
+import { Omemo } from '../features/omemo.js';
+import { registerDisco } from '../features/disco.js';
+import { parseEvent } from '../stanza/pubsub.js';
+import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
@@ -33,6 +37,8 @@ export interface SessionTimers {
 export interface SyncSettings {
   /** How far back the first login fetches history from the archive. */
   backfillDays: number;
+  /** Parley OMEMO devices unseen this long are dropped from the account's device list. */
+  omemoStaleDays: number;
 }
 
 export interface AccountSessionDeps {
@@ -57,6 +63,7 @@ export class AccountSession {
   readonly presence: PresenceTracker;
   readonly messages: Messages;
   readonly archive: ArchiveSync;
+  readonly omemo: Omemo;
   private readonly inbound: InboundQueue<Element>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -82,6 +89,8 @@ export class AccountSession {
     this.messages = new Messages(this.ctx);
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays);
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
+    this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
+    registerDisco(this.ctx);
     this.inbound = new InboundQueue((el) => this.handle(el), log, (degraded) => this.ctx.emit('degraded', { degraded }));
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => this.ctx.emit('connection', { state, detail }));
@@ -138,6 +147,12 @@ export class AccountSession {
     const carbon = unwrapCarbon(el, this.jid);
     if (carbon.kind === 'forged') return this.ctx.log.warn({ from: carbon.from }, 'forged carbon dropped');
     const message = carbon.kind === 'carbon' ? carbon.message : el;
+    const event = carbon.kind === 'none' ? parseEvent(el) : null;
+    if (event) {
+      const from = bareOf(el.attrs.from);
+      if (from) this.omemo.onEvent(from, event);
+      return;
+    }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     await this.messages.receive(message, carbon.kind === 'none');

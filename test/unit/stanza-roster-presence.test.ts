@@ -33,3 +33,14 @@ test('JIDs are parsed defensively', () => {
   assert.equal(parseJid('example.org')?.bare, 'example.org');
   for (const bad of ['', '@example.org', 'a@b@c', 'a b@c', 'a@', 'x'.repeat(4000)]) assert.equal(parseJid(bad), null, bad);
 });
+
+test('entity caps verification string matches XEP-0115 §5.2', async () => {
+  const { capsVer } = await import('../../server/stanza/caps.js');
+  const ver = capsVer({ category: 'client', type: 'pc', name: 'Exodus 0.9.1' }, [
+    'http://jabber.org/protocol/caps',
+    'http://jabber.org/protocol/disco#info',
+    'http://jabber.org/protocol/disco#items',
+    'http://jabber.org/protocol/muc',
+  ]);
+  assert.equal(ver, 'QgayPKawpkPSDYmwT/WM94uAlu0=');
+});

@@ -1,0 +1,34 @@
+/** Answers disco#info and pings, and computes the caps hash our presence carries (so PEP notifications reach us). */
+import { xml } from '@xmpp/xml';
+import type { SessionContext } from './context.js';
+import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_INFO, type Identity } from '../stanza/caps.js';
+import { NS } from '../stanza/ns.js';
+
+const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
+
+/** Every feature Parley implements, named once for disco and caps. */
+export const FEATURES = [
+  NS_DISCO_INFO,
+  NS_CAPS,
+  'urn:xmpp:ping',
+  NS.receipts,
+  NS.markers,
+  NS.sid,
+  NS.eme,
+  'eu.siacs.conversations.axolotl.devicelist+notify',
+];
+
+export const CAPS_VER = capsVer(IDENTITY, FEATURES);
+
+export function capsElement() {
+  return buildCaps(CAPS_VER);
+}
+
+export function registerDisco(ctx: SessionContext): void {
+  ctx.conn.onIq('get', NS_DISCO_INFO, (iq) => {
+    const node = iq.getChild('query', NS_DISCO_INFO)?.attrs.node;
+    if (node && node !== `${CAPS_NODE}#${CAPS_VER}`) return; // unknown node: the connection answers item-not-found/service-unavailable
+    return xml('iq', { type: 'result' }, buildDiscoInfoResult(IDENTITY, FEATURES, node ? String(node) : undefined));
+  });
+  ctx.conn.onIq('get', 'urn:xmpp:ping', () => xml('iq', { type: 'result' }));
+}

@@ -1,0 +1,132 @@
+/**
+ * OMEMO key distribution through PEP. Each tab is a device: it hands us its public bundle, we publish it
+ * world-readable and keep the account's device list merged (devices of other clients stay; Parley devices
+ * unseen for `staleAfterDays` and revoked ones go). Contacts' lists and bundles are fetched for the tabs and cached.
+ * We never see private keys: only public bundles and device ids pass through here.
+ */
+import type { Element } from '@xmpp/xml';
+import type { SessionContext } from './context.js';
+import { CommandError } from './messages.js';
+import {
+  DEVICELIST_NODE, bundleNode, buildDeviceList, parseBundleXml, parseDeviceList, OPEN_NODE, OPEN_BUNDLE_NODE, OmemoShapeError,
+} from '../stanza/omemo.js';
+import { buildConfigureNode, buildItemsGet, buildPublish, isPreconditionNotMet, parseItems, type parseEvent } from '../stanza/pubsub.js';
+
+const LIST_TTL_MS = 5 * 60_000;
+const BUNDLE_TTL_MS = 30 * 60_000;
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+export class Omemo {
+  private readonly lists = new Map<string, Cached<number[]>>();
+  private readonly bundles = new Map<string, Cached<string | null>>();
+  /** Serialises changes to our own device list: two tabs announcing at once must not overwrite each other. */
+  private ownListLock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly staleAfterDays: number,
+  ) {}
+
+  /** A tab's device is alive: publish its bundle (when given) and make sure it is in the account's device list. */
+  async announce(deviceId: number, bundleXml: string | null): Promise<number[]> {
+    if (bundleXml !== null) {
+      let bundle: Element;
+      try {
+        bundle = parseBundleXml(bundleXml);
+      } catch (err) {
+        throw new CommandError(err instanceof OmemoShapeError ? err.message : 'invalid bundle');
+      }
+      await this.publishOpen(bundleNode(deviceId), 'current', bundle, OPEN_BUNDLE_NODE);
+    }
+    await this.ctx.stores.omemoDevices.touch(this.ctx.accountId, deviceId);
+    return this.updateOwnList();
+  }
+
+  /** The user revoked one of the account's devices (a lost browser): never encrypt to it again. */
+  async revoke(deviceId: number): Promise<number[]> {
+    await this.ctx.stores.omemoDevices.revoke(this.ctx.accountId, deviceId);
+    return this.updateOwnList([deviceId]);
+  }
+
+  private updateOwnList(remove: number[] = []): Promise<number[]> {
+    const run = this.ownListLock.then(async () => {
+      const current = await this.fetchList(this.ctx.jid);
+      const known = await this.ctx.stores.omemoDevices.list(this.ctx.accountId);
+      const staleBefore = Date.now() - this.staleAfterDays * 24 * 3600_000;
+      const drop = new Set([...remove, ...known.filter((d) => d.revoked || d.lastSeen.getTime() < staleBefore).map((d) => d.deviceId)]);
+      const keep = known.filter((d) => !drop.has(d.deviceId)).map((d) => d.deviceId);
+      const merged = [...new Set([...current.filter((id) => !drop.has(id)), ...keep])];
+      if (merged.length !== current.length || merged.some((id, i) => id !== current[i])) {
+        await this.publishOpen(DEVICELIST_NODE, 'current', buildDeviceList(merged), OPEN_NODE);
+      }
+      this.lists.set(this.ctx.jid, { value: merged, at: Date.now() });
+      this.ctx.emit('omemoDevices', { jid: this.ctx.jid, devices: merged });
+      return merged;
+    });
+    this.ownListLock = run.catch(() => undefined);
+    return run;
+  }
+
+  async devices(jid: string, fresh = false): Promise<number[]> {
+    const hit = this.lists.get(jid);
+    if (!fresh && hit && Date.now() - hit.at < LIST_TTL_MS) return hit.value;
+    const value = await this.fetchList(jid);
+    this.lists.set(jid, { value, at: Date.now() });
+    return value;
+  }
+
+  async bundle(jid: string, deviceId: number, fresh = false): Promise<string | null> {
+    const key = `${jid}:${deviceId}`;
+    const hit = this.bundles.get(key);
+    if (!fresh && hit && Date.now() - hit.at < BUNDLE_TTL_MS) return hit.value;
+    let value: string | null = null;
+    try {
+      const result = await this.ctx.conn.iq(buildItemsGet(jid, bundleNode(deviceId), 1));
+      const payload = parseItems(result).at(-1)?.payload;
+      value = payload && payload.name === 'bundle' ? payload.toString() : null;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+    }
+    this.bundles.set(key, { value, at: Date.now() });
+    return value;
+  }
+
+  /** A devicelist notification (XEP-0163 +notify): refresh the cache and tell the tabs. */
+  onEvent(from: string, event: NonNullable<ReturnType<typeof parseEvent>>): void {
+    if (event.node !== DEVICELIST_NODE) return;
+    const devices = parseDeviceList(event.items.at(-1)?.payload);
+    this.lists.set(from, { value: devices, at: Date.now() });
+    for (const key of this.bundles.keys()) if (key.startsWith(`${from}:`)) this.bundles.delete(key);
+    this.ctx.emit('omemoDevices', { jid: from, devices });
+  }
+
+  private async fetchList(jid: string): Promise<number[]> {
+    try {
+      const result = await this.ctx.conn.iq(buildItemsGet(jid, DEVICELIST_NODE));
+      return parseDeviceList(parseItems(result).at(-1)?.payload);
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+  }
+
+  /** Publishes with access_model=open; an existing node with other options is reconfigured, then published again. */
+  private async publishOpen(node: string, itemId: string, payload: Element, options: Record<string, string>): Promise<void> {
+    try {
+      await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
+    } catch (err) {
+      if (!isPreconditionNotMet(err)) throw err;
+      await this.ctx.conn.iq(buildConfigureNode(node, options));
+      await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
+    }
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const condition = (err as { condition?: string }).condition;
+  return condition === 'item-not-found' || condition === 'service-unavailable' || condition === 'feature-not-implemented';
+}
