@@ -17,6 +17,7 @@ import { PgSessionStore } from '../store/sessions.js';
 import { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Stores } from '../features/context.js';
 import { SessionManager, type Connect } from '../xmpp/session-manager.js';
+import { CredentialVault } from '../xmpp/credential-vault.js';
 import { Gateway } from '../realtime/gateway.js';
 import { createHttpApp } from '../http/app.js';
 
@@ -76,6 +77,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     maxSessions: config.limits.maxSessions,
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,
+    vault: new CredentialVault(config.sessionSecret),
     connect: opts.connect,
   });
   gateway.attach(sessions);
@@ -87,6 +89,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
+  // Sessions that were live before a restart come back from their sealed credentials; MAM fills the gap.
+  void sessions.restoreAll().then(
+    (n) => n && log.info({ restored: n }, 'sessions restored'),
+    (err: unknown) => log.error({ err }, 'session restore failed'),
+  );
   const url = `http://${config.host}:${port}`;
   log.info({ url, publicUrl: config.publicUrl.href, embeddedDb: db.embedded }, 'parley listening');
 
@@ -101,7 +108,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     log,
     close: () =>
       (closing ??= (async () => {
-        await sessions.stopAll('shutdown');
+        await sessions.stopAll();
         gateway.io.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await db.close();

@@ -26,9 +26,10 @@ export function appRoutes(deps: RouteDeps): Router {
       registration: config.xmpp.registration,
     });
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const accountId = req.session.accountId;
-    const live = accountId ? sessions.byAccountId(accountId) : undefined;
+    // A remembered browser whose XMPP session ended (idle, restart) gets it back without the password.
+    const live = accountId ? (sessions.byAccountId(accountId) ?? (await sessions.restore(accountId))) : null;
     if (!accountId || !live || live.isEnded) return res.redirect(303, '/login');
     res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req) });
   });
@@ -45,7 +46,7 @@ export function appRoutes(deps: RouteDeps): Router {
     const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
     if (!check.ok) return renderLogin(req, res, 400, check.error, form.data.jid);
     try {
-      const session = await sessions.login(check.jid, form.data.password);
+      const session = await sessions.login(check.jid, form.data.password, { remember: !!form.data.remember });
       await regenerate(req);
       req.session.accountId = session.accountId;
       req.session.jid = session.jid;

@@ -62,7 +62,7 @@ export class Gateway implements Broadcaster {
   private async onConnection(socket: ParleySocket): Promise<void> {
     const req = socket.request as SessionRequest;
     const accountId = req.session?.accountId;
-    const session = accountId ? this.sessions?.byAccountId(accountId) : undefined;
+    const session = accountId ? (this.sessions?.byAccountId(accountId) ?? (await this.sessions?.restore(accountId))) : undefined;
     if (!accountId || !session) {
       socket.emit('logout', { reason: accountId ? 'session-ended' : 'not-logged-in' });
       socket.disconnect(true);

@@ -8,6 +8,7 @@ import type { SessionContext } from '../features/context.js';
 import type { HelloEvent, ServerEvents } from '../realtime/contract.js';
 import type { Stores } from '../features/context.js';
 import type { Logger } from '../app/logger.js';
+import type { EndReason } from './session-manager.js';
 import { Roster } from '../features/roster.js';
 import { PresenceTracker } from '../features/presence.js';
 import { Messages, toMessageDTO } from '../features/messages.js';
@@ -51,7 +52,9 @@ export interface AccountSessionDeps {
   timers: SessionTimers;
   sync: SyncSettings;
   /** Called once the session has ended, whatever ended it. */
-  onEnded: (session: AccountSession, reason: string) => void;
+  onEnded: (session: AccountSession, reason: EndReason) => void;
+  /** No tab for the idle time: the manager logs the account out. */
+  onIdle: (session: AccountSession) => void;
 }
 
 export class AccountSession {
@@ -193,7 +196,7 @@ export class AccountSession {
     if (this.tabs.size > 0) return;
     this.clearTimers();
     this.awayTimer = setTimeout(() => void this.presence.autoAway(true).catch(() => undefined), this.deps.timers.awayAfterMs);
-    this.idleTimer = setTimeout(() => void this.end('idle'), this.deps.timers.idleLogoutMs);
+    this.idleTimer = setTimeout(() => void this.deps.onIdle(this), this.deps.timers.idleLogoutMs);
     this.awayTimer.unref();
     this.idleTimer.unref();
   }
@@ -204,13 +207,21 @@ export class AccountSession {
     this.awayTimer = this.idleTimer = null;
   }
 
-  /** Ends the XMPP session and tells every tab. Safe to call more than once. */
-  async end(reason: string): Promise<void> {
+  /**
+   * Ends the XMPP session. Safe to call more than once. On 'shutdown' the tabs are only told the server is going
+   * away (they reconnect to the next start); on every other reason they are sent to the login page.
+   */
+  async end(reason: EndReason): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.clearTimers();
-    this.ctx.emit('logout', { reason });
-    this.deps.broadcaster.disconnectAccount(this.accountId);
+    await this.inbound.drain();
+    if (reason === 'shutdown') {
+      this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
+    } else {
+      this.ctx.emit('logout', { reason });
+      this.deps.broadcaster.disconnectAccount(this.accountId);
+    }
     await this.conn.stop();
     this.deps.onEnded(this, reason);
   }

@@ -4,9 +4,12 @@
  */
 import type { Stores } from '../features/context.js';
 import type { Logger } from '../app/logger.js';
-import { XmppConnection, type ConnectOptions } from './connection.js';
+import { XmppConnection, type ConnectOptions, type ScramKeys } from './connection.js';
 import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings } from './account-session.js';
 import { PasswordVerifier } from './password-verifier.js';
+import type { CredentialVault } from './credential-vault.js';
+
+export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
 
 export type Connect = (opts: ConnectOptions) => Promise<XmppConnection>;
 
@@ -20,6 +23,7 @@ export interface SessionManagerDeps {
   /** domain -> xmpp://host:port, instead of DNS. */
   services: Record<string, string>;
   requireTls: boolean | undefined;
+  vault: CredentialVault;
   connect?: Connect;
 }
 
@@ -31,7 +35,8 @@ export class LoginError extends Error {
 
 interface Live {
   session: AccountSession;
-  verifier: PasswordVerifier;
+  /** Null for a session restored from sealed SCRAM keys: the first password login sets it. */
+  verifier: PasswordVerifier | null;
 }
 
 export class SessionManager {
@@ -56,31 +61,87 @@ export class SessionManager {
     return undefined;
   }
 
-  /** Logs in, or joins the live session of this account after checking the password. Returns the account id. */
-  async login(jid: string, password: string): Promise<AccountSession> {
+  /**
+   * Logs in, or joins the live session of this account after checking the password.
+   * With `remember`, the SCRAM keys of this login are sealed and stored, so the session can come back
+   * after a restart without the password.
+   */
+  async login(jid: string, password: string, opts: { remember?: boolean } = {}): Promise<AccountSession> {
     const existing = this.live.get(jid) ?? (await this.pending.get(jid)?.catch(() => undefined));
+    let session: AccountSession;
     if (existing && !existing.session.isEnded) {
-      if (await existing.verifier.matches(password)) return existing.session;
-      // The password may have changed on the XMPP server: only the server can tell.
-      const probe = await this.open(jid, password);
-      await probe.stop();
-      existing.verifier = await PasswordVerifier.of(password);
-      return existing.session;
+      if (!existing.verifier || !(await existing.verifier.matches(password))) {
+        // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
+        const probe = await this.open(jid, { password });
+        await probe.stop();
+        existing.verifier = await PasswordVerifier.of(password);
+      }
+      session = existing.session;
+    } else {
+      session = (await this.launch(jid, () => this.start(jid, { password }))).session;
     }
+    if (opts.remember) await this.remember(session);
+    return session;
+  }
+
+  /** Brings back the session of an account from its sealed credentials. Null when there are none (or they no longer work). */
+  async restore(accountId: string): Promise<AccountSession | null> {
+    const live = this.byAccountId(accountId);
+    if (live) return live;
+    const account = await this.deps.stores.accounts.byId(accountId);
+    if (!account?.credential) return null;
+    const scramKeys = this.deps.vault.open(account.id, account.credential);
+    if (!scramKeys) return null;
+    try {
+      return (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }))).session;
+    } catch (err) {
+      if (err instanceof LoginError && err.condition === 'not-authorized') {
+        // The password changed since: the sealed keys are worthless now.
+        await this.deps.stores.accounts.setCredential(account.id, null);
+      }
+      this.deps.log.warn({ account: account.jid, err }, 'session restore failed');
+      return null;
+    }
+  }
+
+  /** At start-up: every account with sealed credentials and a remembered browser session gets its XMPP session back. */
+  async restoreAll(concurrency = 10): Promise<number> {
+    const accounts = await this.deps.stores.accounts.listWithCredentials();
+    let restored = 0;
+    for (let i = 0; i < accounts.length; i += concurrency) {
+      const batch = accounts.slice(i, i + concurrency);
+      const results = await Promise.all(batch.map((a) => this.restore(a.id)));
+      restored += results.filter(Boolean).length;
+    }
+    return restored;
+  }
+
+  private async remember(session: AccountSession): Promise<void> {
+    const keys = session.conn.scramKeys();
+    if (!keys) {
+      this.deps.log.info({ account: session.jid }, 'no SCRAM keys from this login: cannot remember it');
+      return;
+    }
+    await this.deps.stores.accounts.setCredential(session.accountId, this.deps.vault.seal(session.accountId, keys));
+  }
+
+  private async launch(jid: string, start: () => Promise<Live>): Promise<Live> {
+    const pending = this.pending.get(jid);
+    if (pending) return pending;
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
       throw new LoginError('capacity', 'This Parley instance is full right now. Try again later.');
     }
-    const attempt = this.start(jid, password);
+    const attempt = start();
     this.pending.set(jid, attempt);
     try {
-      return (await attempt).session;
+      return await attempt;
     } finally {
       this.pending.delete(jid);
     }
   }
 
-  private async start(jid: string, password: string): Promise<Live> {
-    const conn = await this.open(jid, password);
+  private async start(jid: string, secret: { password: string } | { scramKeys: ScramKeys }): Promise<Live> {
+    const conn = await this.open(jid, secret);
     try {
       const account = await this.deps.stores.accounts.upsert(jid);
       await this.deps.stores.accounts.touchLogin(account.id);
@@ -94,9 +155,11 @@ export class SessionManager {
         timers: this.deps.timers,
         sync: this.deps.sync,
         onEnded: (s, reason) => this.onEnded(s, reason),
+        // Idle ends the XMPP session only: a remembered browser brings it back on its next visit.
+        onIdle: (s) => void s.end('idle'),
       });
       await session.start();
-      const live = { session, verifier: await PasswordVerifier.of(password) };
+      const live = { session, verifier: 'password' in secret ? await PasswordVerifier.of(secret.password) : null };
       this.live.set(jid, live);
       this.deps.log.info({ account: jid }, 'xmpp session started');
       return live;
@@ -106,31 +169,35 @@ export class SessionManager {
     }
   }
 
-  private async open(jid: string, password: string): Promise<XmppConnection> {
+  private async open(jid: string, secret: { password: string } | { scramKeys: ScramKeys }): Promise<XmppConnection> {
     const domain = jid.slice(jid.indexOf('@') + 1);
     try {
-      return await this.connect({ jid, password, service: this.deps.services[domain], requireTls: this.deps.requireTls });
+      return await this.connect({ jid, ...secret, service: this.deps.services[domain], requireTls: this.deps.requireTls });
     } catch (err) {
       const condition = (err as { condition?: LoginError['condition'] }).condition;
       throw new LoginError(condition ?? 'stream-error', loginMessage(condition, domain));
     }
   }
 
-  private onEnded(session: AccountSession, reason: string): void {
+  private onEnded(session: AccountSession, reason: EndReason): void {
     if (this.live.get(session.jid)?.session === session) this.live.delete(session.jid);
-    void this.deps.stores.sessions.destroyAllForAccount(session.accountId).catch((err: unknown) =>
-      this.deps.log.error({ err }, 'could not end browser sessions'),
-    );
     this.deps.log.info({ account: session.jid, reason }, 'xmpp session ended');
   }
 
-  async logout(accountId: string, reason = 'logout'): Promise<void> {
+  /** Ends the account's session everywhere: XMPP, every tab, every browser session, the remembered credentials. */
+  async logout(accountId: string, reason: EndReason = 'logout'): Promise<void> {
     await this.byAccountId(accountId)?.end(reason);
+    await this.forget(accountId);
   }
 
-  /** Graceful shutdown: close every XMPP session cleanly. */
-  async stopAll(reason = 'shutdown'): Promise<void> {
-    await Promise.all(this.sessions().map((s) => s.end(reason)));
+  private async forget(accountId: string): Promise<void> {
+    await this.deps.stores.accounts.setCredential(accountId, null);
+    await this.deps.stores.sessions.destroyAllForAccount(accountId);
+  }
+
+  /** Graceful shutdown: close every XMPP session cleanly; browser sessions and sealed credentials stay for the next start. */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.sessions().map((s) => s.end('shutdown')));
   }
 }
 
