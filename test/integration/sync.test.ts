@@ -1,0 +1,162 @@
+/**
+ * History without gaps: carbons, archive catch-up, forged stanzas, receipts and markers, ordering, dedup —
+ * Parley against a real Prosody, with plain XMPP clients as the other clients and contacts.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { xml } from '@xmpp/xml';
+import { TestStack, HttpBrowser, type TestTab } from '../harness/parley.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+
+let stack: TestStack;
+const cleanup: (() => unknown)[] = [];
+
+before(async () => {
+  stack = await TestStack.start();
+});
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+  await stack?.close();
+});
+
+async function parleyUser(prefix: string) {
+  const u = await stack.newUser(prefix);
+  const browser = new HttpBrowser(stack.url);
+  assert.equal((await browser.login(u.jid, u.password)).status, 303);
+  const tab = browser.tab();
+  cleanup.push(() => tab.close());
+  await tab.waitFor('hello');
+  return { ...u, browser, tab };
+}
+
+async function peer(jid: string, password: string, resource?: string) {
+  const p = await XmppPeer.login(stack.prosody, jid, password, resource);
+  cleanup.push(() => p.stop());
+  return p;
+}
+
+async function historyBodies(tab: TestTab, peerJid: string): Promise<string[]> {
+  const page = await tab.command('history', { peer: peerJid, limit: 100 });
+  return page.messages.map((m) => m.body ?? '').reverse();
+}
+
+test('messages sent and received on another client of the account appear through carbons', async () => {
+  const alice = await parleyUser('carb-a');
+  const bob = await stack.newUser('carb-b');
+  const phone = await peer(alice.jid, alice.password, 'phone');
+  await phone.enableCarbons();
+  const bobClient = await peer(bob.jid, bob.password);
+
+  const sent = `sent from the phone ${randomUUID()}`;
+  await phone.sendChat(bob.jid, sent);
+  const out = await alice.tab.waitFor('message', (e) => e.message.body === sent);
+  assert.equal(out.message.direction, 'out');
+  assert.equal(out.message.peer, bob.jid);
+
+  const toPhone = `to the phone only ${randomUUID()}`;
+  await bobClient.sendChat(phone.jid, toPhone); // full JID: Parley gets it as a 'received' carbon
+  const inc = await alice.tab.waitFor('message', (e) => e.message.body === toPhone);
+  assert.equal(inc.message.direction, 'in');
+  assert.equal(inc.message.peer, bob.jid);
+});
+
+test('forged carbons and forged archive results from another account are dropped', async () => {
+  const alice = await parleyUser('forge-a');
+  const mallory = await stack.newUser('forge-m');
+  const evil = await peer(mallory.jid, mallory.password);
+  const fullJid = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.conn.jid;
+  const forged = `forged ${randomUUID()}`;
+  const inner = xml('message', { from: `bob@${stack.prosody.domain}/x`, to: alice.jid, type: 'chat' }, xml('body', {}, forged));
+  await evil.sendRaw(xml('message', { to: fullJid, type: 'chat' }, xml('received', { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner))));
+  await evil.sendRaw(
+    xml('message', { to: fullJid }, xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'x', id: 'y' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-01T00:00:00Z' }), inner.clone()))),
+  );
+  const marker = `after the forgeries ${randomUUID()}`;
+  await evil.sendChat(alice.jid, marker);
+  await alice.tab.waitFor('message', (e) => e.message.body === marker);
+  assert.equal(alice.tab.events.some((e) => JSON.stringify(e.payload).includes(forged)), false);
+  const stored = await stack.parley.stores.messages.page(stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.accountId, `bob@${stack.prosody.domain}`, { limit: 10 });
+  assert.equal(stored.length, 0);
+});
+
+test('messages that only reached another client while Parley was away come from the archive, once, in order', async () => {
+  const alice = await stack.newUser('mam-a');
+  const bob = await stack.newUser('mam-b');
+  const phone = await peer(alice.jid, alice.password, 'phone');
+  const bobClient = await peer(bob.jid, bob.password);
+  const bodies = Array.from({ length: 30 }, (_, i) => `archived ${i}`);
+  for (const b of bodies) await bobClient.sendChat(alice.jid, b);
+  await phone.waitForMessage((el) => el.getChildText('body') === bodies.at(-1));
+
+  const browser = new HttpBrowser(stack.url);
+  assert.equal((await browser.login(alice.jid, alice.password)).status, 303);
+  const tab = browser.tab();
+  cleanup.push(() => tab.close());
+  await tab.waitFor('hello');
+  const session = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!;
+  await session.archive.catchUp();
+  assert.deepEqual(await historyBodies(tab, bob.jid), bodies);
+
+  // A second catch-up (as after a reconnect) stores nothing twice.
+  await session.archive.catchUp();
+  assert.deepEqual(await historyBodies(tab, bob.jid), bodies);
+});
+
+test('a message that arrives live and again from the archive is stored once', async () => {
+  const alice = await parleyUser('dedup-a');
+  const bob = await stack.newUser('dedup-b');
+  const bobClient = await peer(bob.jid, bob.password);
+  const body = `live and archived ${randomUUID()}`;
+  await bobClient.sendChat(alice.jid, body);
+  await alice.tab.waitFor('message', (e) => e.message.body === body);
+  const session = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!;
+  await session.archive.catchUp();
+  const all = await historyBodies(alice.tab, bob.jid);
+  assert.equal(all.filter((b) => b === body).length, 1);
+});
+
+test('delivery receipts and displayed markers update our message; displaying syncs across tabs and tells the peer', async () => {
+  const alice = await parleyUser('rcpt-a');
+  const bob = await stack.newUser('rcpt-b');
+  const bobClient = await peer(bob.jid, bob.password);
+  const secondTab = alice.browser.tab();
+  cleanup.push(() => secondTab.close());
+  await secondTab.waitFor('hello');
+
+  const sent = await alice.tab.command('send', { to: bob.jid, body: 'did you get it?', originId: randomUUID() });
+  const atBob = await bobClient.waitForMessage((el) => el.getChildText('body') === 'did you get it?');
+  const id = String(atBob.attrs.id);
+  assert.equal(id, sent.message.originId);
+  await bobClient.sendRaw(xml('message', { to: alice.jid, type: 'chat' }, xml('received', { xmlns: 'urn:xmpp:receipts', id })));
+  await alice.tab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'delivered');
+  await bobClient.sendRaw(xml('message', { to: alice.jid, type: 'chat' }, xml('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id })));
+  await secondTab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'displayed');
+
+  // Bob's message asks for a receipt: Parley answers it.
+  const bobMsgId = await bobClient.sendChat(alice.jid, 'yes, and you?', { extra: [xml('markable', { xmlns: 'urn:xmpp:chat-markers:0' })] });
+  const incoming = await alice.tab.waitFor('message', (e) => e.message.body === 'yes, and you?');
+  await bobClient.waitForMessage((el) => el.getChild('received', 'urn:xmpp:receipts')?.attrs.id === bobMsgId);
+
+  const hello = await alice.browser.tab().waitFor('hello');
+  assert.equal(hello.conversations.find((c) => c.peer === bob.jid)?.unread, 1);
+  await alice.tab.command('markDisplayed', { peer: bob.jid, id: incoming.message.id });
+  await secondTab.waitFor('read', (e) => e.peer === bob.jid && e.upTo === incoming.message.id);
+  await bobClient.waitForMessage((el) => el.getChild('displayed', 'urn:xmpp:chat-markers:0')?.attrs.id === bobMsgId);
+  const again = alice.browser.tab();
+  cleanup.push(() => again.close());
+  assert.equal((await again.waitFor('hello')).conversations.find((c) => c.peer === bob.jid)?.unread, 0);
+});
+
+test('a late message with an older delay stamp is placed in order', async () => {
+  const alice = await parleyUser('order-a');
+  const bob = await stack.newUser('order-b');
+  const bobClient = await peer(bob.jid, bob.password);
+  await bobClient.sendChat(alice.jid, 'second');
+  await alice.tab.waitFor('message', (e) => e.message.body === 'second');
+  await bobClient.sendChat(alice.jid, 'first', { extra: [xml('delay', { xmlns: 'urn:xmpp:delay', stamp: new Date(Date.now() - 3600_000).toISOString() })] });
+  await alice.tab.waitFor('message', (e) => e.message.body === 'first');
+  await sleep(50);
+  assert.deepEqual(await historyBodies(alice.tab, bob.jid), ['first', 'second']);
+});
