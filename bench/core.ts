@@ -8,7 +8,7 @@ import { TestProsody } from '../test/harness/prosody.js';
 import { createTestDatabase } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { HttpBrowser, type TestTab } from '../test/harness/parley.js';
-import { ParleyProcess } from './parley-process.js';
+import { ParleyProcess } from '../test/harness/parley-process.js';
 import { summary, ms } from './stats.js';
 
 export async function benchCore(report: (line: string) => void): Promise<void> {
