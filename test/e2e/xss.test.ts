@@ -1,0 +1,90 @@
+/**
+ * Every text from the network renders as text: 100+ XSS payloads sent by a real second XMPP account as message
+ * bodies and status texts, and pushed as contact names, are shown verbatim in real Chromium and none executes.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { xml } from '@xmpp/xml';
+import type { Browser, Page } from 'playwright-core';
+import { TestStack } from '../harness/parley.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { xssPayloads } from '../fixtures/xss-payloads.js';
+
+let stack: TestStack;
+let browser: Browser;
+const peers: XmppPeer[] = [];
+
+before(async () => {
+  stack = await TestStack.start();
+  browser = await launchBrowser();
+});
+after(async () => {
+  for (const p of peers) await p.stop();
+  await browser?.close();
+  await stack?.close();
+});
+
+async function watchedPage(): Promise<{ page: Page; hits: () => Promise<number[]>; dialogs: string[] }> {
+  const page = await (await browser.newContext()).newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  // Installed by the test through the DevTools protocol, not by the page: any payload that runs calls it.
+  await page.addInitScript(() => {
+    (window as unknown as { __hits: number[] }).__hits = [];
+    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
+  });
+  return { page, dialogs, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
+}
+
+test('XSS payloads in bodies, contact names and status texts render as text and never run', async () => {
+  const payloads = xssPayloads();
+  assert.ok(payloads.length >= 100);
+  const alice = await stack.newUser('xssa');
+  const bob = await stack.newUser('xssb');
+  const { page, hits, dialogs } = await watchedPage();
+  await page.goto(`${stack.url}/login`);
+  await page.getByTestId('login-jid').fill(alice.jid);
+  await page.getByTestId('login-password').fill(alice.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${stack.url}/`);
+
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  const alicePhone = await XmppPeer.login(stack.prosody, alice.jid, alice.password, 'phone');
+  peers.push(bobClient, alicePhone);
+
+  // Contact names: Alice's other client puts hostile names in her roster; Parley gets them as roster pushes.
+  const named = payloads.slice(0, 40);
+  for (const [i, name] of named.entries()) {
+    await alicePhone.conn.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: `c${i}@${stack.prosody.domain}`, name }))));
+  }
+  // Bob is a mutual contact whose status text is hostile.
+  await alicePhone.conn.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, xml('item', { jid: bob.jid, name: payloads[41]! }))));
+  await alicePhone.sendRaw(xml('presence', { to: bob.jid, type: 'subscribed' }));
+  await bobClient.sendRaw(xml('presence', { to: alice.jid, type: 'subscribe' }));
+  await bobClient.sendRaw(xml('presence', {}, xml('status', {}, payloads[42]!)));
+
+  for (const body of payloads) await bobClient.sendChat(alice.jid, body);
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  await page.getByTestId('message-body').filter({ hasText: payloads.at(-1)!.slice(0, 30) }).first().waitFor({ timeout: 20_000 });
+
+  // Scroll through the whole conversation so every payload is rendered at least once.
+  const bodies = new Set<string>();
+  for (let i = 0; i < 10 && bodies.size < payloads.length; i++) {
+    for (const t of await page.getByTestId('message-body').allTextContents()) bodies.add(t);
+    await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, 0)).catch(() => undefined);
+    await page.waitForTimeout(300);
+  }
+  const missing = payloads.filter((p) => !bodies.has(p));
+  assert.deepEqual(missing, [], 'every body shown verbatim as text');
+
+  const contactText = (await page.getByTestId('contact').allTextContents()).join('\n');
+  for (const name of named) assert.ok(contactText.includes(name), `contact name shown as text: ${name}`);
+  await page.waitForTimeout(500);
+  await saveScreenshot(page, 'e2e-xss.png');
+  assert.deepEqual(await hits(), [], 'no payload executed');
+  assert.deepEqual(dialogs, [], 'no dialog opened');
+});
