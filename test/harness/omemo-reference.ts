@@ -169,9 +169,10 @@ export class ReferenceDevice {
   }
 
   /** Encrypts for every recipient; throws if any recipient fails (a test device has no use for partial sends). */
-  async encrypt(plaintext: string | null, recipients: RefRecipient[]): Promise<XmlElement> {
+  async encrypt(plaintext: string | null, recipients: RefRecipient[], opts: { ivBytes?: 12 | 16 } = {}): Promise<XmlElement> {
     const key = randomBytes(16);
-    const iv = randomBytes(12);
+    // 12 bytes is current practice; 16 lets tests imitate pre-0.3.1 senders.
+    const iv = randomBytes(opts.ivBytes ?? 12);
     let payload: Buffer | undefined;
     let keyMaterial: Buffer;
     if (plaintext === null) {
