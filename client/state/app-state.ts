@@ -1,0 +1,132 @@
+/**
+ * Everything the tab knows, fed only by contract events. `apply` is the one place where a server event
+ * becomes store changes, so it can be tested without a socket or a DOM.
+ */
+import type { Presence, ServerEvents } from '../../server/realtime/contract.js';
+import { ContactsStore, presenceRank } from './contacts.js';
+import { ConversationsStore } from './conversations.js';
+import { MessagesStore } from './messages.js';
+import { ConnectionStore } from './connection.js';
+import { Observable } from './observable.js';
+
+export type EventName = keyof ServerEvents;
+export type EventPayload<E extends EventName> = Parameters<ServerEvents[E]>[0];
+
+/** The account's own presence as last set or snapshotted. */
+export class OwnStore extends Observable {
+  account = '';
+  resource: string | null = null;
+  show: Presence = 'available';
+  status: string | null = null;
+
+  set(fields: Partial<Pick<OwnStore, 'account' | 'resource' | 'show' | 'status'>>): void {
+    Object.assign(this, fields);
+    this.notify();
+  }
+}
+
+export class AppState {
+  readonly contacts = new ContactsStore();
+  readonly conversations = new ConversationsStore();
+  readonly messages = new MessagesStore();
+  readonly connection = new ConnectionStore();
+  readonly own = new OwnStore();
+  /** The conversation on screen, kept across snapshots. */
+  openPeer: string | null = null;
+
+  apply<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    switch (event) {
+      case 'hello': {
+        const e = payload as EventPayload<'hello'>;
+        this.own.set({ account: e.account, resource: e.resource, show: e.own.show, status: e.own.status });
+        this.contacts.reset(e.contacts, e.presences);
+        this.conversations.reset(e.conversations);
+        // Messages may have been missed while this tab was away: only the open one is reloaded (the caller does it).
+        this.messages.reset(this.openPeer);
+        this.connection.setXmpp(e.connection);
+        break;
+      }
+      case 'connection': {
+        const e = payload as EventPayload<'connection'>;
+        this.connection.setXmpp(e.state, e.detail ?? null);
+        break;
+      }
+      case 'contacts':
+        this.contacts.replaceContacts((payload as EventPayload<'contacts'>).contacts);
+        break;
+      case 'contact':
+        this.contacts.upsertContact((payload as EventPayload<'contact'>).contact);
+        break;
+      case 'presence':
+        this.contacts.setPresence(payload as EventPayload<'presence'>);
+        break;
+      case 'message': {
+        const { message } = payload as EventPayload<'message'>;
+        this.messages.upsert(message);
+        this.conversations.onMessage(message);
+        break;
+      }
+      case 'read': {
+        const e = payload as EventPayload<'read'>;
+        this.conversations.onRead(e.peer, e.upTo);
+        break;
+      }
+      case 'degraded':
+        this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);
+        break;
+      default:
+        // omemoDevices belongs to the OMEMO layer; logout is navigation, handled by the app.
+        break;
+    }
+  }
+}
+
+export interface RosterEntry {
+  jid: string;
+  name: string;
+  show: Presence;
+  status: string | null;
+  unread: number;
+  lastText: string | null;
+  lastStamp: string | null;
+  /** In the roster (not only someone who wrote to us). */
+  inRoster: boolean;
+  /** A subscription request of ours is pending. */
+  pending: boolean;
+}
+
+/** Text for a conversation preview; encrypted bodies are not readable here. */
+export function previewText(body: string | null, encrypted: string | null): string | null {
+  if (body !== null && body.trim() !== '') return body.replace(/\s+/g, ' ').trim().slice(0, 140);
+  return encrypted !== null ? '🔒 Encrypted message' : null;
+}
+
+/** The sidebar list: recent conversations first (newest on top), then other contacts, reachable first, by name. */
+export function rosterEntries(state: AppState): RosterEntry[] {
+  const entries = new Map<string, RosterEntry>();
+  const entry = (jid: string): RosterEntry => {
+    const presence = state.contacts.presence(jid);
+    const contact = state.contacts.contact(jid);
+    return {
+      jid,
+      name: state.contacts.displayName(jid),
+      show: presence.show,
+      status: presence.status,
+      unread: 0,
+      lastText: null,
+      lastStamp: null,
+      inRoster: contact !== undefined,
+      pending: contact?.ask === true && contact.subscription !== 'both' && contact.subscription !== 'to',
+    };
+  };
+  const recent = state.conversations.all().filter((c) => c.peer !== state.own.account);
+  for (const c of recent) {
+    entries.set(c.peer, { ...entry(c.peer), unread: c.unread, lastText: previewText(c.last.body, c.last.encrypted), lastStamp: c.last.stamp });
+  }
+  const rest = state.contacts
+    .all()
+    .filter((c) => !entries.has(c.jid))
+    .map((c) => entry(c.jid))
+    .sort((a, b) => presenceRank(a.show) - presenceRank(b.show) || a.name.localeCompare(b.name));
+  return [...entries.values(), ...rest];
+}

@@ -1,0 +1,134 @@
+/**
+ * Messages per conversation, always ordered by (stamp, id) and unique by id: an updated message (new
+ * state, stanzaId) replaces the stored one in place. Also tracks the paging cursor for older history.
+ */
+import type { MessageDTO } from '../../server/realtime/contract.js';
+import { Observable } from './observable.js';
+import { compareMessages } from './order.js';
+
+export interface Conversation {
+  /** Ordered oldest first. */
+  readonly messages: readonly MessageDTO[];
+  /** The server may hold older messages than the oldest loaded one. */
+  readonly hasMore: boolean;
+  /** At least one history page was loaded: `hasMore` is known. */
+  readonly loaded: boolean;
+}
+
+interface Thread {
+  messages: MessageDTO[];
+  ids: Set<string>;
+  hasMore: boolean;
+  loaded: boolean;
+}
+
+const EMPTY: Conversation = { messages: [], hasMore: true, loaded: false };
+
+export class MessagesStore extends Observable {
+  private readonly threads = new Map<string, Thread>();
+  /** The peer whose conversation changed last, for views that only care about one. */
+  lastChanged: string | null = null;
+
+  get(peer: string): Conversation {
+    return this.threads.get(peer) ?? EMPTY;
+  }
+
+  /** The cursor for the next older page: the oldest loaded message. */
+  oldest(peer: string): { stamp: string; id: string } | undefined {
+    const first = this.threads.get(peer)?.messages[0];
+    return first ? { stamp: first.stamp, id: first.id } : undefined;
+  }
+
+  newest(peer: string): MessageDTO | undefined {
+    return this.threads.get(peer)?.messages.at(-1);
+  }
+
+  /** A live message (event or send acknowledgement): new, or a newer version of a stored one. */
+  upsert(message: MessageDTO): void {
+    this.insert(this.thread(message.peer), message);
+    this.changed(message.peer);
+  }
+
+  /** An older page from `history` with `before`: merged below what is loaded. */
+  addOlderPage(peer: string, messages: MessageDTO[], hasMore: boolean): void {
+    const thread = this.thread(peer);
+    for (const m of messages) this.insert(thread, m);
+    // An empty page cannot move the cursor: asking again would loop forever.
+    thread.hasMore = hasMore && messages.length > 0;
+    thread.loaded = true;
+    this.changed(peer);
+  }
+
+  /**
+   * The newest page from `history` without `before` (on opening, or after a reconnect). If it does not
+   * reach back to what is loaded, messages were missed in between: the loaded ones are dropped so the
+   * list never shows a silent gap, and paging continues from the new page.
+   */
+  addLatestPage(peer: string, messages: MessageDTO[], hasMore: boolean): void {
+    const thread = this.thread(peer);
+    const sorted = [...messages].sort(compareMessages);
+    const pageOldest = sorted[0];
+    const loadedNewest = thread.messages.at(-1);
+    const gap = hasMore && pageOldest !== undefined && loadedNewest !== undefined && compareMessages(pageOldest, loadedNewest) > 0;
+    if (gap || !thread.loaded) {
+      thread.hasMore = hasMore;
+    }
+    if (gap) {
+      thread.messages = [];
+      thread.ids.clear();
+    }
+    for (const m of sorted) this.insert(thread, m);
+    thread.loaded = true;
+    this.changed(peer);
+  }
+
+  /** Forgets every conversation but `keep` (after a reconnect: they reload when opened). */
+  reset(keep: string | null = null): void {
+    for (const peer of [...this.threads.keys()]) if (peer !== keep) this.threads.delete(peer);
+    this.changed(keep);
+  }
+
+  private thread(peer: string): Thread {
+    let thread = this.threads.get(peer);
+    if (!thread) {
+      thread = { messages: [], ids: new Set(), hasMore: true, loaded: false };
+      this.threads.set(peer, thread);
+    }
+    return thread;
+  }
+
+  private insert(thread: Thread, message: MessageDTO): void {
+    const list = thread.messages;
+    if (thread.ids.has(message.id)) {
+      const at = list.findIndex((m) => m.id === message.id);
+      const before = list[at - 1];
+      const after = list[at + 1];
+      const stillInPlace = (!before || compareMessages(before, message) < 0) && (!after || compareMessages(message, after) < 0);
+      if (stillInPlace) {
+        list[at] = message;
+        return;
+      }
+      list.splice(at, 1);
+    }
+    thread.ids.add(message.id);
+    // Live messages almost always go last: check that before searching.
+    const last = list.at(-1);
+    if (!last || compareMessages(last, message) < 0) {
+      list.push(message);
+      return;
+    }
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareMessages(list[mid]!, message) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, message);
+  }
+
+  private changed(peer: string | null): void {
+    this.lastChanged = peer;
+    this.notify();
+  }
+}

@@ -1,0 +1,71 @@
+/** Human-readable times and presence names. */
+import type { MessageState, Presence } from '../../server/realtime/contract.js';
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+const shortDayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+
+function sameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+}
+
+/** "14:05" today, "Mon 14:05" this week, "3 Mar, 14:05" before. */
+export function messageTime(stamp: string, now = new Date()): string {
+  const d = new Date(stamp);
+  if (Number.isNaN(d.getTime())) return '';
+  if (sameDay(d, now)) return timeFmt.format(d);
+  if (now.getTime() - d.getTime() < 6 * 86_400_000) return dayFmt.format(d);
+  return dateFmt.format(d);
+}
+
+/** Compact form for the contact list: the time today, else the date. */
+export function listTime(stamp: string, now = new Date()): string {
+  const d = new Date(stamp);
+  if (Number.isNaN(d.getTime())) return '';
+  return sameDay(d, now) ? timeFmt.format(d) : shortDayFmt.format(d);
+}
+
+export function fullTime(stamp: string): string {
+  const d = new Date(stamp);
+  return Number.isNaN(d.getTime()) ? stamp : fullFmt.format(d);
+}
+
+const PRESENCE_LABEL: Record<Presence, string> = {
+  available: 'Available',
+  chat: 'Free to chat',
+  away: 'Away',
+  xa: 'Not available',
+  dnd: 'Do not disturb',
+  unavailable: 'Offline',
+};
+
+export function presenceLabel(show: Presence): string {
+  return PRESENCE_LABEL[show];
+}
+
+const STATE_LABEL: Record<MessageState, string> = {
+  pending: 'Sending…',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  displayed: 'Read',
+  failed: 'Not sent',
+  received: 'Received',
+};
+
+export function stateLabel(state: MessageState): string {
+  return STATE_LABEL[state];
+}
+
+/** A stable colour slot (0..7) per address, for avatars; a class, because the CSP forbids inline styles. */
+export function colourSlot(jid: string): number {
+  let hash = 0;
+  for (let i = 0; i < jid.length; i++) hash = (hash * 31 + jid.charCodeAt(i)) | 0;
+  return Math.abs(hash) % 8;
+}
+
+export function initial(name: string): string {
+  const first = [...name.trim()][0];
+  return first ? first.toUpperCase() : '?';
+}
