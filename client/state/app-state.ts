@@ -98,7 +98,7 @@ export interface RosterEntry {
 /** Text for a conversation preview; encrypted bodies are not readable here. */
 export function previewText(body: string | null, encrypted: string | null): string | null {
   if (body !== null && body.trim() !== '') return body.replace(/\s+/g, ' ').trim().slice(0, 140);
-  return encrypted !== null ? '🔒 Encrypted message' : null;
+  return encrypted !== null ? 'Encrypted message' : null;
 }
 
 /** The sidebar list: recent conversations first (newest on top), then other contacts, reachable first, by name. */

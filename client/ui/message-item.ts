@@ -12,7 +12,7 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
     : h('p', {
         class: 'message-body message-encrypted',
         testid: 'message-body',
-        text: message.encrypted !== null ? '🔒 Encrypted message: this tab cannot decrypt it yet.' : '(empty message)',
+        text: message.encrypted !== null ? 'Encrypted message: this tab cannot decrypt it yet.' : '(empty message)',
       });
   const meta = h(
     'span',
