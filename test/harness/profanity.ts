@@ -29,8 +29,6 @@ import { RawXmpp, configurePepNode, createPepNode, pepItems } from './xmpp-raw.j
 
 const run = promisify(execFile);
 
-/** A private tmux server, so tests never touch (or are touched by) anybody's own tmux sessions. */
-const TMUX_SOCKET = 'parley-profanity';
 /** Every wait is bounded; the brief for these tests: generous, but at most 20 s each. */
 const DEFAULT_WAIT_MS = 20_000;
 const POLL_MS = 100;
@@ -38,8 +36,12 @@ const POLL_MS = 100;
 export const OMEMO_DEVICELIST_NODE = 'eu.siacs.conversations.axolotl.devicelist';
 export const omemoBundleNode = (deviceId: number): string => `eu.siacs.conversations.axolotl.bundles:${deviceId}`;
 
-async function tmux(...args: string[]): Promise<string> {
-  const { stdout } = await run('tmux', ['-L', TMUX_SOCKET, '-f', '/dev/null', ...args], { timeout: 10_000 });
+/**
+ * One private tmux server per client (socket named like the session, no config file): tests never touch
+ * anybody's own tmux sessions, and parallel test files never race a shared server that is shutting down.
+ */
+async function tmux(session: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run('tmux', ['-L', session, '-f', '/dev/null', ...args], { timeout: 10_000 });
   return stdout;
 }
 
@@ -64,6 +66,7 @@ export class ProfanityClient {
   readonly bareJid: string;
   readonly resource: string;
   deviceId = 0;
+  private socketPath = '';
 
   private constructor(
     readonly session: string,
@@ -91,10 +94,11 @@ export class ProfanityClient {
     try {
       // remain-on-exit keeps a crashed Profanity's last screen readable for the error message.
       await tmux(
-        'new-session', '-d', '-s', session, '-x', '200', '-y', '50',
+        session, 'new-session', '-d', '-s', session, '-x', '200', '-y', '50',
         'env', `HOME=${home}`, 'LANG=C.UTF-8', 'LC_ALL=C.UTF-8', 'profanity',
         ';', 'set-option', '-t', `=${session}:`, 'remain-on-exit', 'on',
       );
+      client.socketPath = (await tmux(session, 'display-message', '-p', '-t', client.target, '#{socket_path}')).trim();
       await client.waitForScreen(/Type '\/help' to show complete help/, { what: 'Profanity start-up' });
       const a = account;
       await client.command(`/account add ${a}`);
@@ -120,13 +124,13 @@ export class ProfanityClient {
 
   /** Types one line into Profanity's input line and presses Enter. `-l` so nothing is read as a tmux key name. */
   async command(line: string): Promise<void> {
-    await tmux('send-keys', '-t', this.target, '-l', line);
-    await tmux('send-keys', '-t', this.target, 'Enter');
+    await tmux(this.session, 'send-keys', '-t', this.target, '-l', line);
+    await tmux(this.session, 'send-keys', '-t', this.target, 'Enter');
   }
 
   /** The visible screen (Profanity uses the alternate screen: tmux keeps no scrollback, -S is only a safety net). */
   async screen(): Promise<string> {
-    return tmux('capture-pane', '-p', '-J', '-S', '-2000', '-t', this.target);
+    return tmux(this.session, 'capture-pane', '-p', '-J', '-S', '-2000', '-t', this.target);
   }
 
   /** Profanity's own log file ($HOME/.local/share/profanity/logs/profanity.log): OMEMO errors land here. */
@@ -134,11 +138,12 @@ export class ProfanityClient {
     return readFile(path.join(this.home, '.local/share/profanity/logs/profanity.log'), 'utf8').catch(() => '');
   }
 
-  private async describe(what: string, timeoutMs: number): Promise<string> {
+  private async describe(what: string, timeoutMs: number, failed = false): Promise<string> {
     const screen = await this.screen().catch((e: unknown) => `(no screen: ${String(e)})`);
     const trimmed = screen.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').join('\n');
     const logTail = (await this.log()).split('\n').slice(-15).join('\n');
-    return `Profanity ${this.fullJid} [tmux ${this.session}]: ${what} not seen within ${timeoutMs} ms.\n--- screen ---\n${trimmed}\n--- profanity.log (tail) ---\n${logTail}`;
+    const outcome = failed ? 'failed: a failure marker appeared on screen' : `not seen within ${timeoutMs} ms`;
+    return `Profanity ${this.fullJid} [tmux -L ${this.session}]: ${what} ${outcome}.\n--- screen ---\n${trimmed}\n--- profanity.log (tail) ---\n${logTail}`;
   }
 
   /**
@@ -157,7 +162,7 @@ export class ProfanityClient {
       const m = typeof pattern === 'function' ? pattern(screen) : screen.match(pattern);
       if (m) return m;
       const failed = typeof opts.failOn === 'function' ? opts.failOn(screen) : opts.failOn?.test(screen);
-      if (failed) throw new Error(await this.describe(`${what} (failed: ${String(opts.failOn)} matched)`, timeoutMs));
+      if (failed) throw new Error(await this.describe(what, timeoutMs, true));
       if (Date.now() > deadline) throw new Error(await this.describe(what, timeoutMs));
       await sleep(POLL_MS);
     }
@@ -175,10 +180,12 @@ export class ProfanityClient {
   }
 
   /**
-   * Waits for a received chat line `HH:MM:SS ~ from/res: text` in the current window. `encrypted` (default
+   * Focuses the chat with `fromBareJid` and waits for a received line `HH:MM:SS ~ from/res: text`. `encrypted` (default
    * true) requires Profanity's OMEMO marker "~" (plaintext lines carry "-"), i.e. that Profanity decrypted it.
    */
   async waitForMessage(fromBareJid: string, text: string, opts: { encrypted?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    // Messages land in the sender's chat window, which is only on screen when focused.
+    await this.openChat(fromBareJid);
     const marker = opts.encrypted === false ? '-' : '~';
     const re = new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${escapeRegExp(marker)} ${escapeRegExp(fromBareJid)}(/\\S+)?: ${escapeRegExp(text)}`, 'm');
     await this.waitForScreen(re, { timeoutMs: opts.timeoutMs, what: `message ${marker} ${fromBareJid}: ${JSON.stringify(text)}` });
@@ -298,14 +305,16 @@ export class ProfanityClient {
       await this.command('/quit');
       const deadline = Date.now() + 5000;
       while (Date.now() < deadline) {
-        const dead = await tmux('display-message', '-p', '-t', this.target, '#{pane_dead}').catch(() => '1');
+        const dead = await tmux(this.session, 'display-message', '-p', '-t', this.target, '#{pane_dead}').catch(() => '1');
         if (dead.trim() === '1') break;
         await sleep(100);
       }
     } catch {
       /* session already gone */
     }
-    await tmux('kill-session', '-t', this.target).catch(() => {});
+    await tmux(this.session, 'kill-server').catch(() => {});
+    // tmux leaves its socket file behind when the server exits.
+    if (this.socketPath) await rm(this.socketPath, { force: true });
     await rm(this.home, { recursive: true, force: true });
   }
 }

@@ -100,13 +100,18 @@ test('Profanity A <-> Profanity B over OMEMO 0.3, encrypted on the wire', async 
     await a.waitForMessage(bob.jid, reply);
   });
 
-  // A second message each way on the established sessions (no new key exchange).
+  // A second message on the established session, while B looks at its console window: waitForMessage must
+  // focus the chat window itself (the Parley -> Profanity case, where nobody opened the chat on Profanity).
+  await b.command('/win 1');
+  await b.waitForScreen(/^ Profanity\. Type \/help/, { what: 'console window' });
   const again = `second from A ${Date.now()}`;
   await a.send(bob.jid, again);
   await b.waitForMessage(alice.jid, again);
 
   // Server side: Prosody archived ciphertext only.
-  assertEncryptedInArchive(await archivedWith(bob.jid, bob.password, alice.jid), hello, alice.jid);
+  const archived = await archivedWith(bob.jid, bob.password, alice.jid);
+  if (process.env.SHOW_ARCHIVE) console.log(archived.map(toXml).join('\n'));
+  assertEncryptedInArchive(archived, hello, alice.jid);
   assertEncryptedInArchive(await archivedWith(alice.jid, alice.password, bob.jid), reply, bob.jid);
   const bobArchive = await archivedWith(bob.jid, bob.password, alice.jid);
   assert.ok(!bobArchive.some((m) => toXml(m).includes(again)), 'second message plaintext not archived');
