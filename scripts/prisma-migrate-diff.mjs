@@ -14,6 +14,8 @@ import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 // A dependency of @prisma/adapter-pg (same version), used as the Prisma CLI uses it.
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
@@ -65,6 +67,26 @@ async function migrationList() {
   };
 }
 
+/**
+ * The engine describes a database through catalog columns of PostgreSQL's one-byte "char" type (oid 18, e.g.
+ * pg_class.relkind), which @prisma/adapter-pg 7.10 does not map ("Column type 'char' could not be deserialized").
+ * Report those columns as text, which is what they hold. Patched on the shared query class, once.
+ */
+let patched = false;
+function readCharAsText(adapter) {
+  if (patched) return adapter;
+  const queryable = Object.getPrototypeOf(Object.getPrototypeOf(adapter));
+  const performIO = queryable.performIO;
+  if (typeof performIO !== 'function') throw new Error('@prisma/adapter-pg changed: no performIO to patch');
+  queryable.performIO = async function (query) {
+    const result = await performIO.call(this, query);
+    for (const field of result.fields) if (field.dataTypeID === 18) field.dataTypeID = 25;
+    return result;
+  };
+  patched = true;
+  return adapter;
+}
+
 function timestamp(d = new Date()) {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
@@ -75,10 +97,37 @@ async function main() {
   const engineModule = await loadEngine();
   const adminUrl = process.env.SHADOW_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   // The engine expects Prisma's bound adapter (methods returning Result objects), as the Prisma CLI passes it.
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: adminUrl }));
+  const u = new URL(adminUrl);
+  const fields = {
+    host: u.hostname,
+    port: Number(u.port || 5432),
+    user: decodeURIComponent(u.username || 'postgres'),
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
+  const admin = new pg.Client({ ...fields, database: u.pathname.slice(1) || 'postgres' });
+  await admin.connect();
+  const shadows = [];
+  // Our own shadow database: the adapter's built-in one drops the database before closing its pool (fails),
+  // and with a connectionString it ignores the database override and replays migrations on the admin database.
+  const adapter = bindMigrationAwareSqlAdapterFactory({
+    provider: 'postgres',
+    adapterName: '@prisma/adapter-pg',
+    connect: async () => readCharAsText(await new PrismaPg({ ...fields, database: u.pathname.slice(1) || 'postgres' }).connect()),
+    connectToShadowDb: async () => {
+      const name = `parley_shadow_${randomUUID().replaceAll('-', '')}`;
+      await admin.query(`CREATE DATABASE "${name}"`);
+      shadows.push(name);
+      const shadow = readCharAsText(await new PrismaPg({ ...fields, database: name }).connect());
+      const dispose = shadow.dispose.bind(shadow);
+      shadow.dispose = async () => {
+        await dispose();
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      };
+      return shadow;
+    },
+  });
   const schema = await readFile(SCHEMA, 'utf8');
-  const logs = [];
-  const engine = await engineModule.SchemaEngine.new({ datamodels: [[SCHEMA, schema]] }, (msg) => logs.push(msg), adapter);
+  const engine = await engineModule.SchemaEngine.new({ datamodels: [[SCHEMA, schema]] }, () => undefined, adapter);
   const list = await migrationList();
   const filters = { externalTables: [], externalEnums: [] };
   const from = list.migrationDirectories.length ? { tag: 'migrations', ...list } : { tag: 'empty' };
@@ -86,9 +135,9 @@ async function main() {
   let result;
   try {
     result = await engine.diff({ from, to, script: true, exitCode: true, filters });
-  } catch (err) {
-    if (logs.length) console.error(logs.join('\n'));
-    throw err;
+  } finally {
+    for (const name of shadows) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
   }
   const sql = result.stdout ?? '';
   const empty = result.exitCode === 0 || sql.trim() === '' || sql.trim() === '-- This is an empty migration.';
