@@ -88,7 +88,7 @@ CREATE INDEX "Message_accountId_peer_messageId_idx" ON "Message"("accountId", "p
 CREATE INDEX "Message_accountId_state_peer_idx" ON "Message"("accountId", "state", "peer");
 
 -- CreateIndex
-CREATE INDEX "Message_accountId_stamp_idx" ON "Message"("accountId", "stamp" DESC);
+CREATE INDEX "Message_accountId_stamp_id_idx" ON "Message"("accountId", "stamp" DESC, "id" DESC);
 
 -- CreateIndex
 CREATE UNIQUE INDEX "Message_accountId_stanzaId_key" ON "Message"("accountId", "stanzaId");
