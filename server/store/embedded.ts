@@ -55,7 +55,10 @@ export async function startEmbeddedPostgres(dataDir: string, log?: LogLike): Pro
     }
     await server.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start in ${dir}: ${(err as Error).message ?? err}\n${output.join('\n')}`, { cause: err });
+    const asRoot = process.getuid?.() === 0
+      ? ' (running as root: PostgreSQL runs as the system user "postgres", which must be able to enter every parent directory)'
+      : '';
+    throw new Error(`embedded PostgreSQL did not start in ${dir}${asRoot}: ${(err as Error).message ?? err}\n${output.join('\n')}`, { cause: err });
   }
   log?.info({ dataDir: dir, port }, 'embedded PostgreSQL started');
   let stopped: Promise<void> | null = null;
