@@ -1,0 +1,254 @@
+/** Every repository method against a real PostgreSQL (fresh database, migrated by openDatabase). */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import session from 'express-session';
+import { createTestDatabase, type TestDatabase } from '../harness/postgres.js';
+import { openDatabase, type Database } from '../../server/store/db.js';
+import { AccountStore } from '../../server/store/accounts.js';
+import { ContactStore } from '../../server/store/contacts.js';
+import { MessageStore, type NewMessage } from '../../server/store/messages.js';
+import { PgSessionStore, hashSid } from '../../server/store/sessions.js';
+import { OmemoDeviceStore } from '../../server/store/omemo-devices.js';
+
+let testDb: TestDatabase;
+let db: Database;
+let accounts: AccountStore;
+let contacts: ContactStore;
+let messages: MessageStore;
+let sessions: PgSessionStore;
+let omemo: OmemoDeviceStore;
+
+before(async () => {
+  testDb = await createTestDatabase();
+  db = await openDatabase({ url: testDb.url });
+  accounts = new AccountStore(db);
+  contacts = new ContactStore(db);
+  messages = new MessageStore(db);
+  sessions = new PgSessionStore(db, { pruneEveryMs: 0 });
+  omemo = new OmemoDeviceStore(db);
+});
+after(async () => {
+  sessions?.close();
+  await db?.close();
+  await testDb?.drop();
+});
+
+const ME = 'me@example.test';
+const BOB = 'bob@example.test';
+
+function msg(accountId: string, over: Partial<NewMessage> = {}): NewMessage {
+  return {
+    accountId, peer: BOB, direction: 'in', fromJid: `${BOB}/phone`, toJid: `${ME}/parley`, type: 'chat', body: 'hi',
+    encrypted: null, messageId: null, originId: null, stanzaId: null, stamp: new Date('2024-01-01T00:00:00Z'), state: 'received', ...over,
+  };
+}
+
+test('accounts: upsert is idempotent and race-safe; credentials set, listed, cleared; login touched', async () => {
+  const rows = await Promise.all(Array.from({ length: 5 }, () => accounts.upsert('acc@example.test')));
+  assert.equal(new Set(rows.map((r) => r.id)).size, 1);
+  const a = rows[0]!;
+  assert.match(a.id, /^\d+$/);
+  assert.equal(a.credential, null);
+  assert.deepEqual(await accounts.byJid('acc@example.test'), a);
+  assert.equal(await accounts.byJid('nobody@example.test'), null);
+  assert.equal(await accounts.byId('999999999'), null);
+  assert.equal(await accounts.byId('not-a-number'), null);
+
+  await accounts.setCredential(a.id, Buffer.from([1, 2, 3, 250]));
+  const withCred = await accounts.byId(a.id);
+  assert.ok(Buffer.isBuffer(withCred!.credential));
+  assert.deepEqual([...withCred!.credential!], [1, 2, 3, 250]);
+  assert.ok(withCred!.credentialUpdatedAt instanceof Date);
+  assert.deepEqual((await accounts.listWithCredentials()).map((r) => r.jid), ['acc@example.test']);
+  await accounts.setCredential(a.id, null);
+  assert.deepEqual(await accounts.listWithCredentials(), []);
+  assert.equal((await accounts.byId(a.id))!.credentialUpdatedAt, null);
+
+  assert.equal(a.lastLoginAt, null);
+  await accounts.touchLogin(a.id);
+  assert.ok((await accounts.byId(a.id))!.lastLoginAt instanceof Date);
+});
+
+const call = <T>(fn: (cb: (err?: unknown, v?: T) => void) => void) =>
+  new Promise<T | undefined>((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
+
+function sessionData(accountId: string | undefined, expires: Date): session.SessionData {
+  return { cookie: { originalMaxAge: expires.getTime() - Date.now(), expires, httpOnly: true, path: '/' }, accountId } as unknown as session.SessionData;
+}
+
+test('sessions: set/get/touch/destroy keyed by sha256(sid), expiry, prune, logout everywhere', async () => {
+  const acc = await accounts.upsert('sess@example.test');
+  const future = new Date(Date.now() + 3600_000);
+  await call((cb) => sessions.set('sid-1', sessionData(acc.id, future), cb));
+  await call((cb) => sessions.set('sid-2', sessionData(acc.id, future), cb));
+  await call((cb) => sessions.set('sid-anon', sessionData(undefined, future), cb));
+
+  const raw = await db.pool.query('SELECT sid, "accountId" FROM "BrowserSession" ORDER BY sid');
+  assert.ok(raw.rows.every((r) => /^[0-9a-f]{64}$/.test(r.sid)), 'only hashes are stored');
+  assert.ok(!raw.rows.some((r) => r.sid === 'sid-1'));
+  assert.ok(raw.rows.some((r) => r.sid === hashSid('sid-1') && r.accountId === acc.id));
+
+  const got = await call<session.SessionData | null>((cb) => sessions.get('sid-1', cb));
+  assert.equal((got as { accountId?: string }).accountId, acc.id);
+  assert.equal(await call((cb) => sessions.get('unknown', cb)), null);
+
+  const later = new Date(Date.now() + 7200_000);
+  await call((cb) => sessions.touch('sid-1', sessionData(acc.id, later), cb));
+  const touched = await db.pool.query('SELECT "expiresAt" FROM "BrowserSession" WHERE sid = $1', [hashSid('sid-1')]);
+  assert.equal(touched.rows[0].expiresAt.getTime(), later.getTime());
+
+  await call((cb) => sessions.destroy('sid-anon', cb));
+  assert.equal(await call((cb) => sessions.get('sid-anon', cb)), null);
+
+  // Expired: invisible at once, deleted by prune().
+  await call((cb) => sessions.set('sid-old', sessionData(undefined, new Date(Date.now() - 1000)), cb));
+  assert.equal(await call((cb) => sessions.get('sid-old', cb)), null);
+  assert.equal(await sessions.prune(), 1);
+  assert.equal(await call<number>((cb) => sessions.length(cb)), 2);
+
+  // A session naming an account that does not exist is kept, unlinked.
+  await call((cb) => sessions.set('sid-ghost', sessionData('987654321', future), cb));
+  assert.ok(await call((cb) => sessions.get('sid-ghost', cb)));
+
+  assert.equal(await sessions.destroyAllForAccount(acc.id), 2);
+  assert.equal(await call((cb) => sessions.get('sid-1', cb)), null);
+  assert.equal(await call((cb) => sessions.get('sid-2', cb)), null);
+  assert.equal(await sessions.destroyAllForAccount('junk'), 0);
+});
+
+test('contacts: replaceAll mirrors the roster, upsert/remove follow pushes', async () => {
+  const acc = await accounts.upsert('roster@example.test');
+  const other = await accounts.upsert('other@example.test');
+  await contacts.upsert(other.id, { jid: 'x@example.test', name: null, subscription: 'both', ask: false, groups: [] });
+  await contacts.upsert(acc.id, { jid: 'gone@example.test', name: 'Gone', subscription: 'to', ask: false, groups: [] });
+  await contacts.replaceAll(acc.id, [
+    { jid: 'a@example.test', name: 'A', subscription: 'both', ask: false, groups: ['Friends', 'Work'] },
+    { jid: 'b@example.test', name: null, subscription: 'none', ask: true, groups: [] },
+    { jid: 'r@example.test', name: null, subscription: 'remove', ask: false, groups: [] },
+  ]);
+  const list = await contacts.list(acc.id);
+  assert.deepEqual(list.map(({ updatedAt, ...c }) => (assert.ok(updatedAt instanceof Date), c)), [
+    { jid: 'a@example.test', name: 'A', subscription: 'both', ask: false, groups: ['Friends', 'Work'] },
+    { jid: 'b@example.test', name: null, subscription: 'none', ask: true, groups: [] },
+  ]);
+  await contacts.upsert(acc.id, { jid: 'b@example.test', name: 'Bee', subscription: 'to', ask: false, groups: ['G'] });
+  await contacts.remove(acc.id, 'a@example.test');
+  assert.deepEqual((await contacts.list(acc.id)).map((c) => [c.jid, c.name, c.subscription, c.groups]), [['b@example.test', 'Bee', 'to', ['G']]]);
+  await contacts.replaceAll(acc.id, []);
+  assert.deepEqual(await contacts.list(acc.id), []);
+  assert.equal((await contacts.list(other.id)).length, 1, 'other accounts untouched');
+});
+
+test('omemo devices: touch, revoke (sticky), list', async () => {
+  const acc = await accounts.upsert('omemo@example.test');
+  await omemo.touch(acc.id, 1111);
+  await omemo.touch(acc.id, 2222);
+  await omemo.revoke(acc.id, 2222);
+  await omemo.touch(acc.id, 2222);
+  const list = await omemo.list(acc.id);
+  assert.deepEqual(list.map((d) => [d.deviceId, d.revoked]), [[1111, false], [2222, true]]);
+  assert.ok(list.every((d) => d.lastSeen instanceof Date));
+});
+
+test('messages: insert dedups by stanzaId and by (sender, originId); a missing stanzaId is filled in', async () => {
+  const acc = await accounts.upsert('dedup@example.test');
+  const a = await messages.insert(msg(acc.id, { stanzaId: 'arch-1', originId: 'o-1', messageId: 'm-1' }));
+  assert.equal(a.inserted, true);
+  assert.match(a.row.id, /^\d+$/);
+  assert.equal(a.row.accountId, acc.id);
+  assert.ok(a.row.stamp instanceof Date && a.row.createdAt instanceof Date);
+
+  const again = await messages.insert(msg(acc.id, { stanzaId: 'arch-1', body: 'changed?' }));
+  assert.deepEqual([again.inserted, again.row.id, again.row.body], [false, a.row.id, 'hi']);
+
+  // Same origin-id from the same sender (live copy without stanza-id, then from the archive).
+  const live = await messages.insert(msg(acc.id, { direction: 'out', fromJid: `${ME}/parley`, toJid: BOB, originId: 'o-2', state: 'pending' }));
+  assert.equal(live.inserted, true);
+  const fromArchive = await messages.insert(msg(acc.id, { direction: 'out', fromJid: `${ME}/other`, toJid: BOB, originId: 'o-2', stanzaId: 'arch-2', state: 'sent' }));
+  assert.deepEqual([fromArchive.inserted, fromArchive.row.id, fromArchive.row.stanzaId, fromArchive.row.state], [false, live.row.id, 'arch-2', 'pending']);
+  assert.equal((await messages.byId(acc.id, live.row.id))!.stanzaId, 'arch-2');
+
+  // The same origin-id chosen by another sender is another message.
+  const otherSender = await messages.insert(msg(acc.id, { peer: 'carol@example.test', fromJid: 'carol@example.test/x', originId: 'o-2' }));
+  assert.equal(otherSender.inserted, true);
+  const theirs = await messages.insert(msg(acc.id, { originId: 'o-2' }));
+  assert.equal(theirs.inserted, true, "Bob's o-2 is not our o-2");
+
+  // Without any id, nothing can be deduplicated: both are stored.
+  assert.equal((await messages.insert(msg(acc.id, { body: 'no ids' }))).inserted, true);
+  assert.equal((await messages.insert(msg(acc.id, { body: 'no ids' }))).inserted, true);
+
+  // Concurrent inserts of one message store it once.
+  const racing = await Promise.all(Array.from({ length: 8 }, () => messages.insert(msg(acc.id, { stanzaId: 'arch-race', originId: 'o-race' }))));
+  assert.equal(racing.filter((r) => r.inserted).length, 1);
+  assert.equal(new Set(racing.map((r) => r.row.id)).size, 1);
+
+  // stanzaIds are per account.
+  const acc2 = await accounts.upsert('dedup2@example.test');
+  assert.equal((await messages.insert(msg(acc2.id, { stanzaId: 'arch-1' }))).inserted, true);
+});
+
+test('messages: keyset paging is newest first, stable with equal stamps, and walks everything once', async () => {
+  const acc = await accounts.upsert('paging@example.test');
+  const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+  const rows: NewMessage[] = [];
+  for (let i = 0; i < 25; i++) rows.push(msg(acc.id, { body: `m${i}`, stamp: t(Math.floor(i / 5)) })); // 5 per stamp
+  rows.push(msg(acc.id, { peer: 'other@example.test', body: 'elsewhere', stamp: t(100) }));
+  assert.equal(await messages.bulkInsertRaw(rows), 26);
+
+  const seen: string[] = [];
+  let before: { stamp: Date; id: string } | undefined;
+  for (;;) {
+    const page = await messages.page(acc.id, BOB, { before, limit: 7 });
+    if (!page.length) break;
+    seen.push(...page.map((r) => r.body!));
+    const last = page.at(-1)!;
+    before = { stamp: last.stamp, id: last.id };
+  }
+  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => `m${24 - i}`));
+  await assert.rejects(messages.page(acc.id, BOB, { before: { stamp: new Date('x'), id: '1' }, limit: 5 }), RangeError);
+  await assert.rejects(messages.page(acc.id, BOB, { before: { stamp: t(1), id: '1; DROP' }, limit: 5 }), RangeError);
+});
+
+test('messages: states, receipts look-up, mark read, outbox, archive position, conversations', async () => {
+  const acc = await accounts.upsert('states@example.test');
+  const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+  assert.equal(await messages.lastStanzaId(acc.id), null);
+  assert.equal(await messages.newestStamp(acc.id), null);
+  assert.deepEqual(await messages.conversations(acc.id, 10), []);
+
+  const out = (await messages.insert(msg(acc.id, { direction: 'out', fromJid: `${ME}/p`, toJid: BOB, messageId: 'out-1', originId: 'out-1', state: 'pending', stamp: t(1) }))).row;
+  const in1 = (await messages.insert(msg(acc.id, { messageId: 'in-1', stanzaId: 's-1', stamp: t(2) }))).row;
+  const in2 = (await messages.insert(msg(acc.id, { messageId: 'in-2', originId: 'orig-in-2', stanzaId: 's-2', stamp: t(3) }))).row;
+  const in3 = (await messages.insert(msg(acc.id, { messageId: 'in-3', stamp: t(4) }))).row;
+  const carol = (await messages.insert(msg(acc.id, { peer: 'carol@example.test', fromJid: 'carol@example.test/c', stanzaId: 's-0', stamp: t(9) }))).row;
+
+  assert.deepEqual((await messages.pendingOutbox(acc.id)).map((r) => r.id), [out.id]);
+  const sent = await messages.updateState(acc.id, out.id, 'sent');
+  assert.equal(sent?.state, 'sent');
+  assert.equal(await messages.updateState(acc.id, out.id, 'sent'), null, 'no change, no row');
+  assert.equal(await messages.updateState(acc.id, 'junk', 'sent'), null);
+  assert.deepEqual(await messages.pendingOutbox(acc.id), []);
+
+  assert.equal((await messages.findByMessageId(acc.id, BOB, 'out-1'))!.id, out.id);
+  assert.equal((await messages.findByMessageId(acc.id, BOB, 'orig-in-2'))!.id, in2.id, 'origin-id matches too');
+  assert.equal(await messages.findByMessageId(acc.id, 'carol@example.test', 'out-1'), null, 'scoped to the conversation');
+
+  assert.equal(await messages.lastStanzaId(acc.id), 's-0', 'newest by stamp, any conversation');
+  assert.equal((await messages.newestStamp(acc.id))!.getTime(), t(9).getTime());
+
+  let convs = await messages.conversations(acc.id, 10);
+  assert.deepEqual(convs.map((c) => [c.last.peer, c.last.id, c.unread]), [['carol@example.test', carol.id, 1], [BOB, in3.id, 3]]);
+  assert.deepEqual((await messages.conversations(acc.id, 1)).map((c) => c.last.peer), ['carol@example.test']);
+
+  assert.equal(await messages.markDisplayedUpTo(acc.id, BOB, in2.stamp, in2.id), 2);
+  assert.equal((await messages.byId(acc.id, in1.id))!.state, 'displayed');
+  assert.equal((await messages.byId(acc.id, in3.id))!.state, 'received');
+  assert.equal((await messages.byId(acc.id, out.id))!.state, 'sent', 'our own messages keep their state');
+  assert.equal(await messages.markDisplayedUpTo(acc.id, BOB, in2.stamp, in2.id), 0);
+  convs = await messages.conversations(acc.id, 10);
+  assert.equal(convs.find((c) => c.last.peer === BOB)!.unread, 1);
+  assert.equal(await messages.byId(acc.id, '99999999'), null);
+  const other = await accounts.upsert('states-other@example.test');
+  assert.equal(await messages.byId(other.id, in1.id), null, 'rows of another account are invisible');
+});
