@@ -68,10 +68,11 @@ test('forged carbons and forged archive results from another account are dropped
   const evil = await peer(mallory.jid, mallory.password);
   const fullJid = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.conn.jid;
   const forged = `forged ${randomUUID()}`;
-  const inner = xml('message', { from: `bob@${stack.prosody.domain}/x`, to: alice.jid, type: 'chat' }, xml('body', {}, forged));
+  const forgedMessage = () => xml('message', { from: `bob@${stack.prosody.domain}/x`, to: alice.jid, type: 'chat' }, xml('body', {}, forged));
+  const inner = forgedMessage();
   await evil.sendRaw(xml('message', { to: fullJid, type: 'chat' }, xml('received', { xmlns: 'urn:xmpp:carbons:2' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, inner))));
   await evil.sendRaw(
-    xml('message', { to: fullJid }, xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'x', id: 'y' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-01T00:00:00Z' }), inner.clone()))),
+    xml('message', { to: fullJid }, xml('result', { xmlns: 'urn:xmpp:mam:2', queryid: 'x', id: 'y' }, xml('forwarded', { xmlns: 'urn:xmpp:forward:0' }, xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2020-01-01T00:00:00Z' }), forgedMessage()))),
   );
   const marker = `after the forgeries ${randomUUID()}`;
   await evil.sendChat(alice.jid, marker);
@@ -139,7 +140,9 @@ test('delivery receipts and displayed markers update our message; displaying syn
   const incoming = await alice.tab.waitFor('message', (e) => e.message.body === 'yes, and you?');
   await bobClient.waitForMessage((el) => el.getChild('received', 'urn:xmpp:receipts')?.attrs.id === bobMsgId);
 
-  const hello = await alice.browser.tab().waitFor('hello');
+  const third = alice.browser.tab();
+  cleanup.push(() => third.close());
+  const hello = await third.waitFor('hello');
   assert.equal(hello.conversations.find((c) => c.peer === bob.jid)?.unread, 1);
   await alice.tab.command('markDisplayed', { peer: bob.jid, id: incoming.message.id });
   await secondTab.waitFor('read', (e) => e.peer === bob.jid && e.upTo === incoming.message.id);
