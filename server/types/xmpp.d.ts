@@ -67,3 +67,98 @@ declare module '@xmpp/xml' {
     on(event: 'error', listener: (err: Error) => void): this;
   }
 }
+
+declare module '@xmpp/jid' {
+  export class JID {
+    constructor(local: string | null | undefined, domain: string, resource?: string | null);
+    local: string;
+    domain: string;
+    resource: string;
+    bare(): JID;
+    equals(other: JID): boolean;
+    toString(unescape?: boolean): string;
+    getLocal(unescape?: boolean): string;
+    getDomain(): string;
+    getResource(): string;
+  }
+  export function jid(address: string): JID;
+  export function jid(local: string | null, domain: string, resource?: string | null): JID;
+  export function parse(address: string): JID;
+  export function equal(a: JID, b: JID): boolean;
+  const j: typeof jid & { jid: typeof jid; JID: typeof JID; parse: typeof parse; equal: typeof equal };
+  export default j;
+}
+
+declare module '@xmpp/id' {
+  /** A random 10-character id (base 36). */
+  export default function id(): string;
+}
+
+declare module '@xmpp/connection' {
+  import { EventEmitter } from 'node:events';
+  import type { Element, Parser } from '@xmpp/xml';
+
+  export interface ConnectionOptions {
+    domain?: string;
+    service?: string;
+    lang?: string;
+    /** ms for stream open/close waits; default 2000 */
+    timeout?: number;
+  }
+
+  /** Socket as the connection sees it: net.Socket for TCP, or @xmpp/tls's wrapper around a TLSSocket. */
+  export interface XmppSocket extends EventEmitter {
+    secure?: boolean;
+    write(data: string, cb?: (err?: Error | null) => void): boolean;
+    end(): void;
+    destroy(err?: Error): void;
+  }
+
+  /**
+   * Statuses: offline, connecting, connect, opening, open, online, closing, close, disconnecting, disconnect.
+   * Events: 'element' (every top-level element), 'stanza', 'nonza', 'send', 'error', 'status', and each status name.
+   */
+  export default class Connection extends EventEmitter {
+    constructor(options?: ConnectionOptions | string);
+    options: ConnectionOptions;
+    status: string;
+    timeout: number;
+    socket: XmppSocket | null;
+    parser: Parser | null;
+    root: Element | null;
+    isSecure(): boolean;
+    connect(service: string): Promise<void>;
+    open(options: { domain?: string; lang?: string }): Promise<Element>;
+    restart(): Promise<Element>;
+    write(data: string): Promise<void>;
+    send(element: Element): Promise<void>;
+    stop(): Promise<Element | undefined>;
+    disconnect(): Promise<Element | undefined>;
+    isStanza(element: Element): boolean;
+    _onData(data: Buffer | string): void;
+    _attachSocket(socket: XmppSocket): void;
+    _detachSocket(): void;
+    _detachParser(): void;
+    _status(status: string, ...args: unknown[]): void;
+    NS: string;
+  }
+}
+
+declare module '@xmpp/connection-tcp' {
+  import Connection from '@xmpp/connection';
+  import type { Element } from '@xmpp/xml';
+  /** XMPP over TCP (RFC 6120): `<stream:stream>` framing, services written 'xmpp://host:port'. */
+  export default class ConnectionTCP extends Connection {
+    sendMany(elements: Element[]): Promise<void>;
+    socketParameters(service: string): { port: number | null; host: string } | undefined;
+    header(el: Element): string;
+    footer(): string;
+  }
+}
+
+declare module '@xmpp/starttls/starttls.js' {
+  import type { XmppSocket } from '@xmpp/connection';
+  export function canUpgrade(socket: unknown): boolean;
+  /** Wraps a connected net.Socket in TLS (certificate checked against `host`); resolves once the handshake is done. */
+  export function upgrade(socket: unknown, options?: { host?: string; servername?: string } & Record<string, unknown>): Promise<XmppSocket>;
+}
