@@ -69,7 +69,7 @@ class GuardedTcp extends ConnectionTCP {
     try {
       super._onData(data);
     } catch (err) {
-      this.emit('error', err);
+      this.report(err);
     }
   }
 }
@@ -316,7 +316,7 @@ export class XmppConnection extends EventEmitter {
       } else answer = reply('result', out);
     } catch (err) {
       answer = err instanceof XmppStanzaError ? errorReply(err.condition, err.type ?? 'cancel') : errorReply('internal-server-error', 'wait');
-      if (!(err instanceof XmppStanzaError)) this.emit('error', err);
+      if (!(err instanceof XmppStanzaError)) this.report(err);
     }
     await this.send(answer);
   }
@@ -354,7 +354,7 @@ export class XmppConnection extends EventEmitter {
         return;
       case 'a': {
         const problem = this.sm.onAck(Number(el.attrs.h));
-        if (problem) this.emit('error', new Error(`XEP-0198: ${problem}`));
+        if (problem) this.report(new Error(`XEP-0198: ${problem}`));
         return;
       }
       case 'enabled':
@@ -363,7 +363,7 @@ export class XmppConnection extends EventEmitter {
         break;
       case 'resumed': {
         const { resend, error } = this.sm.onResumed(Number(el.attrs.h));
-        if (error) this.emit('error', new Error(`XEP-0198 resume: ${error}`));
+        if (error) this.report(new Error(`XEP-0198 resume: ${error}`));
         this.resendAfterResume = resend;
         break;
       }
@@ -375,7 +375,7 @@ export class XmppConnection extends EventEmitter {
     const type = el.attrs.type;
     if (el.name === 'iq') {
       if (type === 'get' || type === 'set') {
-        this.answerIq(el).catch((err: unknown) => this.emit('error', err));
+        this.answerIq(el).catch((err: unknown) => this.report(err));
         return;
       }
       const pending = el.attrs.id ? this.pendingIqs.get(el.attrs.id) : undefined;
@@ -451,7 +451,7 @@ export class XmppConnection extends EventEmitter {
       const answer = await inbox.next();
       if (answer.is('resumed', NS_SM)) return true; // counters and resend list were set in onSmNonza
       const h = answer.attrs.h === undefined ? undefined : Number(answer.attrs.h);
-      this.emit('error', new Error(`XEP-0198 resumption failed: ${answer.getChildElements()[0]?.name ?? 'unknown'}`));
+      this.report(new Error(`XEP-0198 resumption failed: ${answer.getChildElements()[0]?.name ?? 'unknown'}`));
       this.startNewSession(h);
     } else {
       this.startNewSession();
@@ -465,7 +465,7 @@ export class XmppConnection extends EventEmitter {
     if (smOffered) {
       tcp.write(xml('enable', { xmlns: NS_SM, resume: 'true' }).toString()).catch(() => {});
       const answer = await inbox.next();
-      if (!answer.is('enabled', NS_SM)) this.emit('error', new Error('XEP-0198: server refused to enable stream management'));
+      if (!answer.is('enabled', NS_SM)) this.report(new Error('XEP-0198: server refused to enable stream management'));
     }
     return false;
   }
@@ -479,7 +479,7 @@ export class XmppConnection extends EventEmitter {
       const stream: Stream = { tcp, inbox: new ElementInbox(), endpoint, streamError: null };
       tcp.on('error', (err: unknown) => {
         // Stream errors are reported once, by onStreamDown; the rest only matter on the live stream.
-        if (stream === this.stream && this.state === 'online' && (err as Error | null)?.name !== 'StreamError') this.emit('error', err);
+        if (stream === this.stream && this.state === 'online' && (err as Error | null)?.name !== 'StreamError') this.report(err);
       });
       tcp.on('element', (el: Element) => this.onElement(stream, el));
       tcp.on('disconnect', () => this.onStreamDown(stream));
@@ -661,6 +661,11 @@ export class XmppConnection extends EventEmitter {
     this.emit('online', { resumed });
   }
 
+  /** Non-fatal problems go to 'error' listeners; without one they must not crash the process (EventEmitter throws). */
+  private report(err: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+
   private setState(state: ConnectionState, detail?: string): void {
     if (this.state === state) return;
     this.state = state;
@@ -680,7 +685,7 @@ export class XmppConnection extends EventEmitter {
       this.shutdown(stream.streamError, true);
       return;
     }
-    if (stream.streamError) this.emit('error', stream.streamError);
+    if (stream.streamError) this.report(stream.streamError);
     this.reconnectLoop = this.reconnect();
   }
 
@@ -700,7 +705,7 @@ export class XmppConnection extends EventEmitter {
         return;
       } catch (err) {
         if (this.stopping) return;
-        this.emit('error', err);
+        this.report(err);
         if (err instanceof XmppLoginError && FATAL_LOGIN.has(err.condition)) {
           this.shutdown(err, true);
           return;
@@ -799,7 +804,9 @@ export class XmppConnection extends EventEmitter {
           tcp.once('disconnect', () => resolve());
           setTimeout(resolve, 2000).unref();
         });
-        const bye = xml('presence', { type: 'unavailable' }).toString() + (this.sm.enabled ? xml('a', { xmlns: NS_SM, h: this.sm.ackValue() }).toString() : '');
+        const unavailable = xml('presence', { type: 'unavailable' });
+        this.sm.onOutbound({ stanza: unavailable }); // the server counts it, so must we
+        const bye = unavailable.toString() + (this.sm.enabled ? xml('a', { xmlns: NS_SM, h: this.sm.ackValue() }).toString() : '');
         // Closing the stream cleanly ends the SM session on the server (no hibernation), as intended for a logout.
         await tcp.write(bye + '</stream:stream>').catch(() => {});
         await closed;
