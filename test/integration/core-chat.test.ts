@@ -88,7 +88,10 @@ test('history pages newest first with a stable cursor', async () => {
   const alice = await loggedIn('pager');
   const bob = await loggedIn('pagerpeer');
   const total = 120;
-  for (let i = 0; i < total; i++) await alice.tab.command('send', { to: bob.jid, body: `m${i}`, originId: randomUUID() });
+  // Three tabs share the sending: each socket is rate-limited (bursts of 60), the account is not.
+  const senders = [alice.tab, alice.browser.tab(), alice.browser.tab()];
+  tabs.push(...senders.slice(1));
+  for (let i = 0; i < total; i++) await senders[i % 3]!.command('send', { to: bob.jid, body: `m${i}`, originId: randomUUID() });
   const seen: string[] = [];
   let before: { stamp: string; id: string } | undefined;
   for (;;) {
@@ -142,4 +145,14 @@ test('bad commands get clear errors and change nothing', async () => {
   assert.equal(r4.ok, false);
   const page = await alice.tab.command('history', { peer: 'x@y.z', limit: 10 });
   assert.equal(page.messages.length, 0);
+});
+
+test('a flooding socket is slowed down with a clear error, and recovers', async () => {
+  const alice = await loggedIn('flood');
+  const results = await Promise.all(Array.from({ length: 100 }, () => alice.tab.rawCommand('history', { peer: 'x@y.z', limit: 1 })));
+  const refused = results.filter((r) => !r.ok);
+  assert.ok(refused.length >= 30, `only ${refused.length} of 100 refused`);
+  assert.match(refused[0]!.error!, /Too many requests/);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await alice.tab.rawCommand('history', { peer: 'x@y.z', limit: 1 })).ok, true);
 });
