@@ -31,7 +31,8 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
 
 export class CommandError extends Error {}
 
-const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: 2, delivered: 3, displayed: 4 };
+/** Progress of an outgoing message; 'received' (incoming) never appears on outgoing rows. */
+const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: -1, delivered: 3, displayed: 4 };
 
 /** Fetches older history from the XMPP archive when the database has no more (see ArchiveSync.older). */
 export type OlderFromArchive = (peer: string, before: Date) => Promise<{ stored: number; complete: boolean }>;
@@ -67,7 +68,7 @@ export class Messages {
     }
     const row = await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, fromBare, ack.id);
     if (!row || row.direction !== 'out') return;
-    if (STATE_RANK[ack.kind] > STATE_RANK[row.state]) await this.setState(row, ack.kind);
+    await this.setState(row, ack.kind === 'received' ? 'delivered' : 'displayed');
   }
 
   /** A tab displayed a conversation up to message `id`: mark read everywhere, tell the peer (XEP-0333). */
@@ -145,8 +146,10 @@ export class Messages {
     }
   }
 
+  /** Moves an outgoing message forward (pending -> sent -> delivered -> displayed), never back. */
   private async setState(row: MessageRow, state: MessageRow['state']): Promise<void> {
-    const updated = await this.ctx.stores.messages.updateState(this.ctx.accountId, row.id, state);
+    const earlier = (Object.keys(STATE_RANK) as MessageRow['state'][]).filter((s) => STATE_RANK[s] < STATE_RANK[state]);
+    const updated = await this.ctx.stores.messages.updateState(this.ctx.accountId, row.id, state, earlier);
     if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });
   }
 

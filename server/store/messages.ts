@@ -124,11 +124,16 @@ export class MessageStore {
   }
 
   /** Sets the state; returns the updated row, or null when there is no such message or it already had that state. */
-  async updateState(accountId: string, id: string, state: MessageState): Promise<MessageRow | null> {
+  /**
+   * Sets a message's state. With `onlyFrom`, only a row currently in one of those states changes, so concurrent
+   * updates (a receipt overtaking the server's ack) never move a message backwards.
+   */
+  async updateState(accountId: string, id: string, state: MessageState, onlyFrom?: MessageState[]): Promise<MessageRow | null> {
     if (toBigInt(accountId) === null || toBigInt(id) === null) return null;
     const { rows } = await this.db.pool.query<MessageRow>(
-      `UPDATE "Message" SET state = $3 WHERE "accountId" = $1 AND id = $2 AND state <> $3 RETURNING *`,
-      [accountId, id, state],
+      `UPDATE "Message" SET state = $3 WHERE "accountId" = $1 AND id = $2 AND state <> $3
+         AND ($4::text[] IS NULL OR state = ANY($4::text[])) RETURNING *`,
+      [accountId, id, state, onlyFrom ?? null],
     );
     return rows[0] ?? null;
   }

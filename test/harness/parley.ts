@@ -154,7 +154,7 @@ export class TestTab {
     const seen = this.events.find(match);
     if (seen) return Promise.resolve(seen.payload as Parameters<ServerEvents[E]>[0]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${name}; got: ${this.events.map((e) => e.name).join(',')}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${name}; got: ${JSON.stringify(this.events).slice(-1500)}`)), timeoutMs);
       this.waiters.push({ test: match, resolve: (e) => { clearTimeout(timer); resolve(e.payload as Parameters<ServerEvents[E]>[0]); } });
     });
   }
