@@ -67,7 +67,8 @@ test('log in, chat across two tabs and with another account, reload and see hist
   await bobTab.command('send', { to: alice.jid, body: reply, originId: randomUUID() });
   await tab1.getByTestId('message-body').filter({ hasText: reply }).waitFor({ timeout: 10_000 });
   await tab2.getByTestId('message-body').filter({ hasText: reply }).waitFor({ timeout: 10_000 });
-  await tab1.locator(`[data-testid="message"][data-direction="out"][data-state="sent"]`).first().waitFor({ timeout: 10_000 });
+  // Bob's Parley answers the receipt request: Alice's message goes pending -> sent -> delivered.
+  await tab1.locator(`[data-testid="message"][data-direction="out"][data-state="delivered"]`).first().waitFor({ timeout: 10_000 });
 
   await tab1.reload();
   await tab1.getByTestId('message-body').filter({ hasText: reply }).waitFor({ timeout: 10_000 });
@@ -81,7 +82,7 @@ test('log in, chat across two tabs and with another account, reload and see hist
 
 test('a wrong password shows a clear error on the login page', async () => {
   const user = await stack.newUser('e2ewrong');
-  const page = await context.newPage();
+  const page = await (await browser.newContext()).newPage();
   await page.goto(`${stack.url}/login`);
   await page.getByTestId('login-jid').fill(user.jid);
   await page.getByTestId('login-password').fill('wrong');
