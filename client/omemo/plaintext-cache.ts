@@ -1,0 +1,108 @@
+/**
+ * Decrypted text of OMEMO messages, in this browser's IndexedDB, keyed by account + server message id.
+ * Why: a Signal message can be decrypted only once per device (the key is ratcheted away), yet history is shown again
+ * after every reload and in every tab; and a tab cannot decrypt what it sent itself (OMEMO does not encrypt to the
+ * sending device). Texts of messages this tab sent wait under their origin-id until the server's id is known.
+ * Also keeps two small per-account facts the OMEMO core has no place for: the bundle last announced per local
+ * device, and the device ids this account revoked.
+ */
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+
+export interface CachedPlaintext {
+  text: string;
+  /** Bare JID of the sender (our own account for messages we sent). */
+  senderJid: string;
+  senderDeviceId: number;
+  at: number;
+}
+interface SentRecord {
+  text: string;
+  senderDeviceId: number;
+  at: number;
+}
+
+interface CacheDB extends DBSchema {
+  plaintext: { key: [string, string]; value: CachedPlaintext };
+  sent: { key: [string, string]; value: SentRecord };
+  meta: { key: [string, string]; value: string };
+}
+
+/** Unbound sent texts (the send failed or the tab closed before the ack) are dropped after this long. */
+const SENT_TTL_MS = 7 * 24 * 3600_000;
+
+export class PlaintextCache {
+  private constructor(private readonly db: IDBPDatabase<CacheDB>, readonly account: string) {}
+
+  static async open(account: string, dbName = 'parley-omemo'): Promise<PlaintextCache> {
+    const db = await openDB<CacheDB>(`${dbName}-plaintext`, 1, {
+      upgrade(db) {
+        db.createObjectStore('plaintext');
+        db.createObjectStore('sent');
+        db.createObjectStore('meta');
+      },
+    });
+    const cache = new PlaintextCache(db, account);
+    await cache.pruneSent().catch(() => undefined);
+    return cache;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get(messageId: string): Promise<CachedPlaintext | undefined> {
+    return this.db.get('plaintext', [this.account, messageId]);
+  }
+
+  async put(messageId: string, entry: Omit<CachedPlaintext, 'at'>): Promise<void> {
+    await this.db.put('plaintext', { ...entry, at: Date.now() }, [this.account, messageId]);
+  }
+
+  /** At send time, before the server assigned an id. */
+  async rememberSent(originId: string, text: string, senderDeviceId: number): Promise<void> {
+    await this.db.put('sent', { text, senderDeviceId, at: Date.now() }, [this.account, originId]);
+  }
+
+  /** Moves a sent text under its message id; returns it (null when this browser has no such sent text). */
+  async bindSent(originId: string, messageId: string): Promise<CachedPlaintext | null> {
+    const tx = this.db.transaction(['sent', 'plaintext'], 'readwrite');
+    const sent = await tx.objectStore('sent').get([this.account, originId]);
+    if (!sent) {
+      await tx.done;
+      return (await this.get(messageId)) ?? null;
+    }
+    const entry: CachedPlaintext = { text: sent.text, senderJid: this.account, senderDeviceId: sent.senderDeviceId, at: Date.now() };
+    await tx.objectStore('plaintext').put(entry, [this.account, messageId]);
+    await tx.objectStore('sent').delete([this.account, originId]);
+    await tx.done;
+    return entry;
+  }
+
+  async sentText(originId: string): Promise<SentRecord | undefined> {
+    return this.db.get('sent', [this.account, originId]);
+  }
+
+  private async pruneSent(): Promise<void> {
+    const tx = this.db.transaction('sent', 'readwrite');
+    const cutoff = Date.now() - SENT_TTL_MS;
+    for (let cursor = await tx.store.openCursor(); cursor; cursor = await cursor.continue()) {
+      if (cursor.value.at < cutoff) await cursor.delete();
+    }
+    await tx.done;
+  }
+
+  // --- small per-account facts ---------------------------------------------------------------------------------
+  getMeta(key: string): Promise<string | undefined> {
+    return this.db.get('meta', [this.account, key]);
+  }
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db.put('meta', value, [this.account, key]);
+  }
+
+  async isRevoked(deviceId: number): Promise<boolean> {
+    return (await this.getMeta(`revoked:${deviceId}`)) !== undefined;
+  }
+  async markRevoked(deviceId: number): Promise<void> {
+    await this.setMeta(`revoked:${deviceId}`, String(Date.now()));
+  }
+}
