@@ -67,7 +67,13 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   });
 
   const httpServer = http.createServer();
-  const gateway = new Gateway({ httpServer, sessionMiddleware, allowedOrigin: config.publicUrl.origin, log });
+  const gateway = new Gateway({
+    httpServer,
+    sessionMiddleware,
+    allowedOrigin: config.publicUrl.origin,
+    log,
+    rate: { perSecond: config.limits.socketRate, burst: config.limits.socketBurst },
+  });
   const sessions = new SessionManager({
     stores,
     log,

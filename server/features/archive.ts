@@ -18,7 +18,12 @@ const MAX_PAGES_PER_RUN = 400;
 interface Collector {
   chain: Promise<void>;
   stored: number;
-  oldest: Date | null;
+  /**
+   * Catch-up only: results come in archive order, newer than what we hold. Prosody's archive stamps have
+   * whole seconds, so a result may carry a stamp earlier than a message before it that we stored live with
+   * milliseconds; lifting it to this floor keeps the archive's order.
+   */
+  floor: Date | null;
 }
 
 export class ArchiveSync {
@@ -40,9 +45,10 @@ export class ArchiveSync {
       if (!msg) return;
       // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
       msg.stanzaId = result.archiveId;
-      await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+      if (c.floor && msg.stamp < c.floor) msg.stamp = c.floor;
+      const row = await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
       c.stored++;
-      if (!c.oldest || msg.stamp < c.oldest) c.oldest = msg.stamp;
+      if (c.floor) c.floor = row.stamp > c.floor ? row.stamp : c.floor;
     });
   }
 
@@ -52,24 +58,28 @@ export class ArchiveSync {
   }
 
   private async runCatchUp(): Promise<number> {
-    let after = (await this.ctx.stores.messages.lastStanzaId(this.ctx.accountId)) ?? undefined;
+    const anchor = await this.ctx.stores.messages.lastArchived(this.ctx.accountId);
+    let after = anchor?.stanzaId;
     let start = after ? undefined : new Date(Date.now() - this.backfillDays * 24 * 3600_000);
+    let floor = anchor?.stamp ?? null;
     let total = 0;
     for (let page = 0; page < MAX_PAGES_PER_RUN; page++) {
       let res;
       try {
-        res = await this.query({ after, start, max: PAGE });
+        res = await this.query({ after, start, max: PAGE }, floor);
       } catch (err) {
         if ((err as { condition?: string }).condition === 'item-not-found' && after) {
           // Our newest id expired from the archive: continue by time from the newest message we hold.
           this.ctx.log.warn({ after }, 'archive id not found, catching up by date');
           after = undefined;
           start = (await this.ctx.stores.messages.newestStamp(this.ctx.accountId)) ?? new Date(Date.now() - this.backfillDays * 24 * 3600_000);
+          floor = null;
           continue;
         }
         throw err;
       }
       total += res.stored;
+      floor = res.floor;
       if (res.complete || !res.last) break;
       after = res.last;
       start = undefined;
@@ -84,15 +94,18 @@ export class ArchiveSync {
     return { stored: res.stored, complete: res.complete };
   }
 
-  private async query(q: { after?: string; before?: string; start?: Date; end?: Date; with?: string; max: number }): Promise<{ stored: number; complete: boolean; last: string | null }> {
+  private async query(
+    q: { after?: string; before?: string; start?: Date; end?: Date; with?: string; max: number },
+    floor: Date | null = null,
+  ): Promise<{ stored: number; complete: boolean; last: string | null; floor: Date | null }> {
     const queryId = randomUUID();
-    const collector: Collector = { chain: Promise.resolve(), stored: 0, oldest: null };
+    const collector: Collector = { chain: Promise.resolve(), stored: 0, floor };
     this.collectors.set(queryId, collector);
     try {
       const result: Element = await this.ctx.conn.iq(buildMamQuery({ queryId, ...q }), 60_000);
       await collector.chain;
       const fin = parseMamFin(result);
-      return { stored: collector.stored, complete: fin?.complete ?? true, last: fin?.last ?? null };
+      return { stored: collector.stored, complete: fin?.complete ?? true, last: fin?.last ?? null, floor: collector.floor };
     } finally {
       this.collectors.delete(queryId);
     }

@@ -41,6 +41,10 @@ export class Messages {
   /** Conversations whose archive has been paged to its start: no more MAM queries for them. */
   private readonly archiveExhausted = new Set<string>();
   olderFromArchive: OlderFromArchive | null = null;
+  /** Outgoing rows handed to the connection and not yet acknowledged. */
+  private readonly inFlight = new Set<string>();
+  private outboxOpen = true;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly ctx: SessionContext) {}
 
@@ -48,12 +52,13 @@ export class Messages {
    * Stores an inbound chat message once and tells the tabs. `live` = addressed to us right now (not a carbon):
    * only then do we answer a receipt request, since a carbon's receipt is its own client's job.
    */
-  async receive(el: Element, live: boolean): Promise<void> {
-    const msg = parseChatMessage(el, this.ctx.jid);
+  async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
+    const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
     if (!msg) return;
     await this.store(msg, msg.direction === 'in' ? 'received' : 'sent');
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
-      await this.ctx.conn.send(buildReceipt(msg.from, msg.messageId));
+      // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
+      this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
     }
   }
 
@@ -85,7 +90,7 @@ export class Messages {
     if (changed === 0 && notifyPeer) return;
     this.ctx.emit('read', { peer, upTo: row.id });
     if (notifyPeer && row.direction === 'in' && (row.originId ?? row.messageId)) {
-      await this.ctx.conn.send(buildDisplayed(peer, row.originId ?? row.messageId!));
+      this.ctx.conn.send(buildDisplayed(peer, row.originId ?? row.messageId!)).catch(() => undefined);
     }
   }
 
@@ -132,18 +137,28 @@ export class Messages {
     });
     if (!inserted) return toMessageDTO(row);
     this.ctx.emit('message', { message: toMessageDTO(row) });
-    void this.transmit(row, stanza);
+    // While the outbox is closed (connection down, or older messages still to be re-sent) the row waits
+    // as 'pending' and flushOutbox sends it in its turn: messages leave in the order they were written.
+    if (this.outboxOpen && this.ctx.conn.state === 'online') this.transmit(row, stanza);
+    else void this.flushOutbox();
     return toMessageDTO(row);
   }
 
-  private async transmit(row: MessageRow, stanza: Element): Promise<void> {
-    try {
-      await this.ctx.conn.sendAcked(stanza);
-      await this.setState(row, 'sent');
-    } catch (err) {
-      // Stays 'pending': the outbox is sent again when the session comes back.
-      this.ctx.log.warn({ err, id: row.id }, 'message not acknowledged yet');
-    }
+  private transmit(row: MessageRow, stanza: Element): void {
+    this.inFlight.add(row.id);
+    this.ctx.conn
+      .sendAcked(stanza)
+      .then(() => this.setState(row, 'sent'))
+      .catch((err: unknown) => {
+        // Stays 'pending': the outbox is sent again when the session comes back.
+        this.ctx.log.warn({ err, id: row.id }, 'message not acknowledged yet');
+      })
+      .finally(() => this.inFlight.delete(row.id));
+  }
+
+  /** The connection went down: new messages wait in the outbox until flushOutbox has sent the older ones. */
+  closeOutbox(): void {
+    this.outboxOpen = false;
   }
 
   /** Moves an outgoing message forward (pending -> sent -> delivered -> displayed), never back. */
@@ -153,19 +168,38 @@ export class Messages {
     if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });
   }
 
-  /** Sends every message still pending (after a restart or a new XMPP session). */
-  async flushOutbox(): Promise<void> {
-    for (const row of await this.ctx.stores.messages.pendingOutbox(this.ctx.accountId)) {
-      const encrypted = row.encrypted ? parseEncrypted(row.encrypted) : undefined;
-      const stanza = buildChatMessage({
-        to: row.peer,
-        id: row.messageId ?? row.originId ?? row.id,
-        originId: row.originId ?? row.id,
-        body: encrypted ? undefined : row.body ?? undefined,
-        encrypted,
-      });
-      void this.transmit(row, stanza);
+  /**
+   * Sends every message still pending (after a restart, a resumption or a new XMPP session), oldest first,
+   * then reopens the outbox. Messages written meanwhile are picked up by the next round.
+   */
+  flushOutbox(): Promise<void> {
+    // Rounds never overlap; a call during a round queues one more, so no row written meanwhile is stranded.
+    this.flushing = this.flushing.then(() => this.flushRounds()).catch((err: unknown) => this.ctx.log.error({ err }, 'outbox flush failed'));
+    return this.flushing;
+  }
+
+  private async flushRounds(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      if (this.ctx.conn.state !== 'online') return; // the next 'online' flushes again
+      const rows = (await this.ctx.stores.messages.pendingOutbox(this.ctx.accountId)).filter((r) => !this.inFlight.has(r.id));
+      if (rows.length === 0) {
+        this.outboxOpen = true;
+        return;
+      }
+      for (const row of rows) this.transmitStored(row);
     }
+  }
+
+  private transmitStored(row: MessageRow): void {
+    const encrypted = row.encrypted ? parseEncrypted(row.encrypted) : undefined;
+    const stanza = buildChatMessage({
+      to: row.peer,
+      id: row.messageId ?? row.originId ?? row.id,
+      originId: row.originId ?? row.id,
+      body: encrypted ? undefined : row.body ?? undefined,
+      encrypted,
+    });
+    this.transmit(row, stanza);
   }
 
   async history(peer: string, before: { stamp: string; id: string } | undefined, limit: number): Promise<{ messages: MessageDTO[]; hasMore: boolean }> {

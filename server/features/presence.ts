@@ -57,7 +57,7 @@ export class PresenceTracker {
         else this.resources.delete(p.bare);
         break;
       case 'subscribe':
-        if (this.autoApprove(p.bare)) await this.ctx.conn.send(buildSubscription(p.bare, 'subscribed'));
+        if (this.autoApprove(p.bare)) this.ctx.conn.send(buildSubscription(p.bare, 'subscribed')).catch(() => undefined);
         return;
       default:
         return;

@@ -30,6 +30,8 @@ export interface GatewayDeps {
   sessionMiddleware: RequestHandler;
   allowedOrigin: string;
   log: Logger;
+  /** Commands per second and burst allowed per socket. */
+  rate: { perSecond: number; burst: number };
 }
 
 export class Gateway implements Broadcaster {
@@ -73,7 +75,7 @@ export class Gateway implements Broadcaster {
     session.attachTab(socket.id);
     socket.on('disconnect', () => session.detachTab(socket.id));
 
-    const bucket = new TokenBucket(60, 20);
+    const bucket = new TokenBucket(this.deps.rate.burst, this.deps.rate.perSecond);
     const handle = <K extends keyof CommandResults>(name: K, run: (payload: never) => Promise<CommandResults[K]>) => {
       socket.on(name, (async (payload: unknown, ack: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (r: Result<CommandResults[K]>) => void) : () => undefined;

@@ -190,14 +190,14 @@ export class MessageStore {
     return rows.map(({ unread, ...last }) => ({ last, unread: Number(unread) }));
   }
 
-  /** The archive id of the newest archived message: where MAM catch-up continues (XEP-0313 'after'). */
-  async lastStanzaId(accountId: string): Promise<string | null> {
+  /** The newest archived message (archive id and stamp): where MAM catch-up continues (XEP-0313 'after'). */
+  async lastArchived(accountId: string): Promise<{ stanzaId: string; stamp: Date } | null> {
     if (toBigInt(accountId) === null) return null;
-    const { rows } = await this.db.pool.query<{ stanzaId: string }>(
-      `SELECT "stanzaId" FROM "Message" WHERE "accountId" = $1 AND "stanzaId" IS NOT NULL ORDER BY stamp DESC, id DESC LIMIT 1`,
+    const { rows } = await this.db.pool.query<{ stanzaId: string; stamp: Date }>(
+      `SELECT "stanzaId", stamp FROM "Message" WHERE "accountId" = $1 AND "stanzaId" IS NOT NULL ORDER BY stamp DESC, id DESC LIMIT 1`,
       [accountId],
     );
-    return rows[0]?.stanzaId ?? null;
+    return rows[0] ?? null;
   }
 
   /** Stamp of the newest stored message of the account (any conversation). */

@@ -67,7 +67,7 @@ export class AccountSession {
   readonly messages: Messages;
   readonly archive: ArchiveSync;
   readonly omemo: Omemo;
-  private readonly inbound: InboundQueue<Element>;
+  private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
@@ -94,11 +94,15 @@ export class AccountSession {
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     registerDisco(this.ctx);
-    this.inbound = new InboundQueue((el) => this.handle(el), log, (degraded) => this.ctx.emit('degraded', { degraded }));
+    this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
     this.conn.on('stanza', (el: Element) => this.route(el));
-    this.conn.on('state', (state: ConnectionState, detail?: string) => this.ctx.emit('connection', { state, detail }));
+    this.conn.on('state', (state: ConnectionState, detail?: string) => {
+      if (state !== 'online') this.messages.closeOutbox();
+      this.ctx.emit('connection', { state, detail });
+    });
     this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
-      if (!resumed) void this.startXmppSession().catch((err) => log.error({ err }, 'session set-up after reconnect failed'));
+      const ready = resumed ? this.messages.flushOutbox() : this.startXmppSession();
+      void ready.catch((err: unknown) => log.error({ err }, 'session set-up after reconnect failed'));
     });
     this.conn.on('error', (err: unknown) => log.warn({ err }, 'xmpp connection error'));
     this.conn.on('fatal', (err: unknown) => {
@@ -141,10 +145,11 @@ export class AccountSession {
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');
     }
-    this.inbound.push(el);
+    // The arrival time is the message's time when it carries no delay stamp, however long it waits in the queue.
+    this.inbound.push({ el, receivedAt: new Date() });
   }
 
-  private async handle(el: Element): Promise<void> {
+  private async handle(el: Element, receivedAt: Date): Promise<void> {
     if (el.name === 'presence') return this.presence.handle(el);
     if (el.name !== 'message') return;
     const carbon = unwrapCarbon(el, this.jid);
@@ -158,7 +163,7 @@ export class AccountSession {
     }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
-    await this.messages.receive(message, carbon.kind === 'none');
+    await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }
 
   /** Resolves when every stanza received so far is stored (tests, shutdown). */

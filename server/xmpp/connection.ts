@@ -359,7 +359,7 @@ export class XmppConnection extends EventEmitter {
       }
       case 'enabled':
         // Reset here, in the parser callback: stanzas later in this same chunk must count from zero.
-        this.sm.onEnabled(el);
+        { const sm = this.sm; sm.onEnabled(el); void Promise.resolve().then(() => { sm.inbound = 0; }); }
         break;
       case 'resumed': {
         const { resend, error } = this.sm.onResumed(Number(el.attrs.h));

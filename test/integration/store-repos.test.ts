@@ -213,7 +213,7 @@ test('messages: keyset paging is newest first, stable with equal stamps, and wal
 test('messages: states, receipts look-up, mark read, outbox, archive position, conversations', async () => {
   const acc = await accounts.upsert('states@example.test');
   const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
-  assert.equal(await messages.lastStanzaId(acc.id), null);
+  assert.equal(await messages.lastArchived(acc.id), null);
   assert.equal(await messages.newestStamp(acc.id), null);
   assert.deepEqual(await messages.conversations(acc.id, 10), []);
 
@@ -234,7 +234,7 @@ test('messages: states, receipts look-up, mark read, outbox, archive position, c
   assert.equal((await messages.findByMessageId(acc.id, BOB, 'orig-in-2'))!.id, in2.id, 'origin-id matches too');
   assert.equal(await messages.findByMessageId(acc.id, 'carol@example.test', 'out-1'), null, 'scoped to the conversation');
 
-  assert.equal(await messages.lastStanzaId(acc.id), 's-0', 'newest by stamp, any conversation');
+  assert.equal((await messages.lastArchived(acc.id))?.stanzaId, 's-0', 'newest by stamp, any conversation');
   assert.equal((await messages.newestStamp(acc.id))!.getTime(), t(9).getTime());
 
   let convs = await messages.conversations(acc.id, 10);

@@ -13,7 +13,7 @@ const tabs: TestTab[] = [];
 
 before(async () => {
   // SQLite storage: the archive and rosters survive the kill, as on a real server.
-  stack = await TestStack.start({ prosody: { storage: 'sql' } });
+  stack = await TestStack.start({ prosody: { storage: 'sql' }, env: { PARLEY_SOCKET_RATE: '1000', PARLEY_SOCKET_BURST: '1000' } });
 });
 after(async () => {
   for (const t of tabs) t.close();
