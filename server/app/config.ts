@@ -18,6 +18,15 @@ const domainList = z
   .transform((s) => s.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$|^\*$/, 'a domain name or *')));
 
+/** Bare JIDs (user@domain), lower-cased: the admins. */
+const jidList = z
+  .string()
+  .transform((s) => s.split(',').map((j) => j.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[^@\s/]+@[a-z0-9.-]+$/, 'bare XMPP addresses (user@example.org), comma-separated')));
+
+/** A shared secret sent as a Bearer token: long enough not to be guessed. */
+const token = z.string().min(16, 'at least 16 characters');
+
 /** `domain=xmpp://host:port` pairs: where to connect for a domain instead of DNS SRV (tests, split-horizon set-ups). */
 const serviceMap = z
   .string()
@@ -57,7 +66,9 @@ export const configSchema = z.object({
   PARLEY_REMEMBER_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   PARLEY_UPLOAD_LIMIT_MB: z.coerce.number().min(0).default(20),
   PARLEY_TRUST_PROXY: z.string().default('loopback'),
-  PARLEY_ADMINS: domainList.default([]),
+  PARLEY_ADMINS: jidList.default([]),
+  PARLEY_METRICS_TOKEN: token.optional(),
+  PARLEY_ADMIN_TOKEN: token.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -85,6 +96,10 @@ export interface Config {
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
   trustProxy: string;
   admins: string[];
+  /** Bearer token for /metrics; null: loopback only. */
+  metricsToken: string | null;
+  /** Bearer token for the loopback admin API (`npm run admin`); null: generated into the data dir. */
+  adminToken: string | null;
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -128,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: c.PARLEY_TRUST_PROXY,
     admins: c.PARLEY_ADMINS,
+    metricsToken: c.PARLEY_METRICS_TOKEN ?? null,
+    adminToken: c.PARLEY_ADMIN_TOKEN ?? null,
     logLevel: c.LOG_LEVEL,
   };
 }
