@@ -21,6 +21,9 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
       PARLEY_SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-01',
       PARLEY_XMPP_SERVICES: `${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`,
       PARLEY_XMPP_REQUIRE_TLS: 'false',
+      PARLEY_LOGIN_ATTEMPTS: '10000',
+      PARLEY_SOCKET_RATE: '10000',
+      PARLEY_SOCKET_BURST: '10000',
     },
     port,
   );

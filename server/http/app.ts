@@ -61,7 +61,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     '/login',
     rateLimit({
       windowMs: 15 * 60_000,
-      limit: 30,
+      limit: config.limits.loginAttempts,
       skip: (req) => req.method !== 'POST',
       standardHeaders: 'draft-8',
       legacyHeaders: false,

@@ -37,6 +37,7 @@ test('a killed Parley restores 50 sessions by itself and loses or duplicates not
     PARLEY_SESSION_SECRET: 'crash-test-secret-crash-test-secret-0001',
     PARLEY_XMPP_SERVICES: `${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`,
     PARLEY_XMPP_REQUIRE_TLS: 'false',
+    PARLEY_LOGIN_ATTEMPTS: '10000',
   };
   parley = await ParleyProcess.start(env, port);
   const accounts = await Promise.all(Array.from({ length: 50 }, (_, i) => prosody.createUser(`crash${i}`, `pw${i}`).then((jid) => ({ jid, password: `pw${i}` }))));
