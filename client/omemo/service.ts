@@ -140,11 +140,18 @@ export class OmemoService {
       for (let attempt = 0; attempt < 3; attempt++) {
         const choice = await chooseDevice({ store, account, locks, storage, excluded, preKeyCount: opts.preKeyCount });
         const { device } = choice;
-        await device.replenishPreKeys(PREKEY_MIN, Math.max(PREKEY_TARGET, opts.preKeyCount ?? 0));
-        const bundleXml = buildBundle(device.bundle()).toString();
-        const announced = await cache.getMeta(`announced:${device.deviceId}`);
-        const publish = choice.isNew || announced !== bundleXml ? bundleXml : null;
-        const { devices } = await opts.command('omemoAnnounce', { deviceId: device.deviceId, bundle: publish });
+        let publish: string | null;
+        let devices: number[];
+        try {
+          await device.replenishPreKeys(PREKEY_MIN, Math.max(PREKEY_TARGET, opts.preKeyCount ?? 0));
+          const bundleXml = buildBundle(device.bundle()).toString();
+          const announced = await cache.getMeta(`announced:${device.deviceId}`);
+          publish = choice.isNew || announced !== bundleXml ? bundleXml : null;
+          ({ devices } = await opts.command('omemoAnnounce', { deviceId: device.deviceId, bundle: publish }));
+        } catch (e) {
+          choice.release(); // e.g. the server is unreachable: the next start (or another tab) may take this device
+          throw e;
+        }
         if (!devices.includes(device.deviceId)) {
           await cache.markRevoked(device.deviceId);
           await store.deleteDevice(account, device.deviceId);
@@ -370,6 +377,7 @@ export class OmemoService {
 
   /** Feed the server's 'omemoDevices' event here. */
   handleDevicesEvent(e: { jid: string; devices: number[] }): void {
+    if (this.closed) return;
     const jid = e.jid.toLowerCase();
     if (jid === this.account) {
       this.ownDevices = [...e.devices];

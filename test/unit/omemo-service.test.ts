@@ -326,3 +326,19 @@ test('decrypting a PreKey message republishes the bundle without the used prekey
   await tab1.refreshBundle();
   assert.equal(server.bundleOf(ALICE, tab1.deviceId).preKeys.length, before - 1);
 });
+
+test('a failed announce (server unreachable) releases the device: the retry gets the same one', async () => {
+  const server = new FakeServer();
+  const dbName = `omemo-service-${process.pid}-${n++}`;
+  const locks = new MemoryLocks();
+  const storage = new MemoryStorage();
+  const ok = server.commandFor(ALICE);
+  const failing = ((name: string, payload: never) => (name === 'omemoAnnounce' ? Promise.reject(new Error('offline')) : ok(name as 'omemoDevices', payload))) as CommandFn;
+  await assert.rejects(OmemoService.start({ account: ALICE, command: failing, locks, storage, dbName, preKeyCount: 25 }), /offline/);
+  await new Promise((r) => setImmediate(r));
+  const svc = await OmemoService.start({ account: ALICE, command: ok, locks, storage, dbName, preKeyCount: 25 });
+  services.push(svc);
+  assert.equal(svc.origin, 'previous');
+  assert.deepEqual(server.lists.get(ALICE), [svc.deviceId]);
+  assert.ok(server.bundles.has(`${ALICE}:${svc.deviceId}`), 'the bundle is published on the retry (never announced before)');
+});
