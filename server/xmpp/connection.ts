@@ -359,7 +359,7 @@ export class XmppConnection extends EventEmitter {
       }
       case 'enabled':
         // Reset here, in the parser callback: stanzas later in this same chunk must count from zero.
-        { const sm = this.sm; sm.onEnabled(el); void Promise.resolve().then(() => { sm.inbound = 0; }); }
+        this.sm.onEnabled(el);
         break;
       case 'resumed': {
         const { resend, error } = this.sm.onResumed(Number(el.attrs.h));
