@@ -1,0 +1,144 @@
+/**
+ * Prometheus metrics of one Parley instance (prom-client, one registry per instance so that several instances
+ * in one process — the tests — do not collide). Gauges are read from the session manager at scrape time;
+ * counters are fed by wrapping the XMPP connection factory and the message store, so no feature code changes.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Element } from '@xmpp/xml';
+import { XmppConnection, type ConnectionState } from '../xmpp/connection.js';
+import type { Connect } from '../xmpp/session-manager.js';
+import type { MessageStore } from '../store/messages.js';
+
+/** What the gauges read: satisfied by SessionManager. */
+export interface SessionSource {
+  readonly size: number;
+  sessions(): ReadonlyArray<{ readonly tabCount: number }>;
+}
+
+export class ParleyMetrics {
+  readonly registry = new Registry();
+  private source: SessionSource | null = null;
+
+  readonly accounts: Gauge;
+  readonly tabs: Gauge;
+  readonly reconnects: Counter<'mode'>;
+  readonly stanzas: Counter<'direction'>;
+  readonly storeInsert: Histogram<'outcome'>;
+
+  constructor() {
+    const registers = [this.registry];
+    // Includes nodejs_eventloop_lag_seconds and the event-loop delay percentiles (perf_hooks), heap, GC, fds.
+    collectDefaultMetrics({ register: this.registry });
+    const metrics = this;
+    this.accounts = new Gauge({
+      name: 'parley_logged_in_accounts',
+      help: 'Accounts with a live XMPP session on this instance',
+      registers,
+      collect() {
+        this.set(metrics.source?.size ?? 0);
+      },
+    });
+    this.tabs = new Gauge({
+      name: 'parley_open_tabs',
+      help: 'Browser tabs (socket.io connections) attached to a live session',
+      registers,
+      collect() {
+        this.set(metrics.source?.sessions().reduce((n, s) => n + s.tabCount, 0) ?? 0);
+      },
+    });
+    this.reconnects = new Counter({
+      name: 'parley_xmpp_reconnects_total',
+      help: 'XMPP connections that dropped while online and started to come back (mode: resuming = XEP-0198 resumption, reconnecting = new login)',
+      labelNames: ['mode'],
+      registers,
+    });
+    this.stanzas = new Counter({
+      name: 'parley_xmpp_stanzas_total',
+      help: 'Stanzas sent (every send, IQ and IQ answer) and received (stanzas handed to the session plus results of our own IQs; IQ requests answered inside the connection are not counted)',
+      labelNames: ['direction'],
+      registers,
+    });
+    this.storeInsert = new Histogram({
+      name: 'parley_message_store_insert_seconds',
+      help: 'Time to store one message (MessageStore.insert, including duplicate detection)',
+      labelNames: ['outcome'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    for (const mode of ['resuming', 'reconnecting']) this.reconnects.inc({ mode }, 0);
+    for (const direction of ['in', 'out']) this.stanzas.inc({ direction }, 0);
+  }
+
+  /** The gauges read the live sessions from here at every scrape. */
+  watchSessions(source: SessionSource): void {
+    this.source = source;
+  }
+
+  /** Wraps a connection factory (default: XmppConnection.open): every connection it opens is observed. */
+  instrumentConnect(connect: Connect = (opts) => XmppConnection.open(opts)): Connect {
+    return async (opts) => this.observeConnection(await connect(opts));
+  }
+
+  /**
+   * Counts one connection's traffic and drops. Inbound stanzas are seen by wrapping `emit`, not with a 'stanza'
+   * listener: XmppConnection holds early stanzas until its first 'stanza' listener exists, and a metrics listener
+   * must not be that first one (the session would lose them).
+   */
+  observeConnection<C extends XmppConnection>(conn: C): C {
+    const { stanzas, reconnects } = this;
+    const target = conn as unknown as Partial<Pick<XmppConnection, 'send' | 'sendAcked' | 'iq' | 'emit' | 'on'>> & { state?: ConnectionState };
+    if (typeof target.send === 'function') {
+      const send = target.send.bind(conn);
+      target.send = (el: Element) => (stanzas.inc({ direction: 'out' }), send(el));
+    }
+    if (typeof target.sendAcked === 'function') {
+      const sendAcked = target.sendAcked.bind(conn);
+      target.sendAcked = (el: Element) => (stanzas.inc({ direction: 'out' }), sendAcked(el));
+    }
+    // iq() sends through this.send (counted above); its result never reaches 'stanza'.
+    if (typeof target.iq === 'function') {
+      const iq = target.iq.bind(conn);
+      target.iq = (el: Element, timeoutMs?: number) =>
+        iq(el, timeoutMs).then((res) => {
+          stanzas.inc({ direction: 'in' });
+          return res;
+        });
+    }
+    if (typeof target.emit === 'function') {
+      const emit = target.emit.bind(conn);
+      target.emit = (event: string | symbol, ...args: unknown[]) => {
+        if (event === 'stanza') stanzas.inc({ direction: 'in' });
+        return emit(event, ...args);
+      };
+    }
+    let previous: ConnectionState | undefined = target.state;
+    target.on?.('state', (state: ConnectionState) => {
+      if (previous === 'online' && (state === 'resuming' || state === 'reconnecting')) reconnects.inc({ mode: state });
+      previous = state;
+    });
+    return conn;
+  }
+
+  /** Times every MessageStore.insert of this store object. */
+  instrumentMessageStore<S extends Pick<MessageStore, 'insert'>>(store: S): S {
+    const insert = store.insert.bind(store);
+    const histogram = this.storeInsert;
+    store.insert = async (msg) => {
+      const end = histogram.startTimer();
+      try {
+        const result = await insert(msg);
+        end({ outcome: result.inserted ? 'inserted' : 'duplicate' });
+        return result;
+      } catch (err) {
+        end({ outcome: 'error' });
+        throw err;
+      }
+    };
+    return store;
+  }
+
+  /** The exposition text for a scrape. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
