@@ -20,6 +20,8 @@ import { SessionManager, type Connect } from '../xmpp/session-manager.js';
 import { CredentialVault } from '../xmpp/credential-vault.js';
 import { Gateway } from '../realtime/gateway.js';
 import { createHttpApp } from '../http/app.js';
+import { ParleyMetrics } from '../ops/metrics.js';
+import { createOps } from '../ops/ops.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -43,10 +45,11 @@ export interface StartOptions {
 export async function startParley(config: Config, opts: StartOptions = {}): Promise<Parley> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log });
+  const metrics = new ParleyMetrics();
   const stores: Stores = {
     accounts: new AccountStore(db),
     contacts: new ContactStore(db),
-    messages: new MessageStore(db),
+    messages: metrics.instrumentMessageStore(new MessageStore(db)),
     sessions: new PgSessionStore(db),
     omemoDevices: new OmemoDeviceStore(db),
   };
@@ -84,10 +87,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,
     vault: new CredentialVault(config.sessionSecret),
-    connect: opts.connect,
+    connect: metrics.instrumentConnect(opts.connect),
   });
   gateway.attach(sessions);
-  const app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR });
+  metrics.watchSessions(sessions);
+  const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics });
+  const app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, ops });
   httpServer.on('request', app);
 
   await new Promise<void>((resolve, reject) => {
@@ -114,6 +119,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     log,
     close: () =>
       (closing ??= (async () => {
+        ops.readiness.markStopping();
         await sessions.stopAll();
         gateway.io.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -8,6 +8,9 @@ import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
+import { opsRoutes } from './ops-routes.js';
+import { adminRoutes } from './admin-routes.js';
+import type { Ops } from '../ops/ops.js';
 
 export interface HttpDeps {
   config: Config;
@@ -15,6 +18,8 @@ export interface HttpDeps {
   sessions: SessionManager;
   sessionMiddleware: RequestHandler;
   rootDir: string;
+  /** Readiness, metrics, admin (server/ops). */
+  ops: Ops;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {
@@ -47,6 +52,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   );
 
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
+  app.use(opsRoutes({ config, log: deps.log, ops: deps.ops }));
   app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
 
   app.use(express.urlencoded({ extended: false, limit: '16kb' }));
@@ -79,6 +85,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   );
 
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
+  app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
 
   app.use((_req, res) => res.status(404).render('error', { title: 'Not found — Parley', message: 'There is nothing here.' }));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
