@@ -69,7 +69,7 @@ class GuardedTcp extends ConnectionTCP {
     try {
       super._onData(data);
     } catch (err) {
-      this.report(err);
+      this.emit('error', err);
     }
   }
 }
