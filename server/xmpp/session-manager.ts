@@ -86,32 +86,46 @@ export class SessionManager {
 
   /** Brings back the session of an account from its sealed credentials. Null when there are none (or they no longer work). */
   async restore(accountId: string): Promise<AccountSession | null> {
+    return (await this.tryRestore(accountId)).session;
+  }
+
+  /** `retry` = the failure may pass (server busy or away), as opposed to "no credentials" or "password changed". */
+  private async tryRestore(accountId: string): Promise<{ session: AccountSession | null; retry: boolean }> {
     const live = this.byAccountId(accountId);
-    if (live) return live;
+    if (live) return { session: live, retry: false };
     const account = await this.deps.stores.accounts.byId(accountId);
-    if (!account?.credential) return null;
+    if (!account?.credential) return { session: null, retry: false };
     const scramKeys = this.deps.vault.open(account.id, account.credential);
-    if (!scramKeys) return null;
+    if (!scramKeys) return { session: null, retry: false };
     try {
-      return (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }))).session;
+      return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }))).session, retry: false };
     } catch (err) {
       if (err instanceof LoginError && err.condition === 'not-authorized') {
         // The password changed since: the sealed keys are worthless now.
         await this.deps.stores.accounts.setCredential(account.id, null);
+        return { session: null, retry: false };
       }
       this.deps.log.warn({ account: account.jid, err }, 'session restore failed');
-      return null;
+      return { session: null, retry: !(err instanceof LoginError && err.condition === 'capacity') };
     }
   }
 
-  /** At start-up: every account with sealed credentials and a remembered browser session gets its XMPP session back. */
-  async restoreAll(concurrency = 10): Promise<number> {
-    const accounts = await this.deps.stores.accounts.listWithCredentials();
+  /**
+   * At start-up: every account with sealed credentials gets its XMPP session back, a few at a time (no login storm).
+   * Failures that may pass (a busy or restarting XMPP server) are retried with backoff.
+   */
+  async restoreAll(concurrency = 10, attempts = 6): Promise<number> {
+    let todo = (await this.deps.stores.accounts.listWithCredentials()).map((a) => a.id);
     let restored = 0;
-    for (let i = 0; i < accounts.length; i += concurrency) {
-      const batch = accounts.slice(i, i + concurrency);
-      const results = await Promise.all(batch.map((a) => this.restore(a.id)));
-      restored += results.filter(Boolean).length;
+    for (let attempt = 0; attempt < attempts && todo.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+      const again: string[] = [];
+      for (let i = 0; i < todo.length; i += concurrency) {
+        const batch = todo.slice(i, i + concurrency);
+        const results = await Promise.all(batch.map((id) => this.tryRestore(id)));
+        results.forEach((r, j) => (r.session ? restored++ : r.retry && again.push(batch[j]!)));
+      }
+      todo = again;
     }
     return restored;
   }

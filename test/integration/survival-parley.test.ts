@@ -76,6 +76,7 @@ test('a killed Parley restores 50 sessions by itself and loses or duplicates not
       await sleep(1000);
     }
     assert.equal(counts.length, 50);
+    if (counts.some((c) => c.distinct !== rounds)) console.error(parley.output.slice(-5000));
     for (const c of counts) {
       assert.equal(c.distinct, rounds, `${c.jid}: ${c.distinct} of ${rounds} messages`);
       assert.equal(c.n, rounds, `${c.jid}: ${c.n} rows, duplicates stored`);
