@@ -82,13 +82,21 @@ export function checkWebsocketUpgrade(publicUrl: URL, timeoutMs = 5000): Promise
     socket.on('logout', (e: { reason?: string }) => finish(ok(`Parley answered 'logout' ${e?.reason ?? ''}`.trim())));
     socket.on('connect', () => setTimeout(() => finish(ok('socket accepted')), 200));
     socket.on('connect_error', (err: Error & { description?: unknown }) => {
-      const inner = err.description instanceof Error ? err.description.message : typeof err.description === 'string' ? err.description : '';
+      // The websocket transport's description is ws's ErrorEvent (an object with the message), not an Error.
+      const d = err.description as { message?: unknown } | string | undefined;
+      const inner = typeof d === 'string' ? d : typeof d?.message === 'string' ? d.message : '';
       const status = Number(/Unexpected server response: (\d{3})/.exec(inner)?.[1] ?? NaN);
-      if (status === 400 || status === 426) {
-        return finish(fail(name, `the upgrade to WebSocket was refused (HTTP ${status}): the proxy does not pass WebSocket upgrades to ${target}`, upgradeFix));
-      }
-      if (status === 403) {
-        return finish(fail(name, `Parley refused the socket's Origin ${publicUrl.origin} (HTTP 403)`, 'PARLEY_PUBLIC_URL must be exactly the address in the browser (scheme, host, port), and the proxy must not rewrite the Origin header'));
+      if (status === 400 || status === 426 || status === 403) {
+        // engine.io answers 400 both to a WebSocket request that lost its Upgrade header in a proxy and to an upgrade
+        // from a refused Origin: a polling handshake with the same Origin tells them apart (403 only for the Origin).
+        void originRefused(publicUrl, timeoutMs).then((refused) =>
+          finish(
+            refused
+              ? fail(name, `Parley refused the socket's Origin ${publicUrl.origin} (HTTP 403 on the polling handshake)`, originFix)
+              : fail(name, `the upgrade to WebSocket was refused (HTTP ${status}): the proxy does not pass WebSocket upgrades to ${target}`, upgradeFix),
+          ),
+        );
+        return;
       }
       if (status === 404) {
         return finish(fail(name, `${target} is not found (404): the proxy does not route /socket.io/ to Parley`, `add a location /socket.io/ that proxies to Parley; ${NGINX_HINT}`));
@@ -100,6 +108,18 @@ export function checkWebsocketUpgrade(publicUrl: URL, timeoutMs = 5000): Promise
       finish(fail(name, `${target}: ${inner || err.message}`, Number.isNaN(status) ? 'fix the public URL check first' : upgradeFix));
     });
   });
+}
+
+const originFix = 'PARLEY_PUBLIC_URL must be exactly the address in the browser (scheme, host, port), and the proxy must not rewrite the Origin header';
+
+async function originRefused(publicUrl: URL, timeoutMs: number): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/socket.io/?EIO=4&transport=polling', publicUrl), { headers: { origin: publicUrl.origin }, signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.status === 403;
+  } catch {
+    return false;
+  }
 }
 
 const upgradeFix = `pass WebSocket upgrades for /socket.io/: in nginx \`proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade";\` (and a proxy_read_timeout longer than 25 s); ${NGINX_HINT}`;
