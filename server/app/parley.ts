@@ -69,7 +69,11 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
   });
 
-  const httpServer = http.createServer();
+  // engine.io's attach() (in the Gateway) takes over the 'request' listeners present at that moment and calls them
+  // only for paths outside /socket.io/. A listener added later also answers socket.io's polling requests, and the
+  // second answer throws ERR_HTTP_HEADERS_SENT out of the process. So the app's listener exists before the Gateway.
+  let app: ReturnType<typeof createHttpApp> | null = null;
+  const httpServer = http.createServer((req, res) => app!(req, res));
   const gateway = new Gateway({
     httpServer,
     sessionMiddleware,
@@ -92,8 +96,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   gateway.attach(sessions);
   metrics.watchSessions(sessions);
   const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics });
-  const app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, ops });
-  httpServer.on('request', app);
+  app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, ops });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
