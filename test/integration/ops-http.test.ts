@@ -151,3 +151,16 @@ test('the admin API answers only a direct loopback caller with the token; the CL
   assert.equal(await runAdminCli(['end', user.jid], stack.parley.config, io), 1);
   assert.match(lines.at(-1)!, /has no live session/);
 });
+
+test('socket.io requests are answered by engine.io alone: a polling handshake and a WebSocket request without Upgrade do not crash the instance', async () => {
+  // Regression: with the Express listener registered after engine.io attached, both answered /socket.io/ requests
+  // and the second answer threw ERR_HTTP_HEADERS_SENT out of the process (any client falling back to polling).
+  const polling = await fetch(`${stack.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: stack.url } });
+  assert.equal(polling.status, 200);
+  assert.match(await polling.text(), /^0\{"sid":/);
+  const noUpgrade = await fetch(`${stack.url}/socket.io/?EIO=4&transport=websocket`, { headers: { origin: stack.url } });
+  assert.equal(noUpgrade.status, 400, 'what the doctor sees behind a proxy that drops the upgrade');
+  assert.deepEqual(await noUpgrade.json(), { code: 3, message: 'Bad request' });
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await fetch(`${stack.url}/healthz`)).status, 200);
+});
