@@ -9,6 +9,7 @@ command -v prosody >/dev/null || need+=(prosody prosody-modules lua-dbi-sqlite3)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v profanity >/dev/null || need+=(profanity)
 command -v tmux >/dev/null || need+=(tmux)
+command -v nginx >/dev/null || need+=(nginx-light)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian packages: ${need[*]}"
