@@ -62,11 +62,41 @@ export class TestStack {
     return { jid: await this.prosody.createUser(local, password), password };
   }
 
+  private readonly tabs: TestTab[] = [];
+
+  /** A new account logged in through the form, with one tab that has its 'hello'. Tabs are closed by close(). */
+  async loggedIn(prefix: string): Promise<LoggedIn> {
+    const user = await this.newUser(prefix);
+    const browser = new HttpBrowser(this.url);
+    const res = await browser.login(user.jid, user.password);
+    if (res.status !== 303) throw new Error(`login of ${user.jid} failed (${res.status}): ${res.html.slice(0, 500)}`);
+    const openTab = () => {
+      const tab = browser.tab();
+      this.tabs.push(tab);
+      return tab;
+    };
+    const tab = openTab();
+    await tab.waitFor('hello');
+    const accountId = this.parley.sessions.sessions().find((s) => s.jid === user.jid)!.accountId;
+    return { ...user, browser, tab, accountId, openTab };
+  }
+
   async close(): Promise<void> {
+    for (const tab of this.tabs) tab.close();
     await this.parley.close().catch(() => undefined);
     await this.prosody.stop();
     await this.dropDb();
   }
+}
+
+export interface LoggedIn {
+  jid: string;
+  password: string;
+  browser: HttpBrowser;
+  tab: TestTab;
+  accountId: string;
+  /** Another tab of the same browser (closed with the stack). */
+  openTab: () => TestTab;
 }
 
 export interface LoginResult {

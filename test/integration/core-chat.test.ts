@@ -18,20 +18,9 @@ after(async () => {
   await stack?.close();
 });
 
-async function loggedIn(prefix: string): Promise<{ jid: string; browser: HttpBrowser; tab: TestTab }> {
-  const user = await stack.newUser(prefix);
-  const browser = new HttpBrowser(stack.url);
-  const res = await browser.login(user.jid, user.password);
-  assert.equal(res.status, 303, res.html);
-  const tab = browser.tab();
-  tabs.push(tab);
-  await tab.waitFor('hello');
-  return { jid: user.jid, browser, tab };
-}
-
 test('two accounts exchange messages both ways, live, and both histories hold them', async () => {
-  const alice = await loggedIn('alice');
-  const bob = await loggedIn('bob');
+  const alice = await stack.loggedIn('alice');
+  const bob = await stack.loggedIn('bob');
 
   const sent = await alice.tab.command('send', { to: bob.jid, body: 'Hello Bob <b>!</b>', originId: randomUUID() });
   assert.equal(sent.message.direction, 'out');
@@ -51,8 +40,8 @@ test('two accounts exchange messages both ways, live, and both histories hold th
 });
 
 test('a retried send with the same origin-id is stored and sent once', async () => {
-  const alice = await loggedIn('retry');
-  const bob = await loggedIn('retrypeer');
+  const alice = await stack.loggedIn('retry');
+  const bob = await stack.loggedIn('retrypeer');
   const originId = randomUUID();
   const [a, b] = await Promise.all([
     alice.tab.command('send', { to: bob.jid, body: 'once', originId }),
@@ -66,7 +55,7 @@ test('a retried send with the same origin-id is stored and sent once', async () 
 
 test('ten tabs in two browsers share ONE XMPP connection and all see the same messages live', async () => {
   const user = await stack.newUser('multi');
-  const peer = await loggedIn('multipeer');
+  const peer = await stack.loggedIn('multipeer');
   const browsers = [new HttpBrowser(stack.url), new HttpBrowser(stack.url)];
   for (const b of browsers) assert.equal((await b.login(user.jid, user.password)).status, 303);
   const many: TestTab[] = [];
@@ -85,12 +74,11 @@ test('ten tabs in two browsers share ONE XMPP connection and all see the same me
 });
 
 test('history pages newest first with a stable cursor', async () => {
-  const alice = await loggedIn('pager');
-  const bob = await loggedIn('pagerpeer');
+  const alice = await stack.loggedIn('pager');
+  const bob = await stack.loggedIn('pagerpeer');
   const total = 120;
   // Three tabs share the sending: each socket is rate-limited (bursts of 60), the account is not.
-  const senders = [alice.tab, alice.browser.tab(), alice.browser.tab()];
-  tabs.push(...senders.slice(1));
+  const senders = [alice.tab, alice.openTab(), alice.openTab()];
   for (let i = 0; i < total; i++) await senders[i % 3]!.command('send', { to: bob.jid, body: `m${i}`, originId: randomUUID() });
   const seen: string[] = [];
   let before: { stamp: string; id: string } | undefined;
@@ -106,9 +94,9 @@ test('history pages newest first with a stable cursor', async () => {
 });
 
 test('a tab of one account never receives or reaches anything of another account', async () => {
-  const alice = await loggedIn('iso-a');
-  const bob = await loggedIn('iso-b');
-  const carol = await loggedIn('iso-c');
+  const alice = await stack.loggedIn('iso-a');
+  const bob = await stack.loggedIn('iso-b');
+  const carol = await stack.loggedIn('iso-c');
   await bob.tab.command('send', { to: carol.jid, body: 'secret for carol', originId: randomUUID() });
   await carol.tab.waitFor('message', (e) => e.message.body === 'secret for carol');
   // Alice asks for the bob<->carol conversation: she only ever sees her own conversations.
@@ -118,7 +106,7 @@ test('a tab of one account never receives or reaches anything of another account
 });
 
 test('a socket from a foreign Origin or without a session is refused', async () => {
-  const alice = await loggedIn('origin');
+  const alice = await stack.loggedIn('origin');
   const foreign = alice.browser.tab('https://evil.example');
   tabs.push(foreign);
   const err = await new Promise<Error>((resolve) => foreign.socket.on('connect_error', resolve));
@@ -132,7 +120,7 @@ test('a socket from a foreign Origin or without a session is refused', async () 
 });
 
 test('bad commands get clear errors and change nothing', async () => {
-  const alice = await loggedIn('badcmd');
+  const alice = await stack.loggedIn('badcmd');
   const r1 = await alice.tab.rawCommand('send', { to: 'not a jid', body: 'x', originId: randomUUID() });
   assert.equal(r1.ok, false);
   assert.match(r1.error!, /bare JID/);
@@ -148,7 +136,7 @@ test('bad commands get clear errors and change nothing', async () => {
 });
 
 test('a flooding socket is slowed down with a clear error, and recovers', async () => {
-  const alice = await loggedIn('flood');
+  const alice = await stack.loggedIn('flood');
   const results = await Promise.all(Array.from({ length: 100 }, () => alice.tab.rawCommand('history', { peer: 'x@y.z', limit: 1 })));
   const refused = results.filter((r) => !r.ok);
   assert.ok(refused.length >= 30, `only ${refused.length} of 100 refused`);

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestStack, HttpBrowser, type TestTab } from '../harness/parley.js';
+import { TestStack, HttpBrowser, type TestTab, type LoggedIn } from '../harness/parley.js';
 
 let stack: TestStack;
 const tabs: TestTab[] = [];
@@ -16,21 +16,7 @@ after(async () => {
   await stack?.close();
 });
 
-async function user(prefix: string) {
-  const u = await stack.newUser(prefix);
-  const browser = new HttpBrowser(stack.url);
-  assert.equal((await browser.login(u.jid, u.password)).status, 303);
-  const open = () => {
-    const tab = browser.tab();
-    tabs.push(tab);
-    return tab;
-  };
-  const tab = open();
-  await tab.waitFor('hello');
-  return { ...u, browser, tab, open };
-}
-
-async function befriend(a: Awaited<ReturnType<typeof user>>, b: Awaited<ReturnType<typeof user>>) {
+async function befriend(a: LoggedIn, b: LoggedIn) {
   await a.tab.command('addContact', { jid: b.jid, name: 'B' });
   await b.tab.command('addContact', { jid: a.jid, name: 'A' });
   await a.tab.waitFor('contact', (e) => e.contact.jid === b.jid && e.contact.subscription === 'both');
@@ -38,8 +24,8 @@ async function befriend(a: Awaited<ReturnType<typeof user>>, b: Awaited<ReturnTy
 }
 
 test('closing every tab keeps the session: away after the grace time, messages kept, instant reopen', async () => {
-  const a = await user('grace');
-  const b = await user('gracepeer');
+  const a = await stack.loggedIn('grace');
+  const b = await stack.loggedIn('gracepeer');
   await befriend(a, b);
 
   a.tab.close();
@@ -51,7 +37,7 @@ test('closing every tab keeps the session: away after the grace time, messages k
   await sleep(300);
 
   const t0 = Date.now();
-  const again = a.open();
+  const again = a.openTab();
   const hello = await again.waitFor('hello');
   const reopenMs = Date.now() - t0;
   assert.ok(reopenMs < 2000, `reopen took ${reopenMs} ms`);
@@ -61,7 +47,7 @@ test('closing every tab keeps the session: away after the grace time, messages k
 });
 
 test('a session with no tab is logged out after the idle time', async () => {
-  const a = await user('idle');
+  const a = await stack.loggedIn('idle');
   a.tab.close();
   const deadline = Date.now() + 10_000;
   while ((await stack.prosody.c2sSessionCount(a.jid)) > 0 && Date.now() < deadline) await sleep(200);
@@ -70,13 +56,13 @@ test('a session with no tab is logged out after the idle time', async () => {
 });
 
 test('logout ends the XMPP session, sends every tab to the login page and kills the cookie', async () => {
-  const a = await user('logout');
+  const a = await stack.loggedIn('logout');
   const other = new HttpBrowser(stack.url);
   assert.equal((await other.login(a.jid, a.password)).status, 303);
   const otherTab = other.tab();
   tabs.push(otherTab);
   await otherTab.waitFor('hello');
-  const second = a.open();
+  const second = a.openTab();
   await second.waitFor('hello');
 
   const res = await a.browser.logout();

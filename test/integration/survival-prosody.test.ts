@@ -6,34 +6,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestStack, HttpBrowser, type TestTab } from '../harness/parley.js';
+import { TestStack } from '../harness/parley.js';
 
 let stack: TestStack;
-const tabs: TestTab[] = [];
 
 before(async () => {
   // SQLite storage: the archive and rosters survive the kill, as on a real server.
   stack = await TestStack.start({ prosody: { storage: 'sql' }, env: { PARLEY_SOCKET_RATE: '1000', PARLEY_SOCKET_BURST: '1000' } });
 });
 after(async () => {
-  for (const t of tabs) t.close();
   await stack?.close();
 });
 
-async function user(prefix: string) {
-  const u = await stack.newUser(prefix);
-  const browser = new HttpBrowser(stack.url);
-  assert.equal((await browser.login(u.jid, u.password)).status, 303);
-  const tab = browser.tab();
-  tabs.push(tab);
-  await tab.waitFor('hello');
-  const session = stack.parley.sessions.sessions().find((s) => s.jid === u.jid)!;
-  return { ...u, tab, accountId: session.accountId };
-}
-
 test('500 messages across a Prosody SIGKILL + restart: all there, once, in order, on both sides', async () => {
-  const alice = await user('surv-a');
-  const bob = await user('surv-b');
+  const alice = await stack.loggedIn('surv-a');
+  const bob = await stack.loggedIn('surv-b');
   const total = 500;
   let restarted: Promise<void> | null = null;
   for (let i = 0; i < total; i++) {

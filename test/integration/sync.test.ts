@@ -21,16 +21,6 @@ after(async () => {
   await stack?.close();
 });
 
-async function parleyUser(prefix: string) {
-  const u = await stack.newUser(prefix);
-  const browser = new HttpBrowser(stack.url);
-  assert.equal((await browser.login(u.jid, u.password)).status, 303);
-  const tab = browser.tab();
-  cleanup.push(() => tab.close());
-  await tab.waitFor('hello');
-  return { ...u, browser, tab };
-}
-
 async function peer(jid: string, password: string, resource?: string) {
   const p = await XmppPeer.login(stack.prosody, jid, password, resource);
   cleanup.push(() => p.stop());
@@ -43,7 +33,7 @@ async function historyBodies(tab: TestTab, peerJid: string): Promise<string[]> {
 }
 
 test('messages sent and received on another client of the account appear through carbons', async () => {
-  const alice = await parleyUser('carb-a');
+  const alice = await stack.loggedIn('carb-a');
   const bob = await stack.newUser('carb-b');
   const phone = await peer(alice.jid, alice.password, 'phone');
   await phone.enableCarbons();
@@ -63,7 +53,7 @@ test('messages sent and received on another client of the account appear through
 });
 
 test('forged carbons and forged archive results from another account are dropped', async () => {
-  const alice = await parleyUser('forge-a');
+  const alice = await stack.loggedIn('forge-a');
   const mallory = await stack.newUser('forge-m');
   const evil = await peer(mallory.jid, mallory.password);
   const fullJid = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.conn.jid;
@@ -106,7 +96,7 @@ test('messages that only reached another client while Parley was away come from 
 });
 
 test('a message that arrives live and again from the archive is stored once', async () => {
-  const alice = await parleyUser('dedup-a');
+  const alice = await stack.loggedIn('dedup-a');
   const bob = await stack.newUser('dedup-b');
   const bobClient = await peer(bob.jid, bob.password);
   const body = `live and archived ${randomUUID()}`;
@@ -119,11 +109,10 @@ test('a message that arrives live and again from the archive is stored once', as
 });
 
 test('delivery receipts and displayed markers update our message; displaying syncs across tabs and tells the peer', async () => {
-  const alice = await parleyUser('rcpt-a');
+  const alice = await stack.loggedIn('rcpt-a');
   const bob = await stack.newUser('rcpt-b');
   const bobClient = await peer(bob.jid, bob.password);
-  const secondTab = alice.browser.tab();
-  cleanup.push(() => secondTab.close());
+  const secondTab = alice.openTab();
   await secondTab.waitFor('hello');
 
   const sent = await alice.tab.command('send', { to: bob.jid, body: 'did you get it?', originId: randomUUID() });
@@ -140,20 +129,18 @@ test('delivery receipts and displayed markers update our message; displaying syn
   const incoming = await alice.tab.waitFor('message', (e) => e.message.body === 'yes, and you?');
   await bobClient.waitForMessage((el) => el.getChild('received', 'urn:xmpp:receipts')?.attrs.id === bobMsgId);
 
-  const third = alice.browser.tab();
-  cleanup.push(() => third.close());
+  const third = alice.openTab();
   const hello = await third.waitFor('hello');
   assert.equal(hello.conversations.find((c) => c.peer === bob.jid)?.unread, 1);
   await alice.tab.command('markDisplayed', { peer: bob.jid, id: incoming.message.id });
   await secondTab.waitFor('read', (e) => e.peer === bob.jid && e.upTo === incoming.message.id);
   await bobClient.waitForMessage((el) => el.getChild('displayed', 'urn:xmpp:chat-markers:0')?.attrs.id === bobMsgId);
-  const again = alice.browser.tab();
-  cleanup.push(() => again.close());
+  const again = alice.openTab();
   assert.equal((await again.waitFor('hello')).conversations.find((c) => c.peer === bob.jid)?.unread, 0);
 });
 
 test('a late message with an older delay stamp is placed in order', async () => {
-  const alice = await parleyUser('order-a');
+  const alice = await stack.loggedIn('order-a');
   const bob = await stack.newUser('order-b');
   const bobClient = await peer(bob.jid, bob.password);
   await bobClient.sendChat(alice.jid, 'second');
