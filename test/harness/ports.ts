@@ -1,17 +1,7 @@
 import net from 'node:net';
 
-/** Asks the kernel for a free loopback TCP port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** The kernel picks a free loopback TCP port (the same helper the embedded PostgreSQL uses). */
+export { freePort } from '../../server/store/embedded.js';
 
 /** Resolves once something accepts TCP connections on host:port. */
 export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
