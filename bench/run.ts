@@ -1,7 +1,11 @@
 /** `npm run bench`: prints the figures we track. Each section starts its own Prosody, database and Parley. */
 import { benchCore } from './core.js';
+import { benchSync } from './sync.js';
 
-const sections: [string, (report: (line: string) => void) => Promise<void>][] = [['core', benchCore]];
+const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
+  ['core', benchCore],
+  ['sync', benchSync],
+];
 const only = process.argv.slice(2);
 
 for (const [name, run] of sections) {
