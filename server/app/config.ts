@@ -58,6 +58,7 @@ export const configSchema = z.object({
   PARLEY_REGISTRATION: bool.default(false),
   PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
   PARLEY_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  PARLEY_ACCOUNT_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
   PARLEY_SOCKET_RATE: z.coerce.number().min(1).max(10_000).default(20),
   PARLEY_SOCKET_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
   PARLEY_AWAY_AFTER: seconds.default(10),
@@ -93,7 +94,7 @@ export interface Config {
     backfillDays: number;
     omemoStaleDays: number;
   };
-  limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number };
+  limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
   trustProxy: string;
   admins: string[];
@@ -136,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backfillDays: c.PARLEY_HISTORY_BACKFILL_DAYS,
       omemoStaleDays: c.PARLEY_OMEMO_STALE_DAYS,
     },
-    limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB, socketRate: c.PARLEY_SOCKET_RATE, socketBurst: c.PARLEY_SOCKET_BURST, loginAttempts: c.PARLEY_LOGIN_ATTEMPTS },
+    limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB, socketRate: c.PARLEY_SOCKET_RATE, socketBurst: c.PARLEY_SOCKET_BURST, loginAttempts: c.PARLEY_LOGIN_ATTEMPTS, accountLoginFailures: c.PARLEY_ACCOUNT_LOGIN_FAILURES },
     timers: {
       awayAfterMs: c.PARLEY_AWAY_AFTER * 1000,
       idleLogoutMs: c.PARLEY_IDLE_LOGOUT * 1000,

@@ -4,6 +4,7 @@ import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import { LoginError, type SessionManager } from '../xmpp/session-manager.js';
 import { loginFormSchema, normaliseLoginJid } from './login-form.js';
+import { AccountThrottle } from './account-throttle.js';
 
 export interface RouteDeps {
   config: Config;
@@ -15,6 +16,7 @@ export interface RouteDeps {
 export function appRoutes(deps: RouteDeps): Router {
   const { config, sessions } = deps;
   const router = Router();
+  const throttle = new AccountThrottle(config.limits.accountLoginFailures, 15 * 60_000);
 
   const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '') =>
     res.status(status).render('login', {
@@ -45,6 +47,9 @@ export function appRoutes(deps: RouteDeps): Router {
     if (!form.success) return renderLogin(req, res, 400, form.error.issues[0]?.message ?? 'Invalid form.', String(req.body?.jid ?? ''));
     const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
     if (!check.ok) return renderLogin(req, res, 400, check.error, form.data.jid);
+    if (throttle.blocked(check.jid)) {
+      return renderLogin(req, res, 429, 'Too many failed attempts for this account. Wait 15 minutes and try again.', form.data.jid);
+    }
     try {
       const session = await sessions.login(check.jid, form.data.password, { remember: !!form.data.remember });
       await regenerate(req);
@@ -52,11 +57,13 @@ export function appRoutes(deps: RouteDeps): Router {
       req.session.jid = session.jid;
       if (form.data.remember) req.session.cookie.maxAge = config.timers.rememberMs;
       await save(req);
+      throttle.succeeded(check.jid);
       deps.log.info({ account: check.jid }, 'login');
       res.redirect(303, '/');
     } catch (err) {
       if (err instanceof LoginError) {
         deps.log.info({ account: check.jid, condition: err.condition }, 'login failed');
+        if (err.condition === 'not-authorized') throttle.fail(check.jid);
         return renderLogin(req, res, err.condition === 'not-authorized' ? 401 : 503, err.message, form.data.jid);
       }
       deps.log.error({ err }, 'login crashed');
