@@ -76,6 +76,17 @@ export class Messages {
     await this.setState(row, ack.kind === 'received' ? 'delivered' : 'displayed');
   }
 
+  /** An error bounce for one of our messages (RFC 6120 §8.3): unknown recipient, blocked, too large... */
+  async bounced(el: Element): Promise<void> {
+    const from = bareOf(el.attrs.from);
+    const id = el.attrs.id;
+    if (!from || typeof id !== 'string') return;
+    const row = await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, from, id);
+    if (!row || row.direction !== 'out') return;
+    const updated = await this.ctx.stores.messages.updateState(this.ctx.accountId, row.id, 'failed', ['pending', 'sent']);
+    if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });
+  }
+
   /** A tab displayed a conversation up to message `id`: mark read everywhere, tell the peer (XEP-0333). */
   async markDisplayed(peer: string, id: string): Promise<void> {
     const row = await this.ctx.stores.messages.byId(this.ctx.accountId, id);

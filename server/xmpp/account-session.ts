@@ -152,6 +152,7 @@ export class AccountSession {
   private async handle(el: Element, receivedAt: Date): Promise<void> {
     if (el.name === 'presence') return this.presence.handle(el);
     if (el.name !== 'message') return;
+    if (el.attrs.type === 'error') return this.messages.bounced(el);
     const carbon = unwrapCarbon(el, this.jid);
     if (carbon.kind === 'forged') return this.ctx.log.warn({ from: carbon.from }, 'forged carbon dropped');
     const message = carbon.kind === 'carbon' ? carbon.message : el;

@@ -150,3 +150,10 @@ test('a late message with an older delay stamp is placed in order', async () => 
   await sleep(50);
   assert.deepEqual(await historyBodies(alice.tab, bob.jid), ['first', 'second']);
 });
+
+test('a message the server bounces with an error is shown as failed', async () => {
+  const alice = await stack.loggedIn('bounce-a');
+  const sent = await alice.tab.command('send', { to: `nobody-here@${stack.prosody.domain}`, body: 'into the void', originId: randomUUID() });
+  const failed = await alice.tab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'failed');
+  assert.equal(failed.message.body, 'into the void');
+});
