@@ -157,3 +157,17 @@ test('a message the server bounces with an error is shown as failed', async () =
   const failed = await alice.tab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'failed');
   assert.equal(failed.message.body, 'into the void');
 });
+
+test("reading a conversation on another client of the account clears Parley's unread state (carbon of our marker)", async () => {
+  const alice = await stack.loggedIn('readelse-a');
+  const bob = await stack.newUser('readelse-b');
+  const bobClient = await peer(bob.jid, bob.password);
+  const phone = await peer(alice.jid, alice.password, 'phone');
+  await phone.enableCarbons();
+  const id = await bobClient.sendChat(alice.jid, 'read me on your phone', { extra: [xml('markable', { xmlns: 'urn:xmpp:chat-markers:0' })] });
+  const incoming = await alice.tab.waitFor('message', (e) => e.message.body === 'read me on your phone');
+  await phone.sendRaw(xml('message', { to: bob.jid, type: 'chat' }, xml('displayed', { xmlns: 'urn:xmpp:chat-markers:0', id })));
+  await alice.tab.waitFor('read', (e) => e.peer === bob.jid && e.upTo === incoming.message.id);
+  const fresh = alice.openTab();
+  assert.equal((await fresh.waitFor('hello')).conversations.find((c) => c.peer === bob.jid)?.unread, 0);
+});
