@@ -18,6 +18,8 @@ const MAX_PAGES_PER_RUN = 400;
 interface Collector {
   chain: Promise<void>;
   stored: number;
+  /** Of those, how many we did not hold yet. */
+  fresh: number;
   /**
    * Catch-up only: results come in archive order, newer than what we hold. Prosody's archive stamps have
    * whole seconds, so a result may carry a stamp earlier than a message before it that we stored live with
@@ -46,8 +48,9 @@ export class ArchiveSync {
       // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
       msg.stanzaId = result.archiveId;
       if (c.floor && msg.stamp < c.floor) msg.stamp = c.floor;
-      const row = await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+      const { row, inserted } = await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
       c.stored++;
+      if (inserted) c.fresh++;
       if (c.floor) c.floor = row.stamp > c.floor ? row.stamp : c.floor;
     });
   }
@@ -89,23 +92,24 @@ export class ArchiveSync {
   }
 
   /** Older messages with one contact, before the given stamp (when a tab scrolls past what we hold). */
+  /** `stored` counts only messages we did not hold yet. */
   async older(peer: string, before: Date, max = 100): Promise<{ stored: number; complete: boolean }> {
     const res = await this.query({ with: peer, end: new Date(before.getTime() - 1), before: '', max });
-    return { stored: res.stored, complete: res.complete };
+    return { stored: res.fresh, complete: res.complete };
   }
 
   private async query(
     q: { after?: string; before?: string; start?: Date; end?: Date; with?: string; max: number },
     floor: Date | null = null,
-  ): Promise<{ stored: number; complete: boolean; last: string | null; floor: Date | null }> {
+  ): Promise<{ stored: number; fresh: number; complete: boolean; last: string | null; floor: Date | null }> {
     const queryId = randomUUID();
-    const collector: Collector = { chain: Promise.resolve(), stored: 0, floor };
+    const collector: Collector = { chain: Promise.resolve(), stored: 0, fresh: 0, floor };
     this.collectors.set(queryId, collector);
     try {
       const result: Element = await this.ctx.conn.iq(buildMamQuery({ queryId, ...q }), 60_000);
       await collector.chain;
       const fin = parseMamFin(result);
-      return { stored: collector.stored, complete: fin?.complete ?? true, last: fin?.last ?? null, floor: collector.floor };
+      return { stored: collector.stored, fresh: collector.fresh, complete: fin?.complete ?? true, last: fin?.last ?? null, floor: collector.floor };
     } finally {
       this.collectors.delete(queryId);
     }

@@ -105,7 +105,7 @@ export class Messages {
     }
   }
 
-  async store(msg: ChatMessage, state: MessageRow['state']): Promise<MessageRow> {
+  async store(msg: ChatMessage, state: MessageRow['state']): Promise<{ row: MessageRow; inserted: boolean }> {
     const { row, inserted } = await this.ctx.stores.messages.insert({
       accountId: this.ctx.accountId,
       peer: msg.peer,
@@ -122,7 +122,7 @@ export class Messages {
       state,
     });
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
-    return row;
+    return { row, inserted };
   }
 
   /** Sends a message typed in a tab. Idempotent per originId: a retried command returns the stored message. */
@@ -219,10 +219,13 @@ export class Messages {
     if (rows.length <= limit && this.olderFromArchive && !this.archiveExhausted.has(peer)) {
       // The database has no more: ask the archive for what came before, then read again.
       const oldest = rows.at(-1)?.stamp ?? cursor?.stamp ?? new Date();
-      const { complete } = await this.olderFromArchive(peer, oldest);
-      if (complete) this.archiveExhausted.add(peer);
+      const { stored, complete } = await this.olderFromArchive(peer, oldest);
+      // Nothing new in the archive's newest page before our oldest message: we hold that history already
+      // (its whole-second stamps overlap ours), so the archive has nothing older for us either.
+      const exhausted = complete || stored === 0;
+      if (exhausted) this.archiveExhausted.add(peer);
       rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { before: cursor, limit: limit + 1 });
-      if (rows.length <= limit && !complete) return { messages: rows.map(toMessageDTO), hasMore: true };
+      if (rows.length > 0 && rows.length <= limit && !exhausted) return { messages: rows.map(toMessageDTO), hasMore: true };
     }
     return { messages: rows.slice(0, limit).map(toMessageDTO), hasMore: rows.length > limit };
   }

@@ -71,8 +71,16 @@ interface RawAccount {
   credentialUpdatedAt: Date | null;
 }
 
+/** The same fields as toRow: columns added by other concerns (e.g. isAdmin, read by server/ops) stay out of AccountRow. */
 function fromRaw(r: RawAccount): AccountRow {
-  return { ...r, id: String(r.id) };
+  return {
+    id: String(r.id),
+    jid: r.jid,
+    createdAt: r.createdAt,
+    lastLoginAt: r.lastLoginAt,
+    credential: r.credential,
+    credentialUpdatedAt: r.credentialUpdatedAt,
+  };
 }
 
 function toRow(a: Account): AccountRow {
