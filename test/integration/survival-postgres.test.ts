@@ -69,6 +69,8 @@ test('incoming messages survive a PostgreSQL restart; the tab sees the degraded 
   const bodies = rows.map((r) => r.body!).reverse();
   assert.equal(bodies.length, total, `stored ${bodies.length}`);
   assert.deepEqual(bodies, Array.from({ length: total }, (_, i) => `pg-${String(i).padStart(3, '0')}`));
-  const live = tab.events.filter((e) => e.name === 'message').length;
+  const countLive = () => tab.events.filter((e) => e.name === 'message').length;
+  for (let waited = 0; waited < 10_000 && countLive() < total; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  const live = countLive();
   assert.equal(live, total, 'every message reached the tab once');
 });
