@@ -76,7 +76,10 @@ test('a killed Parley restores 50 sessions by itself and loses or duplicates not
       await sleep(1000);
     }
     assert.equal(counts.length, 50);
-    if (counts.some((c) => c.distinct !== rounds)) console.error(parley.output.slice(-5000));
+    if (counts.some((c) => c.distinct !== rounds)) {
+      const missing = await pool.query(`SELECT a.jid, array_agg(m.body ORDER BY m.id) AS bodies FROM "Account" a LEFT JOIN "Message" m ON m."accountId" = a.id AND m.direction = 'in' GROUP BY a.jid HAVING count(DISTINCT m.body) < ${rounds}`);
+      console.log('PARLEY OUTPUT', parley.output.slice(-5000), JSON.stringify(missing.rows).slice(0, 3000));
+    }
     for (const c of counts) {
       assert.equal(c.distinct, rounds, `${c.jid}: ${c.distinct} of ${rounds} messages`);
       assert.equal(c.n, rounds, `${c.jid}: ${c.n} rows, duplicates stored`);
