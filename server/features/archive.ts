@@ -12,6 +12,9 @@ import { buildMamQuery, parseMamFin, type MamResult } from '../stanza/mam.js';
 import { parseChatMessage } from '../stanza/message.js';
 
 const PAGE = 250;
+
+/** The newest archived message we hold (null: none yet). */
+type Anchor = { stanzaId: string; stamp: Date } | null;
 /** A runaway archive must not keep a session busy forever: the next session continues from where this one stopped. */
 const MAX_PAGES_PER_RUN = 400;
 
@@ -55,13 +58,21 @@ export class ArchiveSync {
     });
   }
 
-  /** Pages forward to now; concurrent calls share one run. Returns how many messages were stored or matched. */
-  catchUp(): Promise<number> {
-    return (this.running ??= this.runCatchUp().finally(() => (this.running = null)));
+  /**
+   * Where the next catch-up starts. Read it BEFORE the new session becomes available: once our presence is out,
+   * live messages get stored with newer archive ids, and starting after those would skip the gap.
+   */
+  anchor(): Promise<Anchor> {
+    return this.ctx.stores.messages.lastArchived(this.ctx.accountId);
   }
 
-  private async runCatchUp(): Promise<number> {
-    const anchor = await this.ctx.stores.messages.lastArchived(this.ctx.accountId);
+  /** Pages forward to now; concurrent calls share one run. Returns how many messages were stored or matched. */
+  catchUp(anchor?: Anchor): Promise<number> {
+    return (this.running ??= this.runCatchUp(anchor).finally(() => (this.running = null)));
+  }
+
+  private async runCatchUp(given?: Anchor): Promise<number> {
+    const anchor = given === undefined ? await this.anchor() : given;
     let after = anchor?.stanzaId;
     let start = after ? undefined : new Date(Date.now() - this.backfillDays * 24 * 3600_000);
     let floor = anchor?.stamp ?? null;
