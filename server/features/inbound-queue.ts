@@ -6,13 +6,20 @@ import type { Logger } from '../app/logger.js';
 
 const MAX_HELD = 100_000;
 
-export function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; name?: string } | null;
-  if (!e) return false;
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', 'P1001', 'P1017'].includes(e.code ?? '') ||
-    /Connection terminated|connect ECONNREFUSED|Can't reach database|server closed the connection|database system is (starting up|shutting down)/i.test(e.message ?? '')
-  );
+/**
+ * Errors that pass when the database comes back: connection failures, server shutting down or restarting,
+ * resource exhaustion, serialization conflicts. Checked through `cause` chains (Prisma's adapter wraps pg errors).
+ * Anything else (a constraint violation, a bug) is not retried: holding the queue forever would lose more.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; originalCode?: unknown } | null;
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const code = String(e.code ?? e.originalCode ?? '');
+  if (/^(08|53|57|58|40)[0-9A-Z]{3}$/.test(code)) return true; // SQLSTATE classes: connection, resources, operator, system, rollback
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'P1001', 'P1002', 'P1008', 'P1017', 'P2024'].includes(code)) return true;
+  const message = String(e.message ?? '');
+  if (/connect|connection|terminat|not queryable|timeout|timed out|pool|server closed|database system is|shutting down|starting up/i.test(message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 export class InboundQueue<T> {
