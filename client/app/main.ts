@@ -8,6 +8,8 @@ import { mountRoster } from '../ui/roster.js';
 import { mountAddContact, mountPresenceSelect } from '../ui/sidebar-forms.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { peerFromHash } from './router.js';
+import { startOmemo } from './omemo-loader.js';
+import { refreshEncryptionToggle } from '../ui/composer.js';
 
 const state = new AppState();
 state.own.set({ account: document.body.dataset.account ?? '' });
@@ -41,6 +43,16 @@ socket.on('hello', (hello) => {
   state.apply('hello', hello);
   conversation.reload();
   updateTitle();
+  // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
+  void startOmemo(hello.account, run).then((service) => {
+    if (!service) return;
+    refreshEncryptionToggle();
+    conversation.reload();
+  });
+});
+
+socket.on('omemoDevices', (e) => {
+  void startOmemo(state.own.account, run).then((service) => service?.handleDevicesEvent(e));
 });
 
 socket.on('message', (e) => {

@@ -97,8 +97,10 @@ export interface RosterEntry {
 
 /** Text for a conversation preview; encrypted bodies are not readable here. */
 export function previewText(body: string | null, encrypted: string | null): string | null {
+  // An OMEMO message's body is only the fallback for clients without OMEMO: never show it as the text.
+  if (encrypted !== null) return 'Encrypted message';
   if (body !== null && body.trim() !== '') return body.replace(/\s+/g, ' ').trim().slice(0, 140);
-  return encrypted !== null ? 'Encrypted message' : null;
+  return null;
 }
 
 /** The sidebar list: recent conversations first (newest on top), then other contacts, reachable first, by name. */

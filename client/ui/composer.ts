@@ -2,6 +2,17 @@
 import type { MessageDTO } from '../../server/realtime/contract.js';
 import type { RunCommand } from '../app/socket.js';
 import { byId } from './dom.js';
+import { omemo } from '../app/omemo-loader.js';
+
+const ENCRYPTION_PREF = (peer: string) => `parley.encryption.${peer}`;
+
+/** Encrypt to this contact? The user's choice if they made one, else on whenever the contact has OMEMO devices. */
+async function encryptionWanted(peer: string): Promise<boolean> {
+  const pref = localStorage.getItem(ENCRYPTION_PREF(peer));
+  if (pref !== null) return pref === 'on';
+  const service = await omemo();
+  return service ? service.isAvailable(peer) : false;
+}
 
 /** Mirrors LIMITS.bodyChars of the contract (a value import would pull zod into the bundle). */
 export const MAX_BODY_CHARS = 10_000;
@@ -33,8 +44,16 @@ export function mountComposer(opts: { run: RunCommand; peer: () => string | null
     if (!to || body.trim() === '') return;
     input.value = '';
     showError(null);
-    opts
-      .run('send', { to, body, originId: newOriginId() })
+    const originId = newOriginId();
+    (async () => {
+      if (!(await encryptionWanted(to))) return opts.run('send', { to, body, originId });
+      const service = await omemo();
+      if (!service) throw new Error('end-to-end encryption is not available in this tab; turn it off for this contact to send in clear');
+      const { encrypted } = await service.encryptFor(to, body, { originId });
+      const result = await opts.run('send', { to, encrypted, originId });
+      await service.bindSent(originId, result.message.id);
+      return result;
+    })()
       .then(({ message }) => opts.onSent(message))
       .catch((err: Error) => {
         showError(`Not sent: ${err.message}`);
@@ -55,5 +74,36 @@ export function mountComposer(opts: { run: RunCommand; peer: () => string | null
       send();
     }
   });
+  mountEncryptionToggle(opts.peer);
   return { focus: () => input.focus() };
+}
+
+/** The lock button: shows and switches end-to-end encryption for the open conversation. */
+function mountEncryptionToggle(peer: () => string | null): void {
+  const button = byId<HTMLButtonElement>('encryption-toggle');
+  const render = async (): Promise<void> => {
+    const to = peer();
+    button.hidden = to === null;
+    if (!to) return;
+    const on = await encryptionWanted(to);
+    button.setAttribute('aria-pressed', String(on));
+    button.textContent = on ? 'Encrypted' : 'Not encrypted';
+    button.title = on ? 'Messages are end-to-end encrypted (OMEMO). Click to send in clear.' : 'Click to encrypt end to end (OMEMO).';
+  };
+  button.addEventListener('click', () => {
+    const to = peer();
+    if (!to) return;
+    const on = button.getAttribute('aria-pressed') === 'true';
+    localStorage.setItem(ENCRYPTION_PREF(to), on ? 'off' : 'on');
+    void render();
+  });
+  // After the app's own hashchange handler has opened the conversation.
+  window.addEventListener('hashchange', () => setTimeout(() => void render(), 0));
+  void omemo().then(() => render());
+  void render();
+}
+
+/** Re-reads the toggle once the OMEMO layer is up (it knows whether the contact has devices). */
+export function refreshEncryptionToggle(): void {
+  window.dispatchEvent(new HashChangeEvent('hashchange'));
 }

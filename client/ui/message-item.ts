@@ -2,18 +2,15 @@
 import type { MessageDTO } from '../../server/realtime/contract.js';
 import { h } from './dom.js';
 import { fullTime, messageTime, stateLabel } from './format.js';
+import { omemo } from '../app/omemo-loader.js';
 
 const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
 
 export function messageItem(message: MessageDTO): HTMLLIElement {
-  const readable = message.body !== null && message.body !== '';
-  const body = readable
-    ? h('p', { class: 'message-body', testid: 'message-body', text: message.body! })
-    : h('p', {
-        class: 'message-body message-encrypted',
-        testid: 'message-body',
-        text: message.encrypted !== null ? 'Encrypted message: this tab cannot decrypt it yet.' : '(empty message)',
-      });
+  const body =
+    message.encrypted !== null
+      ? h('p', { class: 'message-body message-encrypted', testid: 'message-body', text: 'Decrypting…' })
+      : h('p', { class: 'message-body', testid: 'message-body', text: message.body || '(empty message)' });
   const meta = h(
     'span',
     { class: 'message-meta' },
@@ -26,7 +23,7 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
         })
       : null,
   );
-  return h(
+  const item = h(
     'li',
     {
       class: `message message-${message.direction} state-${message.state}`,
@@ -36,4 +33,25 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
     h('div', { class: 'bubble' }, body, meta),
     message.state === 'failed' ? h('p', { class: 'message-failed', text: 'Not sent.' }) : null,
   );
+  if (message.encrypted !== null) void showDecrypted(message, item, body);
+  return item;
+}
+
+/** Fills in an OMEMO message once this tab's device has read it (or says, in words, why it cannot). Text only. */
+async function showDecrypted(message: MessageDTO, item: HTMLElement, body: HTMLElement): Promise<void> {
+  const service = await omemo();
+  if (!service) {
+    body.textContent = 'Encrypted message: end-to-end encryption is not available in this tab.';
+    item.dataset.encryption = 'unavailable';
+    return;
+  }
+  const result = await service.decryptMessage(message);
+  item.dataset.encryption = result.status;
+  if (result.status === 'ok' || result.status === 'plain') {
+    body.textContent = result.text;
+    body.classList.remove('message-encrypted');
+    body.title = 'End-to-end encrypted (OMEMO)';
+  } else {
+    body.textContent = result.message;
+  }
 }

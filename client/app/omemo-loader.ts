@@ -1,0 +1,27 @@
+/**
+ * Loads the OMEMO layer lazily (its crypto library is most of its weight), after the app has painted.
+ * Everything else asks `omemo()` and copes with null: a browser without Web Locks or IndexedDB still chats in plain text.
+ */
+import type { OmemoService, CommandFn } from '../omemo/service.js';
+import type { RunCommand } from './socket.js';
+
+let service: Promise<OmemoService | null> | null = null;
+
+export function startOmemo(account: string, run: RunCommand): Promise<OmemoService | null> {
+  service ??= import('../omemo/service.js')
+    .then(({ OmemoService }) => OmemoService.start({ account, command: run as unknown as CommandFn }))
+    .then((s) => {
+      document.body.dataset.omemoDevice = String(s.deviceId);
+      return s;
+    })
+    .catch((err: unknown) => {
+      console.warn('OMEMO is not available in this tab:', err);
+      return null;
+    });
+  return service;
+}
+
+/** The tab's OMEMO service once started; null while loading failed or before start. */
+export function omemo(): Promise<OmemoService | null> {
+  return service ?? Promise.resolve(null);
+}
