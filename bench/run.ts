@@ -1,10 +1,12 @@
 /** `npm run bench`: prints the figures we track. Each section starts its own Prosody, database and Parley. */
 import { benchCore } from './core.js';
 import { benchSync } from './sync.js';
+import { benchOmemo } from './omemo.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
   ['sync', benchSync],
+  ['omemo', benchOmemo],
 ];
 const only = process.argv.slice(2);
 
