@@ -129,8 +129,16 @@ VirtualHost "${o.domain}"
 
   async createUser(localpart: string, password: string): Promise<string> {
     const jid = `${localpart}@${this.domain}`;
-    await run('prosodyctl', ['--config', this.configPath, 'shell', 'user', 'create', jid, password], { timeout: 10_000 });
-    return jid;
+    // The admin socket can lag behind the c2s port at start-up on a busy machine: retry briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await run('prosodyctl', ['--config', this.configPath, 'shell', 'user', 'create', jid, password], { timeout: 10_000 });
+        return jid;
+      } catch (err) {
+        if (attempt >= 10) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   }
 
   /** Number of c2s sessions Prosody holds for a bare JID (counted on the server side, not ours). */
