@@ -44,10 +44,9 @@ socket.on('hello', (hello) => {
   conversation.reload();
   updateTitle();
   // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
+  // Message items wait for it themselves, so nothing is reloaded (a reload could overwrite newer events with an older page).
   void startOmemo(hello.account, run).then((service) => {
-    if (!service) return;
-    refreshEncryptionToggle();
-    conversation.reload();
+    if (service) refreshEncryptionToggle();
   });
 });
 
