@@ -31,6 +31,8 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
 
 export class CommandError extends Error {}
 
+const FLUSH_RETRY_MS = 2000;
+
 /** Progress of an outgoing message; 'received' (incoming) never appears on outgoing rows. */
 const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: -1, delivered: 3, displayed: 4 };
 
@@ -45,6 +47,7 @@ export class Messages {
   private readonly inFlight = new Set<string>();
   private outboxOpen = true;
   private flushing: Promise<void> = Promise.resolve();
+  private flushRetry: NodeJS.Timeout | null = null;
 
   constructor(private readonly ctx: SessionContext) {}
 
@@ -185,7 +188,18 @@ export class Messages {
    */
   flushOutbox(): Promise<void> {
     // Rounds never overlap; a call during a round queues one more, so no row written meanwhile is stranded.
-    this.flushing = this.flushing.then(() => this.flushRounds()).catch((err: unknown) => this.ctx.log.error({ err }, 'outbox flush failed'));
+    this.flushing = this.flushing
+      .then(() => this.flushRounds())
+      .catch((err: unknown) => {
+        // The database may be down: try again later, or nothing would send the outbox until the next message.
+        this.ctx.log.error({ err }, 'outbox flush failed; retrying');
+        if (this.flushRetry) return;
+        this.flushRetry = setTimeout(() => {
+          this.flushRetry = null;
+          void this.flushOutbox();
+        }, FLUSH_RETRY_MS);
+        this.flushRetry.unref();
+      });
     return this.flushing;
   }
 

@@ -131,12 +131,16 @@ export class AccountSession {
    * copy is missed once we are available, then the archive from where we stopped, then what is still unsent.
    */
   private async startXmppSession(): Promise<void> {
-    const anchor = await this.archive.anchor();
-    await this.roster.sync();
-    await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
-    await this.presence.startSession();
-    await this.archive.catchUp(anchor).catch((err: unknown) => this.ctx.log.error({ err }, 'archive catch-up failed'));
-    await this.messages.flushOutbox();
+    try {
+      const anchor = await this.archive.anchor();
+      await this.roster.sync();
+      await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
+      await this.presence.startSession();
+      await this.archive.catchUp(anchor).catch((err: unknown) => this.ctx.log.error({ err }, 'archive catch-up failed'));
+    } finally {
+      // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
+      await this.messages.flushOutbox();
+    }
   }
 
   /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
