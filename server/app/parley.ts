@@ -79,15 +79,25 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessionMiddleware,
     allowedOrigin: config.publicUrl.origin,
     log,
-    rate: { perSecond: config.limits.socketRate, burst: config.limits.socketBurst },
+    // Getters: an admin may change these at run time (server/ops/runtime-settings.ts); each new socket reads them.
+    rate: {
+      get perSecond() {
+        return config.limits.socketRate;
+      },
+      get burst() {
+        return config.limits.socketBurst;
+      },
+    },
   });
   const sessions = new SessionManager({
     stores,
     log,
     broadcaster: gateway,
-    timers: { awayAfterMs: config.timers.awayAfterMs, idleLogoutMs: config.timers.idleLogoutMs },
+    timers: config.timers, // the live object: run-time changes apply to the next idle period
     sync: { backfillDays: config.xmpp.backfillDays, omemoStaleDays: config.xmpp.omemoStaleDays },
-    maxSessions: config.limits.maxSessions,
+    get maxSessions() {
+      return config.limits.maxSessions;
+    },
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,
     vault: new CredentialVault(config.sessionSecret),

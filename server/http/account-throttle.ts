@@ -8,7 +8,8 @@ const MAX_TRACKED = 100_000;
 export class AccountThrottle {
   private readonly failures = new Map<string, { count: number; since: number }>();
 
-  constructor(private readonly max: number, private readonly windowMs: number) {}
+  /** `max` is read at every check: an admin may change it while Parley runs. */
+  constructor(private readonly max: () => number, private readonly windowMs: number) {}
 
   blocked(jid: string, now = Date.now()): boolean {
     const f = this.failures.get(jid);
@@ -17,7 +18,7 @@ export class AccountThrottle {
       this.failures.delete(jid);
       return false;
     }
-    return f.count >= this.max;
+    return f.count >= this.max();
   }
 
   fail(jid: string, now = Date.now()): void {

@@ -1,6 +1,6 @@
 /**
  * The admin panel (/admin) for the browser session of an admin: live sessions (with a form to end one), the
- * doctor's results and the settings. Everyone else gets the ordinary 404 page: the panel's existence is not advertised.
+ * doctor's results and the settings, some of which it can change at run time. Everyone else gets the ordinary 404 page: the panel's existence is not advertised.
  */
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import type { Config } from '../app/config.js';
@@ -9,6 +9,7 @@ import type { Ops } from '../ops/ops.js';
 import { listLiveSessions } from '../ops/live-sessions.js';
 import { parseBareJid } from '../ops/admins.js';
 import { describeSettings } from '../ops/settings.js';
+import { changeRuntimeSetting, listRuntimeSettings } from '../ops/runtime-settings.js';
 
 export interface AdminRouteDeps {
   config: Config;
@@ -29,20 +30,39 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     next();
   };
 
-  router.get('/admin', requireAdmin, async (req, res) => {
+  const renderPanel = async (req: Request, res: Response, status: number, messages: { notice: string | null; settingError: string | null }) => {
     const doctor = await ops.doctor(req.query.recheck ? 0 : 60_000);
-    const ended = typeof req.query.ended === 'string' ? parseBareJid(req.query.ended) : null;
-    res.set('cache-control', 'no-store').render('admin', {
+    res.status(status).set('cache-control', 'no-store').render('admin', {
       title: 'Admin — Parley',
       admin: res.locals.admin as string,
       csrfToken: deps.csrfToken(req),
-      notice: ended ? `The session of ${ended} has ended; its tabs were sent to the login page.` : null,
+      ...messages,
       sessions: listLiveSessions(ops.sessions),
       doctor: doctor.results,
       doctorAt: doctor.at.toISOString(),
       admins: await ops.admins.list(),
       settings: describeSettings(deps.config),
+      runtimeSettings: listRuntimeSettings(deps.config),
     });
+  };
+
+  router.get('/admin', requireAdmin, async (req, res) => {
+    const ended = typeof req.query.ended === 'string' ? parseBareJid(req.query.ended) : null;
+    const changed = listRuntimeSettings(deps.config).find((s) => s.name === req.query.changed);
+    const notice = ended
+      ? `The session of ${ended} has ended; its tabs were sent to the login page.`
+      : changed
+        ? `${changed.name} is ${changed.value} now (${changed.effect}), until the next restart.`
+        : null;
+    await renderPanel(req, res, 200, { notice, settingError: null });
+  });
+
+  router.post('/admin/settings', requireAdmin, async (req, res) => {
+    const body = (req.body as Record<string, unknown> | undefined) ?? {};
+    const result = changeRuntimeSetting(deps.config, String(body.name ?? ''), String(body.value ?? ''));
+    if (!result.ok) return renderPanel(req, res, 400, { notice: null, settingError: result.error });
+    deps.log.info({ setting: result.setting.name, from: result.previous, to: result.setting.value, by: res.locals.admin as string }, 'setting changed by an admin');
+    res.redirect(303, `/admin?changed=${encodeURIComponent(result.setting.name)}`);
   });
 
   router.post('/admin/sessions/end', requireAdmin, async (req, res) => {

@@ -67,7 +67,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     '/login',
     rateLimit({
       windowMs: 15 * 60_000,
-      limit: config.limits.loginAttempts,
+      limit: () => config.limits.loginAttempts, // read per request: changeable at run time
       skip: (req) => req.method !== 'POST',
       standardHeaders: 'draft-8',
       legacyHeaders: false,

@@ -1,6 +1,6 @@
 /**
  * Operational endpoints, mounted before sessions and CSRF (no cookies involved): readiness, Prometheus metrics,
- * and the admin API that `npm run admin -- sessions|end` calls on the loopback interface.
+ * and the admin API that `npm run admin -- sessions|end|settings|set` calls on the loopback interface.
  */
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
 import type { Config } from '../app/config.js';
@@ -9,6 +9,7 @@ import type { Ops } from '../ops/ops.js';
 import { hasBearer, isDirectLoopback } from '../ops/access.js';
 import { listLiveSessions } from '../ops/live-sessions.js';
 import { parseBareJid } from '../ops/admins.js';
+import { changeRuntimeSetting, listRuntimeSettings } from '../ops/runtime-settings.js';
 
 export function opsRoutes(deps: { config: Config; log: Logger; ops: Ops }): Router {
   const { config, ops } = deps;
@@ -52,6 +53,17 @@ export function opsRoutes(deps: { config: Config; log: Logger; ops: Ops }): Rout
     await ops.sessions.logout(session.accountId, 'admin');
     deps.log.info({ account: jid, by: 'admin-cli' }, 'session ended by an admin');
     res.json({ ended: jid });
+  });
+  adminApi.get('/settings', (_req, res) => {
+    res.json({ settings: listRuntimeSettings(config) });
+  });
+  adminApi.post('/settings', (req, res) => {
+    const { name, value } = (req.body as { name?: unknown; value?: unknown } | undefined) ?? {};
+    if (typeof name !== 'string' || typeof value !== 'string') return res.status(400).json({ error: 'body must be {"name": "PARLEY_…", "value": "…"}' });
+    const result = changeRuntimeSetting(config, name, value);
+    if (!result.ok) return res.status(400).json({ error: result.error });
+    deps.log.info({ setting: result.setting.name, from: result.previous, to: result.setting.value, by: 'admin-cli' }, 'setting changed by an admin');
+    res.json({ setting: result.setting, previous: result.previous });
   });
   router.use('/admin/api', adminApi);
 

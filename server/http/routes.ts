@@ -16,7 +16,7 @@ export interface RouteDeps {
 export function appRoutes(deps: RouteDeps): Router {
   const { config, sessions } = deps;
   const router = Router();
-  const throttle = new AccountThrottle(config.limits.accountLoginFailures, 15 * 60_000);
+  const throttle = new AccountThrottle(() => config.limits.accountLoginFailures, 15 * 60_000);
 
   const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '') =>
     res.status(status).render('login', {

@@ -1,16 +1,19 @@
 /**
- * `npm run admin -- <command>`. promote/demote/admins work on the database; sessions/end ask the running instance
- * (its sessions live in its memory) through the loopback admin API with the admin token.
+ * `npm run admin -- <command>`. promote/demote/admins work on the database; sessions/end/settings/set ask the running
+ * instance (its sessions and live configuration are in its memory) through the loopback admin API with the admin token.
  */
 import type { Config } from '../app/config.js';
 import { AdminDirectory, parseBareJid } from './admins.js';
 import { readAdminToken } from './admin-token.js';
 import { openDoctorDatabase } from './doctor.js';
 import type { LiveSessionView } from './live-sessions.js';
+import type { RuntimeSetting } from './runtime-settings.js';
 
 export const ADMIN_USAGE = `usage: npm run admin -- <command>
   sessions          list the live sessions of the running instance
   end JID           end JID's session: XMPP logout, its tabs go to the login page
+  settings          list the settings the running instance can change without a restart
+  set NAME VALUE    change one of them until the next restart (e.g. set PARLEY_MAX_SESSIONS 500)
   promote JID       give JID access to /admin
   demote JID        take it back (PARLEY_ADMINS entries stay admins)
   admins            list the admins`;
@@ -27,11 +30,14 @@ export function instanceUrl(config: Pick<Config, 'host' | 'port'>): string {
 }
 
 export async function runAdminCli(argv: string[], config: Config, io: CliIo): Promise<number> {
-  const [command, arg] = argv;
+  const [command, arg, value] = argv;
   switch (command) {
     case 'sessions':
     case 'end':
       return callInstance(command, arg, config, io);
+    case 'settings':
+    case 'set':
+      return settingsOnInstance(command, arg, value, config, io);
     case 'promote':
     case 'demote':
     case 'admins':
@@ -82,30 +88,15 @@ async function callInstance(command: 'sessions' | 'end', arg: string | undefined
     io.err('end needs a bare XMPP address: npm run admin -- end user@example.org');
     return 2;
   }
-  const token = readAdminToken(config);
-  const base = instanceUrl(config);
-  if (!token) {
-    io.err(`no admin token: Parley has not run with PARLEY_DATA_DIR=${config.dataDir} yet (or set PARLEY_ADMIN_TOKEN as for the instance)`);
-    return 1;
-  }
-  let res: Response;
-  try {
-    res = await fetch(`${base}/admin/api/${command === 'end' ? 'sessions/end' : 'sessions'}`, {
-      method: command === 'end' ? 'POST' : 'GET',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: command === 'end' ? JSON.stringify({ jid }) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (err) {
-    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    io.err(`cannot reach the running Parley at ${base} (${code}): is it running, with the same PARLEY_HOST and PORT?`);
-    return 1;
-  }
-  const body = (await res.json().catch(() => ({}))) as { sessions?: LiveSessionView[]; ended?: string; error?: string };
+  const answer = await askInstance<{ sessions?: LiveSessionView[]; ended?: string; error?: string }>(
+    config,
+    io,
+    command === 'end' ? { method: 'POST', path: 'sessions/end', body: { jid } } : { method: 'GET', path: 'sessions' },
+  );
+  if (!answer) return 1;
+  const { res, body } = answer;
   if (!res.ok) {
-    io.err(res.status === 404 && !body.error?.includes('live session')
-      ? `the instance at ${base} refused the admin token: run this as the user Parley runs as, with the same PARLEY_DATA_DIR / PARLEY_ADMIN_TOKEN`
-      : `${res.status}: ${body.error ?? 'failed'}`);
+    io.err(res.status === 404 && !body.error?.includes('live session') ? tokenRefused(config) : `${res.status}: ${body.error ?? 'failed'}`);
     return 1;
   }
   if (command === 'end') {
@@ -116,4 +107,56 @@ async function callInstance(command: 'sessions' | 'end', arg: string | undefined
   if (sessions.length === 0) io.out('No live sessions.');
   for (const s of sessions) io.out(`${s.jid}\ttabs=${s.tabs}\tsince=${s.since}\txmpp=${s.state}`);
   return 0;
+}
+
+async function settingsOnInstance(command: 'settings' | 'set', name: string | undefined, value: string | undefined, config: Config, io: CliIo): Promise<number> {
+  if (command === 'set' && (!name || value === undefined)) {
+    io.err('set needs a name and a value: npm run admin -- set PARLEY_MAX_SESSIONS 500 (npm run admin -- settings lists the names)');
+    return 2;
+  }
+  const answer = await askInstance<{ settings?: RuntimeSetting[]; setting?: RuntimeSetting; previous?: string; error?: string }>(
+    config,
+    io,
+    command === 'set' ? { method: 'POST', path: 'settings', body: { name, value } } : { method: 'GET', path: 'settings' },
+  );
+  if (!answer) return 1;
+  const { res, body } = answer;
+  if (!res.ok) {
+    io.err(res.status === 404 ? tokenRefused(config) : `${res.status}: ${body.error ?? 'failed'}`);
+    return res.status === 400 ? 2 : 1;
+  }
+  if (body.setting) {
+    io.out(`${body.setting.name}: ${body.previous} -> ${body.setting.value} (${body.setting.effect}), until the next restart; set it in the environment to keep it.`);
+    return 0;
+  }
+  for (const s of body.settings ?? []) io.out(`${s.name}\t${s.value}\t${s.effect}`);
+  return 0;
+}
+
+function tokenRefused(config: Config): string {
+  return `the instance at ${instanceUrl(config)} refused the admin token: run this as the user Parley runs as, with the same PARLEY_DATA_DIR / PARLEY_ADMIN_TOKEN`;
+}
+
+/** One call to the loopback admin API; null (after saying why) when there is no token or no instance. */
+async function askInstance<T>(config: Config, io: CliIo, call: { method: 'GET' | 'POST'; path: string; body?: unknown }): Promise<{ res: Response; body: T } | null> {
+  const token = readAdminToken(config);
+  const base = instanceUrl(config);
+  if (!token) {
+    io.err(`no admin token: Parley has not run with PARLEY_DATA_DIR=${config.dataDir} yet (or set PARLEY_ADMIN_TOKEN as for the instance)`);
+    return null;
+  }
+  let res: Response;
+  try {
+    res = await fetch(`${base}/admin/api/${call.path}`, {
+      method: call.method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    io.err(`cannot reach the running Parley at ${base} (${code}): is it running, with the same PARLEY_HOST and PORT?`);
+    return null;
+  }
+  return { res, body: (await res.json().catch(() => ({}))) as T };
 }
