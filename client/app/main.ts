@@ -32,6 +32,12 @@ const composer = mountComposer({
 });
 const announcer = byId('announcer');
 
+// The encryption panel and its QR libraries load on first use.
+byId('security-open').addEventListener('click', () => {
+  const peer = state.openPeer;
+  if (peer) void import('../ui/security-panel.js').then((m) => m.openSecurityPanel(peer));
+});
+
 // Events that only feed the stores.
 const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded'];
 for (const event of forwarded) {

@@ -9,7 +9,7 @@ import { bytesEqual } from './bytes.js';
 import { decrypt, encrypt } from './cipher.js';
 import { buildBundle, parseBundle, parseXml } from './codec.js';
 import type { OmemoDevice } from './device.js';
-import { fingerprint, fingerprintUri, formatFingerprint } from './fingerprint.js';
+import { fingerprint, fingerprintUri, formatFingerprint, parseFingerprintUri } from './fingerprint.js';
 import { PlaintextCache } from './plaintext-cache.js';
 import { chooseDevice, lockName, tryLock, type LockManagerLike, type PoolChoice, type Release, type StorageLike } from './pool.js';
 import { hasSession } from './signal-adapter.js';
@@ -452,6 +452,35 @@ export class OmemoService {
       await this.device.store.setTrust(bare, deviceId, trust, bundle.identityKey);
     }
     this.emit({ kind: 'trust', jid: bare, deviceId, trust });
+  }
+
+  /**
+   * A verification link scanned from the contact's QR code or pasted (`xmpp:JID?omemo-sid-ID=FINGERPRINT`, as
+   * Conversations shows it): each listed device whose current key has exactly that fingerprint becomes verified.
+   * A fingerprint that differs changes nothing and is reported: someone may be in between.
+   */
+  async verifyFromUri(peer: string, uri: string): Promise<{ verified: number[]; mismatched: number[]; unknown: number[] }> {
+    const bare = peer.toLowerCase();
+    const parsed = parseFingerprintUri(uri);
+    if (!parsed) throw new Error('This is not an XMPP verification code (it should start with xmpp:).');
+    if (parsed.jid.toLowerCase() !== bare) throw new Error(`This code belongs to ${parsed.jid}, not to ${bare}.`);
+    if (parsed.devices.length === 0) throw new Error('This code holds no OMEMO fingerprint.');
+    const known = new Map((await this.devicesOf(bare)).map((d) => [d.deviceId, d]));
+    const result = { verified: [] as number[], mismatched: [] as number[], unknown: [] as number[] };
+    for (const { deviceId, fingerprint: fp } of parsed.devices) {
+      const device = known.get(deviceId);
+      if (!device?.fingerprint || device.isThisTab) {
+        if (!device?.isThisTab) result.unknown.push(deviceId);
+        continue;
+      }
+      if (device.fingerprint.replaceAll(' ', '') !== fp || device.warning) {
+        result.mismatched.push(deviceId);
+        continue;
+      }
+      await this.setTrust(bare, deviceId, 'verified');
+      result.verified.push(deviceId);
+    }
+    return result;
   }
 
   /** The user accepts a device's new identity key: the old key and session are forgotten, the new key is trusted on first use. */

@@ -4,6 +4,13 @@ import { h } from './dom.js';
 import { fullTime, messageTime, stateLabel } from './format.js';
 import { omemo } from '../app/omemo-loader.js';
 
+const TRUST_TEXT = { unverified: 'unverified device', verified: 'verified', compromised: 'compromised device' } as const;
+const TRUST_TITLE = {
+  unverified: "Encrypted by a device whose fingerprint you have not verified. Check it under Security.",
+  verified: 'Encrypted by a device you verified.',
+  compromised: 'From a device you marked as compromised: do not trust this message.',
+} as const;
+
 const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
 
 export function messageItem(message: MessageDTO): HTMLLIElement {
@@ -51,6 +58,13 @@ async function showDecrypted(message: MessageDTO, item: HTMLElement, body: HTMLE
     body.textContent = result.text;
     body.classList.remove('message-encrypted');
     body.title = 'End-to-end encrypted (OMEMO)';
+    if (result.status === 'ok' && result.trust !== 'own') {
+      // Blind trust on first use is allowed, but shown: the reader sees which messages come from an unverified device.
+      item.dataset.trust = result.trust;
+      item.querySelector('.message-meta')?.prepend(
+        h('span', { class: `trust-badge trust-${result.trust}`, testid: 'message-trust', text: TRUST_TEXT[result.trust], attrs: { title: TRUST_TITLE[result.trust] } }),
+      );
+    }
   } else {
     body.textContent = result.message;
   }

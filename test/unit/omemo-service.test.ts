@@ -250,6 +250,27 @@ test('trust: devicesOf lists fingerprints and flags; setTrust is reflected in de
   await assert.rejects(tab1.encryptFor(BOB, 'x'), /device marked compromised/);
 });
 
+test('verifyFromUri: a matching code verifies the device; a wrong fingerprint, another JID or garbage changes nothing', async () => {
+  const { tab1, tab2, bob } = await setup();
+  const fp = fingerprint(bob.identityKey);
+  const wrong = fp.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+  await assert.rejects(tab1.verifyFromUri(BOB, 'https://example.org/not-xmpp'), /not an XMPP verification code/);
+  await assert.rejects(tab1.verifyFromUri(BOB, `xmpp:mallory@example.org?omemo-sid-${bob.deviceId}=${fp}`), /belongs to mallory@example.org/);
+  await assert.rejects(tab1.verifyFromUri(BOB, `xmpp:${BOB}`), /no OMEMO fingerprint/);
+
+  const mismatch = await tab1.verifyFromUri(BOB, `xmpp:${BOB}?omemo-sid-${bob.deviceId}=${wrong};omemo-sid-424242=${fp}`);
+  assert.deepEqual(mismatch, { verified: [], mismatched: [bob.deviceId], unknown: [424242] });
+  assert.equal((await tab1.devicesOf(BOB))[0]!.trust, 'unverified');
+
+  const ok = await tab1.verifyFromUri(BOB, `xmpp:${BOB.toUpperCase()}?omemo-sid-${bob.deviceId}=${fp.toUpperCase()}`);
+  assert.deepEqual(ok, { verified: [bob.deviceId], mismatched: [], unknown: [] });
+  assert.equal((await tab2.devicesOf(BOB))[0]!.trust, 'verified');
+
+  // Our own other tab, from the code it shows; the tab's own device is never "verified" by itself.
+  const own = await tab1.verifyFromUri(ALICE, `${tab2.qrUri()};omemo-sid-${tab1.deviceId}=${tab1.ownFingerprint().replace(/ /g, '')}`);
+  assert.deepEqual(own, { verified: [tab2.deviceId], mismatched: [], unknown: [] });
+});
+
 test('a changed identity key for a known device is refused and shown as a warning until accepted', async () => {
   const { server, tab1, bob } = await setup();
   const first = await bob.encrypt('hello', [{ jid: ALICE, deviceId: tab1.deviceId, bundle: server.bundleOf(ALICE, tab1.deviceId) }]);
