@@ -89,6 +89,7 @@ export class Omemo {
       const payload = parseItems(result).at(-1)?.payload;
       value = payload && payload.name === 'bundle' ? payload.toString() : null;
     } catch (err) {
+      if (isForbidden(err)) throw new CommandError(`The OMEMO keys of device ${deviceId} of ${jid} are visible to their contacts only: add ${jid} as a contact to encrypt to it.`);
       if (!isMissing(err)) throw err;
     }
     this.bundles.set(key, { value, at: Date.now() });
@@ -110,6 +111,7 @@ export class Omemo {
       return parseDeviceList(parseItems(result).at(-1)?.payload);
     } catch (err) {
       if (isMissing(err)) return [];
+      if (isForbidden(err)) throw new CommandError(`The OMEMO device list of ${jid} is visible to their contacts only: add ${jid} as a contact to encrypt to them.`);
       throw err;
     }
   }
@@ -124,6 +126,12 @@ export class Omemo {
       await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
     }
   }
+}
+
+/** PEP nodes with presence access (some clients publish so), or a node that does not exist for a non-contact (Prosody). */
+function isForbidden(err: unknown): boolean {
+  const condition = (err as { condition?: string }).condition;
+  return condition === 'forbidden' || condition === 'not-authorized';
 }
 
 function isMissing(err: unknown): boolean {

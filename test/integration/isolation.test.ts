@@ -1,0 +1,125 @@
+/**
+ * Multi-tenant isolation on a real stack: a tab of Alice aims EVERY socket.io command at Bob's data (his
+ * conversation, message ids, origin-ids, roster, OMEMO devices) and Alice's browser tries the HTTP routes; Bob's
+ * state does not change and nothing of Bob's reaches Alice. The list of commands is read from the contract, so a
+ * new command fails this test until its isolation case is written here.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestStack, type LoggedIn } from '../harness/parley.js';
+import { commandSchemas } from '../../server/realtime/contract.js';
+
+let stack: TestStack;
+
+before(async () => {
+  stack = await TestStack.start();
+});
+after(async () => {
+  await stack?.close();
+});
+
+type Case = (ctx: { alice: LoggedIn; bob: LoggedIn; carol: LoggedIn; bobMessage: { id: string; originId: string } }) => Promise<void>;
+
+test('a tab of Alice reaches nothing of Bob through any command or HTTP route', async () => {
+  const alice = await stack.loggedIn('iso-alice');
+  const bob = await stack.loggedIn('iso-bob');
+  const carol = await stack.loggedIn('iso-carol');
+
+  // Bob's state: a conversation with Carol, Carol in his roster, one OMEMO device of his.
+  const bobOrigin = randomUUID();
+  const bobSent = await bob.tab.command('send', { to: carol.jid, body: 'secret for carol', originId: bobOrigin });
+  await carol.tab.waitFor('message', (e) => e.message.body === 'secret for carol');
+  // Carol's receipt moves Bob's message on; let that settle before taking Bob's state.
+  await bob.tab.waitFor('message', (e) => e.message.id === bobSent.message.id && e.message.state === 'delivered');
+  await carol.tab.command('send', { to: bob.jid, body: 'secret reply', originId: randomUUID() });
+  const bobIncoming = await bob.tab.waitFor('message', (e) => e.message.body === 'secret reply');
+  await bob.tab.command('addContact', { jid: carol.jid, name: 'Carol' });
+  const bobDevice = 1_000_001;
+  await bob.tab.command('omemoAnnounce', { deviceId: bobDevice, bundle: null });
+  const bobBefore = {
+    history: await bob.tab.command('history', { peer: carol.jid, limit: 50 }),
+    devices: (await bob.tab.command('omemoDevices', { jid: bob.jid, fresh: true })).devices,
+    contacts: await stack.parley.stores.contacts.list(bob.accountId),
+  };
+  assert.deepEqual(bobBefore.devices, [bobDevice]);
+  const bobEventsBefore = bob.tab.events.length;
+
+  const cases: Record<keyof typeof commandSchemas, Case> = {
+    async history({ alice, carol }) {
+      // Even with an extra field naming Bob's account: unknown fields are dropped, the socket's account is used.
+      const page = await alice.tab.rawCommand('history', { peer: carol.jid, limit: 50, accountId: bob.accountId });
+      assert.equal(page.ok, true);
+      assert.deepEqual((page.data as { messages: unknown[] }).messages, []);
+    },
+    async send({ alice, carol, bobMessage }) {
+      // Bob's origin-id is not a key into Bob's messages: Alice gets a message of her own.
+      const r = await alice.tab.command('send', { to: carol.jid, body: 'from alice', originId: bobMessage.originId });
+      assert.notEqual(r.message.id, bobMessage.id);
+      assert.equal(r.message.body, 'from alice');
+      assert.match(r.message.from, new RegExp(`^${alice.jid}/`));
+    },
+    async markDisplayed({ alice, carol }) {
+      const r = await alice.tab.rawCommand('markDisplayed', { peer: bob.jid, id: bobIncoming.message.id });
+      assert.equal(r.ok, false);
+      const r2 = await alice.tab.rawCommand('markDisplayed', { peer: carol.jid, id: bobIncoming.message.id });
+      assert.equal(r2.ok, false);
+      assert.match(r2.error!, /no such message/);
+    },
+    async setPresence({ alice }) {
+      await alice.tab.command('setPresence', { show: 'dnd', status: 'busy alice' });
+      const session = stack.parley.sessions.byAccountId(bob.accountId)!;
+      assert.notEqual(session.presence.own.status, 'busy alice');
+    },
+    async addContact({ alice, carol }) {
+      await alice.tab.command('addContact', { jid: carol.jid, name: 'Alice calls her Caz' });
+    },
+    async removeContact({ alice, carol }) {
+      await alice.tab.command('removeContact', { jid: carol.jid });
+    },
+    async omemoAnnounce({ alice }) {
+      // The same device id as Bob's goes into Alice's own list, never Bob's.
+      const r = await alice.tab.command('omemoAnnounce', { deviceId: bobDevice, bundle: null });
+      assert.deepEqual(r.devices, [bobDevice]);
+    },
+    async omemoDevices({ alice, bob }) {
+      // Public by design (published open for every OMEMO client): readable, and only that.
+      const r = await alice.tab.command('omemoDevices', { jid: bob.jid, fresh: true });
+      assert.deepEqual(r.devices, [bobDevice]);
+    },
+    async omemoBundle({ alice, bob }) {
+      // Bob announced no bundle: Prosody answers a non-contact 'forbidden' for a node that does not exist.
+      const r = await alice.tab.rawCommand('omemoBundle', { jid: bob.jid, deviceId: bobDevice, fresh: true });
+      assert.ok(r.ok ? (r.data as { bundle: unknown }).bundle === null : /visible to their contacts only/.test(r.error!), JSON.stringify(r));
+    },
+    async omemoRevoke({ alice }) {
+      // Revokes in Alice's own list only.
+      const r = await alice.tab.command('omemoRevoke', { deviceId: bobDevice });
+      assert.deepEqual(r.devices, []);
+    },
+  };
+  assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
+  for (const [name, run] of Object.entries(cases)) {
+    await run({ alice, bob, carol, bobMessage: { id: bobSent.message.id, originId: bobOrigin } }).catch((err: Error) => {
+      throw new Error(`${name}: ${err.message}`, { cause: err });
+    });
+  }
+
+  // HTTP: Alice's browser sees her own shell only, and no admin or foreign data.
+  const shell = await (await alice.browser.request('/')).text();
+  assert.match(shell, new RegExp(`data-account="${alice.jid}"`));
+  assert.equal(shell.includes(bob.jid), false);
+  assert.equal((await alice.browser.request('/admin')).status, 404);
+  assert.equal((await alice.browser.request('/admin/api/sessions')).status, 404);
+
+  // Bob: unchanged, and told nothing about any of it.
+  await sleep(300);
+  const history = await bob.tab.command('history', { peer: carol.jid, limit: 50 });
+  assert.deepEqual(history.messages.map((m) => [m.id, m.state, m.body]), bobBefore.history.messages.map((m) => [m.id, m.state, m.body]));
+  assert.deepEqual((await bob.tab.command('omemoDevices', { jid: bob.jid, fresh: true })).devices, [bobDevice]);
+  assert.deepEqual(await stack.parley.stores.contacts.list(bob.accountId), bobBefore.contacts);
+  const leaked = bob.tab.events.slice(bobEventsBefore).filter((e) => JSON.stringify(e.payload).includes('alice'));
+  assert.deepEqual(leaked.filter((e) => e.name !== 'presence' && e.name !== 'omemoDevices'), [], 'no event of Alice reached Bob beyond public presence/devices');
+  assert.equal(alice.tab.events.some((e) => /secret (for carol|reply)/.test(JSON.stringify(e.payload))), false);
+});
