@@ -4,6 +4,7 @@
  * then the registration get tells what the server wants, and the set sends user name + password.
  * The password is only written to that socket; nothing keeps it.
  */
+import type { Socket } from 'node:net';
 import type { Element } from '@xmpp/xml';
 import makeId from '@xmpp/id';
 import { ElementInbox } from './element-inbox.js';
@@ -127,24 +128,18 @@ async function connectAny(domain: string, endpoints: Endpoint[], timeoutMs: numb
   throw connectFailure(domain, lastError);
 }
 
-/** Ends the stream politely and drops the socket; never throws. */
+/** Ends the stream politely and lets the socket go (destroyed if the server does not close its side soon); never throws. */
 function close(stream: NegotiationStream | null): void {
   if (!stream) return;
-  const socket = stream.tcp.socket as { destroy?: () => void; writable?: boolean } | null;
   stream.inbox.fail(new XmppLoginError('stream-error', 'closed'));
+  const socket = stream.tcp.socket as unknown as Socket | null;
+  if (!socket || socket.destroyed) return;
   try {
-    if (socket?.writable) stream.tcp.write('</stream:stream>').catch(() => {});
+    socket.end('</stream:stream>');
   } catch {
     // already gone
   }
-  setImmediate(() => {
-    try {
-      (stream.tcp.socket as { destroy?: () => void } | null)?.destroy?.();
-      socket?.destroy?.();
-    } catch {
-      // already gone
-    }
-  });
+  setTimeout(() => socket.destroy(), 2000).unref();
 }
 
 function fromNegotiation(err: unknown, domain: string): RegistrationError {
