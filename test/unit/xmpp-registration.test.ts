@@ -20,6 +20,8 @@ interface Script {
   submit?: string;
   /** never answer the stream header */
   silent?: boolean;
+  /** answer <starttls/> with <proceed/>, then bytes that are no TLS handshake */
+  brokenTls?: boolean;
 }
 
 const servers: net.Server[] = [];
@@ -53,6 +55,13 @@ async function fakeServer(script: Script): Promise<{ service: string; received: 
           const answer = type === 'get' ? script.form : script.submit;
           if (answer) socket.write(answer.replaceAll('ID', id!));
           continue;
+        }
+        if (script.brokenTls && buf.startsWith('<starttls')) {
+          received.push(buf);
+          buf = '';
+          socket.write(`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+          setTimeout(() => socket.end('this is not a TLS server hello'), 20);
+          break;
         }
         if (buf.startsWith('</stream:stream>')) {
           received.push('</stream:stream>');
@@ -156,6 +165,18 @@ test('TLS required but not offered: refused before any registration query', asyn
   assert.equal(err.reason, 'tls-failed');
   assert.match(err.message, /secure connection/);
   assert.deepEqual(server.received.filter((r) => r.startsWith('<iq')), []);
+});
+
+test('STARTTLS offered but the handshake fails: a TLS failure, and the password never leaves', async () => {
+  const server = await fakeServer({
+    features: `<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><register xmlns='http://jabber.org/features/iq-register'/></stream:features>`,
+    brokenTls: true,
+  });
+  const err = await refusal(registerAccount({ jid: 'romeo@example.test', password: 'secret-pw', service: server.service, timeoutMs: 5000 }));
+  assert.equal(err.reason, 'tls-failed');
+  assert.match(err.message, /Could not establish a secure connection to example\.test/);
+  assert.ok(server.received.some((r) => r.startsWith('<starttls')));
+  assert.ok(!server.received.join('').includes('secret-pw'));
 });
 
 test('a malformed address is refused without any connection', async () => {
