@@ -8,6 +8,7 @@ import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
+import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import type { Ops } from '../ops/ops.js';
@@ -63,25 +64,32 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   app.use(csrfSynchronisedProtection);
 
-  app.use(
-    '/login',
-    rateLimit({
-      windowMs: 15 * 60_000,
-      limit: () => config.limits.loginAttempts, // read per request: changeable at run time
-      skip: (req) => req.method !== 'POST',
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (req, res) => {
-        res.status(429).render('login', {
-          title: 'Log in — Parley',
-          error: 'Too many login attempts from your address. Wait a few minutes and try again.',
-          jid: '',
-          csrfToken: generateToken(req),
-          defaultDomain: config.xmpp.defaultDomain,
-          registration: config.xmpp.registration,
-        });
-      },
-    }),
+  // Form posts per client address: the login form, and the registration form with a budget of its own.
+  const limitPosts = (path: string, handler: (req: Request, res: Response) => void) =>
+    app.use(
+      path,
+      rateLimit({
+        windowMs: 15 * 60_000,
+        limit: () => config.limits.loginAttempts, // read per request: changeable at run time
+        skip: (req) => req.method !== 'POST',
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        handler,
+      }),
+    );
+  limitPosts('/login', (req, res) => {
+    res.status(429).render('login', {
+      title: 'Log in — Parley',
+      error: 'Too many login attempts from your address. Wait a few minutes and try again.',
+      jid: '',
+      csrfToken: generateToken(req),
+      defaultDomain: config.xmpp.defaultDomain,
+      registration: config.xmpp.registration,
+    });
+  });
+  // Mounted even while registration is off: an admin may turn it on at run time.
+  limitPosts('/register', (req, res) =>
+    renderRegister(config, generateToken(req), res, { status: 429, error: 'Too many registration attempts from your address. Wait a few minutes and try again.' }),
   );
 
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));

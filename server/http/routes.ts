@@ -5,6 +5,7 @@ import type { Logger } from '../app/logger.js';
 import { LoginError, type SessionManager } from '../xmpp/session-manager.js';
 import { loginFormSchema, normaliseLoginJid } from './login-form.js';
 import { AccountThrottle } from './account-throttle.js';
+import { registrationRoutes } from './registration-routes.js';
 
 export interface RouteDeps {
   config: Config;
@@ -12,6 +13,12 @@ export interface RouteDeps {
   log: Logger;
   csrfToken: (req: Request, overwrite?: boolean) => string;
 }
+
+/**
+ * Logs a browser in (see appRoutes). `typed` is what the person entered, shown again on failure; `registered` says
+ * the account was just created, so that a failure does not read as if it were not.
+ */
+export type SignIn = (req: Request, res: Response, jid: string, password: string, opts: { remember: boolean; typed?: string; registered?: boolean }) => Promise<void>;
 
 export function appRoutes(deps: RouteDeps): Router {
   const { config, sessions } = deps;
@@ -42,34 +49,50 @@ export function appRoutes(deps: RouteDeps): Router {
     renderLogin(req, res, 200, null);
   });
 
+  /**
+   * Logs the browser in with a checked address and lands it in the app, or answers with the login page and why not.
+   * The login form's one path; a registration takes it too, right after the account was created.
+   */
+  const signIn: SignIn = async (req, res, jid, password, { remember, typed = jid, registered = false }) => {
+    const renderFailure = (status: number, message: string) =>
+      renderLogin(req, res, status, registered ? `Your account ${jid} was created, but signing in failed: ${message}` : message, typed);
+    if (throttle.blocked(jid)) {
+      return renderFailure(429, 'Too many failed attempts for this account. Wait 15 minutes and try again.');
+    }
+    try {
+      const session = await sessions.login(jid, password, { remember });
+      await regenerate(req);
+      req.session.accountId = session.accountId;
+      req.session.jid = session.jid;
+      if (remember) req.session.cookie.maxAge = config.timers.rememberMs;
+      await save(req);
+      throttle.succeeded(jid);
+      deps.log.info({ account: jid }, 'login');
+      res.redirect(303, '/');
+    } catch (err) {
+      if (err instanceof LoginError) {
+        deps.log.info({ account: jid, condition: err.condition }, 'login failed');
+        if (err.condition === 'not-authorized') throttle.fail(jid);
+        return renderFailure(err.condition === 'not-authorized' ? 401 : 503, err.message);
+      }
+      deps.log.error({ err }, 'login crashed');
+      renderFailure(500, 'Something went wrong on this Parley server. Try again in a moment.');
+    }
+  };
+
   router.post('/login', async (req, res) => {
     const form = loginFormSchema.safeParse(req.body);
     if (!form.success) return renderLogin(req, res, 400, form.error.issues[0]?.message ?? 'Invalid form.', String(req.body?.jid ?? ''));
     const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
     if (!check.ok) return renderLogin(req, res, 400, check.error, form.data.jid);
-    if (throttle.blocked(check.jid)) {
-      return renderLogin(req, res, 429, 'Too many failed attempts for this account. Wait 15 minutes and try again.', form.data.jid);
-    }
-    try {
-      const session = await sessions.login(check.jid, form.data.password, { remember: !!form.data.remember });
-      await regenerate(req);
-      req.session.accountId = session.accountId;
-      req.session.jid = session.jid;
-      if (form.data.remember) req.session.cookie.maxAge = config.timers.rememberMs;
-      await save(req);
-      throttle.succeeded(check.jid);
-      deps.log.info({ account: check.jid }, 'login');
-      res.redirect(303, '/');
-    } catch (err) {
-      if (err instanceof LoginError) {
-        deps.log.info({ account: check.jid, condition: err.condition }, 'login failed');
-        if (err.condition === 'not-authorized') throttle.fail(check.jid);
-        return renderLogin(req, res, err.condition === 'not-authorized' ? 401 : 503, err.message, form.data.jid);
-      }
-      deps.log.error({ err }, 'login crashed');
-      renderLogin(req, res, 500, 'Something went wrong on this Parley server. Try again in a moment.', form.data.jid);
-    }
+    await signIn(req, res, check.jid, form.data.password, { remember: !!form.data.remember, typed: form.data.jid });
   });
+
+  // Without PARLEY_REGISTRATION there is no /register at all: the 404 page answers. Read per request, since an
+  // admin may switch it at run time.
+  const isLoggedIn = (req: Request) => !!req.session.accountId && !!sessions.byAccountId(req.session.accountId);
+  const registration = registrationRoutes({ config, log: deps.log, csrfToken: deps.csrfToken, signIn, isLoggedIn });
+  router.use((req, res, next) => (config.xmpp.registration ? registration(req, res, next) : next()));
 
   router.post('/logout', async (req, res) => {
     const accountId = req.session.accountId;

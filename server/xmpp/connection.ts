@@ -8,16 +8,15 @@
  * Every inbound element is handled synchronously in the parser's event, so SM counts stanzas in parse order.
  */
 import { EventEmitter } from 'node:events';
-import ConnectionTCP from '@xmpp/connection-tcp';
 import type { XmppSocket } from '@xmpp/connection';
 import { xml, type Element } from '@xmpp/xml';
 import { jid as parseJid } from '@xmpp/jid';
 import makeId from '@xmpp/id';
-import { upgrade as upgradeTls } from '@xmpp/starttls/starttls.js';
 import { Backoff } from './backoff.js';
 import { ElementInbox } from './element-inbox.js';
 import { isLoopback, resolveEndpoints, serviceUri, type Endpoint } from './endpoints.js';
 import { XmppLoginError, XmppStanzaError, XmppStreamError, type LoginFailure } from './errors.js';
+import { GuardedTcp, NS_STREAMS, connectFailure, loginError, openSecuredStream, openStream, nextFeatures, tuneSocket, type NegotiationStream } from './negotiation.js';
 import { ScramError, ScramMechanism, type ScramKeys, type ScramMechanismName } from './scram.js';
 import { NS_SM, StreamManagement, type Outbound } from './stream-management.js';
 
@@ -46,8 +45,6 @@ export interface ConnectOptions {
   backoff?: { baseMs?: number; maxMs?: number };
 }
 
-const NS_STREAMS = 'http://etherx.jabber.org/streams';
-const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
@@ -59,30 +56,8 @@ const MAX_HELD = 10_000;
 const FATAL_STREAM_ERRORS = new Set(['conflict', 'not-authorized', 'policy-violation', 'host-unknown', 'improper-addressing']);
 const FATAL_LOGIN: ReadonlySet<LoginFailure> = new Set(['not-authorized', 'no-mechanism', 'bad-jid']);
 
-/**
- * @xmpp/connection 0.14 throws a TypeError from the socket's 'data' handler when a `</stream:stream>` arrives after
- * its parser was dropped (late close after a stop() timeout), which kills the process. Ignore data without a parser.
- */
-class GuardedTcp extends ConnectionTCP {
-  override _onData(data: Buffer | string): void {
-    if (!this.parser) return;
-    try {
-      super._onData(data);
-    } catch (err) {
-      this.emit('error', err);
-    }
-  }
-}
-// The stream's default namespace; ConnectionTCP alone would put the streams namespace there.
-GuardedTcp.prototype.NS = 'jabber:client';
-
 /** One TCP connection and its negotiation inbox; a new one per (re)connection attempt. */
-interface Stream {
-  tcp: GuardedTcp;
-  inbox: ElementInbox;
-  endpoint: Endpoint;
-  streamError: XmppStreamError | null;
-}
+type Stream = NegotiationStream;
 
 interface PendingIq {
   resolve: (el: Element) => void;
@@ -96,12 +71,6 @@ interface Queued extends Outbound {
 }
 
 type IqHandler = (iq: Element) => Promise<Element | void> | Element | void;
-
-function loginError(condition: LoginFailure, message: string, cause?: unknown): XmppLoginError {
-  return new XmppLoginError(condition, message, cause === undefined ? undefined : { cause });
-}
-
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
 
 export class XmppConnection extends EventEmitter {
   readonly bareJid: string;
@@ -428,22 +397,11 @@ export class XmppConnection extends EventEmitter {
     if (endpoints.length === 0) throw loginError('unreachable', `${this.domain} publishes no XMPP client service`);
     const stream = await this.connectAny(endpoints, seq);
     const { tcp, inbox } = stream;
-    const loopback = isLoopback(stream.endpoint.host);
-    const requireTls = this.opts.requireTls ?? !loopback;
+    let features = await openSecuredStream(stream, this.domain, this.opts.requireTls);
 
-    await this.openStream(stream, () => tcp.open({ domain: this.domain, lang: 'en' }));
-    let features = await this.nextFeatures(inbox);
-
-    if (features.getChild('starttls', NS_TLS) && !tcp.isSecure()) {
-      await this.startTls(stream);
-      features = await this.nextFeatures(inbox);
-    } else if (requireTls && !tcp.isSecure()) {
-      throw loginError('tls-failed', `${this.domain} does not offer STARTTLS and TLS is required`);
-    }
-
-    await this.authenticate(stream, features, tcp.isSecure() || loopback);
-    await this.openStream(stream, () => tcp.restart());
-    features = await this.nextFeatures(inbox);
+    await this.authenticate(stream, features, tcp.isSecure() || isLoopback(stream.endpoint.host));
+    await openStream(stream, () => tcp.restart());
+    features = await nextFeatures(inbox);
 
     const smOffered = !!features.getChild('sm', NS_SM);
     if (mode === 'resume' && smOffered && this.sm.id) {
@@ -491,52 +449,14 @@ export class XmppConnection extends EventEmitter {
       try {
         if (seq !== this.attemptSeq) throw new Error('attempt abandoned');
         await Promise.race([tcp.connect(service), stream.inbox.whenFailed()]);
-        const socket = tcp.socket as unknown as { setNoDelay?: (on: boolean) => void; setKeepAlive?: (on: boolean, ms: number) => void };
-        // NOTES.md: Nagle + delayed ACKs stall multi-stanza exchanges ~40 ms.
-        socket.setNoDelay?.(true);
-        socket.setKeepAlive?.(true, 30_000);
+        tuneSocket(tcp);
         return stream;
       } catch (err) {
         lastError = err;
         this.closeStream();
       }
     }
-    const code = (lastError as { code?: string } | undefined)?.code;
-    throw loginError(code && !UNREACHABLE_CODES.has(code) ? 'stream-error' : 'unreachable', `cannot connect to ${this.domain}: ${code ?? String(lastError)}`, lastError);
-  }
-
-  /** Stream (re)open; a socket that closes or errors first becomes a login error. */
-  private async openStream(stream: Stream, open: () => Promise<unknown>): Promise<void> {
-    try {
-      await Promise.race([open(), stream.inbox.whenFailed()]);
-    } catch (err) {
-      if (err instanceof XmppLoginError) throw err;
-      throw stream.streamError ? loginError('stream-error', stream.streamError.message, stream.streamError) : loginError('stream-error', `stream did not open: ${String(err)}`, err);
-    }
-  }
-
-  private async nextFeatures(inbox: ElementInbox): Promise<Element> {
-    const el = await inbox.next();
-    if (!el.is('features', NS_STREAMS)) throw loginError('stream-error', `expected stream features, got <${el.name}/>`);
-    return el;
-  }
-
-  private async startTls(stream: Stream): Promise<void> {
-    const { tcp, inbox } = stream;
-    await tcp.write(xml('starttls', { xmlns: NS_TLS }).toString());
-    const answer = await inbox.next();
-    if (!answer.is('proceed', NS_TLS)) throw loginError('tls-failed', 'server refused STARTTLS');
-    const plain = tcp.socket;
-    tcp._detachSocket(); // the plain socket's data is TLS records from now on
-    try {
-      const secure = await upgradeTls(plain, { host: stream.endpoint.host, servername: this.domain });
-      tcp._attachSocket(secure);
-      // A socket closing during the handshake was detached above: watch the new one from here.
-    } catch (err) {
-      plain?.destroy();
-      throw loginError('tls-failed', `TLS handshake with ${this.domain} failed: ${String(err)}`, err);
-    }
-    await this.openStream(stream, () => tcp.restart());
+    throw connectFailure(this.domain, lastError);
   }
 
   private async authenticate(stream: Stream, features: Element, plainAllowed: boolean): Promise<void> {

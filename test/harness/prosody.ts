@@ -20,6 +20,8 @@ export interface ProsodyOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Seconds a stream-management session waits for resumption. */
   smacksHibernation?: number;
+  /** In-band registration (XEP-0077); default true. */
+  allowRegistration?: boolean;
 }
 
 export class TestProsody {
@@ -49,6 +51,7 @@ export class TestProsody {
       scramIterations: opts.scramIterations ?? 100,
       logLevel: opts.logLevel ?? 'warn',
       smacksHibernation: opts.smacksHibernation ?? 60,
+      allowRegistration: opts.allowRegistration ?? true,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -95,7 +98,7 @@ default_iteration_count = ${o.scramIterations}
 c2s_require_encryption = false
 s2s_require_encryption = false
 allow_unencrypted_plain_auth = true
-allow_registration = true
+allow_registration = ${o.allowRegistration}
 registration_throttle_max = 100000
 min_seconds_between_registrations = 0
 archive_expires_after = "never"

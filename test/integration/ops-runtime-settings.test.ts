@@ -113,3 +113,17 @@ test('the CLI lists the settings and sets the socket burst: a tab that connects 
   assert.equal(await run('set', 'LOG_LEVEL', 'debug'), 2);
   assert.match(lines.at(-1)!, /LOG_LEVEL cannot be changed while Parley runs/);
 });
+
+test('registration switched on at run time: the login page links to it and /register answers; off again, it is gone', async () => {
+  const { lines, run } = cli();
+  const anonymous = new HttpBrowser(stack.url);
+  assert.equal((await anonymous.request('/register')).status, 404);
+  assert.equal((await (await anonymous.request('/login')).text()).includes('href="/register"'), false);
+
+  assert.equal(await run('set', 'PARLEY_REGISTRATION', 'on'), 0, lines.join('\n'));
+  assert.equal((await anonymous.request('/register')).status, 200);
+  assert.ok((await (await anonymous.request('/login')).text()).includes('href="/register"'));
+
+  assert.equal(await run('set', 'PARLEY_REGISTRATION', 'off'), 0, lines.join('\n'));
+  assert.equal((await anonymous.request('/register')).status, 404);
+});
