@@ -31,8 +31,11 @@ export interface IqSender {
 
 type Outcome = { state: ProfileState; source: ProfileDTO['source']; fields: ProfileFields };
 
-/** Conditions meaning "no vCard4 here": ask vcard-temp instead. */
-const NO_VCARD4 = new Set(['item-not-found', 'service-unavailable', 'feature-not-implemented', 'not-allowed', 'bad-request']);
+/**
+ * vCard4 answers after which vcard-temp is asked too (servers without PEP vCard4 keep profiles there). Prosody answers
+ * `forbidden` both for a node we may not read and for an account that does not exist (it never tells which accounts exist).
+ */
+const ASK_VCARD_TEMP = new Set(['item-not-found', 'forbidden', 'service-unavailable', 'feature-not-implemented']);
 
 function conditionOf(err: unknown): string | null {
   const condition = (err as { condition?: unknown } | null)?.condition;
@@ -43,7 +46,8 @@ function conditionOf(err: unknown): string | null {
 function stateOf(condition: string | null): ProfileState {
   switch (condition) {
     case 'item-not-found': return 'empty';
-    case 'service-unavailable': case 'feature-not-implemented': case 'remote-server-not-found': case 'recipient-unavailable': case 'gone':
+    case 'service-unavailable': case 'feature-not-implemented': case 'remote-server-not-found': case 'recipient-unavailable':
+    case 'gone': case 'not-allowed':
       return 'unavailable';
     case 'forbidden': case 'not-authorized': case 'registration-required': case 'subscription-required': return 'forbidden';
     case 'remote-server-timeout': return 'timeout';
@@ -67,16 +71,18 @@ export class Profiles {
   async get(jid: string, fresh = false): Promise<ProfileDTO> {
     const hit = this.cache.get(jid);
     if (!fresh && hit && Date.now() < hit.until) return hit.value;
-    // Two tabs opening the same profile at once share one request.
+    // Two tabs opening the same profile at once share one request (a fresh ask never joins an older one).
     const running = this.inFlight.get(jid);
-    if (running) return running;
-    const run = this.fetch(jid).finally(() => this.inFlight.delete(jid));
+    if (running && !fresh) return running;
+    const run = this.fetch(jid).finally(() => {
+      if (this.inFlight.get(jid) === run) this.inFlight.delete(jid);
+    });
     this.inFlight.set(jid, run);
     return run;
   }
 
   private async fetch(jid: string): Promise<ProfileDTO> {
-    const outcome = await this.fetchVcard4(jid) ?? await this.fetchVcardTemp(jid);
+    const outcome = await this.fetchOutcome(jid);
     const value: ProfileDTO = { jid, ...outcome, fetchedAt: new Date().toISOString() };
     const ok = outcome.state === 'found' || outcome.state === 'empty';
     this.cache.delete(jid);
@@ -85,36 +91,41 @@ export class Profiles {
     return value;
   }
 
-  /** null: there is no vCard4 to read, try vcard-temp. */
-  private async fetchVcard4(jid: string): Promise<Outcome | null> {
+  /** vCard4 over PEP first (no photo data rides along); vcard-temp when PEP has none for us. */
+  private async fetchOutcome(jid: string): Promise<Outcome> {
+    let pepCondition: string;
     try {
       const vcard = vcard4FromItems(await this.ctx.conn.iq(buildVcard4Get(jid), this.opts.iqTimeoutMs));
-      return vcard ? this.outcome('vcard4', parseVcard4(vcard)) : null;
+      if (vcard) return this.outcome('vcard4', parseVcard4(vcard));
+      pepCondition = 'item-not-found';
     } catch (err) {
-      return this.failure(jid, 'vcard4', err, NO_VCARD4);
+      const condition = conditionOf(err);
+      if (condition === null || !ASK_VCARD_TEMP.has(condition)) return this.failure(jid, 'vcard4', err);
+      pepCondition = condition;
     }
-  }
-
-  private async fetchVcardTemp(jid: string): Promise<Outcome> {
+    let legacy: Outcome;
     try {
       const vcard = vcardTempFromResult(await this.ctx.conn.iq(buildVcardTempGet(jid), this.opts.iqTimeoutMs));
-      return vcard ? this.outcome('vcard-temp', parseVcardTemp(vcard)) : { state: 'empty', source: 'vcard-temp', fields: emptyProfile() };
+      legacy = vcard ? this.outcome('vcard-temp', parseVcardTemp(vcard)) : { state: 'empty', source: 'vcard-temp', fields: emptyProfile() };
     } catch (err) {
-      return this.failure(jid, 'vcard-temp', err, new Set()) as Outcome;
+      legacy = this.failure(jid, 'vcard-temp', err);
     }
+    if (legacy.state !== 'empty' && legacy.state !== 'unavailable') return legacy;
+    // vcard-temp had nothing to say: what PEP said is the better explanation, unless PEP itself was missing.
+    const pepState = stateOf(pepCondition);
+    return pepState === 'unavailable' ? legacy : { state: pepState, source: null, fields: emptyProfile() };
   }
 
   private outcome(source: NonNullable<ProfileDTO['source']>, fields: ProfileFields): Outcome {
     return { state: isEmptyProfile(fields) ? 'empty' : 'found', source, fields };
   }
 
-  private failure(jid: string, source: NonNullable<ProfileDTO['source']>, err: unknown, fallBackOn: Set<string>): Outcome | null {
+  private failure(jid: string, source: NonNullable<ProfileDTO['source']>, err: unknown): Outcome {
     if (err instanceof VcardShapeError) {
       this.ctx.log.info({ peer: jid, source, reason: err.message }, 'malformed profile');
       return { state: 'malformed', source, fields: emptyProfile() };
     }
     const condition = conditionOf(err);
-    if (condition !== null && fallBackOn.has(condition)) return null;
     if (condition === null) this.ctx.log.warn({ err, peer: jid, source }, 'profile request failed');
     return { state: stateOf(condition), source: null, fields: emptyProfile() };
   }

@@ -1,0 +1,124 @@
+/**
+ * The Profiles feature against a scripted XMPP server (the connection is the fake here; the feature is real):
+ * the order of requests, every failure as a state, the cache and its bounds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import parse from 'ltx/lib/parse.js';
+import type { Element } from '@xmpp/xml';
+import { Profiles } from '../../server/features/profile.js';
+import { XmppStanzaError } from '../../server/xmpp/errors.js';
+import { createLogger } from '../../server/app/logger.js';
+
+const el = (s: string) => parse(s) as unknown as Element;
+type Answer = Element | Error | 'hang';
+
+/** Answers a vCard4 (PEP) request with `pep` and a vcard-temp request with `temp`; records what was asked. */
+function server(pep: () => Answer, temp: () => Answer) {
+  const asked: string[] = [];
+  const conn = {
+    iq(request: Element, timeoutMs = 30_000): Promise<Element> {
+      const kind = request.getChild('pubsub') ? 'vcard4' : request.getChild('vCard') ? 'vcard-temp' : 'other';
+      asked.push(`${kind} ${request.attrs.to}`);
+      const answer = kind === 'vcard4' ? pep() : temp();
+      if (answer === 'hang') {
+        return new Promise((_, reject) => setTimeout(() => reject(new XmppStanzaError('remote-server-timeout', 'wait', `no answer within ${timeoutMs} ms`)), timeoutMs));
+      }
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    },
+  };
+  return { conn, asked };
+}
+
+const log = createLogger('silent');
+const stanzaError = (condition: string) => new XmppStanzaError(condition, 'cancel');
+const v4 = (fn: string) =>
+  el(`<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'><item id='current'>
+    <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>${fn}</text></fn></vcard></item></items></pubsub></iq>`);
+const temp = (inner: string) => el(`<iq type='result'><vCard xmlns='vcard-temp'>${inner}</vCard></iq>`);
+
+test('vCard4 first; no vcard-temp request when PEP has one', async () => {
+  const { conn, asked } = server(() => v4('Bob'), () => stanzaError('undefined-condition'));
+  const p = await new Profiles({ conn, log }).get('bob@example.org');
+  assert.equal(p.state, 'found');
+  assert.equal(p.source, 'vcard4');
+  assert.equal(p.fields.fn, 'Bob');
+  assert.deepEqual(asked, ['vcard4 bob@example.org']);
+});
+
+test('no vCard4 (item-not-found, service-unavailable, empty node): vcard-temp is read', async () => {
+  const emptyNode = el(`<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'/></pubsub></iq>`);
+  for (const pep of [stanzaError('item-not-found'), stanzaError('service-unavailable'), stanzaError('feature-not-implemented'), emptyNode]) {
+    const { conn, asked } = server(() => pep, () => temp('<FN>Old Bob</FN>'));
+    const p = await new Profiles({ conn, log }).get('bob@example.org');
+    assert.deepEqual([p.state, p.source, p.fields.fn], ['found', 'vcard-temp', 'Old Bob']);
+    assert.equal(asked.length, 2);
+  }
+});
+
+test('every failure is an empty profile with a state, never a throw', async () => {
+  const cases: [Answer, Answer | null, string][] = [
+    [stanzaError('item-not-found'), stanzaError('item-not-found'), 'empty'],
+    [stanzaError('item-not-found'), el(`<iq type='result'/>`), 'empty'],
+    [stanzaError('item-not-found'), stanzaError('service-unavailable'), 'empty'],
+    // Prosody: a node we may not read, or an account that does not exist; its vcard-temp answer is then an empty vCard.
+    [stanzaError('forbidden'), temp(''), 'forbidden'],
+    [stanzaError('service-unavailable'), stanzaError('service-unavailable'), 'unavailable'],
+    [stanzaError('not-allowed'), null, 'unavailable'],
+    [stanzaError('remote-server-not-found'), null, 'unavailable'],
+    [stanzaError('internal-server-error'), null, 'error'],
+    [new TypeError('socket closed'), null, 'error'],
+    [el(`<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'><item><junk xmlns='x'/></item></items></pubsub></iq>`), null, 'malformed'],
+    [stanzaError('item-not-found'), el(`<iq type='result'><query xmlns='jabber:iq:version'/></iq>`), 'malformed'],
+    [stanzaError('item-not-found'), stanzaError('forbidden'), 'forbidden'],
+  ];
+  for (const [pep, legacy, state] of cases) {
+    const { conn, asked } = server(() => pep, () => legacy ?? stanzaError('undefined-condition'));
+    const p = await new Profiles({ conn, log }).get('bob@example.org');
+    assert.equal(p.state, state, `${String(pep)} then ${String(legacy)}`);
+    assert.equal(asked.length, legacy === null ? 1 : 2, 'vcard-temp asked only after a missing vCard4');
+    assert.equal(p.fields.fn, null);
+    assert.deepEqual(p.fields.emails, []);
+  }
+});
+
+test('a contact that never answers gives the timeout state within the bound', async () => {
+  const { conn } = server(() => 'hang', () => 'hang');
+  const t0 = Date.now();
+  const p = await new Profiles({ conn, log }, { iqTimeoutMs: 50 }).get('slow@example.org');
+  assert.equal(p.state, 'timeout');
+  assert.ok(Date.now() - t0 < 1000);
+});
+
+test('cache: served within the TTL, fresh asks again, failures expire sooner, concurrent asks share one request', async () => {
+  let name = 'One';
+  const { conn, asked } = server(() => v4(name), () => stanzaError('undefined-condition'));
+  const profiles = new Profiles({ conn, log }, { ttlMs: 60_000 });
+  const [a, b] = await Promise.all([profiles.get('bob@example.org'), profiles.get('bob@example.org')]);
+  assert.equal(a, b);
+  assert.equal(asked.length, 1, 'two tabs at once: one request');
+  name = 'Two';
+  assert.equal((await profiles.get('bob@example.org')).fields.fn, 'One');
+  assert.equal((await profiles.get('bob@example.org', true)).fields.fn, 'Two');
+  assert.equal(asked.length, 2);
+
+  let fail = true;
+  const flaky = server(() => (fail ? stanzaError('internal-server-error') : v4('Back')), () => stanzaError('undefined-condition'));
+  const short = new Profiles({ conn: flaky.conn, log }, { ttlMs: 60_000, failureTtlMs: 20 });
+  assert.equal((await short.get('bob@example.org')).state, 'error');
+  fail = false;
+  assert.equal((await short.get('bob@example.org')).state, 'error', 'the failure is remembered briefly');
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal((await short.get('bob@example.org')).state, 'found');
+});
+
+test('the cache holds at most maxEntries profiles', async () => {
+  const { conn, asked } = server(() => v4('x'), () => stanzaError('undefined-condition'));
+  const profiles = new Profiles({ conn, log }, { maxEntries: 3 });
+  for (const u of ['a', 'b', 'c', 'd']) await profiles.get(`${u}@example.org`);
+  await profiles.get('d@example.org');
+  await profiles.get('b@example.org');
+  assert.equal(asked.length, 4, 'b, c, d still cached');
+  await profiles.get('a@example.org');
+  assert.equal(asked.length, 5, 'a was evicted first');
+});
