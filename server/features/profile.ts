@@ -7,7 +7,7 @@ import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { ProfileDTO, ProfileState } from '../realtime/contract.js';
 import {
-  buildVcard4Get, buildVcardTempGet, emptyProfile, isEmptyProfile, parseVcard4, parseVcardTemp, vcard4FromItems, vcardTempFromResult,
+  buildOwnDiscoInfo, buildVcard4Get, buildVcardTempGet, convertsVcardTemp, emptyProfile, isEmptyProfile, parseVcard4, parseVcardTemp, vcard4FromItems, vcardTempFromResult,
   VcardShapeError, type ProfileFields,
 } from '../stanza/vcard.js';
 
@@ -55,13 +55,19 @@ function stateOf(condition: string | null): ProfileState {
   }
 }
 
+function domainOf(jid: string): string {
+  return jid.slice(jid.indexOf('@') + 1).toLowerCase();
+}
+
 export class Profiles {
   private readonly cache = new Map<string, { value: ProfileDTO; until: number }>();
   private readonly inFlight = new Map<string, Promise<ProfileDTO>>();
   private readonly opts: ProfileOptions;
+  /** Asked once per session: does our server answer vcard-temp from vCard4 (so asking it again tells nothing new)? */
+  private ownServerConverts: Promise<boolean> | null = null;
 
   constructor(
-    private readonly ctx: Pick<SessionContext, 'log'> & { conn: IqSender },
+    private readonly ctx: Pick<SessionContext, 'log' | 'jid'> & { conn: IqSender },
     opts: Partial<ProfileOptions> = {},
   ) {
     this.opts = { ...PROFILE_DEFAULTS, ...opts };
@@ -103,6 +109,8 @@ export class Profiles {
       if (condition === null || !ASK_VCARD_TEMP.has(condition)) return this.failure(jid, 'vcard4', err);
       pepCondition = condition;
     }
+    // Same server and it converts: vcard-temp would only repeat PEP's answer, plus any avatar as base64 (size).
+    if (domainOf(jid) === domainOf(this.ctx.jid) && (await this.serverConverts())) return this.fromPep(pepCondition, null);
     let legacy: Outcome;
     try {
       const vcard = vcardTempFromResult(await this.ctx.conn.iq(buildVcardTempGet(jid), this.opts.iqTimeoutMs));
@@ -111,9 +119,25 @@ export class Profiles {
       legacy = this.failure(jid, 'vcard-temp', err);
     }
     if (legacy.state !== 'empty' && legacy.state !== 'unavailable') return legacy;
-    // vcard-temp had nothing to say: what PEP said is the better explanation, unless PEP itself was missing.
+    return this.fromPep(pepCondition, legacy);
+  }
+
+  /** vcard-temp had nothing to say: what PEP said is the better explanation, unless PEP itself was missing. */
+  private fromPep(pepCondition: string, legacy: Outcome | null): Outcome {
     const pepState = stateOf(pepCondition);
-    return pepState === 'unavailable' ? legacy : { state: pepState, source: null, fields: emptyProfile() };
+    if (pepState === 'unavailable' && legacy) return legacy;
+    return { state: pepState, source: null, fields: emptyProfile() };
+  }
+
+  private serverConverts(): Promise<boolean> {
+    this.ownServerConverts ??= this.ctx.conn
+      .iq(buildOwnDiscoInfo(), this.opts.iqTimeoutMs)
+      .then(convertsVcardTemp)
+      .catch(() => {
+        this.ownServerConverts = null; // ask again next time
+        return false;
+      });
+    return this.ownServerConverts;
   }
 
   private outcome(source: NonNullable<ProfileDTO['source']>, fields: ProfileFields): Outcome {

@@ -5,10 +5,13 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import { buildItemsGet, parseItems } from './pubsub.js';
+import { NS_DISCO_INFO } from './caps.js';
 
 export const NS_VCARD4 = 'urn:ietf:params:xml:ns:vcard-4.0';
 export const NS_VCARD_TEMP = 'vcard-temp';
 export const VCARD4_NODE = 'urn:xmpp:vcard4';
+/** An account feature: the server answers vcard-temp from the vCard4 PEP node (Prosody's mod_vcard_legacy). */
+export const PEP_VCARD_CONVERSION = 'urn:xmpp:pep-vcard-conversion:0';
 
 /** What a profile may carry to a tab: a contact could otherwise fill every tab's memory with one stanza. */
 export const PROFILE_LIMITS = {
@@ -66,6 +69,17 @@ export function buildVcard4Get(to: string): Element {
 
 export function buildVcardTempGet(to: string): Element {
   return xml('iq', { type: 'get', to }, xml('vCard', { xmlns: NS_VCARD_TEMP }));
+}
+
+/** disco#info of our own account (no 'to': the server answers for the account). */
+export function buildOwnDiscoInfo(): Element {
+  return xml('iq', { type: 'get' }, xml('query', { xmlns: NS_DISCO_INFO }));
+}
+
+/** Whether a disco#info result says vcard-temp is only a view of the vCard4 node. */
+export function convertsVcardTemp(result: Element): boolean {
+  const query = result.getChild('query', NS_DISCO_INFO);
+  return !!query?.getChildren('feature').some((f) => f.attrs.var === PEP_VCARD_CONVERSION);
 }
 
 /**

@@ -13,24 +13,31 @@ import { createLogger } from '../../server/app/logger.js';
 const el = (s: string) => parse(s) as unknown as Element;
 type Answer = Element | Error | 'hang';
 
-/** Answers a vCard4 (PEP) request with `pep` and a vcard-temp request with `temp`; records what was asked. */
-function server(pep: () => Answer, temp: () => Answer) {
+const log = createLogger('silent');
+const ME = 'alice@example.org';
+const discoResult = (features: string[]) =>
+  el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'>${features.map((f) => `<feature var='${f}'/>`).join('')}</query></iq>`);
+
+/**
+ * Answers a vCard4 (PEP) request with `pep`, a vcard-temp request with `temp` and our own disco#info with `disco`
+ * (by default a server that does not convert vcard-temp); records what was asked.
+ */
+function server(pep: () => Answer, temp: () => Answer, disco: () => Answer = () => discoResult([])) {
   const asked: string[] = [];
   const conn = {
     iq(request: Element, timeoutMs = 30_000): Promise<Element> {
-      const kind = request.getChild('pubsub') ? 'vcard4' : request.getChild('vCard') ? 'vcard-temp' : 'other';
-      asked.push(`${kind} ${request.attrs.to}`);
-      const answer = kind === 'vcard4' ? pep() : temp();
+      const kind = request.getChild('pubsub') ? 'vcard4' : request.getChild('vCard') ? 'vcard-temp' : 'disco';
+      asked.push(`${kind} ${request.attrs.to ?? ''}`.trim());
+      const answer = kind === 'vcard4' ? pep() : kind === 'vcard-temp' ? temp() : disco();
       if (answer === 'hang') {
         return new Promise((_, reject) => setTimeout(() => reject(new XmppStanzaError('remote-server-timeout', 'wait', `no answer within ${timeoutMs} ms`)), timeoutMs));
       }
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
   };
-  return { conn, asked };
+  return { ctx: { conn, log, jid: ME }, asked, vcardTempAsks: () => asked.filter((a) => a.startsWith('vcard-temp')).length };
 }
 
-const log = createLogger('silent');
 const stanzaError = (condition: string) => new XmppStanzaError(condition, 'cancel');
 const v4 = (fn: string) =>
   el(`<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'><item id='current'>
@@ -38,8 +45,8 @@ const v4 = (fn: string) =>
 const temp = (inner: string) => el(`<iq type='result'><vCard xmlns='vcard-temp'>${inner}</vCard></iq>`);
 
 test('vCard4 first; no vcard-temp request when PEP has one', async () => {
-  const { conn, asked } = server(() => v4('Bob'), () => stanzaError('undefined-condition'));
-  const p = await new Profiles({ conn, log }).get('bob@example.org');
+  const { ctx, asked, vcardTempAsks } = server(() => v4('Bob'), () => stanzaError('undefined-condition'));
+  const p = await new Profiles(ctx).get('bob@example.org');
   assert.equal(p.state, 'found');
   assert.equal(p.source, 'vcard4');
   assert.equal(p.fields.fn, 'Bob');
@@ -49,10 +56,10 @@ test('vCard4 first; no vcard-temp request when PEP has one', async () => {
 test('no vCard4 (item-not-found, service-unavailable, empty node): vcard-temp is read', async () => {
   const emptyNode = el(`<iq type='result'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:vcard4'/></pubsub></iq>`);
   for (const pep of [stanzaError('item-not-found'), stanzaError('service-unavailable'), stanzaError('feature-not-implemented'), emptyNode]) {
-    const { conn, asked } = server(() => pep, () => temp('<FN>Old Bob</FN>'));
-    const p = await new Profiles({ conn, log }).get('bob@example.org');
+    const { ctx, asked, vcardTempAsks } = server(() => pep, () => temp('<FN>Old Bob</FN>'));
+    const p = await new Profiles(ctx).get('bob@example.org');
     assert.deepEqual([p.state, p.source, p.fields.fn], ['found', 'vcard-temp', 'Old Bob']);
-    assert.equal(asked.length, 2);
+    assert.equal(vcardTempAsks(), 1);
   }
 });
 
@@ -73,27 +80,38 @@ test('every failure is an empty profile with a state, never a throw', async () =
     [stanzaError('item-not-found'), stanzaError('forbidden'), 'forbidden'],
   ];
   for (const [pep, legacy, state] of cases) {
-    const { conn, asked } = server(() => pep, () => legacy ?? stanzaError('undefined-condition'));
-    const p = await new Profiles({ conn, log }).get('bob@example.org');
+    const { ctx, asked, vcardTempAsks } = server(() => pep, () => legacy ?? stanzaError('undefined-condition'));
+    const p = await new Profiles(ctx).get('bob@example.org');
     assert.equal(p.state, state, `${String(pep)} then ${String(legacy)}`);
-    assert.equal(asked.length, legacy === null ? 1 : 2, 'vcard-temp asked only after a missing vCard4');
+    assert.equal(vcardTempAsks(), legacy === null ? 0 : 1, 'vcard-temp asked only after a missing vCard4');
     assert.equal(p.fields.fn, null);
     assert.deepEqual(p.fields.emails, []);
   }
 });
 
+test('our server converts vcard-temp from vCard4: not asked for its own accounts (one disco per session), still asked elsewhere', async () => {
+  const { ctx, asked, vcardTempAsks } = server(() => stanzaError('forbidden'), () => temp('<FN>remote</FN>'), () => discoResult(['urn:xmpp:pep-vcard-conversion:0']));
+  const profiles = new Profiles(ctx);
+  assert.equal((await profiles.get('bob@example.org')).state, 'forbidden');
+  assert.equal((await profiles.get('carol@EXAMPLE.org')).state, 'forbidden');
+  assert.equal(vcardTempAsks(), 0);
+  assert.equal(asked.filter((a) => a === 'disco').length, 1, 'the server is asked once');
+  const remote = await profiles.get('dan@elsewhere.example');
+  assert.deepEqual([remote.state, remote.source, remote.fields.fn], ['found', 'vcard-temp', 'remote']);
+});
+
 test('a contact that never answers gives the timeout state within the bound', async () => {
-  const { conn } = server(() => 'hang', () => 'hang');
+  const { ctx } = server(() => 'hang', () => 'hang');
   const t0 = Date.now();
-  const p = await new Profiles({ conn, log }, { iqTimeoutMs: 50 }).get('slow@example.org');
+  const p = await new Profiles(ctx, { iqTimeoutMs: 50 }).get('slow@example.org');
   assert.equal(p.state, 'timeout');
   assert.ok(Date.now() - t0 < 1000);
 });
 
 test('cache: served within the TTL, fresh asks again, failures expire sooner, concurrent asks share one request', async () => {
   let name = 'One';
-  const { conn, asked } = server(() => v4(name), () => stanzaError('undefined-condition'));
-  const profiles = new Profiles({ conn, log }, { ttlMs: 60_000 });
+  const { ctx, asked, vcardTempAsks } = server(() => v4(name), () => stanzaError('undefined-condition'));
+  const profiles = new Profiles(ctx, { ttlMs: 60_000 });
   const [a, b] = await Promise.all([profiles.get('bob@example.org'), profiles.get('bob@example.org')]);
   assert.equal(a, b);
   assert.equal(asked.length, 1, 'two tabs at once: one request');
@@ -104,7 +122,7 @@ test('cache: served within the TTL, fresh asks again, failures expire sooner, co
 
   let fail = true;
   const flaky = server(() => (fail ? stanzaError('internal-server-error') : v4('Back')), () => stanzaError('undefined-condition'));
-  const short = new Profiles({ conn: flaky.conn, log }, { ttlMs: 60_000, failureTtlMs: 20 });
+  const short = new Profiles(flaky.ctx, { ttlMs: 60_000, failureTtlMs: 20 });
   assert.equal((await short.get('bob@example.org')).state, 'error');
   fail = false;
   assert.equal((await short.get('bob@example.org')).state, 'error', 'the failure is remembered briefly');
@@ -113,8 +131,8 @@ test('cache: served within the TTL, fresh asks again, failures expire sooner, co
 });
 
 test('the cache holds at most maxEntries profiles', async () => {
-  const { conn, asked } = server(() => v4('x'), () => stanzaError('undefined-condition'));
-  const profiles = new Profiles({ conn, log }, { maxEntries: 3 });
+  const { ctx, asked, vcardTempAsks } = server(() => v4('x'), () => stanzaError('undefined-condition'));
+  const profiles = new Profiles(ctx, { maxEntries: 3 });
   for (const u of ['a', 'b', 'c', 'd']) await profiles.get(`${u}@example.org`);
   await profiles.get('d@example.org');
   await profiles.get('b@example.org');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import parse from 'ltx/lib/parse.js';
 import type { Element } from '@xmpp/xml';
 import {
-  buildVcard4Get, buildVcardTempGet, clipText, emptyProfile, parseVcard4, parseVcardTemp, PROFILE_LIMITS, vcard4FromItems,
+  buildOwnDiscoInfo, buildVcard4Get, buildVcardTempGet, clipText, convertsVcardTemp, emptyProfile, parseVcard4, parseVcardTemp, PROFILE_LIMITS, vcard4FromItems,
   vcardTempFromResult, VcardShapeError,
 } from '../../server/stanza/vcard.js';
 
@@ -15,6 +15,15 @@ test('requests: vCard4 from the PEP node, vcard-temp as an iq get', () => {
     '<iq type="get" to="bob@example.org"><pubsub xmlns="http://jabber.org/protocol/pubsub"><items node="urn:xmpp:vcard4" max_items="1"/></pubsub></iq>',
   );
   assert.equal(buildVcardTempGet('bob@example.org').toString(), '<iq type="get" to="bob@example.org"><vCard xmlns="vcard-temp"/></iq>');
+});
+
+test('our server says whether vcard-temp is a view of vCard4', () => {
+  assert.equal(buildOwnDiscoInfo().toString(), '<iq type="get"><query xmlns="http://jabber.org/protocol/disco#info"/></iq>');
+  const info = (features: string) => el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'>${features}</query></iq>`);
+  assert.equal(convertsVcardTemp(info(`<feature var='urn:xmpp:mam:2'/><feature var='urn:xmpp:pep-vcard-conversion:0'/>`)), true);
+  assert.equal(convertsVcardTemp(info(`<feature var='urn:xmpp:mam:2'/>`)), false);
+  assert.equal(convertsVcardTemp(el(`<iq type='result'><query xmlns='urn:other'><feature var='urn:xmpp:pep-vcard-conversion:0'/></query></iq>`)), false);
+  assert.equal(convertsVcardTemp(el(`<iq type='result'/>`)), false);
 });
 
 test('a full vCard4 (RFC 6351) gives every field; the photo is ignored', () => {
