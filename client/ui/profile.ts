@@ -30,7 +30,7 @@ export function mountProfile(run: RunCommand): ProfileView {
   const list = h('dl', { class: 'profile-fields', testid: 'profile-fields' });
   const panel = h(
     'aside',
-    { class: 'profile-panel', testid: 'profile-panel', attrs: { id: 'profile-panel', 'aria-labelledby': 'profile-heading', hidden: '' } },
+    { class: 'profile-panel', testid: 'profile-panel', attrs: { id: 'profile-panel', 'aria-labelledby': 'profile-heading', tabindex: '-1', hidden: '' } },
     h('div', { class: 'profile-bar' }, heading, refresh, close),
     status,
     list,
@@ -95,6 +95,7 @@ export function mountProfile(run: RunCommand): ProfileView {
   openButton.addEventListener('click', () => {
     if (!panel.hidden) return setOpen(false);
     setOpen(true);
+    panel.focus();
     load(false);
   });
   refresh.addEventListener('click', () => load(true));

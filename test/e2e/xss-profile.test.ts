@@ -162,6 +162,14 @@ test('XSS payloads in every vCard field render as text and never run', async () 
   assert.equal(await urls.nth(0).locator('a').getAttribute('href'), new URL(hostileLink).href);
   assert.equal(await urls.nth(1).locator('a').count(), 0, 'javascript: stays plain text');
   assert.equal(await urls.nth(2).locator('a').getAttribute('rel'), 'noopener noreferrer nofollow');
+  // The open panel follows the conversation: a stranger's (here: non-existent) account shares nothing, said in words.
+  const stranger = `nobody-${Date.now()}@${stack.prosody.domain}`;
+  await page.goto(`${stack.url}/#chat/${stranger}`);
+  await page.locator(`[data-testid="profile-panel"][data-loaded="${stranger}"]`).waitFor({ timeout: 10_000 });
+  assert.equal(await panel.getAttribute('data-state'), 'forbidden');
+  assert.equal(await page.getByTestId('profile-state').textContent(), 'No profile is shared with you.');
+  assert.equal(await page.locator('[data-testid^="profile-field-"]').count(), 0);
+
   await page.waitForTimeout(500); // an onerror/onload or a meta refresh would have fired by now
   await saveScreenshot(page, 'e2e-xss-profile.png');
   assert.deepEqual(await hits(), [], 'no payload executed');
