@@ -80,21 +80,27 @@ export class Profiles {
     // Two tabs opening the same profile at once share one request (a fresh ask never joins an older one).
     const running = this.inFlight.get(jid);
     if (running && !fresh) return running;
-    const run = this.fetch(jid).finally(() => {
-      if (this.inFlight.get(jid) === run) this.inFlight.delete(jid);
+    const run: Promise<ProfileDTO> = this.fetchOutcome(jid).then((outcome) => {
+      const value: ProfileDTO = { jid, ...outcome, fetchedAt: new Date().toISOString() };
+      // An older request overtaken by a fresh one must not put its answer back in the cache.
+      if (this.inFlight.get(jid) === run) {
+        this.inFlight.delete(jid);
+        this.remember(value);
+      }
+      return value;
+    }, (err: unknown) => {
+      if (this.inFlight.get(jid) === run) this.inFlight.delete(jid); // never leave a dead request to be joined
+      throw err;
     });
     this.inFlight.set(jid, run);
     return run;
   }
 
-  private async fetch(jid: string): Promise<ProfileDTO> {
-    const outcome = await this.fetchOutcome(jid);
-    const value: ProfileDTO = { jid, ...outcome, fetchedAt: new Date().toISOString() };
-    const ok = outcome.state === 'found' || outcome.state === 'empty';
-    this.cache.delete(jid);
-    this.cache.set(jid, { value, until: Date.now() + (ok ? this.opts.ttlMs : this.opts.failureTtlMs) });
+  private remember(value: ProfileDTO): void {
+    const ok = value.state === 'found' || value.state === 'empty';
+    this.cache.delete(value.jid);
+    this.cache.set(value.jid, { value, until: Date.now() + (ok ? this.opts.ttlMs : this.opts.failureTtlMs) });
     while (this.cache.size > this.opts.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    return value;
   }
 
   /** vCard4 over PEP first (no photo data rides along); vcard-temp when PEP has none for us. */

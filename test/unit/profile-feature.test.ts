@@ -130,6 +130,21 @@ test('cache: served within the TTL, fresh asks again, failures expire sooner, co
   assert.equal((await short.get('bob@example.org')).state, 'found');
 });
 
+test('an older request overtaken by a fresh one does not put its stale answer in the cache', async () => {
+  const answers: ((el: Element) => void)[] = [];
+  const conn = { iq: () => new Promise<Element>((resolve) => answers.push(resolve)) };
+  const profiles = new Profiles({ conn, log, jid: ME });
+  const old = profiles.get('bob@example.org');
+  const fresh = profiles.get('bob@example.org', true);
+  assert.equal(answers.length, 2, 'a fresh ask does not join the running one');
+  answers[1]!(v4('New'));
+  assert.equal((await fresh).fields.fn, 'New');
+  answers[0]!(v4('Old'));
+  assert.equal((await old).fields.fn, 'Old');
+  assert.equal((await profiles.get('bob@example.org')).fields.fn, 'New', 'the cache keeps the newer answer');
+  assert.equal(answers.length, 2);
+});
+
 test('the cache holds at most maxEntries profiles', async () => {
   const { ctx, asked, vcardTempAsks } = server(() => v4('x'), () => stanzaError('undefined-condition'));
   const profiles = new Profiles(ctx, { maxEntries: 3 });
