@@ -5,6 +5,7 @@ import { mountComposer } from '../ui/composer.js';
 import { announce, mountConversation } from '../ui/conversation.js';
 import { byId } from '../ui/dom.js';
 import { mountRoster } from '../ui/roster.js';
+import { mountProfile } from '../ui/profile.js';
 import { mountAddContact, mountPresenceSelect } from '../ui/sidebar-forms.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { peerFromHash } from './router.js';
@@ -22,6 +23,7 @@ const roster = mountRoster(state, byId<HTMLUListElement>('contact-list'), byId('
 mountPresenceSelect(state, run);
 mountAddContact(state, run);
 const conversation = mountConversation(state, run, () => socket.connected);
+const profile = mountProfile(run);
 const composer = mountComposer({
   run,
   peer: () => state.openPeer,
@@ -88,6 +90,7 @@ state.conversations.subscribe(updateTitle);
 function route(): void {
   const peer = peerFromHash(location.hash);
   conversation.open(peer);
+  profile.follow(peer);
   roster.render();
   if (peer && window.matchMedia('(min-width: 760px)').matches) composer.focus();
 }

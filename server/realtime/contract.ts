@@ -52,6 +52,31 @@ export interface ConversationDTO {
   unread: number;
 }
 
+/** Why a profile has no fields, or 'found'. */
+export type ProfileState = 'found' | 'empty' | 'unavailable' | 'forbidden' | 'timeout' | 'malformed' | 'error';
+
+/** A contact's (or our own) vCard: text fields only, each bounded by the server; never a photo. */
+export interface ProfileDTO {
+  jid: string;
+  state: ProfileState;
+  source: 'vcard4' | 'vcard-temp' | null;
+  fields: {
+    fn: string | null;
+    nickname: string | null;
+    emails: string[];
+    tels: string[];
+    urls: string[];
+    org: string | null;
+    title: string | null;
+    bday: string | null;
+    note: string | null;
+    locality: string | null;
+    country: string | null;
+  };
+  /** ISO 8601: when the server fetched it (profiles are cached briefly). */
+  fetchedAt: string;
+}
+
 export interface HelloEvent {
   account: string;
   /** Full JID of the shared XMPP session. */
@@ -130,6 +155,8 @@ export const commandSchemas = {
   omemoDevices: z.object({ jid: bareJid, fresh: z.boolean().default(false) }),
   omemoBundle: z.object({ jid: bareJid, deviceId: deviceId, fresh: z.boolean().default(false) }),
   omemoRevoke: z.object({ deviceId: deviceId }),
+  /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
+  profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
@@ -146,6 +173,7 @@ export interface CommandResults {
   omemoDevices: { devices: number[] };
   omemoBundle: { bundle: string | null };
   omemoRevoke: { devices: number[] };
+  profile: ProfileDTO;
 }
 
 export type ClientCommands = {

@@ -93,6 +93,13 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       const r = await alice.tab.rawCommand('omemoBundle', { jid: bob.jid, deviceId: bobDevice, fresh: true });
       assert.ok(r.ok ? (r.data as { bundle: unknown }).bundle === null : /visible to their contacts only/.test(r.error!), JSON.stringify(r));
     },
+    async profile({ alice, bob }) {
+      // Asked through Alice's own XMPP session, as Alice; naming another account in the command is refused.
+      const named = await alice.tab.rawCommand('profile', { jid: bob.jid, accountId: bob.accountId });
+      assert.equal(named.ok, false);
+      const r = await alice.tab.command('profile', { jid: bob.jid, fresh: true });
+      assert.notEqual(r.state, 'found', 'Bob published no profile');
+    },
     async omemoRevoke({ alice }) {
       // Revokes in Alice's own list only.
       const r = await alice.tab.command('omemoRevoke', { deviceId: bobDevice });
