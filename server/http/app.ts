@@ -10,6 +10,7 @@ import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { uploadRoutes, UPLOAD_PATH } from './upload-route.js';
 import type { Ops } from '../ops/ops.js';
 
 export interface HttpDeps {
@@ -55,11 +56,16 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(opsRoutes({ config, log: deps.log, ops: deps.ops }));
   app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
 
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // The upload route streams its raw body on (whatever type the file has): no body parser may read it.
+  const forms = express.urlencoded({ extended: false, limit: '16kb' });
+  app.use((req, res, next) => (req.path === UPLOAD_PATH ? next() : forms(req, res, next)));
   app.use(deps.sessionMiddleware);
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    // Forms post _csrf; the upload's body is the file, so its token comes in a header (not settable cross-site).
+    getTokenFromRequest: (req) =>
+      ((req.body as Record<string, unknown> | undefined)?._csrf as string | undefined) ??
+      (typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : undefined),
   });
   app.use(csrfSynchronisedProtection);
 
@@ -84,6 +90,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     }),
   );
 
+  app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
   app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
 
@@ -91,6 +98,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const code = (err as { code?: string }).code;
     if (code === 'EBADCSRFTOKEN') {
+      if (req.path === UPLOAD_PATH) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
       return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
     }
     deps.log.error({ err, path: req.path }, 'request failed');

@@ -15,6 +15,7 @@ import { Messages, toMessageDTO } from '../features/messages.js';
 import { ArchiveSync } from '../features/archive.js';
 import { InboundQueue } from '../features/inbound-queue.js';
 import { Omemo } from '../features/omemo.js';
+import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
@@ -67,6 +68,7 @@ export class AccountSession {
   readonly messages: Messages;
   readonly archive: ArchiveSync;
   readonly omemo: Omemo;
+  readonly upload: HttpUpload;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -93,6 +95,7 @@ export class AccountSession {
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays);
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
+    this.upload = new HttpUpload(this.ctx, this.messages);
     registerDisco(this.ctx);
     this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
     this.conn.on('stanza', (el: Element) => this.route(el));

@@ -20,6 +20,8 @@ export interface ProsodyOptions {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Seconds a stream-management session waits for resumption. */
   smacksHibernation?: number;
+  /** Largest file the upload component (XEP-0363, upload.DOMAIN) accepts, in bytes. */
+  uploadSizeLimit?: number;
 }
 
 export class TestProsody {
@@ -49,6 +51,7 @@ export class TestProsody {
       scramIterations: opts.scramIterations ?? 100,
       logLevel: opts.logLevel ?? 'warn',
       smacksHibernation: opts.smacksHibernation ?? 60,
+      uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -57,6 +60,11 @@ export class TestProsody {
     await writeFile(p.configPath, p.config());
     await p.launch();
     return p;
+  }
+
+  /** The XEP-0363 upload service. */
+  get uploadDomain(): string {
+    return `upload.${this.domain}`;
   }
 
   get configPath(): string {
@@ -105,7 +113,15 @@ storage_archive_item_limit = 1000000
 smacks_hibernation_time = ${o.smacksHibernation}
 limits = { c2s = { rate = "100mb/s" } }
 certificates = "${this.dir}/nocerts"
+-- HTTP (file uploads): the slot URLs point at this port on loopback, whatever Host the request names.
+http_external_url = "http://127.0.0.1:${this.httpPort}/"
+http_default_host = "${this.uploadDomain}"
 VirtualHost "${o.domain}"
+-- XEP-0363: listed in the domain's disco#items as a subdomain component; uploads from ${o.domain} accounts.
+Component "${this.uploadDomain}" "http_file_share"
+  http_file_share_size_limit = ${o.uploadSizeLimit}
+  http_file_share_daily_quota = ${o.uploadSizeLimit * 100}
+  http_file_share_expires_after = -1
 `;
   }
 
