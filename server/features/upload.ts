@@ -11,7 +11,7 @@ import type { Messages } from './messages.js';
 import type { MessageDTO } from '../realtime/contract.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
 import {
-  buildDiscoInfo, buildDiscoItems, buildSlotRequest, parseDiscoItems, parseSlot, parseUploadInfo, SlotError, type UploadSlot,
+  buildDiscoInfo, buildDiscoItems, buildSlotRequest, fileTooLarge, parseDiscoItems, parseSlot, parseUploadInfo, SlotError, type UploadSlot,
 } from '../stanza/http-upload.js';
 import { stripUnsafe } from '../stanza/oob.js';
 import { putFile, PutError } from './http-put.js';
@@ -141,9 +141,13 @@ export class HttpUpload {
     } catch (err) {
       if (err instanceof SlotError) throw new UploadError('slot-refused', `The upload service gave no usable slot: ${err.message}.`);
       if (err instanceof XmppStanzaError) {
+        const max = fileTooLarge(err.stanza);
+        if (max !== undefined) {
+          throw new UploadError('too-large', `The file is larger than your XMPP server accepts${max ? ` (${formatMb(max)})` : ''}.`);
+        }
+        // The server's own words (quota reached, type not allowed...): the tab shows them as text.
         const text = err.text ? `: ${err.text.slice(0, 200)}` : '';
-        throw new UploadError(err.condition === 'not-acceptable' || err.condition === 'resource-constraint' ? 'too-large' : 'slot-refused',
-          `The upload service refused the file (${err.condition}${text}).`);
+        throw new UploadError('slot-refused', `The upload service refused the file (${err.condition}${text}).`);
       }
       throw err;
     }

@@ -89,3 +89,14 @@ export function parseSlot(result: Element): UploadSlot {
   }
   return { putUrl, getUrl, headers };
 }
+
+/**
+ * The byte limit a slot refusal names (XEP-0363 <file-too-large><max-file-size>), or undefined when the refusal is
+ * not about size (null: about size, but without a number).
+ */
+export function fileTooLarge(errorStanza: Element | undefined): number | null | undefined {
+  const el = errorStanza?.getChild('error')?.getChild('file-too-large', NS_UPLOAD);
+  if (!el) return undefined;
+  const raw = el.getChildText('max-file-size')?.trim() ?? '';
+  return /^\d{1,16}$/.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : null;
+}

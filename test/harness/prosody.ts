@@ -22,6 +22,10 @@ export interface ProsodyOptions {
   smacksHibernation?: number;
   /** Largest file the upload component (XEP-0363, upload.DOMAIN) accepts, in bytes. */
   uploadSizeLimit?: number;
+  /** Bytes one account may upload per day (default 100 files of the size limit). */
+  uploadDailyQuota?: number;
+  /** false: no upload component at all (an XMPP server without XEP-0363). */
+  fileShare?: boolean;
 }
 
 export class TestProsody {
@@ -52,6 +56,8 @@ export class TestProsody {
       logLevel: opts.logLevel ?? 'warn',
       smacksHibernation: opts.smacksHibernation ?? 60,
       uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
+      uploadDailyQuota: opts.uploadDailyQuota ?? (opts.uploadSizeLimit ?? 10 * 1024 * 1024) * 100,
+      fileShare: opts.fileShare ?? true,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -117,12 +123,12 @@ certificates = "${this.dir}/nocerts"
 http_external_url = "http://127.0.0.1:${this.httpPort}/"
 http_default_host = "${this.uploadDomain}"
 VirtualHost "${o.domain}"
--- XEP-0363: listed in the domain's disco#items as a subdomain component; uploads from ${o.domain} accounts.
+${o.fileShare ? `-- XEP-0363: listed in the domain's disco#items as a subdomain component; uploads from ${o.domain} accounts.
 Component "${this.uploadDomain}" "http_file_share"
   http_file_share_size_limit = ${o.uploadSizeLimit}
-  http_file_share_daily_quota = ${o.uploadSizeLimit * 100}
+  http_file_share_daily_quota = ${o.uploadDailyQuota}
   http_file_share_expires_after = -1
-`;
+` : ''}`;
   }
 
   private async launch(): Promise<void> {

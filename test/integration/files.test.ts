@@ -164,3 +164,27 @@ test('an upload without a session, without or with a bad CSRF token, or to somet
   }
   await assertNothingSent(before);
 });
+
+test('clear errors from the XMPP side: no upload service (501), a slot refused for the daily quota (502)', async () => {
+  // Two more servers: one without XEP-0363, one whose daily quota lets one 1000-byte file through.
+  const without = await TestStack.start({ prosody: { fileShare: false } });
+  const quota = await TestStack.start({ prosody: { uploadDailyQuota: 1500 } });
+  try {
+    const a = await without.loggedIn('nofs');
+    const none = await upload(a.browser, randomBytes(100), { to: `someone@${without.prosody.domain}` });
+    assert.equal(none.status, 501);
+    assert.match(none.json.error!, /offers no file upload service/);
+
+    const q = await quota.loggedIn('quota');
+    const to = `someone@${quota.prosody.domain}`;
+    assert.equal((await upload(q.browser, randomBytes(1000), { to })).status, 200);
+    const refused = await upload(q.browser, randomBytes(1000), { to });
+    assert.equal(refused.status, 502);
+    assert.match(refused.json.error!, /refused the file \(resource-constraint: Daily quota reached\)/);
+    const history = await q.tab.command('history', { peer: to, limit: 10 });
+    assert.equal(history.messages.length, 1, 'only the file that went through is stored');
+  } finally {
+    await without.close();
+    await quota.close();
+  }
+});

@@ -4,7 +4,7 @@ import parse from 'ltx/lib/parse.js';
 import { xml } from '@xmpp/xml';
 import { parseOob, cleanFileName, safeLinkUrl, MAX_ATTACHMENT_NAME, MAX_ATTACHMENT_URL } from '../../server/stanza/oob.js';
 import { buildChatMessage, parseChatMessage } from '../../server/stanza/message.js';
-import { buildSlotRequest, parseDiscoItems, parseSlot, parseUploadInfo, SlotError } from '../../server/stanza/http-upload.js';
+import { buildSlotRequest, fileTooLarge, parseDiscoItems, parseSlot, parseUploadInfo, SlotError } from '../../server/stanza/http-upload.js';
 import { uploadFileName } from '../../server/features/upload.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 
@@ -165,4 +165,13 @@ test('the file name given to the upload service has no path, controls or bidi, a
   const long = uploadFileName('x'.repeat(500) + '.tar.gz');
   assert.equal(long.length, 120);
   assert.ok(long.endsWith('.tar.gz'));
+});
+
+test('a slot refusal says whether it was about size, and which limit', () => {
+  const refusal = (inner: string) => parse(`<iq type='error' xmlns='jabber:client'><error type='modify'>
+    <not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>${inner}</error></iq>`);
+  assert.equal(fileTooLarge(refusal(`<file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>716800</max-file-size></file-too-large>`)), 716800);
+  assert.equal(fileTooLarge(refusal(`<file-too-large xmlns='urn:xmpp:http:upload:0'><max-file-size>lots</max-file-size></file-too-large>`)), null);
+  assert.equal(fileTooLarge(refusal(`<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>File type not allowed</text>`)), undefined);
+  assert.equal(fileTooLarge(undefined), undefined);
 });
