@@ -10,7 +10,7 @@ import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
-import { uploadRoutes, UPLOAD_PATH } from './upload-route.js';
+import { uploadRoutes, isUploadPath } from './upload-route.js';
 import type { Ops } from '../ops/ops.js';
 
 export interface HttpDeps {
@@ -58,7 +58,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   // The upload route streams its raw body on (whatever type the file has): no body parser may read it.
   const forms = express.urlencoded({ extended: false, limit: '16kb' });
-  app.use((req, res, next) => (req.path === UPLOAD_PATH ? next() : forms(req, res, next)));
+  app.use((req, res, next) => (isUploadPath(req.path) ? next() : forms(req, res, next)));
   app.use(deps.sessionMiddleware);
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
@@ -98,7 +98,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const code = (err as { code?: string }).code;
     if (code === 'EBADCSRFTOKEN') {
-      if (req.path === UPLOAD_PATH) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
+      if (isUploadPath(req.path)) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
       return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
     }
     deps.log.error({ err, path: req.path }, 'request failed');

@@ -14,6 +14,11 @@ import { parseJid } from '../stanza/jid.js';
 
 export const UPLOAD_PATH = '/upload';
 
+/** As Express routes it: case-insensitive, with or without a trailing slash. */
+export function isUploadPath(path: string): boolean {
+  return path.replace(/\/+$/, '').toLowerCase() === UPLOAD_PATH;
+}
+
 const STATUS: Record<UploadFailure, number> = {
   'too-large': 413,
   'no-service': 501,
