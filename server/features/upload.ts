@@ -44,6 +44,11 @@ export interface UploadPolicy {
   limitBytes: number;
   /** Plain-http PUT URLs are accepted only for loopback hosts unless this is true (tests, LAN set-ups without TLS). */
   allowPlainHttp: boolean;
+  /**
+   * PUT URLs on loopback or private networks are refused (a hostile XMPP server must not make Parley PUT into its
+   * network) unless the admin pointed this domain at a server there (PARLEY_XMPP_SERVICES).
+   */
+  allowPrivateNetwork: boolean;
 }
 
 const FOUND_TTL_MS = 60 * 60_000;
@@ -127,7 +132,7 @@ export class HttpUpload {
       throw new UploadError('slot-refused', 'Your upload service offers only an unencrypted (http) address; Parley will not send files there.');
     }
     try {
-      await putFile({ url: slot.putUrl, headers: slot.headers, body: file.body, size: file.size, type: file.type });
+      await putFile({ url: slot.putUrl, headers: slot.headers, body: file.body, size: file.size, type: file.type, allowPrivate: policy.allowPrivateNetwork });
     } catch (err) {
       if (err instanceof PutError && err.tooLarge) throw new UploadError('too-large', `Not sent: ${err.message}.`);
       throw new UploadError('put-failed', `The upload failed: ${err instanceof Error ? err.message : 'unknown error'}.`);

@@ -66,7 +66,11 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
     try {
       const message = await session.upload.send(
         { to: to.bare, name, size, type: contentType(req), body: req },
-        { limitBytes, allowPlainHttp: deps.config.xmpp.requireTls === false },
+        {
+          limitBytes,
+          allowPlainHttp: deps.config.xmpp.requireTls === false,
+          allowPrivateNetwork: Object.hasOwn(deps.config.xmpp.services, session.jid.slice(session.jid.indexOf('@') + 1)),
+        },
       );
       reply(res, 200, { ok: true, data: { message } });
     } catch (err) {
