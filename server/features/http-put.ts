@@ -77,6 +77,8 @@ export function putFile(opts: {
   const url = new URL(opts.url);
   const client = url.protocol === 'https:' ? https : http;
   const literal = url.hostname.replace(/^\[|\]$/g, '');
+  // The browser may have given up while we asked for the slot: its request will never send the rest.
+  if (opts.body.destroyed || opts.body.readableAborted) return Promise.reject(new PutError('the browser stopped sending the file'));
   if (!opts.allowPrivate && isPrivateAddress(literal)) {
     opts.body.resume();
     return Promise.reject(new PutError(`the upload address ${url.hostname} is on a private network`));

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { xml, type Element } from '@xmpp/xml';
 import { TestStack, HttpBrowser, type LoggedIn } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
@@ -200,4 +201,28 @@ test('clear errors from the XMPP side: no upload service (501), a slot refused f
     await without.close();
     await quota.close();
   }
+});
+
+test('a browser that gives up mid-upload sends nothing, crashes nothing, and does not use up the upload slots', async () => {
+  const before = { stored: await storedCount(), atBob: bobContent() };
+  const token = await alice.browser.csrf('/');
+  const url = new URL(`/upload?to=${encodeURIComponent(bobJid)}`, stack.url);
+  // More aborted uploads than may run at once: each must free its place.
+  for (let i = 0; i < 4; i++) {
+    await new Promise<void>((resolve) => {
+      const req = http.request(url, {
+        method: 'POST',
+        headers: { cookie: alice.browser.cookieHeader, 'x-csrf-token': token, 'x-file-name': 'half.bin', 'content-type': 'application/octet-stream', 'content-length': '100000' },
+      });
+      req.on('error', () => resolve());
+      req.on('response', () => resolve());
+      req.write(randomBytes(i < 3 ? 10 : 50_000));
+      // Give up at once (while Parley asks for the slot) or after part of the file went through.
+      setTimeout(() => req.destroy(), i < 3 ? 0 : 150);
+      req.on('close', () => resolve());
+    });
+  }
+  await assertNothingSent(before);
+  const ok = await upload(alice.browser, randomBytes(1000), { name: 'after.bin' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
 });
