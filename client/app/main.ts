@@ -66,7 +66,7 @@ socket.on('message', (e) => {
   state.apply('message', e);
   const m = e.message;
   if (m.direction === 'in' && m.state === 'received') {
-    announce(announcer, `New message from ${state.contacts.displayName(m.peer)}: ${previewText(m.body, m.encrypted) ?? ''}`);
+    announce(announcer, `New message from ${state.contacts.displayName(m.peer)}: ${previewText(m.body, m.encrypted, m.attachment) ?? ''}`);
   }
 });
 

@@ -96,9 +96,10 @@ export interface RosterEntry {
 }
 
 /** Text for a conversation preview; encrypted bodies are not readable here. */
-export function previewText(body: string | null, encrypted: string | null): string | null {
+export function previewText(body: string | null, encrypted: string | null, attachment?: { url: string; name: string }): string | null {
   // An OMEMO message's body is only the fallback for clients without OMEMO: never show it as the text.
   if (encrypted !== null) return 'Encrypted message';
+  if (attachment && (body ?? '').trim() === attachment.url) return `File: ${attachment.name}`;
   if (body !== null && body.trim() !== '') return body.replace(/\s+/g, ' ').trim().slice(0, 140);
   return null;
 }
@@ -123,7 +124,7 @@ export function rosterEntries(state: AppState): RosterEntry[] {
   };
   const recent = state.conversations.all().filter((c) => c.peer !== state.own.account);
   for (const c of recent) {
-    entries.set(c.peer, { ...entry(c.peer), unread: c.unread, lastText: previewText(c.last.body, c.last.encrypted), lastStamp: c.last.stamp });
+    entries.set(c.peer, { ...entry(c.peer), unread: c.unread, lastText: previewText(c.last.body, c.last.encrypted, c.last.attachment), lastStamp: c.last.stamp });
   }
   const rest = state.contacts
     .all()

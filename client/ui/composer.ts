@@ -3,11 +3,12 @@ import type { MessageDTO } from '../../server/realtime/contract.js';
 import type { RunCommand } from '../app/socket.js';
 import { byId } from './dom.js';
 import { omemo } from '../app/omemo-loader.js';
+import { mountFileButton } from './file-button.js';
 
 const ENCRYPTION_PREF = (peer: string) => `parley.encryption.${peer}`;
 
 /** Encrypt to this contact? The user's choice if they made one, else on whenever the contact has OMEMO devices. */
-async function encryptionWanted(peer: string): Promise<boolean> {
+export async function encryptionWanted(peer: string): Promise<boolean> {
   const pref = localStorage.getItem(ENCRYPTION_PREF(peer));
   if (pref !== null) return pref === 'on';
   const service = await omemo();
@@ -75,6 +76,7 @@ export function mountComposer(opts: { run: RunCommand; peer: () => string | null
     }
   });
   mountEncryptionToggle(opts.peer);
+  mountFileButton({ peer: opts.peer, encrypted: encryptionWanted, onSent: opts.onSent, showError });
   return { focus: () => input.focus() };
 }
 

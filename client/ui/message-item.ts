@@ -3,6 +3,7 @@ import type { MessageDTO } from '../../server/realtime/contract.js';
 import { h } from './dom.js';
 import { fullTime, messageTime, stateLabel } from './format.js';
 import { omemo } from '../app/omemo-loader.js';
+import { formatBytes } from './format-bytes.js';
 
 const TRUST_TEXT = { unverified: 'unverified device', verified: 'verified', compromised: 'compromised device' } as const;
 const TRUST_TITLE = {
@@ -14,10 +15,15 @@ const TRUST_TITLE = {
 const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
 
 export function messageItem(message: MessageDTO): HTMLLIElement {
+  const attachment = message.encrypted === null ? attachmentLink(message) : null;
+  // The usual file message's body is just the link's URL: not worth saying twice.
+  const bodyIsLink = attachment !== null && (message.body ?? '').trim() === message.attachment!.url;
   const body =
     message.encrypted !== null
       ? h('p', { class: 'message-body message-encrypted', testid: 'message-body', text: 'Decrypting…' })
-      : h('p', { class: 'message-body', testid: 'message-body', text: message.body || '(empty message)' });
+      : bodyIsLink
+        ? null
+        : h('p', { class: 'message-body', testid: 'message-body', text: message.body || (attachment ? '' : '(empty message)') });
   const meta = h(
     'span',
     { class: 'message-meta' },
@@ -37,11 +43,38 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
       testid: 'message',
       data: { id: message.id, direction: message.direction, state: message.state },
     },
-    h('div', { class: 'bubble' }, body, meta),
+    h('div', { class: 'bubble' }, attachment, body, meta),
     message.state === 'failed' ? h('p', { class: 'message-failed', text: 'Not sent.' }) : null,
   );
-  if (message.encrypted !== null) void showDecrypted(message, item, body);
+  if (message.encrypted !== null && body) void showDecrypted(message, item, body);
   return item;
+}
+
+/**
+ * A shared file as a plain link (text = its name). Never an <img>: loading it would tell the sender who read the
+ * message and when. Only http(s) links, checked again here in case a server sent something else.
+ */
+function attachmentLink(message: MessageDTO): HTMLElement | null {
+  const a = message.attachment;
+  if (!a) return null;
+  let href: URL;
+  try {
+    href = new URL(a.url);
+  } catch {
+    return null;
+  }
+  if (href.protocol !== 'http:' && href.protocol !== 'https:') return null;
+  return h(
+    'p',
+    { class: 'message-file' },
+    h('a', {
+      class: 'message-attachment',
+      testid: 'message-attachment',
+      text: a.name,
+      attrs: { href: href.href, target: '_blank', rel: 'noopener noreferrer nofollow', title: a.name },
+    }),
+    a.size !== undefined ? h('span', { class: 'message-attachment-size', text: ` ${formatBytes(a.size)}` }) : null,
+  );
 }
 
 /** Fills in an OMEMO message once this tab's device has read it (or says, in words, why it cannot). Text only. */

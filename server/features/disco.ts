@@ -3,6 +3,7 @@ import { xml } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_INFO, type Identity } from '../stanza/caps.js';
 import { NS } from '../stanza/ns.js';
+import { NS_OOB } from '../stanza/oob.js';
 
 const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
 
@@ -15,6 +16,7 @@ export const FEATURES = [
   NS.markers,
   NS.sid,
   NS.eme,
+  NS_OOB,
   'eu.siacs.conversations.axolotl.devicelist+notify',
 ];
 

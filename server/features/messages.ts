@@ -12,6 +12,7 @@ import { buildChatMessage, parseChatMessage, type ChatMessage } from '../stanza/
 import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
 import { bareOf } from '../stanza/jid.js';
 import type { MessageRow } from '../store/messages.js';
+import type { Attachment } from '../stanza/oob.js';
 
 export function toMessageDTO(row: MessageRow): MessageDTO {
   return {
@@ -26,7 +27,38 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     state: row.state,
     originId: row.originId,
     stanzaId: row.stanzaId,
+    ...(row.attachmentUrl ? { attachment: attachmentDTO(row) } : {}),
   } as MessageDTO;
+}
+
+function attachmentDTO(row: MessageRow): NonNullable<MessageDTO['attachment']> {
+  const size = row.attachmentSize === null ? NaN : Number(row.attachmentSize);
+  return {
+    url: row.attachmentUrl!,
+    name: row.attachmentName ?? 'file',
+    ...(Number.isSafeInteger(size) ? { size } : {}),
+    ...(row.attachmentType ? { type: row.attachmentType } : {}),
+  };
+}
+
+/** The attachment columns of a parsed message (size and type only when we know them: our own uploads). */
+function attachmentColumns(a: Attachment | null, known?: { size: number; type: string }) {
+  return {
+    attachmentUrl: a?.url ?? null,
+    attachmentName: a?.name ?? null,
+    attachmentSize: a && known ? String(known.size) : null,
+    attachmentType: a && known ? known.type : null,
+  };
+}
+
+/** What `send` takes: a typed message (validated command) or a file the server uploaded for the tab. */
+export interface SendRequest {
+  to: string;
+  body?: string;
+  encrypted?: string;
+  originId: string;
+  /** An uploaded file (XEP-0363): sent as XEP-0066 OOB with the body = its URL. */
+  file?: { url: string; size: number; type: string };
 }
 
 export class CommandError extends Error {}
@@ -121,6 +153,7 @@ export class Messages {
       messageId: msg.messageId,
       originId: msg.originId,
       stanzaId: msg.stanzaId,
+      ...attachmentColumns(msg.attachment),
       stamp: msg.stamp,
       state,
     });
@@ -129,11 +162,13 @@ export class Messages {
   }
 
   /** Sends a message typed in a tab. Idempotent per originId: a retried command returns the stored message. */
-  async send(cmd: { to: string; body?: string; encrypted?: string; originId: string }): Promise<MessageDTO> {
+  async send(cmd: SendRequest): Promise<MessageDTO> {
     const encrypted = cmd.encrypted === undefined ? undefined : parseEncrypted(cmd.encrypted);
-    const stanza = buildChatMessage({ to: cmd.to, id: cmd.originId, originId: cmd.originId, body: cmd.body, encrypted });
+    const body = cmd.file ? cmd.file.url : cmd.body;
+    const stanza = buildChatMessage({ to: cmd.to, id: cmd.originId, originId: cmd.originId, body, encrypted, oobUrl: cmd.file?.url });
     const parsed = parseChatMessage(stanza, this.ctx.jid);
     if (!parsed) throw new CommandError('nothing to send');
+    if (cmd.file && !parsed.attachment) throw new CommandError('the upload service gave an unusable file URL');
     const { row, inserted } = await this.ctx.stores.messages.insert({
       accountId: this.ctx.accountId,
       peer: cmd.to,
@@ -146,6 +181,7 @@ export class Messages {
       messageId: cmd.originId,
       originId: cmd.originId,
       stanzaId: null,
+      ...attachmentColumns(parsed.attachment, cmd.file),
       stamp: new Date(),
       state: 'pending',
     });
@@ -223,6 +259,7 @@ export class Messages {
       originId: row.originId ?? row.id,
       body: encrypted ? undefined : row.body ?? undefined,
       encrypted,
+      oobUrl: encrypted ? undefined : row.attachmentUrl ?? undefined,
     });
     this.transmit(row, stanza);
   }

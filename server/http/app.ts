@@ -11,6 +11,7 @@ import { appRoutes } from './routes.js';
 import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
+import { uploadRoutes, isUploadPath } from './upload-route.js';
 import type { Ops } from '../ops/ops.js';
 
 export interface HttpDeps {
@@ -56,11 +57,16 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use(opsRoutes({ config, log: deps.log, ops: deps.ops }));
   app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
 
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }));
+  // The upload route streams its raw body on (whatever type the file has): no body parser may read it.
+  const forms = express.urlencoded({ extended: false, limit: '16kb' });
+  app.use((req, res, next) => (isUploadPath(req.path) ? next() : forms(req, res, next)));
   app.use(deps.sessionMiddleware);
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    // Forms post _csrf; the upload's body is the file, so its token comes in a header (not settable cross-site).
+    getTokenFromRequest: (req) =>
+      ((req.body as Record<string, unknown> | undefined)?._csrf as string | undefined) ??
+      (typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : undefined),
   });
   app.use(csrfSynchronisedProtection);
 
@@ -92,6 +98,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     renderRegister(config, generateToken(req), res, { status: 429, error: 'Too many registration attempts from your address. Wait a few minutes and try again.' }),
   );
 
+  app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
   app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
 
@@ -99,6 +106,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const code = (err as { code?: string }).code;
     if (code === 'EBADCSRFTOKEN') {
+      if (isUploadPath(req.path)) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
       return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
     }
     deps.log.error({ err, path: req.path }, 'request failed');

@@ -6,6 +6,7 @@ import { LoginError, type SessionManager } from '../xmpp/session-manager.js';
 import { loginFormSchema, normaliseLoginJid } from './login-form.js';
 import { AccountThrottle } from './account-throttle.js';
 import { registrationRoutes } from './registration-routes.js';
+import { uploadLimitBytes } from './upload-route.js';
 
 export interface RouteDeps {
   config: Config;
@@ -40,7 +41,7 @@ export function appRoutes(deps: RouteDeps): Router {
     // A remembered browser whose XMPP session ended (idle, restart) gets it back without the password.
     const live = accountId ? (sessions.byAccountId(accountId) ?? (await sessions.restore(accountId))) : null;
     if (!accountId || !live || live.isEnded) return res.redirect(303, '/login');
-    res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req) });
+    res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req), uploadLimitBytes: uploadLimitBytes(config) });
   });
 
   router.get('/login', (req, res) => {

@@ -43,6 +43,15 @@ export interface MessageDTO {
   state: MessageState;
   originId: string | null;
   stanzaId: string | null;
+  /** A file shared by link (XEP-0066 / XEP-0363): an http(s) URL the server never fetches; render `name` as text. */
+  attachment?: AttachmentDTO;
+}
+
+export interface AttachmentDTO {
+  url: string;
+  name: string;
+  size?: number;
+  type?: string;
 }
 
 export interface ConversationDTO {

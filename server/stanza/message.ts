@@ -5,6 +5,7 @@
 import { xml, type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
 import { parseJid } from './jid.js';
+import { buildOob, parseOob, type Attachment } from './oob.js';
 
 export interface ChatMessage {
   direction: 'in' | 'out';
@@ -20,6 +21,8 @@ export interface ChatMessage {
   body: string | null;
   /** The `<encrypted>` element serialised as XML: the server never looks inside. */
   encrypted: string | null;
+  /** A file shared by link (XEP-0066), plain messages only: an OMEMO message's files are inside the ciphertext. */
+  attachment: Attachment | null;
   stamp: Date;
 }
 
@@ -81,6 +84,7 @@ export function parseChatMessage(el: Element, ownBare: string, now = new Date())
     stanzaId: stanzaIdBy(el, ownBare),
     body,
     encrypted: encryptedEl ? encryptedEl.toString() : null,
+    attachment: encryptedEl ? null : parseOob(el),
     stamp: parseDelay(el, now) ?? now,
   };
 }
@@ -92,6 +96,8 @@ export interface OutgoingChat {
   body?: string;
   /** Serialised OMEMO `<encrypted>` element built by the tab. */
   encrypted?: Element;
+  /** URL of an uploaded file (XEP-0363), sent as XEP-0066 OOB; the body should be the same URL. */
+  oobUrl?: string;
 }
 
 export const ENCRYPTED_FALLBACK_BODY =
@@ -106,6 +112,7 @@ export function buildChatMessage(m: OutgoingChat): Element {
     children.push(xml('body', {}, ENCRYPTED_FALLBACK_BODY));
   } else if (m.body !== undefined) {
     children.push(xml('body', {}, m.body));
+    if (m.oobUrl) children.push(buildOob(m.oobUrl));
   }
   children.push(xml('origin-id', { xmlns: NS.sid, id: m.originId }));
   // XEP-0334: an encrypted message without a <body> would not be archived by default.

@@ -29,12 +29,21 @@ export interface MessageRow {
   messageId: string | null;
   originId: string | null;
   stanzaId: string | null;
+  /** XEP-0066 link to a file (http/https only, validated by the parser). */
+  attachmentUrl: string | null;
+  attachmentName: string | null;
+  /** bigint as a decimal string, as pg returns it. */
+  attachmentSize: string | null;
+  attachmentType: string | null;
   stamp: Date;
   state: MessageState;
   createdAt: Date;
 }
 
-export type NewMessage = Omit<MessageRow, 'id' | 'createdAt'>;
+type AttachmentColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType';
+
+/** The attachment columns may be left out: most messages have none. */
+export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | AttachmentColumns> & Partial<Pick<MessageRow, AttachmentColumns>>;
 
 export interface Cursor {
   stamp: Date;
@@ -47,7 +56,8 @@ export interface ConversationRow {
   unread: number;
 }
 
-const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 'type', 'body', 'encrypted', 'messageId', 'originId', 'stanzaId', 'stamp', 'state'] as const;
+const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 'type', 'body', 'encrypted', 'messageId', 'originId', 'stanzaId', 'stamp', 'state',
+  'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType'] as const;
 const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
 
@@ -65,7 +75,7 @@ export class MessageStore {
       const { rows } = await this.db.pool.query<MessageRow>(
         `INSERT INTO "Message" (${COLUMN_LIST}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
          ON CONFLICT DO NOTHING RETURNING *`,
-        INSERT_COLUMNS.map((c) => msg[c]),
+        INSERT_COLUMNS.map((c) => msg[c] ?? null),
       );
       if (rows[0]) return { row: rows[0], inserted: true };
       const existing = await this.findDuplicate(msg);
@@ -232,7 +242,7 @@ export class MessageStore {
       const tuples = chunk.map((m) => {
         requireId(m.accountId);
         const o = values.length;
-        for (const c of INSERT_COLUMNS) values.push(m[c]);
+        for (const c of INSERT_COLUMNS) values.push(m[c] ?? null);
         return `(${INSERT_COLUMNS.map((_, j) => `$${o + j + 1}`).join(', ')})`;
       });
       const r = await this.db.pool.query(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, values);

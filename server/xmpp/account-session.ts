@@ -16,6 +16,7 @@ import { ArchiveSync } from '../features/archive.js';
 import { InboundQueue } from '../features/inbound-queue.js';
 import { Omemo } from '../features/omemo.js';
 import { Profiles } from '../features/profile.js';
+import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
@@ -69,6 +70,7 @@ export class AccountSession {
   readonly archive: ArchiveSync;
   readonly omemo: Omemo;
   readonly profiles: Profiles;
+  readonly upload: HttpUpload;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -96,6 +98,7 @@ export class AccountSession {
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
+    this.upload = new HttpUpload(this.ctx, this.messages);
     registerDisco(this.ctx);
     this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
     this.conn.on('stanza', (el: Element) => this.route(el));

@@ -22,6 +22,12 @@ export interface ProsodyOptions {
   smacksHibernation?: number;
   /** In-band registration (XEP-0077); default true. */
   allowRegistration?: boolean;
+  /** Largest file the upload component (XEP-0363, upload.DOMAIN) accepts, in bytes. */
+  uploadSizeLimit?: number;
+  /** Bytes one account may upload per day (default 100 files of the size limit). */
+  uploadDailyQuota?: number;
+  /** false: no upload component at all (an XMPP server without XEP-0363). */
+  fileShare?: boolean;
 }
 
 export class TestProsody {
@@ -52,6 +58,9 @@ export class TestProsody {
       logLevel: opts.logLevel ?? 'warn',
       smacksHibernation: opts.smacksHibernation ?? 60,
       allowRegistration: opts.allowRegistration ?? true,
+      uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
+      uploadDailyQuota: opts.uploadDailyQuota ?? (opts.uploadSizeLimit ?? 10 * 1024 * 1024) * 100,
+      fileShare: opts.fileShare ?? true,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -60,6 +69,11 @@ export class TestProsody {
     await writeFile(p.configPath, p.config());
     await p.launch();
     return p;
+  }
+
+  /** The XEP-0363 upload service. */
+  get uploadDomain(): string {
+    return `upload.${this.domain}`;
   }
 
   get configPath(): string {
@@ -108,8 +122,16 @@ storage_archive_item_limit = 1000000
 smacks_hibernation_time = ${o.smacksHibernation}
 limits = { c2s = { rate = "100mb/s" } }
 certificates = "${this.dir}/nocerts"
+-- HTTP (file uploads): the slot URLs point at this port on loopback, whatever Host the request names.
+http_external_url = "http://127.0.0.1:${this.httpPort}/"
+http_default_host = "${this.uploadDomain}"
 VirtualHost "${o.domain}"
-`;
+${o.fileShare ? `-- XEP-0363: listed in the domain's disco#items as a subdomain component; uploads from ${o.domain} accounts.
+Component "${this.uploadDomain}" "http_file_share"
+  http_file_share_size_limit = ${o.uploadSizeLimit}
+  http_file_share_daily_quota = ${o.uploadDailyQuota}
+  http_file_share_expires_after = -1
+` : ''}`;
   }
 
   private async launch(): Promise<void> {

@@ -25,6 +25,7 @@ test('an inbound chat message is parsed with its ids; only our own archive’s s
     stanzaId: 's1',
     body: 'Hi <b>',
     encrypted: null,
+    attachment: null,
     stamp: now,
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * The composer's file button in real Chromium: a file goes out through the button and shows as a link; in an
+ * end-to-end encrypted conversation nothing leaves until the user confirms sending it unencrypted; a file over the
+ * server's limit is refused in the tab with the limit in words.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { TestStack } from '../harness/parley.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+import { launchBrowser } from '../harness/browser.js';
+
+let stack: TestStack;
+let browser: Browser;
+const peers: XmppPeer[] = [];
+
+before(async () => {
+  // 0.01 MB = 10485 bytes: small enough to test the tab's own check cheaply.
+  stack = await TestStack.start({ env: { PARLEY_UPLOAD_LIMIT_MB: '0.01' } });
+  browser = await launchBrowser();
+});
+after(async () => {
+  for (const p of peers) await p.stop();
+  await browser?.close();
+  await stack?.close();
+});
+
+async function loginPage(page: Page, jid: string, password: string): Promise<void> {
+  await page.goto(`${stack.url}/login`);
+  await page.getByTestId('login-jid').fill(jid);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${stack.url}/`);
+}
+
+const hasOob = (el: { getChild: (n: string, ns: string) => unknown }) => el.getChild('x', 'jabber:x:oob') !== undefined;
+
+test('file button: sent in clear only after a yes when the conversation is encrypted; over the limit refused in the tab', async () => {
+  const alice = await stack.newUser('fba');
+  const bob = await stack.newUser('fbb');
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  peers.push(bobClient);
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await loginPage(page, alice.jid, alice.password);
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  await page.getByTestId('composer-file').waitFor();
+  const input = page.getByTestId('composer-file-input');
+
+  // Plain conversation: no question asked.
+  await input.setInputFiles({ name: 'plain.txt', mimeType: 'text/plain', buffer: Buffer.from('plain file') });
+  const first = await bobClient.waitForMessage(hasOob);
+  assert.equal(await (await fetch(first.getChildText('body')!)).text(), 'plain file');
+  await page.getByTestId('message-attachment').filter({ hasText: 'plain.txt' }).waitFor();
+
+  // The user turned encryption on for Bob: the tab asks; "no" sends nothing, "yes" sends the file in clear.
+  await page.evaluate((peer) => localStorage.setItem(`parley.encryption.${peer}`, 'on'), bob.jid);
+  const questions: string[] = [];
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.dismiss();
+  });
+  await input.setInputFiles({ name: 'secret.txt', mimeType: 'text/plain', buffer: Buffer.from('not this one') });
+  await page.waitForTimeout(800);
+  assert.equal(questions.length, 1);
+  assert.match(questions[0]!, /cannot encrypt files/);
+  assert.equal(bobClient.messages.filter(hasOob).length, 1, 'nothing sent after "no"');
+
+  page.once('dialog', (d) => {
+    questions.push(d.message());
+    void d.accept();
+  });
+  await input.setInputFiles({ name: 'agreed.txt', mimeType: 'text/plain', buffer: Buffer.from('sent in clear') });
+  const second = await bobClient.waitForMessage((el) => hasOob(el) && el !== first);
+  assert.equal(await (await fetch(second.getChildText('body')!)).text(), 'sent in clear');
+  assert.equal(questions.length, 2);
+
+  // Over the limit: refused before any upload, with the limit said in words.
+  await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20_000) });
+  await page.getByTestId('composer-file').waitFor();
+  const error = page.locator('#composer-error');
+  await error.waitFor({ state: 'visible' });
+  assert.match((await error.textContent())!, /big\.bin is 19\.5 KB; this server accepts files up to 10\.2 KB/);
+  assert.equal(questions.length, 2, 'no question for a file that cannot be sent anyway');
+  await page.waitForTimeout(300);
+  assert.equal(bobClient.messages.filter(hasOob).length, 2);
+  assert.deepEqual(errors, []);
+});

@@ -1,0 +1,125 @@
+/**
+ * File names and file links from the network render as text in real Chromium: a real second XMPP account sends 100+
+ * file messages (XEP-0066 OOB) whose desc and URL path carry XSS payloads, plus javascript:/data: "files". Every name
+ * shows verbatim (minus control and bidi characters) as a link's text, none executes, no javascript: link exists,
+ * nothing is fetched from the file host (no inline images, no previews). Alice also sends one through the file button.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { xml } from '@xmpp/xml';
+import type { Browser, Page } from 'playwright-core';
+import { TestStack } from '../harness/parley.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { xssPayloads } from '../fixtures/xss-payloads.js';
+import { cleanFileName } from '../../server/stanza/oob.js';
+
+let stack: TestStack;
+let browser: Browser;
+const peers: XmppPeer[] = [];
+
+before(async () => {
+  stack = await TestStack.start();
+  browser = await launchBrowser();
+});
+after(async () => {
+  for (const p of peers) await p.stop();
+  await browser?.close();
+  await stack?.close();
+});
+
+const FILE_HOST = 'files.example.invalid';
+
+async function watchedPage(): Promise<{ page: Page; hits: () => Promise<number[]>; dialogs: string[]; fileHostRequests: string[] }> {
+  const page = await (await browser.newContext()).newPage();
+  const dialogs: string[] = [];
+  const fileHostRequests: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('request', (r) => {
+    if (r.url().includes(FILE_HOST)) fileHostRequests.push(r.url());
+  });
+  // Installed by the test through the DevTools protocol, not by the page: any payload that runs calls it.
+  await page.addInitScript(() => {
+    (window as unknown as { __hits: number[] }).__hits = [];
+    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
+  });
+  return { page, dialogs, fileHostRequests, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
+}
+
+test('XSS payloads as file names and in file URLs render as link text, never run, and no javascript: link exists', async () => {
+  const payloads = xssPayloads();
+  assert.ok(payloads.length >= 100);
+  const alice = await stack.newUser('xfa');
+  const bob = await stack.newUser('xfb');
+  const { page, hits, dialogs, fileHostRequests } = await watchedPage();
+  await page.goto(`${stack.url}/login`);
+  await page.getByTestId('login-jid').fill(alice.jid);
+  await page.getByTestId('login-password').fill(alice.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${stack.url}/`);
+
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  peers.push(bobClient);
+
+  // Even payloads name the file in <desc>; odd ones only through the URL's last path segment.
+  const expected: string[] = [];
+  for (const [i, p] of payloads.entries()) {
+    const url = `https://${FILE_HOST}/${i}/${encodeURIComponent(p)}`;
+    const oob = xml('x', { xmlns: 'jabber:x:oob' }, xml('url', {}, url), ...(i % 2 === 0 ? [xml('desc', {}, p)] : []));
+    await bobClient.sendChat(alice.jid, url, { extra: [oob] });
+    expected.push(cleanFileName(p));
+  }
+  // "Files" whose link is a script: no attachment, the body is plain text.
+  const hostile = ['javascript:xss(9001)', 'data:text/html,<script>xss(9002)</script>', 'JaVaScRiPt:xss(9003)'];
+  for (const url of hostile) await bobClient.sendChat(alice.jid, url, { extra: [xml('x', { xmlns: 'jabber:x:oob' }, xml('url', {}, url), xml('desc', {}, 'click me'))] });
+
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  await page.getByTestId('message-body').filter({ hasText: hostile.at(-1)! }).first().waitFor({ timeout: 20_000 });
+
+  // Scroll through the whole conversation so every message is rendered at least once.
+  const names = new Set<string>();
+  const links: { href: string; rel: string | null; target: string | null; text: string }[] = [];
+  for (let i = 0; i < 10 && names.size < new Set(expected).size; i++) {
+    const found = await page.getByTestId('message-attachment').evaluateAll((as) =>
+      as.map((a) => ({ href: (a as HTMLAnchorElement).href, rel: a.getAttribute('rel'), target: a.getAttribute('target'), text: a.textContent ?? '' })));
+    for (const l of found) {
+      names.add(l.text);
+      links.push(l);
+    }
+    await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, 0)).catch(() => undefined);
+    await page.waitForTimeout(300);
+  }
+  assert.deepEqual(expected.filter((n) => !names.has(n)), [], 'every file name shown verbatim as link text');
+  for (const l of links) {
+    assert.match(l.href, new RegExp(`^https://${FILE_HOST.replaceAll('.', '\\.')}/`), 'only the http(s) link itself');
+    assert.equal(l.rel, 'noopener noreferrer nofollow');
+    assert.equal(l.target, '_blank');
+  }
+
+  const allHrefs = await page.evaluate(() => [...document.querySelectorAll('[href], [src], [action], [formaction]')].map((e) =>
+    e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? e.getAttribute('formaction') ?? ''));
+  assert.deepEqual(allHrefs.filter((h) => /^\s*(javascript|data|vbscript):/i.test(h)), [], 'no script link anywhere on the page');
+  const bodies = await page.getByTestId('message-body').allTextContents();
+  for (const url of hostile) assert.ok(bodies.includes(url), `the hostile "file" shows as text: ${url}`);
+  assert.equal(bodies.filter((b) => b.includes(FILE_HOST)).length, 0, 'a file message whose body is its URL does not repeat the URL');
+  assert.equal(await page.locator('#messages img, #messages iframe, #messages video, #messages audio, #messages object').count(), 0, 'nothing inlined');
+
+  // Alice sends a file with a hostile name through the composer's file button; Bob gets its link.
+  const hostileName = payloads[3]!; // <img src=x onerror=...>
+  await page.getByTestId('composer-file-input').setInputFiles({ name: hostileName, mimeType: 'text/plain', buffer: Buffer.from('hello from Alice') });
+  const atBob = await bobClient.waitForMessage((el) => el.getChild('x', 'jabber:x:oob') !== undefined, 15_000);
+  const url = atBob.getChild('x', 'jabber:x:oob')!.getChildText('url')!;
+  assert.equal(await (await fetch(url)).text(), 'hello from Alice');
+  const own = page.locator('.message-out').getByTestId('message-attachment');
+  await own.first().waitFor({ timeout: 10_000 });
+  assert.equal(await own.first().textContent(), hostileName.replaceAll('/', '_'));
+
+  await page.waitForTimeout(500);
+  await saveScreenshot(page, 'e2e-xss-files.png');
+  assert.deepEqual(await hits(), [], 'no payload executed');
+  assert.deepEqual(dialogs, [], 'no dialog opened');
+  assert.deepEqual(fileHostRequests, [], 'the browser fetched nothing from the file host');
+});
