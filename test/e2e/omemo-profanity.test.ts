@@ -1,8 +1,9 @@
 /**
- * OMEMO interop with an independent, real client: a Parley tab in Chromium (Alice) and Profanity 0.13.1
- * (Debian, libsignal-protocol-c) driven in tmux (Bob), mutual contacts on the test Prosody. One encrypted
- * exchange each way, the first (PreKey) message and a follow-up on the established session in both
- * directions; the server only ever stores ciphertext.
+ * OMEMO interop with an independent, real client: Parley tabs in Chromium and Profanity 0.13.1 (Debian,
+ * libsignal-protocol-c) driven in tmux (Bob), mutual contacts on the test Prosody. Both ways of starting a
+ * conversation: the tab writes first (its PreKeySignalMessage goes to Profanity), and Profanity writes first (its
+ * PreKeySignalMessage goes to a tab); each with the reply and a follow-up in both directions on the established
+ * session. The server only ever stores ciphertext, and only first messages carry prekey="true".
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,9 @@ import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { launchBrowser, saveScreenshot } from '../harness/browser.js';
-import { ProfanityClient, makeMutualContacts, prepareOmemoAccount } from '../harness/profanity.js';
+import { ProfanityClient, makeMutualContacts, omemoBundleNode, prepareOmemoAccount } from '../harness/profanity.js';
+import { RawXmpp, child, pepItems } from '../harness/xmpp-raw.js';
+import type { MessageRow } from '../../server/store/messages.js';
 
 const AXOLOTL = 'eu.siacs.conversations.axolotl';
 /** Each wait on the Parley side; Profanity's own waits are bounded by its harness (20 s). */
@@ -18,11 +21,24 @@ const PAGE_WAIT_MS = 20_000;
 
 let stack: TestStack;
 let browser: Browser;
-let bob: ProfanityClient | null = null;
+let bob: ProfanityClient;
+let bobUser: { jid: string; password: string };
+let bobDevice = 0;
 const timings: Record<string, number> = {};
 
 before(async () => {
-  [stack, browser] = await Promise.all([TestStack.start(), launchBrowser()]);
+  const startStack = async () => {
+    stack = await TestStack.start();
+    bobUser = await stack.newUser('pb');
+    // Profanity needs an existing devicelist node to publish into (see the harness); its bundle gets the default
+    // (presence) access model, so its peers below are made mutual contacts.
+    await prepareOmemoAccount(stack.prosody, bobUser.jid, bobUser.password);
+    bob = await ProfanityClient.start({ ...bobUser, host: '127.0.0.1', port: stack.prosody.c2sPort });
+    bobDevice = (await bob.omemoSetup()).deviceId;
+  };
+  await timed('stack + Profanity start and OMEMO set-up, Chromium launch (parallel)', () =>
+    Promise.all([startStack(), launchBrowser().then((b) => (browser = b))]),
+  );
 });
 after(async () => {
   await bob?.stop().catch(() => {});
@@ -40,135 +56,232 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A logged-in Parley tab in its own browser context (own IndexedDB: its own OMEMO device). */
+interface Tab {
+  page: Page;
+  jid: string;
+  deviceId: number;
+  errors: string[];
+  consoleLines: string[];
+}
+
+async function openTab(user: { jid: string; password: string }): Promise<Tab> {
+  const page = await (await browser.newContext()).newPage();
+  const tab: Tab = { page, jid: user.jid, deviceId: 0, errors: [], consoleLines: [] };
+  page.on('pageerror', (e) => tab.errors.push(e.message));
+  page.on('console', (m) => tab.consoleLines.push(`[${m.type()}] ${m.text()}`));
+  await page.goto(`${stack.url}/login`);
+  await page.getByTestId('login-jid').fill(user.jid);
+  await page.getByTestId('login-password').fill(user.password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${stack.url}/`);
+  // The tab's device is up once it has announced itself (its id lands on <body>).
+  await page.waitForFunction(() => !!document.body.dataset.omemoDevice, undefined, { timeout: PAGE_WAIT_MS });
+  tab.deviceId = Number(await page.evaluate(() => document.body.dataset.omemoDevice));
+  return tab;
+}
+
 /** Everything the tab shows about its messages and its device, for failure messages. */
-async function parleyState(page: Page, consoleLines: string[]): Promise<string> {
-  const dom = await page
-    .evaluate(() => {
-      const items = [...document.querySelectorAll<HTMLElement>('[data-testid="message"]')];
-      return {
-        url: location.href,
-        device: document.body.dataset.omemoDevice ?? null,
-        toggle: document.querySelector('[data-testid="encryption-toggle"]')?.getAttribute('aria-pressed') ?? null,
-        messages: items.map((m) => `${m.dataset.direction} state=${m.dataset.state} enc=${m.dataset.encryption ?? '-'}: ${m.querySelector('[data-testid="message-body"]')?.textContent ?? ''}`),
-      };
-    })
+async function parleyState(tab: Tab): Promise<string> {
+  const dom = await tab.page
+    .evaluate(() => ({
+      url: location.href,
+      device: document.body.dataset.omemoDevice ?? null,
+      encryptionToggle: document.querySelector('[data-testid="encryption-toggle"]')?.getAttribute('aria-pressed') ?? null,
+      messages: [...document.querySelectorAll<HTMLElement>('[data-testid="message"]')].map(
+        (m) => `${m.dataset.direction} state=${m.dataset.state} encryption=${m.dataset.encryption ?? '-'}: ${m.querySelector('[data-testid="message-body"]')?.textContent ?? ''}`,
+      ),
+    }))
     .catch((e: unknown) => ({ error: String(e) }));
-  return `--- Parley tab ---\n${JSON.stringify(dom, null, 1)}\n--- tab console (tail) ---\n${consoleLines.slice(-15).join('\n')}`;
+  const session = stack.parley.sessions.sessions().find((s) => s.jid === tab.jid);
+  const rows = session ? await storedRows(session.accountId).catch((e: unknown) => String(e)) : '(no session)';
+  const rowText = typeof rows === 'string' ? rows : rows.map((r) => `${r.direction} ${r.state} ${r.encrypted ? keySummary(r.encrypted) : `PLAIN ${r.body}`}`).join('\n');
+  return `--- Parley tab of ${tab.jid} ---\n${JSON.stringify(dom, null, 1)}\n--- tab console (tail) ---\n${tab.consoleLines.slice(-15).join('\n')}\n--- stored rows with ${bobUser.jid} ---\n${rowText}`;
 }
 
 async function profanityState(): Promise<string> {
-  if (!bob) return '(no Profanity)';
   const screen = (await bob.screen().catch((e: unknown) => String(e))).split('\n').map((l) => l.trimEnd()).filter(Boolean).join('\n');
-  const log = (await bob.log()).split('\n').filter((l) => l.includes('OMEMO')).slice(-15).join('\n');
-  return `--- Profanity screen ---\n${screen}\n--- profanity.log (OMEMO lines, tail) ---\n${log}`;
+  const log = (await bob.log()).split('\n').filter((l) => l.includes('OMEMO') || l.includes('ERR')).slice(-15).join('\n');
+  return `--- Profanity screen ---\n${screen}\n--- profanity.log (OMEMO/ERR lines, tail) ---\n${log}`;
 }
 
 /** Runs one step; when it fails, the error carries both clients' state. */
-async function step<T>(what: string, page: Page, consoleLines: string[], fn: () => Promise<T>): Promise<T> {
+async function step<T>(what: string, tab: Tab, fn: () => Promise<T>): Promise<T> {
   try {
     return await timed(what, fn);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new Error(`${what} failed: ${reason}\n${await parleyState(page, consoleLines)}\n${await profanityState()}`);
+    throw new Error(`${what} failed: ${reason}\n${await parleyState(tab)}\n${await profanityState()}`);
   }
 }
 
-async function waitForBodyText(page: Page, text: string): Promise<void> {
-  await page
+/** Waits until the tab shows `text` as a decrypted OMEMO message. */
+async function tabShows(tab: Tab, text: string): Promise<void> {
+  await tab.page
     .locator('[data-testid="message"][data-encryption="ok"]')
-    .filter({ has: page.getByTestId('message-body').getByText(text, { exact: true }) })
+    .filter({ has: tab.page.getByTestId('message-body').getByText(text, { exact: true }) })
     .waitFor({ timeout: PAGE_WAIT_MS });
 }
 
-async function sendFromTab(page: Page, text: string): Promise<void> {
-  await page.getByTestId('composer-input').fill(text);
-  await page.getByTestId('composer-input').press('Enter');
+async function tabSends(tab: Tab, text: string): Promise<void> {
+  // Encryption is on by itself once the tab knows Bob's (Profanity's) device; a plaintext send would fail below.
+  await tab.page.getByTestId('encryption-toggle').and(tab.page.locator('[aria-pressed="true"]')).waitFor({ timeout: PAGE_WAIT_MS });
+  await tab.page.getByTestId('composer-input').fill(text);
+  await tab.page.getByTestId('composer-input').press('Enter');
 }
 
-test('a Chromium tab and Profanity 0.13.1 exchange OMEMO messages both ways; the server stores no plaintext', async () => {
+async function storedRows(accountId: string): Promise<MessageRow[]> {
+  const rows = await stack.parley.stores.messages.page(accountId, bobUser.jid, { limit: 50 });
+  return rows.reverse(); // oldest first
+}
+
+/** rid -> prekey flag of every <key/> in an <encrypted> element as stored. */
+function keysOf(encrypted: string): Map<number, boolean> {
+  const keys = new Map<number, boolean>();
+  for (const m of encrypted.matchAll(/<key\b([^>]*)>/g)) {
+    const attrs = Object.fromEntries([...(m[1] ?? '').matchAll(/([\w:-]+)=["']([^"']*)["']/g)].map((a) => [a[1], a[2]]));
+    keys.set(Number(attrs.rid), attrs.prekey === 'true' || attrs.prekey === '1');
+  }
+  return keys;
+}
+const keySummary = (encrypted: string) =>
+  `sid=${/sid=["'](\d+)/.exec(encrypted)?.[1]} keys=${[...keysOf(encrypted)].map(([rid, pre]) => `${rid}${pre ? '(prekey)' : ''}`).join(',')}`;
+
+/**
+ * The server's rows of the conversation with Bob, oldest first, once all `expected` are stored: each an OMEMO
+ * <encrypted> element with the given direction, sender device and prekey flag for the recipient device, none
+ * holding any plaintext of the conversation.
+ */
+async function assertStoredEncrypted(
+  tab: Tab,
+  expected: { direction: 'in' | 'out'; sid: number; rid: number; prekey: boolean }[],
+  plaintexts: string[],
+): Promise<void> {
+  const session = stack.parley.sessions.sessions().find((s) => s.jid === tab.jid);
+  assert.ok(session, `a Parley session for ${tab.jid}`);
+  const deadline = Date.now() + 10_000;
+  let rows = await storedRows(session.accountId);
+  while (rows.length < expected.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    rows = await storedRows(session.accountId);
+  }
+  const summary = rows.map((r) => `${r.direction} ${r.encrypted ? keySummary(r.encrypted) : `PLAIN ${r.body}`}`).join('\n');
+  assert.equal(rows.length, expected.length, `stored rows:\n${summary}`);
+  rows.forEach((row, i) => {
+    const want = expected[i]!;
+    const enc = row.encrypted ?? '';
+    assert.equal(row.direction, want.direction, `row ${i} direction\n${summary}`);
+    assert.match(enc, new RegExp(`^<encrypted xmlns=["']${AXOLOTL}["']`), `row ${i} is an OMEMO <encrypted> element\n${summary}`);
+    assert.match(enc, /<payload>[A-Za-z0-9+/=\s]+<\/payload>/, `row ${i} has a payload`);
+    assert.equal(Number(/<header\b[^>]*\bsid=["'](\d+)/.exec(enc)?.[1]), want.sid, `row ${i} sender device\n${summary}`);
+    assert.equal(keysOf(enc).get(want.rid), want.prekey, `row ${i}: key for device ${want.rid} with prekey=${want.prekey}\n${summary}`);
+    for (const plain of plaintexts) assert.equal(`${row.body ?? ''} ${enc}`.includes(plain), false, `plaintext on the server in row ${i}`);
+  });
+}
+
+/** The fingerprint (64 hex digits) of `deviceId` of `jid`, from the bundle the server holds. */
+async function publishedFingerprint(jid: string, deviceId: number): Promise<string> {
+  const raw = await RawXmpp.login({ host: '127.0.0.1', port: stack.prosody.c2sPort, jid: bobUser.jid, password: bobUser.password, resource: 'probe' });
+  try {
+    const [item] = await pepItems(raw, jid, omemoBundleNode(deviceId));
+    const key = child(child(item!, 'bundle', AXOLOTL)!, 'identityKey')?.text ?? '';
+    const bytes = Buffer.from(key.replace(/\s+/g, ''), 'base64');
+    assert.equal(bytes.length, 33, 'identity key of 33 bytes (0x05 prefix)');
+    return bytes.subarray(1).toString('hex');
+  } finally {
+    await raw.close();
+  }
+}
+
+test('the tab writes first: its PreKey message, Profanity\'s reply and a follow-up each way are decrypted', async () => {
   const alice = await stack.newUser('pa');
-  const bobUser = await stack.newUser('pb');
-  // Profanity needs an existing devicelist node to publish into, and publishes its bundle with the default
-  // (presence) access model: mutual contacts can read each other's nodes.
-  await prepareOmemoAccount(stack.prosody, bobUser.jid, bobUser.password);
   await makeMutualContacts(stack.prosody, alice, bobUser);
+  const tab = await timed('tab login', () => openTab(alice));
+  await tab.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
 
-  const page = await (await browser.newContext()).newPage();
-  const errors: string[] = [];
-  const consoleLines: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
-
-  const loginTab = async () => {
-    await page.goto(`${stack.url}/login`);
-    await page.getByTestId('login-jid').fill(alice.jid);
-    await page.getByTestId('login-password').fill(alice.password);
-    await page.getByTestId('login-submit').click();
-    await page.waitForURL(`${stack.url}/`);
-    await page.waitForFunction(() => !!document.body.dataset.omemoDevice, undefined, { timeout: PAGE_WAIT_MS });
-    return Number(await page.evaluate(() => document.body.dataset.omemoDevice));
-  };
-  const startProfanity = async () => {
-    bob = await ProfanityClient.start({ ...bobUser, host: '127.0.0.1', port: stack.prosody.c2sPort });
-    return bob.omemoSetup();
-  };
-  const [tabDevice, bobOmemo] = await step('tab login + Profanity start and OMEMO set-up (parallel)', page, consoleLines, () =>
-    Promise.all([loginTab(), startProfanity()]),
-  );
-  assert.ok(tabDevice > 0 && bobOmemo.deviceId > 0);
-  const prof = bob!;
-
-  await page.goto(`${stack.url}/#chat/${bobUser.jid}`);
-  // Encryption turns on by itself once the tab knows Bob's (Profanity's) device.
-  await step('encryption toggle on for Bob', page, consoleLines, () =>
-    page.getByTestId('encryption-toggle').and(page.locator('[aria-pressed="true"]')).waitFor({ timeout: PAGE_WAIT_MS }),
-  );
-
-  // (1) Parley -> Profanity: the first message is a PreKeySignalMessage, then one on the established session.
-  const first = `hello Profanity from Chromium ${randomUUID()}`;
-  await step('first message tab -> Profanity', page, consoleLines, async () => {
-    await sendFromTab(page, first);
-    await prof.waitForMessage(alice.jid, first); // "~": Profanity decrypted it
+  // (1) Parley -> Profanity: a PreKeySignalMessage; Profanity shows it with its OMEMO marker "~".
+  const first = `hello Profanity from Chromium, grüße ✓ ${randomUUID()}`;
+  await step('first message tab -> Profanity', tab, async () => {
+    await tabSends(tab, first);
+    await bob.waitForMessage(alice.jid, first);
   });
+  // Profanity now holds the identity the tab published.
+  await step('Profanity knows the tab\'s identity key', tab, async () =>
+    bob.waitForPeerFingerprint(alice.jid, await publishedFingerprint(alice.jid, tab.deviceId)),
+  );
 
-  // (2) Profanity -> Parley.
-  await step('Profanity /omemo start', page, consoleLines, () => prof.startOmemo(alice.jid));
+  // (2) Profanity -> Parley, with /omemo start.
+  await step('Profanity /omemo start', tab, () => bob.startOmemo(alice.jid));
   const reply = `reply from Profanity ${randomUUID()}`;
-  await step('first message Profanity -> tab', page, consoleLines, async () => {
-    await prof.send(alice.jid, reply);
-    await waitForBodyText(page, reply);
+  await step('reply Profanity -> tab', tab, async () => {
+    await bob.send(alice.jid, reply);
+    await tabShows(tab, reply);
   });
 
+  // Follow-ups on the established session, each way.
   const second = `follow-up from Chromium ${randomUUID()}`;
-  await step('follow-up tab -> Profanity', page, consoleLines, async () => {
-    await sendFromTab(page, second);
-    await prof.waitForMessage(alice.jid, second);
+  await step('follow-up tab -> Profanity', tab, async () => {
+    await tabSends(tab, second);
+    await bob.waitForMessage(alice.jid, second);
   });
-  const secondReply = `follow-up from Profanity ${randomUUID()}`;
-  await step('follow-up Profanity -> tab', page, consoleLines, async () => {
-    await prof.send(alice.jid, secondReply);
-    await waitForBodyText(page, secondReply);
+  const third = `follow-up from Profanity, ÄÖÜ ✓ ${randomUUID()}`;
+  await step('follow-up Profanity -> tab', tab, async () => {
+    await bob.send(alice.jid, third);
+    await tabShows(tab, third);
   });
   // The sending tab shows its own texts (kept at send time: OMEMO does not encrypt to the sending device).
-  for (const own of [first, second]) await waitForBodyText(page, own);
+  for (const own of [first, second]) await tabShows(tab, own);
 
-  // Server side: four rows, each an OMEMO <encrypted> element, none holding any of the plaintexts.
-  const session = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!;
-  const all = [first, reply, second, secondReply];
-  const deadline = Date.now() + 10_000;
-  let stored = await stack.parley.stores.messages.page(session.accountId, bobUser.jid, { limit: 20 });
-  while (stored.length < all.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    stored = await stack.parley.stores.messages.page(session.accountId, bobUser.jid, { limit: 20 });
-  }
-  assert.equal(stored.length, all.length, `stored rows: ${JSON.stringify(stored, null, 1)}`);
-  assert.deepEqual(stored.map((r) => r.direction).sort(), ['in', 'in', 'out', 'out']);
-  for (const row of stored) {
-    assert.match(row.encrypted ?? '', new RegExp(`^<encrypted xmlns=["']${AXOLOTL}["']`), `row ${row.id} carries an <encrypted> element`);
-    assert.match(row.encrypted ?? '', /<payload>/, `row ${row.id} has a payload`);
-    for (const plain of all) assert.equal(`${row.body} ${row.encrypted}`.includes(plain), false, `plaintext on the server in row ${row.id}`);
-  }
+  // Server side: ciphertext only, and the tab stopped sending PreKey messages once Profanity had answered.
+  await assertStoredEncrypted(tab, [
+    { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: true },
+    { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
+    { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
+    { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
+  ], [first, reply, second, third]);
 
-  await saveScreenshot(page, 'e2e-omemo-profanity.png');
-  assert.deepEqual(errors, []);
+  await saveScreenshot(tab.page, 'e2e-omemo-profanity.png');
+  assert.deepEqual(tab.errors, []);
+});
+
+test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-up each way are decrypted', async () => {
+  const carol = await stack.newUser('pc');
+  await makeMutualContacts(stack.prosody, carol, bobUser);
+  const tab = await timed('second tab login', () => openTab(carol));
+  await tab.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
+
+  // /omemo start fetches Carol's device list and bundle in the background: wait until Profanity has the tab's key.
+  await step('Profanity /omemo start with a new contact', tab, async () => {
+    await bob.startOmemo(carol.jid);
+    await bob.waitForPeerFingerprint(carol.jid, await publishedFingerprint(carol.jid, tab.deviceId));
+  });
+  const first = `hello Chromium from Profanity, grüße ✓ ${randomUUID()}`;
+  await step('first message Profanity -> tab', tab, async () => {
+    await bob.send(carol.jid, first);
+    await tabShows(tab, first);
+  });
+  const reply = `reply from Chromium ${randomUUID()}`;
+  await step('reply tab -> Profanity', tab, async () => {
+    await tabSends(tab, reply);
+    await bob.waitForMessage(carol.jid, reply);
+  });
+  const second = `follow-up from Profanity ${randomUUID()}`;
+  await step('follow-up Profanity -> tab', tab, async () => {
+    await bob.send(carol.jid, second);
+    await tabShows(tab, second);
+  });
+  const third = `follow-up from Chromium ${randomUUID()}`;
+  await step('follow-up tab -> Profanity', tab, async () => {
+    await tabSends(tab, third);
+    await bob.waitForMessage(carol.jid, third);
+  });
+
+  // The tab answered on the session Profanity's PreKey message built: no PreKey message of its own.
+  await assertStoredEncrypted(tab, [
+    { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: true },
+    { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
+    { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
+    { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
+  ], [first, reply, second, third]);
+  assert.deepEqual(tab.errors, []);
 });
