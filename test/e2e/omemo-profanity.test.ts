@@ -205,6 +205,12 @@ test('the tab writes first: its PreKey message, Profanity\'s reply and a follow-
     await tabSends(tab, first);
     await bob.waitForMessage(alice.jid, first);
   });
+  // Until Profanity answers, the tab keeps sending PreKey messages; Profanity must read the second one too.
+  const firstAgain = `second before any reply ${randomUUID()}`;
+  await step('second PreKey message tab -> Profanity', tab, async () => {
+    await tabSends(tab, firstAgain);
+    await bob.waitForMessage(alice.jid, firstAgain);
+  });
   // Profanity now holds the identity the tab published.
   await step('Profanity knows the tab\'s identity key', tab, async () =>
     bob.waitForPeerFingerprint(alice.jid, await publishedFingerprint(alice.jid, tab.deviceId)),
@@ -230,15 +236,16 @@ test('the tab writes first: its PreKey message, Profanity\'s reply and a follow-
     await tabShows(tab, third);
   });
   // The sending tab shows its own texts (kept at send time: OMEMO does not encrypt to the sending device).
-  for (const own of [first, second]) await tabShows(tab, own);
+  for (const own of [first, firstAgain, second]) await tabShows(tab, own);
 
   // Server side: ciphertext only, and the tab stopped sending PreKey messages once Profanity had answered.
   await assertStoredEncrypted(tab, [
     { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: true },
+    { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: true },
     { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
     { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
     { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
-  ], [first, reply, second, third]);
+  ], [first, firstAgain, reply, second, third]);
 
   await saveScreenshot(tab.page, 'e2e-omemo-profanity.png');
   assert.deepEqual(tab.errors, []);
@@ -260,6 +267,11 @@ test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-
     await bob.send(carol.jid, first);
     await tabShows(tab, first);
   });
+  const firstAgain = `second before any reply ${randomUUID()}`;
+  await step('second PreKey message Profanity -> tab', tab, async () => {
+    await bob.send(carol.jid, firstAgain);
+    await tabShows(tab, firstAgain);
+  });
   const reply = `reply from Chromium ${randomUUID()}`;
   await step('reply tab -> Profanity', tab, async () => {
     await tabSends(tab, reply);
@@ -277,11 +289,32 @@ test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-
   });
 
   // The tab answered on the session Profanity's PreKey message built: no PreKey message of its own.
-  await assertStoredEncrypted(tab, [
+  const conversation = [
+    { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: true },
     { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: true },
     { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
     { direction: 'in', sid: bobDevice, rid: tab.deviceId, prekey: false },
     { direction: 'out', sid: tab.deviceId, rid: bobDevice, prekey: false },
-  ], [first, reply, second, third]);
+  ] as const;
+  await assertStoredEncrypted(tab, [...conversation], [first, firstAgain, reply, second, third]);
   assert.deepEqual(tab.errors, []);
+
+  // Carol closes the tab; Profanity writes three more; a new tab of the same browser takes over the device and reads
+  // them from the server's history, decrypting all three (rendered together, not one at a time).
+  const context = tab.page.context();
+  await tab.page.close();
+  const offline = [1, 2, 3].map((n) => `while you were away ${n} ${randomUUID()}`);
+  for (const text of offline) await step('Profanity writes to a closed tab', tab, () => bob.send(carol.jid, text));
+  await assertStoredEncrypted(tab, [...conversation, ...offline.map(() => ({ direction: 'in' as const, sid: bobDevice, rid: tab.deviceId, prekey: false }))], [...offline]);
+  const page = await context.newPage();
+  const again: Tab = { page, jid: carol.jid, deviceId: 0, errors: [], consoleLines: [] };
+  page.on('pageerror', (e) => again.errors.push(e.message));
+  page.on('console', (m) => again.consoleLines.push(`[${m.type()}] ${m.text()}`));
+  await step('a new tab reads what arrived while none was open', again, async () => {
+    await page.goto(`${stack.url}/#chat/${bobUser.jid}`);
+    await page.waitForFunction(() => !!document.body.dataset.omemoDevice, undefined, { timeout: PAGE_WAIT_MS });
+    for (const text of [...offline, first, reply, third]) await tabShows(again, text);
+  });
+  assert.equal(Number(await page.evaluate(() => document.body.dataset.omemoDevice)), tab.deviceId, 'the new tab adopted the device');
+  assert.deepEqual(again.errors, []);
 });
