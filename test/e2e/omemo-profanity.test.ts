@@ -318,3 +318,54 @@ test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-
   assert.equal(Number(await page.evaluate(() => document.body.dataset.omemoDevice)), tab.deviceId, 'the new tab adopted the device');
   assert.deepEqual(again.errors, []);
 });
+
+test('Profanity and a Parley tab on the same account: each reads the other\'s sent messages (carbons), the peer reads both', async () => {
+  const erin = await stack.newUser('pe');
+  await makeMutualContacts(stack.prosody, erin, bobUser);
+  const [erinTab, bobTab] = await timed('two tab logins (Erin, and Bob next to his Profanity)', () => Promise.all([openTab(erin), openTab(bobUser)]));
+
+  // Parley merges its device into Bob's list and leaves Profanity's there.
+  const ownList = async () => {
+    const raw = await RawXmpp.login({ host: '127.0.0.1', port: stack.prosody.c2sPort, jid: erin.jid, password: erin.password, resource: 'probe' });
+    try {
+      const [item] = await pepItems(raw, bobUser.jid, 'eu.siacs.conversations.axolotl.devicelist');
+      return (child(item!, 'list', AXOLOTL)?.children ?? []).map((d) => Number(d.attrs.id)).sort();
+    } finally {
+      await raw.close();
+    }
+  };
+  assert.deepEqual(await ownList(), [bobDevice, bobTab.deviceId].sort(), 'Bob\'s device list holds Profanity and the tab');
+
+  // Profanity picks up its account's new device by itself (own device list notification); Erin's through /omemo start.
+  await step('Profanity knows Bob\'s tab and Erin\'s tab', bobTab, async () => {
+    await bob.startOmemo(erin.jid);
+    await bob.waitForPeerFingerprint(erin.jid, await publishedFingerprint(erin.jid, erinTab.deviceId));
+    await bob.waitForPeerFingerprint(bobUser.jid, await publishedFingerprint(bobUser.jid, bobTab.deviceId));
+  });
+
+  await erinTab.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
+  const fromProfanity = `from Profanity to Erin, copied to Bob's tab ${randomUUID()}`;
+  await step('Profanity -> Erin, and the carbon in Bob\'s tab', erinTab, async () => {
+    await bob.send(erin.jid, fromProfanity);
+    await tabShows(erinTab, fromProfanity);
+  });
+  await bobTab.page.goto(`${stack.url}/#chat/${erin.jid}`);
+  await step('Bob\'s tab decrypts what his Profanity sent', bobTab, () => tabShows(bobTab, fromProfanity));
+
+  const fromBobTab = `from Bob's tab to Erin, copied to Profanity ${randomUUID()}`;
+  await step('Bob\'s tab -> Erin, and the carbon in Profanity', bobTab, async () => {
+    await tabSends(bobTab, fromBobTab);
+    await tabShows(erinTab, fromBobTab);
+    // Profanity shows a carbon of its account's own message as "me:", with "~" once it decrypted it.
+    await bob.openChat(erin.jid);
+    await bob.waitForScreen(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ~ me: ${fromBobTab.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'), { what: 'carbon of the tab\'s message' });
+  });
+
+  const fromErin = `from Erin to both of Bob's devices ${randomUUID()}`;
+  await step('Erin -> Bob, read by Profanity and Bob\'s tab', erinTab, async () => {
+    await tabSends(erinTab, fromErin);
+    await bob.waitForMessage(erin.jid, fromErin);
+    await tabShows(bobTab, fromErin);
+  });
+  assert.deepEqual([...erinTab.errors, ...bobTab.errors], []);
+});
