@@ -222,9 +222,9 @@ export class OmemoService {
 
   // --- sending ------------------------------------------------------------------------------------------------
 
-  private async fetchBundle(jid: string, deviceId: number): Promise<{ bundle?: Bundle; error?: string }> {
+  private async fetchBundle(jid: string, deviceId: number, fresh = false): Promise<{ bundle?: Bundle; error?: string }> {
     try {
-      const { bundle } = await this.command('omemoBundle', { jid, deviceId });
+      const { bundle } = await this.command('omemoBundle', { jid, deviceId, fresh });
       if (!bundle) return { error: 'no published bundle' };
       return { bundle: parseBundle(parseXml(bundle), deviceId) };
     } catch (e) {
@@ -262,7 +262,9 @@ export class OmemoService {
         recipients.push(t);
         return;
       }
-      const { bundle, error } = await this.fetchBundle(t.jid, t.deviceId);
+      // A session starts from one of the device's one-time prekeys: take them from the bundle as published now.
+      // The server's copy may be minutes old, its prekeys used up and replaced since (the peer then cannot decrypt).
+      const { bundle, error } = await this.fetchBundle(t.jid, t.deviceId, true);
       if (bundle) recipients.push({ ...t, bundle });
       else skipped.push({ ...t, ok: false, error });
     }));

@@ -14,6 +14,8 @@ import { buildConfigureNode, buildItemsGet, buildPublish, isPreconditionNotMet, 
 
 const LIST_TTL_MS = 5 * 60_000;
 const BUNDLE_TTL_MS = 30 * 60_000;
+/** A `fresh` bundle request still trusts a recent "no such bundle" (a dead device in a list must not cost an IQ per message). */
+const MISSING_RETRY_MS = 60_000;
 
 interface Cached<T> {
   value: T;
@@ -41,6 +43,7 @@ export class Omemo {
         throw new CommandError(err instanceof OmemoShapeError ? err.message : 'invalid bundle');
       }
       await this.publishOpen(bundleNode(deviceId), 'current', bundle, OPEN_BUNDLE_NODE);
+      this.bundles.delete(`${this.ctx.jid}:${deviceId}`);
     }
     await this.ctx.stores.omemoDevices.touch(this.ctx.accountId, deviceId);
     return this.updateOwnList();
@@ -79,10 +82,15 @@ export class Omemo {
     return value;
   }
 
+  /**
+   * A device's published bundle, cached. `fresh` is for building a session: one-time prekeys get used up and replaced
+   * (Profanity republishes after every PreKey message it reads), so a cached copy may offer a prekey that is gone.
+   */
   async bundle(jid: string, deviceId: number, fresh = false): Promise<string | null> {
     const key = `${jid}:${deviceId}`;
     const hit = this.bundles.get(key);
-    if (!fresh && hit && Date.now() - hit.at < BUNDLE_TTL_MS) return hit.value;
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (hit && age < BUNDLE_TTL_MS && (!fresh || (hit.value === null && age < MISSING_RETRY_MS))) return hit.value;
     let value: string | null = null;
     try {
       const result = await this.ctx.conn.iq(buildItemsGet(jid, bundleNode(deviceId), 1));

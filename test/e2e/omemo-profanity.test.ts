@@ -101,8 +101,10 @@ async function parleyState(tab: Tab): Promise<string> {
 
 async function profanityState(): Promise<string> {
   const screen = (await bob.screen().catch((e: unknown) => String(e))).split('\n').map((l) => l.trimEnd()).filter(Boolean).join('\n');
-  const log = (await bob.log()).split('\n').filter((l) => l.includes('OMEMO') || l.includes('ERR')).slice(-15).join('\n');
-  return `--- Profanity screen ---\n${screen}\n--- profanity.log (OMEMO/ERR lines, tail) ---\n${log}`;
+  // Start-up noise (missing trust.txt, GLib warnings) says nothing about the exchange.
+  const useful = (l: string) => /\[OMEMO\]|prof: ERR/.test(l) && !l.includes('trust.txt');
+  const log = (await bob.log()).split('\n').filter(useful).slice(-15).join('\n');
+  return `--- Profanity screen ---\n${screen}\n--- profanity.log (OMEMO and error lines, tail; PARLEY_PROFANITY_LOG=DEBUG logs every stanza) ---\n${log}`;
 }
 
 /** Runs one step; when it fails, the error carries both clients' state. */
