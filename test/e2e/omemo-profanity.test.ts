@@ -30,11 +30,11 @@ before(async () => {
   const startStack = async () => {
     stack = await TestStack.start();
     bobUser = await stack.newUser('pb');
-    // Profanity needs an existing devicelist node to publish into (see the harness); its bundle gets the default
-    // (presence) access model, so its peers below are made mutual contacts.
+    // Profanity needs an existing devicelist node to publish into (see the harness). Its bundle keeps the default
+    // (presence) access model Prosody gives it, as in real life: its peers below are made mutual contacts.
     await prepareOmemoAccount(stack.prosody, bobUser.jid, bobUser.password);
     bob = await ProfanityClient.start({ ...bobUser, host: '127.0.0.1', port: stack.prosody.c2sPort });
-    bobDevice = (await bob.omemoSetup()).deviceId;
+    bobDevice = (await bob.omemoSetup({ openBundle: false })).deviceId;
   };
   await timed('stack + Profanity start and OMEMO set-up, Chromium launch (parallel)', () =>
     Promise.all([startStack(), launchBrowser().then((b) => (browser = b))]),
@@ -202,7 +202,7 @@ test('the tab writes first: its PreKey message, Profanity\'s reply and a follow-
   await tab.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
 
   // (1) Parley -> Profanity: a PreKeySignalMessage; Profanity shows it with its OMEMO marker "~".
-  const first = `hello Profanity from Chromium, grüße ✓ ${randomUUID()}`;
+  const first = `hello Profanity from Chromium, grüße ✓ 😀 ${randomUUID()}`;
   await step('first message tab -> Profanity', tab, async () => {
     await tabSends(tab, first);
     await bob.waitForMessage(alice.jid, first);
@@ -264,7 +264,7 @@ test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-
     await bob.startOmemo(carol.jid);
     await bob.waitForPeerFingerprint(carol.jid, await publishedFingerprint(carol.jid, tab.deviceId));
   });
-  const first = `hello Chromium from Profanity, grüße ✓ ${randomUUID()}`;
+  const first = `hello Chromium from Profanity, grüße ✓ 😀 ${randomUUID()}`;
   await step('first message Profanity -> tab', tab, async () => {
     await bob.send(carol.jid, first);
     await tabShows(tab, first);
