@@ -97,6 +97,9 @@ export class Omemo {
       const payload = parseItems(result).at(-1)?.payload;
       value = payload && payload.name === 'bundle' ? payload.toString() : null;
     } catch (err) {
+      // Clients that publish without publish-options (Profanity) get the server's default access model: presence.
+      // Not cached: it changes as soon as the contact accepts our subscription.
+      if (isRefused(err)) throw new CommandError(`${jid} shows the keys of this device to contacts only: they have to accept you as a contact`);
       if (!isMissing(err)) throw err;
     }
     this.bundles.set(key, { value, at: Date.now() });
@@ -132,6 +135,12 @@ export class Omemo {
       await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
     }
   }
+}
+
+/** XEP-0060 §6.5.9: a presence (or roster) access model refuses non-contacts with forbidden / not-authorized. */
+function isRefused(err: unknown): boolean {
+  const condition = (err as { condition?: string }).condition;
+  return condition === 'forbidden' || condition === 'not-authorized';
 }
 
 function isMissing(err: unknown): boolean {

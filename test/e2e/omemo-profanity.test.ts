@@ -321,6 +321,21 @@ test('Profanity writes first: its PreKey message, the tab\'s reply and a follow-
   assert.deepEqual(again.errors, []);
 });
 
+test('a stranger\'s tab cannot read Profanity\'s presence-only bundle: nothing is sent, the tab says why', async () => {
+  const frank = await stack.newUser('pf'); // not in Bob's roster
+  const tab = await timed('stranger tab login', () => openTab(frank));
+  await tab.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
+  const text = `from a stranger ${randomUUID()}`;
+  await step('stranger sends', tab, () => tabSends(tab, text));
+  const error = tab.page.locator('#composer-error');
+  await step('the tab explains why nothing was sent', tab, () => error.waitFor({ state: 'visible', timeout: PAGE_WAIT_MS }));
+  const said = (await error.textContent()) ?? '';
+  assert.match(said, new RegExp(`^Not sent: Could not encrypt to any device of ${bobUser.jid} .*to contacts only: they have to accept you as a contact`), said);
+  assert.equal(await tab.page.getByTestId('composer-input').inputValue(), text, 'the text is given back');
+  const session = stack.parley.sessions.sessions().find((s) => s.jid === frank.jid)!;
+  assert.deepEqual(await storedRows(session.accountId), []);
+});
+
 test('Profanity and a Parley tab on the same account: each reads the other\'s sent messages (carbons), the peer reads both', async () => {
   const erin = await stack.newUser('pe');
   await makeMutualContacts(stack.prosody, erin, bobUser);
