@@ -384,5 +384,28 @@ test('Profanity and a Parley tab on the same account: each reads the other\'s se
     await bob.waitForMessage(erin.jid, fromErin);
     await tabShows(bobTab, fromErin);
   });
-  assert.deepEqual([...erinTab.errors, ...bobTab.errors], []);
+
+  // A stranger can read the tab's open bundle but not Profanity's presence-only one: the message goes to Bob's tab
+  // only, and the stranger is told that one of Bob's devices cannot read it.
+  const stranger = await openTab(await stack.newUser('pg'));
+  await stranger.page.goto(`${stack.url}/#chat/${bobUser.jid}`);
+  const partly = `from a stranger, for the devices that can be reached ${randomUUID()}`;
+  const NO_KEY = '[OMEMO][RECV] received a message with no corresponding key';
+  const noKeyCount = async () => (await bob.log()).split(NO_KEY).length - 1;
+  const noKeyBefore = await noKeyCount();
+  await step('stranger -> Bob: Bob\'s tab reads it, the stranger hears about Profanity', stranger, async () => {
+    await tabSends(stranger, partly);
+    await bobTab.page.goto(`${stack.url}/#chat/${stranger.jid}`);
+    await tabShows(bobTab, partly);
+    const notice = stranger.page.locator('#composer-error');
+    await notice.waitFor({ state: 'visible', timeout: PAGE_WAIT_MS });
+    assert.match((await notice.textContent()) ?? '', new RegExp(`^Sent, but one device of ${bobUser.jid} cannot read it \\(.*contacts only`));
+    // Profanity got the stanza, with no key for its device.
+    const deadline = Date.now() + PAGE_WAIT_MS;
+    while ((await noKeyCount()) === noKeyBefore) {
+      if (Date.now() > deadline) throw new Error(`Profanity never logged "${NO_KEY}"`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  assert.deepEqual([...erinTab.errors, ...bobTab.errors, ...stranger.errors], []);
 });

@@ -25,6 +25,8 @@ class FakeServer {
   readonly lists = new Map<string, number[]>();
   readonly bundles = new Map<string, string>();
   readonly bundleCache = new Map<string, string | null>();
+  /** Bundles the server refuses to fetch (a presence-only node of someone who is not our contact). */
+  readonly refused = new Set<string>();
   readonly revoked = new Set<string>();
   readonly calls: { account: string; name: string; payload: unknown }[] = [];
   private nextId = 1;
@@ -45,6 +47,7 @@ class FakeServer {
           return { devices: [...(this.lists.get(payload.jid as string) ?? [])] };
         case 'omemoBundle': {
           const key = `${payload.jid}:${payload.deviceId}`;
+          if (this.refused.has(key)) throw new Error(`${payload.jid} shows the keys of this device to contacts only`);
           if (!payload.fresh && this.bundleCache.has(key)) return { bundle: this.bundleCache.get(key) ?? null };
           const bundle = this.bundles.get(key) ?? null;
           this.bundleCache.set(key, bundle);
@@ -345,6 +348,20 @@ test('a new session is built from the contact\'s current bundle, not a cached co
   server.bundles.set(`${BOB}:${bob.deviceId}`, bob.bundleElement().toString());
   const out = await tab1.encryptFor(BOB, 'first message to Bob');
   assert.equal(await bob.decrypt(parseXml(out.encrypted), ALICE), 'first message to Bob');
+});
+
+test('encryptFor names the contact\'s devices whose keys could not be fetched; a device without a bundle is not one', async () => {
+  const { server, tab1, bob } = await setup();
+  const bobPhone = ReferenceDevice.create(BOB, { preKeyCount: 5 });
+  server.addReference(bobPhone);
+  server.refused.add(`${BOB}:${bobPhone.deviceId}`);
+  const dead = 424242;
+  server.lists.set(BOB, [...server.lists.get(BOB)!, dead]);
+  const out = await tab1.encryptFor(BOB, 'to the devices I can reach');
+  assert.equal(await bob.decrypt(parseXml(out.encrypted), ALICE), 'to the devices I can reach');
+  assert.deepEqual(out.unreachable.map((p) => p.deviceId), [bobPhone.deviceId]);
+  assert.match(out.unreachable[0]!.error ?? '', /contacts only/);
+  assert.equal(out.perDevice.find((p) => p.deviceId === dead)?.ok, false, 'the dead device is skipped quietly');
 });
 
 test('a failed announce (server unreachable) releases the device: the retry gets the same one', async () => {
