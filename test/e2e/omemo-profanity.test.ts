@@ -1,9 +1,14 @@
 /**
  * OMEMO interop with an independent, real client: Parley tabs in Chromium and Profanity 0.13.1 (Debian,
- * libsignal-protocol-c) driven in tmux (Bob), mutual contacts on the test Prosody. Both ways of starting a
- * conversation: the tab writes first (its PreKeySignalMessage goes to Profanity), and Profanity writes first (its
- * PreKeySignalMessage goes to a tab); each with the reply and a follow-up in both directions on the established
- * session. The server only ever stores ciphertext, and only first messages carry prekey="true".
+ * libsignal-protocol-c) driven in tmux (Bob), on the test Prosody. Profanity's bundle keeps the presence access model
+ * Prosody gives it, so its peers are mutual contacts, as they would be in real life.
+ * 1. The tab writes first (PreKey messages to Profanity), Profanity replies, a follow-up each way.
+ * 2. Profanity writes first (PreKey messages to a tab), the tab replies, a follow-up each way; then a new tab of the
+ *    same browser reads what Profanity sent while no tab was open.
+ * 3. A stranger (not Bob's contact) cannot read Profanity's bundle: nothing is sent, the tab says why.
+ * 4. Profanity and a Parley tab on the same account: carbons both ways; a stranger's message reaches only the tab and
+ *    the stranger is told.
+ * Every stored row is an <encrypted> element without plaintext; prekey="true" only until the peer has answered.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
