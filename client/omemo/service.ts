@@ -222,22 +222,28 @@ export class OmemoService {
 
   // --- sending ------------------------------------------------------------------------------------------------
 
-  private async fetchBundle(jid: string, deviceId: number): Promise<{ bundle?: Bundle; error?: string }> {
+  /** `unreachable`: the device's keys exist but could not be had (refused, server error), unlike a device that published none. */
+  private async fetchBundle(jid: string, deviceId: number, fresh = false): Promise<{ bundle?: Bundle; error?: string; unreachable?: boolean }> {
     try {
-      const { bundle } = await this.command('omemoBundle', { jid, deviceId });
+      const { bundle } = await this.command('omemoBundle', { jid, deviceId, fresh });
       if (!bundle) return { error: 'no published bundle' };
       return { bundle: parseBundle(parseXml(bundle), deviceId) };
     } catch (e) {
-      return { error: `bundle: ${errorText(e)}` };
+      return { error: `bundle: ${errorText(e)}`, unreachable: true };
     }
   }
 
   /**
    * Encrypts for every device of `peer` and every other device of our account (their copy), never this tab's own.
    * Throws OmemoEncryptError when not one device of the peer could be encrypted to. With `originId`, the plaintext
-   * is remembered for this tab (it cannot decrypt its own message later).
+   * is remembered for this tab (it cannot decrypt its own message later). `unreachable` lists the peer's devices left out
+   * because their keys could not be fetched (e.g. a bundle only contacts may read): the sender should hear of them.
    */
-  async encryptFor(peer: string, plaintext: string, opts: { originId?: string } = {}): Promise<{ encrypted: string; perDevice: PerDeviceResult[] }> {
+  async encryptFor(
+    peer: string,
+    plaintext: string,
+    opts: { originId?: string } = {},
+  ): Promise<{ encrypted: string; perDevice: PerDeviceResult[]; unreachable: PerDeviceResult[] }> {
     const jid = peer.toLowerCase();
     const [peerList, ownList] = await Promise.all([
       this.command('omemoDevices', { jid }),
@@ -249,6 +255,7 @@ export class OmemoService {
     for (const id of ownList?.devices ?? []) targets.push({ jid: this.account, deviceId: id });
 
     const skipped: PerDeviceResult[] = [];
+    const unreachable: PerDeviceResult[] = [];
     const recipients: Recipient[] = [];
     await Promise.all(targets.map(async (t) => {
       if (t.jid === this.account && t.deviceId === this.deviceId) return; // OMEMO never encrypts to the sending device
@@ -262,9 +269,12 @@ export class OmemoService {
         recipients.push(t);
         return;
       }
-      const { bundle, error } = await this.fetchBundle(t.jid, t.deviceId);
-      if (bundle) recipients.push({ ...t, bundle });
-      else skipped.push({ ...t, ok: false, error });
+      // A session starts from one of the device's one-time prekeys: take them from the bundle as published now.
+      // The server's copy may be minutes old, its prekeys used up and replaced since (the peer then cannot decrypt).
+      const fetched = await this.fetchBundle(t.jid, t.deviceId, true);
+      if (fetched.bundle) recipients.push({ ...t, bundle: fetched.bundle });
+      else skipped.push({ ...t, ok: false, error: fetched.error });
+      if (fetched.unreachable && t.jid === jid) unreachable.push({ ...t, ok: false, error: fetched.error });
     }));
 
     const result = await encrypt(this.device, plaintext, recipients);
@@ -282,7 +292,7 @@ export class OmemoService {
       );
     }
     if (opts.originId) await this.rememberSent(opts.originId, plaintext);
-    return { encrypted: result.element.toString(), perDevice };
+    return { encrypted: result.element.toString(), perDevice, unreachable };
   }
 
   /** Call before `send`: this tab cannot decrypt its own message, so it keeps the text under the origin-id. */

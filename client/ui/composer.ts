@@ -50,9 +50,14 @@ export function mountComposer(opts: { run: RunCommand; peer: () => string | null
       if (!(await encryptionWanted(to))) return opts.run('send', { to, body, originId });
       const service = await omemo();
       if (!service) throw new Error('end-to-end encryption is not available in this tab; turn it off for this contact to send in clear');
-      const { encrypted } = await service.encryptFor(to, body, { originId });
+      const { encrypted, unreachable } = await service.encryptFor(to, body, { originId });
       const result = await opts.run('send', { to, encrypted, originId });
       await service.bindSent(originId, result.message.id);
+      // Sent, but a device of the contact cannot read it: say so, or the sender assumes it arrived everywhere.
+      if (unreachable.length) {
+        const which = unreachable.length === 1 ? 'one device' : `${unreachable.length} devices`;
+        showError(`Sent, but ${which} of ${to} cannot read it (${unreachable[0]!.error?.replace(/^bundle: /, '')}).`);
+      }
       return result;
     })()
       .then(({ message }) => opts.onSent(message))

@@ -14,6 +14,8 @@ import { buildConfigureNode, buildItemsGet, buildPublish, isPreconditionNotMet, 
 
 const LIST_TTL_MS = 5 * 60_000;
 const BUNDLE_TTL_MS = 30 * 60_000;
+/** A `fresh` bundle request still trusts a recent "no such bundle" (a dead device in a list must not cost an IQ per message). */
+const MISSING_RETRY_MS = 60_000;
 
 interface Cached<T> {
   value: T;
@@ -41,6 +43,7 @@ export class Omemo {
         throw new CommandError(err instanceof OmemoShapeError ? err.message : 'invalid bundle');
       }
       await this.publishOpen(bundleNode(deviceId), 'current', bundle, OPEN_BUNDLE_NODE);
+      this.bundles.delete(`${this.ctx.jid}:${deviceId}`);
     }
     await this.ctx.stores.omemoDevices.touch(this.ctx.accountId, deviceId);
     return this.updateOwnList();
@@ -79,17 +82,24 @@ export class Omemo {
     return value;
   }
 
+  /**
+   * A device's published bundle, cached. `fresh` is for building a session: one-time prekeys get used up and replaced
+   * (Profanity republishes after every PreKey message it reads), so a cached copy may offer a prekey that is gone.
+   */
   async bundle(jid: string, deviceId: number, fresh = false): Promise<string | null> {
     const key = `${jid}:${deviceId}`;
     const hit = this.bundles.get(key);
-    if (!fresh && hit && Date.now() - hit.at < BUNDLE_TTL_MS) return hit.value;
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (hit && age < BUNDLE_TTL_MS && (!fresh || (hit.value === null && age < MISSING_RETRY_MS))) return hit.value;
     let value: string | null = null;
     try {
       const result = await this.ctx.conn.iq(buildItemsGet(jid, bundleNode(deviceId), 1));
       const payload = parseItems(result).at(-1)?.payload;
       value = payload && payload.name === 'bundle' ? payload.toString() : null;
     } catch (err) {
-      if (isForbidden(err)) throw new CommandError(`The OMEMO keys of device ${deviceId} of ${jid} are visible to their contacts only: add ${jid} as a contact to encrypt to it.`);
+      // Clients that publish without publish-options (Profanity) get the server's default access model: presence.
+      // Not cached: it changes as soon as the contact accepts our subscription.
+      if (isRefused(err)) throw new CommandError(`${jid} shows the keys of this device to contacts only: they have to accept you as a contact`);
       if (!isMissing(err)) throw err;
     }
     this.bundles.set(key, { value, at: Date.now() });
@@ -111,7 +121,7 @@ export class Omemo {
       return parseDeviceList(parseItems(result).at(-1)?.payload);
     } catch (err) {
       if (isMissing(err)) return [];
-      if (isForbidden(err)) throw new CommandError(`The OMEMO device list of ${jid} is visible to their contacts only: add ${jid} as a contact to encrypt to them.`);
+      if (isRefused(err)) throw new CommandError(`${jid} shows their OMEMO device list to contacts only: they have to accept you as a contact`);
       throw err;
     }
   }
@@ -128,8 +138,8 @@ export class Omemo {
   }
 }
 
-/** PEP nodes with presence access (some clients publish so), or a node that does not exist for a non-contact (Prosody). */
-function isForbidden(err: unknown): boolean {
+/** XEP-0060 §6.5.9: a presence (or roster) access model refuses non-contacts with forbidden / not-authorized. */
+function isRefused(err: unknown): boolean {
   const condition = (err as { condition?: string }).condition;
   return condition === 'forbidden' || condition === 'not-authorized';
 }

@@ -150,6 +150,19 @@ export class ReferenceDevice {
       el('prekeys', {}, ...b.preKeys.map((k) => el('preKeyPublic', { preKeyId: String(k.id) }, b64(k.publicKey)))));
   }
 
+  /**
+   * Drops every one-time prekey and makes `count` new ones with new ids, as a client does whose prekeys were used up
+   * and replaced (Profanity replaces each used one at once). Publish `bundleElement()` again afterwards.
+   */
+  replacePreKeys(count = this.preKeys.map.size): void {
+    const next = Math.max(0, ...this.preKeys.map.keys()) + 1;
+    this.preKeys.map.clear();
+    for (let id = next; id < next + count; id++) {
+      const priv = S.PrivateKey.generate();
+      void this.preKeys.savePreKey(id, S.PreKeyRecord.new(id, priv.getPublicKey(), priv));
+    }
+  }
+
   get preKeyCount(): number {
     return this.preKeys.map.size;
   }

@@ -60,6 +60,8 @@ export interface ProfanityStartOptions {
   name?: string;
   /** XMPP resource; defaults to "profanity-<name>". */
   resource?: string;
+  /** Profanity's log level (its -l option): DEBUG logs every stanza. Defaults to $PARLEY_PROFANITY_LOG, else WARN. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class ProfanityClient {
@@ -95,7 +97,7 @@ export class ProfanityClient {
       // remain-on-exit keeps a crashed Profanity's last screen readable for the error message.
       await tmux(
         session, 'new-session', '-d', '-s', session, '-x', '200', '-y', '50',
-        'env', `HOME=${home}`, 'LANG=C.UTF-8', 'LC_ALL=C.UTF-8', 'profanity',
+        'env', `HOME=${home}`, 'LANG=C.UTF-8', 'LC_ALL=C.UTF-8', 'profanity', '-l', opts.logLevel ?? process.env.PARLEY_PROFANITY_LOG ?? 'WARN',
         ';', 'set-option', '-t', `=${session}:`, 'remain-on-exit', 'on',
       );
       client.socketPath = (await tmux(session, 'display-message', '-p', '-t', client.target, '#{socket_path}')).trim();
@@ -253,6 +255,27 @@ export class ProfanityClient {
       if (openBundle) await configurePepNode(raw, omemoBundleNode(deviceId), { 'pubsub#access_model': 'open' });
     } finally {
       await raw.close();
+    }
+  }
+
+  /**
+   * Waits until Profanity holds the identity key `fingerprint` (64 hex digits) for a device of `peerJid`, i.e. it fetched
+   * and processed that device's bundle (`/omemo start` does so asynchronously; a message typed before then is not
+   * encrypted for the device). Asks `/omemo fingerprint JID` again every half second; output lands in the current window.
+   */
+  async waitForPeerFingerprint(peerJid: string, fingerprint: string, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
+    const grouped = (fingerprint.toLowerCase().match(/.{8}/g) ?? []).join('-');
+    const re = new RegExp(`${escapeRegExp(peerJid)}'s OMEMO fingerprint: ${grouped}`);
+    const limit = Math.min(timeoutMs, DEFAULT_WAIT_MS);
+    const deadline = Date.now() + limit;
+    for (;;) {
+      await this.command(`/omemo fingerprint ${peerJid}`);
+      const askedAt = Date.now();
+      while (Date.now() - askedAt < 500) {
+        if (re.test(await this.screen().catch(() => ''))) return;
+        await sleep(POLL_MS);
+      }
+      if (Date.now() > deadline) throw new Error(await this.describe(`fingerprint ${grouped} of ${peerJid}`, limit));
     }
   }
 

@@ -199,3 +199,19 @@ test('trust over the real stack: Bob\'s fingerprint as Alice sees it matches his
   const own = await svc1.devicesOf(alice.jid);
   assert.equal(own.filter((d) => d.isThisBrowser).length, 2);
 });
+
+test('a new device builds its session from Bob\'s bundle as published now, not from the copy the server handed out before', async () => {
+  // Alice's tabs have fetched Bob's bundle (trust list above): the server holds a copy. Bob's prekeys are then used up
+  // and replaced, as Profanity does after each PreKey message it reads.
+  assert.ok((await svc1.devicesOf(bob.jid))[0]?.fingerprint);
+  bob.device.replacePreKeys();
+  await bob.publishBundle();
+  // Alice in another browser: a new device with no session with Bob.
+  const browser = new HttpBrowser(stack.url);
+  assert.equal((await browser.login(alice.jid, alice.password)).status, 303);
+  const svc3 = await startService(await openTab(browser), alice.jid, { dbName: `omemo-interop-3-${process.pid}`, locks: new MemoryLocks() });
+  const text = secret(`from a new browser ${randomUUID()}`);
+  const out = await svc3.encryptFor(bob.jid, text);
+  assert.equal(parseEncrypted(parseXml(out.encrypted)).keys.find((k) => k.rid === bob.deviceId)?.prekey, true);
+  assert.equal(await bob.device.decrypt(parseXml(out.encrypted), alice.jid), text);
+});

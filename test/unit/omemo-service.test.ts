@@ -17,10 +17,16 @@ import type { MessageDTO } from '../../server/realtime/contract.js';
 const ALICE = 'alice@example.org';
 const BOB = 'bob@example.org';
 
-/** The server's side of the OMEMO commands, per account: PEP lists and bundles, revocations. */
+/**
+ * The server's side of the OMEMO commands, per account: PEP lists and bundles, revocations. Like server/features/omemo.ts
+ * it keeps the bundles it handed out and serves that copy again unless asked for a fresh one.
+ */
 class FakeServer {
   readonly lists = new Map<string, number[]>();
   readonly bundles = new Map<string, string>();
+  readonly bundleCache = new Map<string, string | null>();
+  /** Bundles the server refuses to fetch (a presence-only node of someone who is not our contact). */
+  readonly refused = new Set<string>();
   readonly revoked = new Set<string>();
   readonly calls: { account: string; name: string; payload: unknown }[] = [];
   private nextId = 1;
@@ -39,8 +45,14 @@ class FakeServer {
         }
         case 'omemoDevices':
           return { devices: [...(this.lists.get(payload.jid as string) ?? [])] };
-        case 'omemoBundle':
-          return { bundle: this.bundles.get(`${payload.jid}:${payload.deviceId}`) ?? null };
+        case 'omemoBundle': {
+          const key = `${payload.jid}:${payload.deviceId}`;
+          if (this.refused.has(key)) throw new Error(`${payload.jid} shows the keys of this device to contacts only`);
+          if (!payload.fresh && this.bundleCache.has(key)) return { bundle: this.bundleCache.get(key) ?? null };
+          const bundle = this.bundles.get(key) ?? null;
+          this.bundleCache.set(key, bundle);
+          return { bundle };
+        }
         case 'omemoRevoke': {
           const id = payload.deviceId as number;
           this.revoked.add(`${account}:${id}`);
@@ -346,6 +358,31 @@ test('decrypting a PreKey message republishes the bundle without the used prekey
   assert.equal((await tab1.decryptMessage(dto(server, { peer: BOB, direction: 'in', encrypted: enc.toString() }))).status, 'ok');
   await tab1.refreshBundle();
   assert.equal(server.bundleOf(ALICE, tab1.deviceId).preKeys.length, before - 1);
+});
+
+test('a new session is built from the contact\'s current bundle, not a cached copy whose prekeys are used up', async () => {
+  const { server, tab1, tab2, bob } = await setup();
+  // Tab 2 looked at Bob's devices (the trust list): the server now holds a copy of Bob's bundle.
+  assert.ok((await tab2.devicesOf(BOB))[0]?.fingerprint);
+  // Bob's prekeys get used (by other contacts) and replaced; he republishes his bundle.
+  bob.replacePreKeys();
+  server.bundles.set(`${BOB}:${bob.deviceId}`, bob.bundleElement().toString());
+  const out = await tab1.encryptFor(BOB, 'first message to Bob');
+  assert.equal(await bob.decrypt(parseXml(out.encrypted), ALICE), 'first message to Bob');
+});
+
+test('encryptFor names the contact\'s devices whose keys could not be fetched; a device without a bundle is not one', async () => {
+  const { server, tab1, bob } = await setup();
+  const bobPhone = ReferenceDevice.create(BOB, { preKeyCount: 5 });
+  server.addReference(bobPhone);
+  server.refused.add(`${BOB}:${bobPhone.deviceId}`);
+  const dead = 424242;
+  server.lists.set(BOB, [...server.lists.get(BOB)!, dead]);
+  const out = await tab1.encryptFor(BOB, 'to the devices I can reach');
+  assert.equal(await bob.decrypt(parseXml(out.encrypted), ALICE), 'to the devices I can reach');
+  assert.deepEqual(out.unreachable.map((p) => p.deviceId), [bobPhone.deviceId]);
+  assert.match(out.unreachable[0]!.error ?? '', /contacts only/);
+  assert.equal(out.perDevice.find((p) => p.deviceId === dead)?.ok, false, 'the dead device is skipped quietly');
 });
 
 test('a failed announce (server unreachable) releases the device: the retry gets the same one', async () => {
