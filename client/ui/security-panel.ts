@@ -32,6 +32,8 @@ function mount(): { show(peer: string): void } {
   let renderSeq = 0;
   let camera: { stop(): void } | null = null;
   let unsubscribe: (() => void) | null = null;
+  /** The outcome of the user's last action: kept across re-renders that device list events cause. */
+  let status: { text: string; kind: 'ok' | 'error' } | null = null;
 
   const close = (): void => {
     camera?.stop();
@@ -44,7 +46,8 @@ function mount(): { show(peer: string): void } {
   dialog.addEventListener('close', close);
   dialog.addEventListener('cancel', close);
 
-  const render = async (status?: { text: string; kind: 'ok' | 'error' }): Promise<void> => {
+  const render = async (outcome?: { text: string; kind: 'ok' | 'error' }): Promise<void> => {
+    if (outcome) status = outcome;
     const current = peer;
     if (!current) return;
     const seq = ++renderSeq;
@@ -78,6 +81,7 @@ function mount(): { show(peer: string): void } {
   return {
     show(next) {
       peer = next;
+      status = null;
       content.replaceChildren(h('p', { text: 'Loading devices…' }));
       if (!dialog.open) dialog.showModal();
       void omemo().then((service) => {

@@ -90,11 +90,24 @@ export class Messages {
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
     if (!msg) return;
+    if (msg.stamp.getTime() !== receivedAt.getTime()) msg.stamp = await this.keepOrderWithin(msg.peer, msg.stamp);
     await this.store(msg, msg.direction === 'in' ? 'received' : 'sent');
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
       // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
       this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
     }
+  }
+
+  /**
+   * A delay stamp (XEP-0203; offline delivery) often has whole seconds only: "12:00:18" means some time in that second.
+   * A message stored earlier with "12:00:18.733" came first, yet would sort after it; within that second, this
+   * message goes after what we hold, as the archive orders them.
+   */
+  private async keepOrderWithin(peer: string, stamp: Date): Promise<Date> {
+    if (stamp.getUTCMilliseconds() !== 0) return stamp;
+    const [newest] = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { limit: 1 });
+    const gap = newest ? newest.stamp.getTime() - stamp.getTime() : -1;
+    return gap > 0 && gap < 1000 ? newest!.stamp : stamp;
   }
 
   /** A receipt or marker. From a peer: our message was delivered/displayed. From ourselves (carbon): we read theirs elsewhere. */

@@ -72,7 +72,7 @@ test('a broken set-up: a missing migration, a wrong public URL, an unreachable X
     const cli = await doctorProcess(broken);
     console.log(`--- npm run doctor, broken (exit ${cli.code}) ---\n${cli.out}`);
     assert.equal(cli.code, 1);
-    assert.match(cli.out, /^FAIL +migrations +1 of 2 not applied: \d+_admins$/m);
+    assert.match(cli.out, /^FAIL +migrations +1 of \d+ not applied: \d+_admins$/m);
     assert.match(cli.out, /fix: start Parley once/);
     assert.match(cli.out, /^FAIL +public URL +GET http:\/\/127\.0\.0\.1:\d+\/healthz: ECONNREFUSED/m);
     assert.match(cli.out, /^FAIL +websocket /m);

@@ -61,6 +61,7 @@ test('SIGTERM tells the tabs, exits 0 within seconds; the next start restores th
 
   // No login: the remembered browser's socket gets its session back, and the archive filled the gap.
   let bodies: string[] = [];
+  let stamps: string[] = [];
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const again = browser.tab();
@@ -69,12 +70,13 @@ test('SIGTERM tells the tabs, exits 0 within seconds; the next start restores th
       assert.equal(hello.connection, 'online');
       const history = await again.command('history', { peer: bobJid, limit: 10 });
       bodies = history.messages.map((m) => m.body ?? '').reverse();
+      stamps = history.messages.map((m) => `${m.body} @ ${m.stamp} #${m.id} ${m.stanzaId}`).reverse();
     } finally {
       again.close();
     }
     if (bodies.includes('while Parley was down')) break;
     await sleep(500);
   }
-  assert.deepEqual(bodies, ['before the restart', 'while Parley was down']);
+  assert.deepEqual(bodies, ['before the restart', 'while Parley was down'], stamps.join('\n'));
   assert.equal(await prosody.c2sSessionCount(alice.jid), 1, 'one XMPP session again');
 });

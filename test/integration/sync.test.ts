@@ -151,6 +151,19 @@ test('a late message with an older delay stamp is placed in order', async () => 
   assert.deepEqual(await historyBodies(alice.tab, bob.jid), ['first', 'second']);
 });
 
+test('a delay stamp with whole seconds does not jump before what was stored earlier in that second', async () => {
+  const alice = await stack.loggedIn('second-a');
+  const bob = await stack.newUser('second-b');
+  const bobClient = await peer(bob.jid, bob.password);
+  await bobClient.sendChat(alice.jid, 'live first');
+  const live = await alice.tab.waitFor('message', (e) => e.message.body === 'live first');
+  // As offline delivery stamps it: the same second, without milliseconds.
+  const sameSecond = new Date(Math.floor(Date.parse(live.message.stamp) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  await bobClient.sendChat(alice.jid, 'delayed later', { extra: [xml('delay', { xmlns: 'urn:xmpp:delay', stamp: sameSecond })] });
+  await alice.tab.waitFor('message', (e) => e.message.body === 'delayed later');
+  assert.deepEqual(await historyBodies(alice.tab, bob.jid), ['live first', 'delayed later']);
+});
+
 test('a message the server bounces with an error is shown as failed', async () => {
   const alice = await stack.loggedIn('bounce-a');
   const sent = await alice.tab.command('send', { to: `nobody-here@${stack.prosody.domain}`, body: 'into the void', originId: randomUUID() });
