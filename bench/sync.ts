@@ -3,6 +3,7 @@
  * incoming messages per second stored and fanned out with 100 logged-in accounts (Parley in its own process).
  */
 import { xml } from '@xmpp/xml';
+import pg from 'pg';
 import { TestProsody } from '../test/harness/prosody.js';
 import { createTestDatabase } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
@@ -48,8 +49,25 @@ export async function benchSync(report: (line: string) => void): Promise<void> {
     const t0 = performance.now();
     const res = await new HttpBrowser(parley.url).login(alice, 'pw');
     if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
+    const loginMs = performance.now() - t0;
+    // The login does not wait for the archive: count the stored rows until all are there.
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    let stored = 0;
+    try {
+      const deadline = Date.now() + 180_000;
+      while (stored < 10_000 && Date.now() < deadline) {
+        const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "Message" m JOIN "Account" a ON a.id = m."accountId" WHERE a.jid = $1`, [alice]);
+        stored = Number(rows[0]!.n);
+        if (stored < 10_000) await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      await pool.end();
+    }
     const catchUpMs = performance.now() - t0;
-    report(`archive catch-up at first login, 10,000 messages (pages of 250, stored once each): ${(catchUpMs / 1000).toFixed(2)} s (${Math.round(10_000 / (catchUpMs / 1000))} msg/s, login included)`);
+    report(
+      `archive catch-up at first login, 10,000 messages (pages of 250, stored once each): ${stored} stored ${(catchUpMs / 1000).toFixed(2)} s after the login form was sent ` +
+        `(${Math.round(stored / (catchUpMs / 1000))} msg/s); the login itself answered in ${Math.round(loginMs)} ms`,
+    );
 
     // 2. Sustained incoming: 100 accounts with one tab each; 10 senders write to them as fast as Prosody takes it.
     const accounts = await Promise.all(Array.from({ length: 100 }, (_, i) => prosody.createUser(`load${i}`, 'pw')));

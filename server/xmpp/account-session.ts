@@ -76,6 +76,8 @@ export class AccountSession {
   private awayTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private ended = false;
+  /** Resolves when the archive catch-up of the current XMPP session is done (tests, benchmarks). */
+  synced: Promise<void> = Promise.resolve();
   private readonly ctx: SessionContext;
 
   constructor(private readonly deps: AccountSessionDeps) {
@@ -133,19 +135,27 @@ export class AccountSession {
   }
 
   /**
-   * Everything a fresh XMPP session (not a resumed one) needs, in this order: carbons before presence so no
-   * copy is missed once we are available, then the archive from where we stopped, then what is still unsent.
+   * Everything a fresh XMPP session (not a resumed one) needs, in this order: carbons before presence so no copy is
+   * missed once we are available, the archive anchor before presence so the catch-up starts before anything stored
+   * live. Resolves once we are available; the outbox and the archive catch-up then run in the background (`synced`),
+   * so a login never waits for a long archive: each message reaches the tabs as it is stored.
    */
   private async startXmppSession(): Promise<void> {
+    let anchor: Awaited<ReturnType<ArchiveSync['anchor']>> | undefined;
     try {
-      const anchor = await this.archive.anchor();
+      anchor = await this.archive.anchor();
       await this.roster.sync();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
-      await this.archive.catchUp(anchor).catch((err: unknown) => this.ctx.log.error({ err }, 'archive catch-up failed'));
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
-      await this.messages.flushOutbox();
+      void this.messages.flushOutbox();
+      if (anchor !== undefined) {
+        this.synced = this.archive.catchUp(anchor).then(
+          () => undefined,
+          (err: unknown) => this.ctx.log.error({ err }, 'archive catch-up failed'),
+        );
+      }
     }
   }
 
