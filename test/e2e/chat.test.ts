@@ -5,9 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { TestStack, HttpBrowser } from '../harness/parley.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage } from '../harness/browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -24,14 +24,6 @@ after(async () => {
   await stack?.close();
 });
 
-async function loginPage(page: Page, jid: string, password: string): Promise<void> {
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(jid);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
-}
-
 test('log in, chat across two tabs and with another account, reload and see history', async () => {
   const alice = await stack.newUser('e2ealice');
   const bob = await stack.newUser('e2ebob');
@@ -39,7 +31,7 @@ test('log in, chat across two tabs and with another account, reload and see hist
   const tab1 = await context.newPage();
   const errors: string[] = [];
   tab1.on('pageerror', (e) => errors.push(e.message));
-  await loginPage(tab1, alice.jid, alice.password);
+  await logInPage(tab1, stack.url, alice.jid, alice.password);
 
   // Bob uses Parley too, through plain HTTP + socket.io.
   const bobBrowser = new HttpBrowser(stack.url);

@@ -5,10 +5,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser } from '../harness/browser.js';
+import { launchBrowser, logInPage } from '../harness/browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -25,14 +25,6 @@ after(async () => {
   await stack?.close();
 });
 
-async function loginPage(page: Page, jid: string, password: string): Promise<void> {
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(jid);
-  await page.getByTestId('login-password').fill(password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
-}
-
 const hasOob = (el: { getChild: (n: string, ns: string) => unknown }) => el.getChild('x', 'jabber:x:oob') !== undefined;
 
 test('file button: sent in clear only after a yes when the conversation is encrypted; over the limit refused in the tab', async () => {
@@ -43,7 +35,7 @@ test('file button: sent in clear only after a yes when the conversation is encry
   const page = await (await browser.newContext()).newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await loginPage(page, alice.jid, alice.password);
+  await logInPage(page, stack.url, alice.jid, alice.password);
   await page.goto(`${stack.url}/#chat/${bob.jid}`);
   await page.getByTestId('composer-file').waitFor();
   const input = page.getByTestId('composer-file-input');

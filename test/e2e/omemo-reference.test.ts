@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { OmemoPeer } from '../harness/omemo-peer.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage } from '../harness/browser.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -34,11 +34,7 @@ test('a Chromium tab and a libsignal-client device exchange OMEMO messages both 
   const page = await (await browser.newContext()).newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(alice.jid);
-  await page.getByTestId('login-password').fill(alice.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
+  await logInPage(page, stack.url, alice.jid, alice.password);
   // The tab's device is up once it has announced itself (its id lands on <body>).
   await page.waitForFunction(() => !!document.body.dataset.omemoDevice, undefined, { timeout: 20_000 });
   const deviceId = Number(await page.evaluate(() => document.body.dataset.omemoDevice));

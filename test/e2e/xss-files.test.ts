@@ -7,10 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml } from '@xmpp/xml';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage, watchedPage, type WatchedPage } from '../harness/browser.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 import { cleanFileName } from '../../server/stanza/oob.js';
 
@@ -30,23 +30,13 @@ after(async () => {
 
 const FILE_HOST = 'files.example.invalid';
 
-async function watchedPage(): Promise<{ page: Page; hits: () => Promise<number[]>; dialogs: string[]; fileHostRequests: string[] }> {
-  const page = await (await browser.newContext()).newPage();
-  const dialogs: string[] = [];
+async function filesWatchedPage(): Promise<WatchedPage & { fileHostRequests: string[] }> {
+  const watched = await watchedPage(browser);
   const fileHostRequests: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('request', (r) => {
+  watched.page.on('request', (r) => {
     if (r.url().includes(FILE_HOST)) fileHostRequests.push(r.url());
   });
-  // Installed by the test through the DevTools protocol, not by the page: any payload that runs calls it.
-  await page.addInitScript(() => {
-    (window as unknown as { __hits: number[] }).__hits = [];
-    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
-  });
-  return { page, dialogs, fileHostRequests, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
+  return { ...watched, fileHostRequests };
 }
 
 test('XSS payloads as file names and in file URLs render as link text, never run, and no javascript: link exists', async () => {
@@ -54,12 +44,8 @@ test('XSS payloads as file names and in file URLs render as link text, never run
   assert.ok(payloads.length >= 100);
   const alice = await stack.newUser('xfa');
   const bob = await stack.newUser('xfb');
-  const { page, hits, dialogs, fileHostRequests } = await watchedPage();
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(alice.jid);
-  await page.getByTestId('login-password').fill(alice.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
+  const { page, hits, dialogs, fileHostRequests } = await filesWatchedPage();
+  await logInPage(page, stack.url, alice.jid, alice.password);
 
   const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
   peers.push(bobClient);

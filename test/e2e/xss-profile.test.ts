@@ -6,10 +6,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml, type Element } from '@xmpp/xml';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage, watchedPage } from '../harness/browser.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 import { NS_VCARD_TEMP, PROFILE_LIMITS } from '../../server/stanza/vcard.js';
 
@@ -26,21 +26,6 @@ after(async () => {
   await browser?.close();
   await stack?.close();
 });
-
-/** The watchedPage pattern of xss.test.ts: any payload that runs calls xss(n), installed by the test, not the page. */
-async function watchedPage(): Promise<{ page: Page; hits: () => Promise<number[]>; dialogs: string[] }> {
-  const page = await (await browser.newContext()).newPage();
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  await page.addInitScript(() => {
-    (window as unknown as { __hits: number[] }).__hits = [];
-    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
-  });
-  return { page, dialogs, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
-}
 
 /** One vCard's worth of payloads: each single field once, each list field (email, tel, url) up to the list bound. */
 interface Batch {
@@ -98,12 +83,8 @@ test('XSS payloads in every vCard field render as text and never run', async () 
   const bob = await XmppPeer.login(stack.prosody, bobUser.jid, bobUser.password);
   peers.push(bob);
 
-  const { page, hits, dialogs } = await watchedPage();
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(alice.jid);
-  await page.getByTestId('login-password').fill(alice.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
+  const { page, hits, dialogs } = await watchedPage(browser);
+  await logInPage(page, stack.url, alice.jid, alice.password);
   await page.goto(`${stack.url}/#chat/${bob.conn.bareJid}`);
   await page.getByTestId('profile-open').waitFor();
 

@@ -5,10 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { xml } from '@xmpp/xml';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage, watchedPage } from '../harness/browser.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 
 let stack: TestStack;
@@ -25,32 +25,13 @@ after(async () => {
   await stack?.close();
 });
 
-async function watchedPage(): Promise<{ page: Page; hits: () => Promise<number[]>; dialogs: string[] }> {
-  const page = await (await browser.newContext()).newPage();
-  const dialogs: string[] = [];
-  page.on('dialog', (d) => {
-    dialogs.push(d.message());
-    void d.dismiss();
-  });
-  // Installed by the test through the DevTools protocol, not by the page: any payload that runs calls it.
-  await page.addInitScript(() => {
-    (window as unknown as { __hits: number[] }).__hits = [];
-    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
-  });
-  return { page, dialogs, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
-}
-
 test('XSS payloads in bodies, contact names and status texts render as text and never run', async () => {
   const payloads = xssPayloads();
   assert.ok(payloads.length >= 100);
   const alice = await stack.newUser('xssa');
   const bob = await stack.newUser('xssb');
-  const { page, hits, dialogs } = await watchedPage();
-  await page.goto(`${stack.url}/login`);
-  await page.getByTestId('login-jid').fill(alice.jid);
-  await page.getByTestId('login-password').fill(alice.password);
-  await page.getByTestId('login-submit').click();
-  await page.waitForURL(`${stack.url}/`);
+  const { page, hits, dialogs } = await watchedPage(browser);
+  await logInPage(page, stack.url, alice.jid, alice.password);
 
   const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
   const alicePhone = await XmppPeer.login(stack.prosody, alice.jid, alice.password, 'phone');

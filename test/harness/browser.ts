@@ -35,3 +35,38 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Logs `page` in through the login form and waits for the app shell. */
+export async function logInPage(page: Page, baseUrl: string, jid: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('login-jid').fill(jid);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.waitForURL(`${baseUrl}/`);
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Numbers passed to xss(n) by any payload that ran. */
+  hits: () => Promise<number[]>;
+  /** Messages of alert/confirm/prompt dialogs that opened (each dismissed). */
+  dialogs: string[];
+}
+
+/**
+ * A page for XSS tests in a fresh context: `xss(n)` is installed by the test through the DevTools protocol, not by the
+ * page, so any payload that runs calls it; dialogs are recorded and dismissed.
+ */
+export async function watchedPage(browser: Browser): Promise<WatchedPage> {
+  const page = await (await browser.newContext()).newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  await page.addInitScript(() => {
+    (window as unknown as { __hits: number[] }).__hits = [];
+    (window as unknown as { xss: (n: number) => void }).xss = (n) => (window as unknown as { __hits: number[] }).__hits.push(n);
+  });
+  return { page, dialogs, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
+}
