@@ -6,6 +6,7 @@
  * server; the client imports only the TypeScript types of this file (`import type`), never zod.
  */
 import { z } from 'zod';
+import type { ProfileFields } from '../stanza/vcard.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -69,19 +70,8 @@ export interface ProfileDTO {
   jid: string;
   state: ProfileState;
   source: 'vcard4' | 'vcard-temp' | null;
-  fields: {
-    fn: string | null;
-    nickname: string | null;
-    emails: string[];
-    tels: string[];
-    urls: string[];
-    org: string | null;
-    title: string | null;
-    bday: string | null;
-    note: string | null;
-    locality: string | null;
-    country: string | null;
-  };
+  /** Bounded text fields, as server/stanza/vcard.ts parses them. */
+  fields: ProfileFields;
   /** ISO 8601: when the server fetched it (profiles are cached briefly). */
   fetchedAt: string;
 }
