@@ -67,7 +67,14 @@ export class ArchiveSync {
   onResult(result: Extract<MamResult, { kind: 'result' }>): void {
     const c = this.collectors.get(result.queryId);
     if (!c) return;
-    const msg = parseChatMessage(result.message, this.ctx.jid);
+    let msg: ChatMessage | null;
+    try {
+      msg = parseChatMessage(result.message, this.ctx.jid);
+    } catch (err) {
+      // Runs inside the connection's stanza handler now, not in a promise: a parser bug must not escape into it.
+      this.ctx.log.warn({ err, archiveId: result.archiveId }, 'unreadable archive result dropped');
+      return;
+    }
     if (!msg) return;
     // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
     msg.stanzaId = result.archiveId;
