@@ -9,7 +9,8 @@ import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { Messages } from './messages.js';
 import { buildMamQuery, parseMamFin, type MamResult } from '../stanza/mam.js';
-import { parseChatMessage } from '../stanza/message.js';
+import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
+import type { BatchStamp } from '../store/messages.js';
 
 const PAGE = 250;
 
@@ -18,17 +19,38 @@ type Anchor = { stanzaId: string; stamp: Date } | null;
 /** A runaway archive must not keep a session busy forever: the next session continues from where this one stopped. */
 const MAX_PAGES_PER_RUN = 400;
 
+/** Results of one query are stored in batches of at most this many, even if a server sends more than it should. */
+const MAX_BATCH = 1000;
+
 interface Collector {
+  /** Parsed results in archive order, not stored yet. */
+  pending: ChatMessage[];
+  /** Batches being stored, one after the other. */
   chain: Promise<void>;
   stored: number;
   /** Of those, how many we did not hold yet. */
   fresh: number;
-  /**
-   * Catch-up only: results come in archive order, newer than what we hold. Prosody's archive stamps have
-   * whole seconds, so a result may carry a stamp earlier than a message before it that we stored live with
-   * milliseconds; lifting it to this floor keeps the archive's order.
-   */
+  /** See archiveOrder. */
   floor: Date | null;
+}
+
+/**
+ * Catch-up only: results come in archive order, newer than what we hold. Prosody's archive stamps have whole
+ * seconds, so a result may carry a stamp earlier than a message before it that we stored live with milliseconds;
+ * lifting it to the floor keeps the archive's order. The floor moves to every message's stored stamp (for a
+ * duplicate, the stamp of the row we hold). With a null floor (first login, older pages) stamps stay as they are.
+ */
+export function archiveOrder(initial: Date | null): { stamp: BatchStamp; floor: () => Date | null } {
+  let floor = initial;
+  return {
+    stamp(msg, held) {
+      const stamp = floor && msg.stamp < floor ? floor : msg.stamp;
+      const stored = held ?? stamp;
+      if (floor && stored > floor) floor = stored;
+      return stamp;
+    },
+    floor: () => floor,
+  };
 }
 
 export class ArchiveSync {
@@ -45,17 +67,35 @@ export class ArchiveSync {
   onResult(result: Extract<MamResult, { kind: 'result' }>): void {
     const c = this.collectors.get(result.queryId);
     if (!c) return;
+    let msg: ChatMessage | null;
+    try {
+      msg = parseChatMessage(result.message, this.ctx.jid);
+    } catch (err) {
+      // Runs inside the connection's stanza handler now, not in a promise: a parser bug must not escape into it.
+      this.ctx.log.warn({ err, archiveId: result.archiveId }, 'unreadable archive result dropped');
+      return;
+    }
+    if (!msg) return;
+    // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
+    msg.stanzaId = result.archiveId;
+    c.pending.push(msg);
+    // Handled here so a failure is not an unhandled rejection before query() awaits the chain (and rethrows it).
+    if (c.pending.length >= MAX_BATCH) this.flush(c).catch(() => undefined);
+  }
+
+  /** Stores what has been collected as one batch, after the batches before it. */
+  private flush(c: Collector): Promise<void> {
+    const batch = c.pending;
+    c.pending = [];
     c.chain = c.chain.then(async () => {
-      const msg = parseChatMessage(result.message, this.ctx.jid);
-      if (!msg) return;
-      // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
-      msg.stanzaId = result.archiveId;
-      if (c.floor && msg.stamp < c.floor) msg.stamp = c.floor;
-      const { row, inserted } = await this.messages.store(msg, msg.direction === 'in' ? 'received' : 'sent');
-      c.stored++;
-      if (inserted) c.fresh++;
-      if (c.floor) c.floor = row.stamp > c.floor ? row.stamp : c.floor;
+      if (batch.length === 0) return;
+      const order = archiveOrder(c.floor);
+      const results = await this.messages.storeMany(batch, order.stamp);
+      c.stored += results.length;
+      c.fresh += results.filter((r) => r.inserted).length;
+      c.floor = order.floor();
     });
+    return c.chain;
   }
 
   /**
@@ -114,11 +154,20 @@ export class ArchiveSync {
     floor: Date | null = null,
   ): Promise<{ stored: number; fresh: number; complete: boolean; last: string | null; floor: Date | null }> {
     const queryId = randomUUID();
-    const collector: Collector = { chain: Promise.resolve(), stored: 0, fresh: 0, floor };
+    const collector: Collector = { pending: [], chain: Promise.resolve(), stored: 0, fresh: 0, floor };
     this.collectors.set(queryId, collector);
     try {
-      const result: Element = await this.ctx.conn.iq(buildMamQuery({ queryId, ...q }), 60_000);
-      await collector.chain;
+      let result: Element;
+      try {
+        result = await this.ctx.conn.iq(buildMamQuery({ queryId, ...q }), 60_000);
+      } catch (err) {
+        // The results that did arrive are the start of the page, in order: keep them (the next run continues after them).
+        this.collectors.delete(queryId);
+        await this.flush(collector).catch((storeErr: unknown) => this.ctx.log.error({ err: storeErr }, 'storing a partial archive page failed'));
+        throw err;
+      }
+      this.collectors.delete(queryId);
+      await this.flush(collector);
       const fin = parseMamFin(result);
       return { stored: collector.stored, fresh: collector.fresh, complete: fin?.complete ?? true, last: fin?.last ?? null, floor: collector.floor };
     } finally {

@@ -11,7 +11,7 @@ import { NS } from '../stanza/ns.js';
 import { buildChatMessage, parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
 import { bareOf } from '../stanza/jid.js';
-import type { MessageRow } from '../store/messages.js';
+import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/messages.js';
 import type { Attachment } from '../stanza/oob.js';
 
 export function toMessageDTO(row: MessageRow): MessageDTO {
@@ -153,8 +153,27 @@ export class Messages {
     }
   }
 
-  async store(msg: ChatMessage, state: MessageRow['state']): Promise<{ row: MessageRow; inserted: boolean }> {
-    const { row, inserted } = await this.ctx.stores.messages.insert({
+  async store(msg: ChatMessage, state: MessageRow['state']): Promise<InsertResult> {
+    const { row, inserted } = await this.ctx.stores.messages.insert(this.toNewMessage(msg, state));
+    if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+    return { row, inserted };
+  }
+
+  /**
+   * Stores a batch of received or archived messages (a MAM page) like `store` does one by one, in a few round trips
+   * (MessageStore.insertMany); the tabs hear of the new ones in batch order.
+   */
+  async storeMany(msgs: readonly ChatMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
+    const results = await this.ctx.stores.messages.insertMany(
+      msgs.map((msg) => this.toNewMessage(msg, msg.direction === 'in' ? 'received' : 'sent')),
+      stamp,
+    );
+    for (const { row, inserted } of results) if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+    return results;
+  }
+
+  private toNewMessage(msg: ChatMessage, state: MessageRow['state']): NewMessage {
+    return {
       accountId: this.ctx.accountId,
       peer: msg.peer,
       direction: msg.direction,
@@ -169,9 +188,7 @@ export class Messages {
       ...attachmentColumns(msg.attachment),
       stamp: msg.stamp,
       state,
-    });
-    if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
-    return { row, inserted };
+    };
   }
 
   /** Sends a message typed in a tab. Idempotent per originId: a retried command returns the stored message. */

@@ -24,6 +24,8 @@ export class ParleyMetrics {
   readonly reconnects: Counter<'mode'>;
   readonly stanzas: Counter<'direction'>;
   readonly storeInsert: Histogram<'outcome'>;
+  readonly storeBatch: Histogram<'outcome'>;
+  readonly storeBatchMessages: Counter<'outcome'>;
 
   constructor() {
     const registers = [this.registry];
@@ -65,6 +67,20 @@ export class ParleyMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
+    this.storeBatch = new Histogram({
+      name: 'parley_message_store_batch_seconds',
+      help: 'Time to store one batch of messages, e.g. a MAM page (MessageStore.insertMany, including duplicate detection); outcome ok or error',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers,
+    });
+    this.storeBatchMessages = new Counter({
+      name: 'parley_message_store_batch_messages_total',
+      help: 'Messages stored through batches (MessageStore.insertMany), by outcome: inserted or duplicate',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['inserted', 'duplicate']) this.storeBatchMessages.inc({ outcome }, 0);
     for (const mode of ['resuming', 'reconnecting']) this.reconnects.inc({ mode }, 0);
     for (const direction of ['in', 'out']) this.stanzas.inc({ direction }, 0);
   }
@@ -119,8 +135,29 @@ export class ParleyMetrics {
     return conn;
   }
 
-  /** Times every MessageStore.insert of this store object. */
-  instrumentMessageStore<S extends Pick<MessageStore, 'insert'>>(store: S): S {
+  /**
+   * Times every MessageStore.insert and insertMany of this store object. insertMany does not go through the
+   * (wrapped) insert, so a batch is one batch observation and its messages are counted once.
+   */
+  instrumentMessageStore<S extends Pick<MessageStore, 'insert'> & Partial<Pick<MessageStore, 'insertMany'>>>(store: S): S {
+    if (typeof store.insertMany === 'function') {
+      const insertMany = store.insertMany.bind(store);
+      const { storeBatch, storeBatchMessages } = this;
+      store.insertMany = async (msgs, stamp) => {
+        const end = storeBatch.startTimer();
+        try {
+          const results = await insertMany(msgs, stamp);
+          end({ outcome: 'ok' });
+          const inserted = results.filter((r) => r.inserted).length;
+          storeBatchMessages.inc({ outcome: 'inserted' }, inserted);
+          storeBatchMessages.inc({ outcome: 'duplicate' }, results.length - inserted);
+          return results;
+        } catch (err) {
+          end({ outcome: 'error' });
+          throw err;
+        }
+      };
+    }
     const insert = store.insert.bind(store);
     const histogram = this.storeInsert;
     store.insert = async (msg) => {

@@ -45,6 +45,18 @@ type AttachmentColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' |
 /** The attachment columns may be left out: most messages have none. */
 export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | AttachmentColumns> & Partial<Pick<MessageRow, AttachmentColumns>>;
 
+export interface InsertResult {
+  row: MessageRow;
+  inserted: boolean;
+}
+
+/**
+ * Called once per message of a batch, in batch order, before anything is written: `held` is the stamp of the row the
+ * message duplicates (stored already, or new earlier in the batch), null for a new message. Returns the stamp to store
+ * the message with if it is new (see ArchiveSync: archive order across whole-second stamps).
+ */
+export type BatchStamp = (msg: NewMessage, held: Date | null) => Date;
+
 export interface Cursor {
   stamp: Date;
   id: string;
@@ -60,6 +72,8 @@ const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 't
   'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType'] as const;
 const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
+/** Rows per multi-row INSERT: 17 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
+const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
 
 export class MessageStore {
   constructor(private readonly db: Database) {}
@@ -69,8 +83,69 @@ export class MessageStore {
    * the stored row with inserted=false — after filling in its stanzaId if it had none (our own sent message, seen
    * again in the archive).
    */
-  async insert(msg: NewMessage): Promise<{ row: MessageRow; inserted: boolean }> {
+  insert(msg: NewMessage): Promise<InsertResult> {
     requireId(msg.accountId);
+    return this.insertOne(msg);
+  }
+
+  /**
+   * Stores a batch (a MAM page) as if `insert` were called for each message in order, in a few round trips: one
+   * query finds the stored rows the batch duplicates, `stamp` may then move the new messages' stamps, and one
+   * multi-row INSERT (per ROWS_PER_INSERT) writes the new ones. Only a duplicate whose stanzaId gets filled in, and a
+   * row that conflicted anyway (a live insert racing us), take the per-message path. Results are in input order.
+   */
+  async insertMany(msgs: readonly NewMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
+    if (msgs.length === 0) return [];
+    const accountId = msgs[0]!.accountId;
+    requireId(accountId);
+    if (msgs.some((m) => m.accountId !== accountId)) throw new TypeError('insertMany takes the messages of one account');
+    const plan = planBatch(msgs, await this.findDuplicates(accountId, msgs), stamp);
+    const inserted = await this.insertRows(plan.steps.flatMap((s) => (s.kind === 'new' ? [s.msg] : [])));
+    const results: InsertResult[] = [];
+    for (const step of plan.steps) {
+      let result: InsertResult;
+      if (step.kind === 'new') {
+        const row = inserted.take(step.msg);
+        result = row ? { row, inserted: true } : await this.insertOne(step.msg);
+      } else if (step.fill || !step.of.row) {
+        result = await this.insertOne(step.msg);
+      } else {
+        result = { row: step.of.row, inserted: false };
+      }
+      step.of.row = result.row;
+      results.push(result);
+    }
+    return results;
+  }
+
+  /** The stored rows that any of these messages duplicates, by either dedup key. */
+  private async findDuplicates(accountId: string, msgs: readonly NewMessage[]): Promise<MessageRow[]> {
+    const stanzaIds = msgs.flatMap((m) => (m.stanzaId !== null ? [m.stanzaId] : []));
+    const keyed = msgs.filter((m) => m.originId !== null);
+    if (stanzaIds.length === 0 && keyed.length === 0) return [];
+    // Arrays, not one parameter per message: any batch size fits in five parameters. Each branch uses its unique index.
+    const { rows } = await this.db.pool.query<MessageRow>(
+      `SELECT * FROM "Message" WHERE "accountId" = $1 AND "stanzaId" = ANY($2::text[])
+       UNION
+       SELECT m.* FROM unnest($3::text[], $4::text[], $5::text[]) AS k(peer, "originId", direction)
+         JOIN "Message" m ON m."accountId" = $1 AND m.peer = k.peer AND m."originId" = k."originId" AND m.direction = k.direction`,
+      [accountId, stanzaIds, keyed.map((m) => m.peer), keyed.map((m) => m.originId), keyed.map((m) => m.direction)],
+    );
+    return rows;
+  }
+
+  /** Multi-row INSERT ... ON CONFLICT DO NOTHING; what comes back is matched to its message by the dedup keys. */
+  private async insertRows(msgs: NewMessage[]): Promise<InsertedRows> {
+    const rows: MessageRow[] = [];
+    for (let i = 0; i < msgs.length; i += ROWS_PER_INSERT) {
+      const { text, values } = valuesClause(msgs.slice(i, i + ROWS_PER_INSERT));
+      const r = await this.db.pool.query<MessageRow>(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING RETURNING *`, values);
+      rows.push(...r.rows);
+    }
+    return new InsertedRows(rows);
+  }
+
+  private async insertOne(msg: NewMessage): Promise<InsertResult> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const { rows } = await this.db.pool.query<MessageRow>(
         `INSERT INTO "Message" (${COLUMN_LIST}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
@@ -237,18 +312,99 @@ export class MessageStore {
   async bulkInsertRaw(rows: NewMessage[]): Promise<number> {
     let inserted = 0;
     for (let i = 0; i < rows.length; i += 1000) {
-      const chunk = rows.slice(i, i + 1000);
-      const values: unknown[] = [];
-      const tuples = chunk.map((m) => {
-        requireId(m.accountId);
-        const o = values.length;
-        for (const c of INSERT_COLUMNS) values.push(m[c] ?? null);
-        return `(${INSERT_COLUMNS.map((_, j) => `$${o + j + 1}`).join(', ')})`;
-      });
-      const r = await this.db.pool.query(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`, values);
+      const { text, values } = valuesClause(rows.slice(i, i + 1000));
+      const r = await this.db.pool.query(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING`, values);
       inserted += r.rowCount ?? 0;
     }
     return inserted;
+  }
+}
+
+/** `($1, ..., $17), ($18, ...)` and its values, for a multi-row INSERT of INSERT_COLUMNS. */
+function valuesClause(msgs: readonly NewMessage[]): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const tuples = msgs.map((m) => {
+    requireId(m.accountId);
+    const o = values.length;
+    for (const c of INSERT_COLUMNS) values.push(m[c] ?? null);
+    return `(${INSERT_COLUMNS.map((_, j) => `$${o + j + 1}`).join(', ')})`;
+  });
+  return { text: tuples.join(', '), values };
+}
+
+/** A row a batch message duplicates: stored already, or new earlier in the batch (row known once written). */
+interface Held {
+  stamp: Date;
+  stanzaId: string | null;
+  row: MessageRow | null;
+}
+
+type Step =
+  | { kind: 'new'; msg: NewMessage; of: Held }
+  /** `fill`: the held row has no stanzaId and this message brings one (insert fills it in). */
+  | { kind: 'duplicate'; msg: NewMessage; of: Held; fill: boolean };
+
+const originKey = (m: Pick<NewMessage, 'peer' | 'originId' | 'direction'>) => JSON.stringify([m.peer, m.originId, m.direction]);
+
+/**
+ * Decides, in batch order, what `insert` would find for each message: the duplicate it matches (by stanzaId first,
+ * like findDuplicate, then by origin key) among the stored rows and the batch's earlier new messages, or nothing.
+ * Exported for the unit tests.
+ */
+export function planBatch(msgs: readonly NewMessage[], stored: readonly MessageRow[], stamp?: BatchStamp): { steps: Step[] } {
+  const byStanza = new Map<string, Held>();
+  const byOrigin = new Map<string, Held>();
+  for (const row of stored) {
+    const held: Held = { stamp: row.stamp, stanzaId: row.stanzaId, row };
+    if (row.stanzaId !== null) byStanza.set(row.stanzaId, held);
+    if (row.originId !== null) byOrigin.set(originKey(row), held);
+  }
+  const steps: Step[] = [];
+  for (const original of msgs) {
+    const of = (original.stanzaId !== null ? byStanza.get(original.stanzaId) : undefined) ?? (original.originId !== null ? byOrigin.get(originKey(original)) : undefined);
+    const msg = stamp ? { ...original, stamp: stamp(original, of?.stamp ?? null) } : original;
+    if (of) {
+      const fill = msg.stanzaId !== null && of.stanzaId === null;
+      if (fill) {
+        // insert's UPDATE gives the held row this stanzaId: later messages with it match that row.
+        of.stanzaId = msg.stanzaId;
+        byStanza.set(msg.stanzaId!, of);
+      }
+      steps.push({ kind: 'duplicate', msg, of, fill });
+      continue;
+    }
+    const held: Held = { stamp: msg.stamp, stanzaId: msg.stanzaId, row: null };
+    if (msg.stanzaId !== null) byStanza.set(msg.stanzaId, held);
+    if (msg.originId !== null) byOrigin.set(originKey(msg), held);
+    steps.push({ kind: 'new', msg, of: held });
+  }
+  return { steps };
+}
+
+/**
+ * The rows a multi-row INSERT returned, matched back to their messages: by stanzaId or origin key (unique among a
+ * batch's new messages), and rows without either (which never conflict) in insertion order, i.e. by id.
+ */
+class InsertedRows {
+  private readonly byStanza = new Map<string, MessageRow>();
+  private readonly byOrigin = new Map<string, MessageRow>();
+  private readonly unkeyed: MessageRow[];
+
+  constructor(rows: MessageRow[]) {
+    const unkeyed: MessageRow[] = [];
+    for (const row of rows) {
+      if (row.stanzaId !== null) this.byStanza.set(row.stanzaId, row);
+      else if (row.originId !== null) this.byOrigin.set(originKey(row), row);
+      else unkeyed.push(row);
+    }
+    this.unkeyed = unkeyed.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /** The row inserted for this message, or null (it conflicted). Call in batch order. */
+  take(msg: NewMessage): MessageRow | null {
+    if (msg.stanzaId !== null) return this.byStanza.get(msg.stanzaId) ?? null;
+    if (msg.originId !== null) return this.byOrigin.get(originKey(msg)) ?? null;
+    return this.unkeyed.shift() ?? null;
   }
 }
 

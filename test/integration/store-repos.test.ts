@@ -188,6 +188,149 @@ test('messages: insert dedups by stanzaId and by (sender, originId); a missing s
   assert.equal((await messages.insert(msg(acc2.id, { stanzaId: 'arch-1' }))).inserted, true);
 });
 
+/** Counts the statements the message store sends while `fn` runs (raw pg pool). */
+async function countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
+  const queries: string[] = [];
+  const original = db.pool.query.bind(db.pool);
+  (db.pool as { query: unknown }).query = (text: string, ...rest: unknown[]) => {
+    queries.push(text.trim().split(/\s+/).slice(0, 3).join(' '));
+    return (original as (...a: unknown[]) => unknown)(text, ...rest);
+  };
+  try {
+    return { result: await fn(), queries };
+  } finally {
+    (db.pool as { query: unknown }).query = original;
+  }
+}
+
+test('messages: insertMany stores new rows in order with one look-up and one INSERT; no ids, no dedup', async () => {
+  const acc = await accounts.upsert('batch-new@example.test');
+  const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+  const batch = [
+    msg(acc.id, { stanzaId: 'b-1', body: 'one', stamp: t(1) }),
+    msg(acc.id, { originId: 'o-b-2', body: 'two', stamp: t(2) }),
+    msg(acc.id, { body: 'same', stamp: t(3) }),
+    msg(acc.id, { body: 'same', stamp: t(3) }),
+    msg(acc.id, { direction: 'out', fromJid: `${ME}/p`, toJid: BOB, originId: 'o-b-2', stanzaId: 'b-5', body: 'ours, same origin-id', state: 'sent', stamp: t(5), attachmentUrl: 'https://files.example.test/a.png', attachmentName: 'a.png' }),
+  ];
+  const { result, queries } = await countQueries(() => messages.insertMany(batch));
+  assert.deepEqual(queries, ['SELECT * FROM', 'INSERT INTO "Message"']);
+  assert.deepEqual(result.map((r) => r.inserted), [true, true, true, true, true]);
+  assert.deepEqual(result.map((r) => r.row.body), ['one', 'two', 'same', 'same', 'ours, same origin-id']);
+  assert.deepEqual(result.map((r) => r.row.stamp.getTime()), [1, 2, 3, 3, 5].map((s) => t(s).getTime()));
+  assert.equal(result[4]!.row.attachmentName, 'a.png');
+  const ids = result.map((r) => BigInt(r.row.id));
+  assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]!), 'ids follow the batch order');
+  assert.equal(new Set(result.map((r) => r.row.id)).size, 5);
+  assert.deepEqual((await messages.page(acc.id, BOB, { limit: 10 })).map((r) => r.body), ['ours, same origin-id', 'same', 'same', 'two', 'one']);
+
+  assert.deepEqual(await messages.insertMany([]), []);
+  const acc2 = await accounts.upsert('batch-new2@example.test');
+  await assert.rejects(messages.insertMany([msg(acc.id), msg(acc2.id)]), TypeError);
+  await assert.rejects(messages.insertMany([msg('x')]), TypeError);
+});
+
+test('messages: insertMany of a batch over the row limit of one INSERT splits it', async () => {
+  const acc = await accounts.upsert('batch-big@example.test');
+  const batch = Array.from({ length: 2500 }, (_, i) => msg(acc.id, { stanzaId: `big-${i}`, body: `m${i}`, stamp: new Date(Date.UTC(2024, 0, 1) + i) }));
+  const { result, queries } = await countQueries(() => messages.insertMany(batch));
+  assert.deepEqual(queries, ['SELECT * FROM', 'INSERT INTO "Message"', 'INSERT INTO "Message"', 'INSERT INTO "Message"']);
+  assert.equal(result.filter((r) => r.inserted).length, 2500);
+  assert.ok(result.every((r, i) => r.row.body === `m${i}` && r.row.stanzaId === `big-${i}`));
+  // The same page again: all duplicates, found by the one look-up, nothing written.
+  const again = await countQueries(() => messages.insertMany(batch));
+  assert.deepEqual(again.queries, ['SELECT * FROM']);
+  assert.ok(again.result.every((r, i) => !r.inserted && r.row.id === result[i]!.row.id));
+});
+
+test('messages: insertMany dedups by stanzaId and origin-id against stored rows and within the batch, fills a missing stanzaId', async () => {
+  const acc = await accounts.upsert('batch-dup@example.test');
+  const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));
+  const byStanza = (await messages.insert(msg(acc.id, { stanzaId: 'd-1', body: 'stored', stamp: t(1) }))).row;
+  const liveOut = (await messages.insert(msg(acc.id, { direction: 'out', fromJid: `${ME}/p`, toJid: BOB, originId: 'o-live', state: 'pending', body: 'live', stamp: t(2) }))).row;
+  const archivedIn = (await messages.insert(msg(acc.id, { originId: 'o-in', stanzaId: 'd-3', body: 'archived', stamp: t(3) }))).row;
+
+  const batch = [
+    msg(acc.id, { stanzaId: 'd-1', body: 'changed?', stamp: t(10) }), // stored, by stanzaId
+    msg(acc.id, { direction: 'out', fromJid: `${ME}/other`, toJid: BOB, originId: 'o-live', stanzaId: 'd-2', state: 'sent', stamp: t(11) }), // by origin-id: fill d-2
+    msg(acc.id, { originId: 'o-in', stanzaId: 'd-3-other', stamp: t(12) }), // by origin-id, stored row keeps its stanzaId
+    msg(acc.id, { stanzaId: 'd-2', body: 'again d-2', stamp: t(13) }), // the row just given d-2
+    msg(acc.id, { stanzaId: 'n-1', body: 'new', stamp: t(14) }),
+    msg(acc.id, { stanzaId: 'n-1', body: 'new, twice', stamp: t(15) }), // within the batch, by stanzaId
+    msg(acc.id, { originId: 'o-n-2', body: 'new without stanzaId', stamp: t(16) }),
+    msg(acc.id, { originId: 'o-n-2', stanzaId: 'n-2', stamp: t(17) }), // within the batch, by origin-id: fill n-2
+    msg(acc.id, { stanzaId: 'n-2', stamp: t(18) }), // the batch row just given n-2
+    msg(acc.id, { peer: 'carol@example.test', fromJid: 'carol@example.test/c', originId: 'o-in', body: "carol's o-in" }), // another sender
+  ];
+  const held: (number | null)[] = [];
+  const result = await messages.insertMany(batch, (m, h) => {
+    held.push(h?.getTime() ?? null);
+    return m.stamp;
+  });
+  assert.deepEqual(result.map((r) => r.inserted), [false, false, false, false, true, false, true, false, false, true]);
+  const [r1, r2, r3, r4, r5, r6, r7, r8, r9] = result.map((r) => r.row);
+  assert.deepEqual([r1!.id, r1!.body], [byStanza.id, 'stored']);
+  assert.deepEqual([r2!.id, r2!.stanzaId, r2!.state], [liveOut.id, 'd-2', 'pending']);
+  assert.deepEqual([r3!.id, r3!.stanzaId], [archivedIn.id, 'd-3']);
+  assert.deepEqual([r4!.id, r4!.body], [liveOut.id, 'live']);
+  assert.equal(r6!.id, r5!.id);
+  assert.deepEqual([r8!.id, r8!.stanzaId, r9!.id], [r7!.id, 'n-2', r7!.id]);
+  assert.equal((await messages.byId(acc.id, liveOut.id))!.stanzaId, 'd-2');
+  assert.equal((await messages.byId(acc.id, r7!.id))!.stanzaId, 'n-2');
+  // What each message duplicates, as the stamp callback saw it: stored stamps, then the batch's own.
+  assert.deepEqual(held, [t(1), t(2), t(3), t(2), null, t(14), null, t(16), t(16), null].map((d) => (d === null ? null : d.getTime())));
+});
+
+test('messages: insertMany gives the same outcome as insert one by one', async () => {
+  const seed = (accountId: string) => [
+    msg(accountId, { stanzaId: 's-a', body: 'a', stamp: new Date(1000) }),
+    msg(accountId, { direction: 'out', fromJid: `${ME}/p`, toJid: BOB, originId: 'o-b', state: 'pending', body: 'b', stamp: new Date(2000) }),
+  ];
+  const batch = (accountId: string) => [
+    msg(accountId, { stanzaId: 's-a', stamp: new Date(3000) }),
+    msg(accountId, { stanzaId: 's-c', originId: 'o-c', body: 'c', stamp: new Date(4000) }),
+    msg(accountId, { direction: 'out', fromJid: `${ME}/x`, toJid: BOB, originId: 'o-b', stanzaId: 's-b', state: 'sent', stamp: new Date(5000) }),
+    msg(accountId, { originId: 'o-c', stanzaId: 's-c2', body: 'c again', stamp: new Date(6000) }),
+    msg(accountId, { stanzaId: 's-b', body: 'b again', stamp: new Date(7000) }),
+    msg(accountId, { body: 'plain', stamp: new Date(8000) }),
+  ];
+  const one = await accounts.upsert('batch-eq-1@example.test');
+  const many = await accounts.upsert('batch-eq-2@example.test');
+  for (const m of seed(one.id)) await messages.insert(m);
+  for (const m of seed(many.id)) await messages.insert(m);
+  const sequential: { inserted: boolean; row: { body: string | null; stanzaId: string | null; stamp: Date } }[] = [];
+  for (const m of batch(one.id)) sequential.push(await messages.insert(m));
+  const batched = await messages.insertMany(batch(many.id));
+  const view = (rs: typeof sequential) => rs.map((r) => [r.inserted, r.row.body, r.row.stanzaId, r.row.stamp.getTime()]);
+  assert.deepEqual(view(batched), view(sequential));
+  const all = async (id: string) => (await messages.page(id, BOB, { limit: 50 })).map((r) => [r.body, r.stanzaId, r.originId, r.state, r.stamp.getTime()]);
+  assert.deepEqual(await all(many.id), await all(one.id));
+});
+
+test('messages: insertMany takes the per-message path for a row a live insert stored meanwhile', async () => {
+  const acc = await accounts.upsert('batch-race@example.test');
+  const original = db.pool.query.bind(db.pool);
+  let live: string | null = null;
+  // Right after the look-up, a live copy of the second message lands.
+  (db.pool as { query: unknown }).query = async (text: string, ...rest: unknown[]) => {
+    const res = await (original as (...a: unknown[]) => Promise<unknown>)(text, ...rest);
+    if (live === null && text.startsWith('SELECT * FROM "Message" WHERE "accountId" = $1 AND "stanzaId" = ANY')) {
+      live = (await messages.insert(msg(acc.id, { originId: 'o-race', body: 'live copy' }))).row.id;
+    }
+    return res;
+  };
+  let result;
+  try {
+    result = await messages.insertMany([msg(acc.id, { stanzaId: 'r-1' }), msg(acc.id, { originId: 'o-race', stanzaId: 'r-2', body: 'archived copy' }), msg(acc.id, { stanzaId: 'r-3' })]);
+  } finally {
+    (db.pool as { query: unknown }).query = original;
+  }
+  assert.ok(live);
+  assert.deepEqual(result.map((r) => r.inserted), [true, false, true]);
+  assert.deepEqual([result[1]!.row.id, result[1]!.row.body, result[1]!.row.stanzaId], [live, 'live copy', 'r-2']);
+  assert.equal((await messages.page(acc.id, BOB, { limit: 10 })).length, 3);
+});
+
 test('messages: keyset paging is newest first, stable with equal stamps, and walks everything once', async () => {
   const acc = await accounts.upsert('paging@example.test');
   const t = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s));

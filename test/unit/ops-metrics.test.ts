@@ -106,6 +106,33 @@ test('the message store decorator times inserts by outcome and passes errors on'
   assert.ok(sum >= 0.004 && sum < 1, `inserted took ${sum} s`);
 });
 
+test('the message store decorator times a batch once and counts its messages by outcome, not through insert', async () => {
+  const m = new ParleyMetrics();
+  let batches = 0;
+  const store = {
+    async insert() {
+      throw new Error('a batch must not be timed as single inserts');
+    },
+    async insertMany(msgs: unknown[]) {
+      batches++;
+      if (batches === 2) throw new Error('db down');
+      await new Promise((r) => setTimeout(r, 5));
+      return msgs.map((_, i) => ({ row: {} as never, inserted: i % 3 !== 0 }));
+    },
+  } as unknown as MessageStore;
+  m.instrumentMessageStore(store);
+  assert.equal((await store.insertMany(Array.from({ length: 6 }, () => ({}) as never))).length, 6);
+  await assert.rejects(store.insertMany([{} as never]), /db down/);
+  const { body } = await m.render();
+  assert.match(body, /^parley_message_store_batch_seconds_count\{outcome="ok"\} 1$/m);
+  assert.match(body, /^parley_message_store_batch_seconds_count\{outcome="error"\} 1$/m);
+  assert.match(body, /^parley_message_store_batch_messages_total\{outcome="inserted"\} 4$/m);
+  assert.match(body, /^parley_message_store_batch_messages_total\{outcome="duplicate"\} 2$/m);
+  assert.doesNotMatch(body, /^parley_message_store_insert_seconds_count/m);
+  const sum = Number(/^parley_message_store_batch_seconds_sum\{outcome="ok"\} (\S+)$/m.exec(body)?.[1]);
+  assert.ok(sum >= 0.004 && sum < 1, `the batch took ${sum} s`);
+});
+
 test('two instances in one process keep separate registries', async () => {
   const a = new ParleyMetrics();
   const b = new ParleyMetrics();
