@@ -19,6 +19,7 @@ import { launchBrowser, saveScreenshot } from '../harness/browser.js';
 import { ProfanityClient, makeMutualContacts, omemoBundleNode, prepareOmemoAccount } from '../harness/profanity.js';
 import { RawXmpp, child, pepItems } from '../harness/xmpp-raw.js';
 import type { MessageRow } from '../../server/store/messages.js';
+import { stepTimer } from '../harness/timings.js';
 
 const AXOLOTL = 'eu.siacs.conversations.axolotl';
 /** Each wait on the Parley side; Profanity's own waits are bounded by its harness (20 s). */
@@ -29,7 +30,7 @@ let browser: Browser;
 let bob: ProfanityClient;
 let bobUser: { jid: string; password: string };
 let bobDevice = 0;
-const timings: Record<string, number> = {};
+const { timings, timed } = stepTimer();
 
 before(async () => {
   const startStack = async () => {
@@ -51,15 +52,6 @@ after(async () => {
   await stack?.close();
   console.log('omemo-profanity timings (ms):', JSON.stringify(timings));
 });
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Math.round(performance.now() - t0);
-  }
-}
 
 /** A logged-in Parley tab in its own browser context (own IndexedDB: its own OMEMO device). */
 interface Tab {

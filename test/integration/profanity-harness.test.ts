@@ -8,22 +8,14 @@ import assert from 'node:assert/strict';
 import { TestProsody } from '../harness/prosody.js';
 import { ProfanityClient, makeMutualContacts, prepareOmemoAccount, omemoBundleNode } from '../harness/profanity.js';
 import { RawXmpp, child, mamMessages, pepItems, toXml, type XmlNode } from '../harness/xmpp-raw.js';
+import { stepTimer } from '../harness/timings.js';
 
 const AXOLOTL = 'eu.siacs.conversations.axolotl';
 const PASSWORD = 'secret-pw';
 
 let prosody: TestProsody;
 const clients: ProfanityClient[] = [];
-const timings: Record<string, number> = {};
-
-async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    timings[label] = Math.round(performance.now() - t0);
-  }
-}
+const { timings, timed } = stepTimer();
 
 before(async () => {
   prosody = await TestProsody.start();
