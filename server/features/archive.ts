@@ -57,10 +57,16 @@ export class ArchiveSync {
   private readonly collectors = new Map<string, Collector>();
   private running: Promise<number> | null = null;
 
+  /**
+   * `serialize` runs a page's storage in line with the live stanzas (InboundQueue.exclusive): a live message stored
+   * between the page's duplicate look-up and its insert would otherwise break the floor rule (archiveOrder) and
+   * put a later archive message before it.
+   */
   constructor(
     private readonly ctx: SessionContext,
     private readonly messages: Messages,
     private readonly backfillDays: number,
+    private readonly serialize: <R>(store: () => Promise<R>) => Promise<R> = (store) => store(),
   ) {}
 
   /** Called by the session's router for every MAM result from our own archive. Results of unknown queries are dropped. */
@@ -90,7 +96,7 @@ export class ArchiveSync {
     c.chain = c.chain.then(async () => {
       if (batch.length === 0) return;
       const order = archiveOrder(c.floor);
-      const results = await this.messages.storeMany(batch, order.stamp);
+      const results = await this.serialize(() => this.messages.storeMany(batch, order.stamp));
       c.stored += results.length;
       c.fresh += results.filter((r) => r.inserted).length;
       c.floor = order.floor();

@@ -1,6 +1,8 @@
 /**
  * Handles inbound stanzas one at a time, in arrival order. When the database is unreachable the
  * stanza is held and retried with backoff (nothing is dropped), and the tabs are told the session is degraded.
+ * Other writers of the same history (archive pages) run their work in the same line with `exclusive`, so a
+ * live message is never stored between an archive page's duplicate look-up and its insert.
  */
 import type { Logger } from '../app/logger.js';
 
@@ -26,6 +28,7 @@ export class InboundQueue<T> {
   private tail: Promise<void> = Promise.resolve();
   private held = 0;
   private degraded = false;
+  private closed = false;
 
   constructor(
     private readonly handle: (item: T) => Promise<void>,
@@ -38,6 +41,7 @@ export class InboundQueue<T> {
   }
 
   push(item: T): void {
+    if (this.closed) return; // the session is over: its archive catch-up on the next start has the stanza
     if (this.held >= MAX_HELD) {
       // The XMPP server's archive still has it; MAM catch-up fetches it after a reconnect.
       this.log.error('inbound queue full, stanza left to archive catch-up');
@@ -47,13 +51,51 @@ export class InboundQueue<T> {
     this.tail = this.tail.then(() => this.run(item)).finally(() => this.held--);
   }
 
+  /**
+   * Runs `fn` after everything pushed so far and before anything pushed later; its result or error goes to the
+   * caller (no retry here: the caller decides).
+   */
+  exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('inbound queue closed'));
+    const result = this.tail.then(fn);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Resolves when everything pushed so far has been handled. */
   drain(): Promise<void> {
     return this.tail;
   }
 
+  /** Like drain, but gives up after `ms` (the database may be down); resolves true when drained. */
+  async drainWithin(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    try {
+      return await Promise.race([this.tail.then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Stops taking stanzas and stops retrying held ones (a stanza waiting for the database gives up at its next try).
+   * Used when the session ends: its XMPP server's archive still has whatever was not stored, and the next session's
+   * catch-up fetches it. Without this a held stanza would retry forever against a database that was shut down.
+   */
+  close(): void {
+    this.closed = true;
+  }
+
   private async run(item: T): Promise<void> {
     for (let attempt = 0; ; attempt++) {
+      if (this.closed && attempt > 0) {
+        this.log.warn('session ended with a stanza not stored; archive catch-up will fetch it');
+        return;
+      }
       try {
         await this.handle(item);
         if (this.degraded) this.setDegraded(false);

@@ -24,6 +24,9 @@ import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
 
+/** How long ending a session waits for received stanzas to be stored (the database may be down). */
+const END_DRAIN_MS = 5000;
+
 export interface Broadcaster {
   toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void;
   /** Closes every socket of the account (after logout). */
@@ -96,13 +99,13 @@ export class AccountSession {
     this.roster = new Roster(this.ctx);
     this.presence = new PresenceTracker(this.ctx, (jid) => this.roster.has(jid) && this.roster.shouldAutoApprove(jid));
     this.messages = new Messages(this.ctx);
-    this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays);
+    this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
+    this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
     this.upload = new HttpUpload(this.ctx, this.messages);
     registerDisco(this.ctx);
-    this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => {
       if (state !== 'online') this.messages.closeOutbox();
@@ -242,14 +245,16 @@ export class AccountSession {
     if (this.ended) return;
     this.ended = true;
     this.clearTimers();
-    await this.inbound.drain();
     if (reason === 'shutdown') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {
       this.ctx.emit('logout', { reason });
       this.deps.broadcaster.disconnectAccount(this.accountId);
     }
+    // The connection before the queue, so no stanza arrives after the queue has drained; then what arrived is stored.
     await this.conn.stop();
+    if (!(await this.inbound.drainWithin(END_DRAIN_MS))) this.ctx.log.warn('session ended before every received stanza was stored');
+    this.inbound.close();
     this.deps.onEnded(this, reason);
   }
 

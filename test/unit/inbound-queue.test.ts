@@ -35,3 +35,58 @@ test('items are handled in order; an outage holds them and reports degraded unti
   assert.deepEqual(done, [1, 2, 3, 4]);
   assert.deepEqual(states, [true, false]);
 });
+
+test('exclusive work runs after what was pushed before it and before what is pushed after it; its error goes to the caller', async () => {
+  const log: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const q = new InboundQueue<string>(
+    async (s) => {
+      if (s === 'live-1') await gate; // a slow live stanza: the archive page must wait for it
+      log.push(s);
+    },
+    pino({ level: 'silent' }),
+    () => undefined,
+  );
+  q.push('live-1');
+  const page = q.exclusive(async () => {
+    log.push('page');
+    return 42;
+  });
+  q.push('live-2');
+  const failing = q.exclusive(async () => {
+    throw new Error('page failed');
+  });
+  q.push('live-3');
+  release();
+  assert.equal(await page, 42);
+  await assert.rejects(failing, /page failed/);
+  await q.drain();
+  assert.deepEqual(log, ['live-1', 'page', 'live-2', 'live-3']);
+});
+
+test('a closed queue stops retrying a held stanza and takes no new ones', async () => {
+  let tries = 0;
+  const handled: number[] = [];
+  const q = new InboundQueue<number>(
+    async (n) => {
+      if (n === 1) {
+        tries++;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+      handled.push(n);
+    },
+    pino({ level: 'silent' }),
+    () => undefined,
+  );
+  q.push(1);
+  assert.equal(await q.drainWithin(150), false, 'the database is down: not drained in time');
+  q.close();
+  q.push(2);
+  assert.equal(await q.drainWithin(10_000), true, 'the held stanza gives up at its next try');
+  const triesAtClose = tries;
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(tries, triesAtClose, 'no retry after close');
+  assert.deepEqual(handled, []);
+  await assert.rejects(q.exclusive(async () => 1), /closed/);
+});
