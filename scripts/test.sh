@@ -10,6 +10,7 @@ command -v prosody >/dev/null || need+=(prosody prosody-modules lua-dbi-sqlite3)
 command -v profanity >/dev/null || need+=(profanity)
 command -v tmux >/dev/null || need+=(tmux)
 command -v nginx >/dev/null || need+=(nginx-light)
+command -v caddy >/dev/null || need+=(caddy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian packages: ${need[*]}"

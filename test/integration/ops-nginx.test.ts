@@ -9,7 +9,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { TestStack, HttpBrowser } from '../harness/parley.js';
+import { TestStack } from '../harness/parley.js';
+import { assertParleyWorksThrough } from '../harness/proxy-checks.js';
 import { freePort, waitForPort } from '../harness/ports.js';
 import { ROOT_DIR } from '../../server/app/parley.js';
 import { checkWebsocketUpgrade, probePublicUrl } from '../../server/ops/check-http.js';
@@ -99,25 +100,7 @@ const publicUrl = () => new URL(`http://127.0.0.1:${nginxPort}`);
 
 test('through docs/deploy/nginx.conf: /healthz, the WebSocket upgrade and a login work; /metrics stays private', async () => {
   await startNginx(testSite(parleyPort(), nginxPort));
-  const health = await probePublicUrl(publicUrl(), 3000);
-  assert.equal(health.result.ok, true, health.result.detail);
-  const ws = await checkWebsocketUpgrade(publicUrl(), 3000);
-  assert.equal(ws.ok, true, `${ws.detail} / ${ws.fix}`);
-  assert.match(ws.detail, /not-logged-in/);
-
-  // A real tab through the proxy: login form, cookie, socket.io over WebSocket.
-  const user = await stack.newUser('proxied');
-  const browser = new HttpBrowser(publicUrl().origin);
-  assert.equal((await browser.login(user.jid, user.password)).status, 303);
-  const tab = browser.tab();
-  try {
-    await tab.waitFor('hello');
-  } finally {
-    tab.close();
-  }
-
-  assert.equal((await fetch(new URL('/metrics', publicUrl()))).status, 404, 'nginx hides /metrics');
-  assert.equal((await fetch(new URL('/admin/api/sessions', publicUrl()))).status, 404);
+  await assertParleyWorksThrough(stack, publicUrl(), 'nginx');
   await stopNginx();
 });
 
