@@ -66,7 +66,7 @@ export class ArchiveSync {
     private readonly ctx: SessionContext,
     private readonly messages: Messages,
     private readonly backfillDays: number,
-    private readonly serialize: <R>(store: () => Promise<R>) => Promise<R> = (store) => store(),
+    private readonly serialize: <R>(store: () => Promise<R>) => Promise<R>,
   ) {}
 
   /** Called by the session's router for every MAM result from our own archive. Results of unknown queries are dropped. */
