@@ -4,20 +4,33 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every Debian package the suite starts, each checked by itself: having `prosody` does not mean having the SQL driver
+# (lua-dbi-sqlite3) or the community modules that some tests load.
+packages=(
+  prosody prosody-modules lua-dbi-sqlite3   # XMPP server; SQL storage for the survival test
+  ejabberd                                  # the second XMPP server of the test matrix
+  chromium                                  # end-to-end tests (driven by playwright-core)
+  profanity tmux                            # a real OMEMO peer, driven in a terminal
+  nginx-light caddy                         # reverse-proxy tests
+)
 need=()
-command -v prosody >/dev/null || need+=(prosody prosody-modules lua-dbi-sqlite3)
-[ -x /usr/bin/chromium ] || need+=(chromium)
-command -v profanity >/dev/null || need+=(profanity)
-command -v tmux >/dev/null || need+=(tmux)
-command -v nginx >/dev/null || need+=(nginx-light)
-command -v caddy >/dev/null || need+=(caddy)
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian packages: ${need[*]}"
     apt-get update -qq
+    # ejabberd's and nginx's maintainer scripts start their system services; the tests start their own instances.
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    [ "$own_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d
   else
-    echo "Missing system packages. Install them with: sudo apt-get install ${need[*]}" >&2
+    echo "Missing Debian packages: ${need[*]}" >&2
+    echo "Install them with: sudo apt-get install ${need[*]}" >&2
     exit 1
   fi
 fi
