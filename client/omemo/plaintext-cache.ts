@@ -54,6 +54,11 @@ export class PlaintextCache {
     return this.db.get('plaintext', [this.account, messageId]);
   }
 
+  /** True when this browser holds at least one decrypted message of the account: it has history to hand over. */
+  async hasAny(): Promise<boolean> {
+    return (await this.db.count('plaintext', IDBKeyRange.bound([this.account, ''], [this.account, '\uffff']))) > 0;
+  }
+
   async put(messageId: string, entry: Omit<CachedPlaintext, 'at'>): Promise<void> {
     await this.db.put('plaintext', { ...entry, at: Date.now() }, [this.account, messageId]);
   }
