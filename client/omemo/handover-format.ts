@@ -184,14 +184,15 @@ export function checkEntries(peer: string, entries: unknown[], rows: ReadonlyMap
     if (keys) return reject(keys);
     if (typeof raw.id !== 'string' || !MESSAGE_ID.test(raw.id)) return reject('invalid message id');
     if (typeof raw.text !== 'string') return reject('the text is not a string');
-    if (seen.has(raw.id)) return reject('listed twice');
-    seen.add(raw.id);
     if (raw.text.length === 0) return reject('empty text');
     if (utf8Bytes(raw.text) > HANDOVER_LIMITS.entryBytes) return reject('text too long');
     if (CONTROL.test(raw.text)) return reject('the text holds control characters');
     const row = rows.get(raw.id);
     if (!row || row.peer !== peer) return reject(`no such message in the conversation with ${peer}`);
     if (row.encrypted === null) return reject('not an encrypted message');
+    // The first good entry for a message wins.
+    if (seen.has(raw.id)) return reject('listed twice');
+    seen.add(raw.id);
     accepted.push({ entry: { id: raw.id, text: raw.text }, row });
   });
   return { accepted, rejected };

@@ -204,16 +204,17 @@ export class Handover {
     if (e.jid.toLowerCase() === this.service.account) void this.askIfWanted();
   }
 
-  /** Feed the server's 'omemoRelay' events here. */
-  handleRelay(e: OmemoRelayDTO): void {
-    if (this.closed || e.from === this.service.deviceId) return;
-    if (e.to === null) {
-      void this.onHello(e.from).catch(() => undefined);
-    } else if (e.to === this.service.deviceId && e.encrypted) {
-      const xml = e.encrypted;
-      // One at a time: Signal sessions advance message by message, chunks are stored in order.
-      this.inbox = this.inbox.then(() => this.onSealed(e.from, xml)).catch(() => undefined);
-    }
+  /** Feed the server's 'omemoRelay' events here. Resolves when this tab has dealt with it (never rejects). */
+  handleRelay(e: OmemoRelayDTO): Promise<void> {
+    if (this.closed || e.from === this.service.deviceId) return Promise.resolve();
+    if (e.to === null) return this.onHello(e.from).catch(() => undefined);
+    if (e.to !== this.service.deviceId || !e.encrypted) return Promise.resolve();
+    const xml = e.encrypted;
+    // One at a time: Signal sessions advance message by message, chunks are stored in order.
+    this.inbox = this.inbox
+      .then(() => this.onSealed(e.from, xml))
+      .catch((err: unknown) => this.refuse(e.from, `Could not take in a handover message from device ${e.from}: ${errorText(err)}`));
+    return this.inbox;
   }
 
   // --- an old browser offers ----------------------------------------------------------------------------------

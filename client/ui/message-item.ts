@@ -12,6 +12,10 @@ const TRUST_TITLE = {
   compromised: 'From a device you marked as compromised: do not trust this message.',
 } as const;
 
+/** The message each encrypted bubble shows: a bubble still without text is filled in again when its plaintext arrives. */
+const encryptedItems = new WeakMap<HTMLElement, MessageDTO>();
+const READABLE = new Set(['ok', 'plain']);
+
 const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
 
 export function messageItem(message: MessageDTO): HTMLLIElement {
@@ -46,8 +50,22 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
     h('div', { class: 'bubble' }, attachment, body, meta),
     message.state === 'failed' ? h('p', { class: 'message-failed', text: 'Not sent.' }) : null,
   );
-  if (message.encrypted !== null && body) void showDecrypted(message, item, body);
+  if (message.encrypted !== null && body) {
+    encryptedItems.set(item, message);
+    void showDecrypted(message, item, body);
+  }
   return item;
+}
+
+/** Plaintexts of these messages arrived (a history handover): bubbles that could not show them try again. */
+export function refreshDecrypted(ids: string[]): void {
+  for (const id of ids) {
+    for (const item of document.querySelectorAll<HTMLElement>(`[data-testid="message"][data-id="${CSS.escape(id)}"]`)) {
+      const message = encryptedItems.get(item);
+      const body = item.querySelector<HTMLElement>('[data-testid="message-body"]');
+      if (message && body && !READABLE.has(item.dataset.encryption ?? '')) void showDecrypted(message, item, body);
+    }
+  }
 }
 
 /**
