@@ -126,7 +126,7 @@ export interface PackResult {
 }
 
 /** Splits plaintexts into chunks of at most `chunkBytes` of JSON each, one conversation per chunk. */
-export function packEntries(input: PackInput[], limits: Pick<typeof HANDOVER_LIMITS, 'entryBytes' | 'chunkBytes' | 'entries'> = HANDOVER_LIMITS): PackResult {
+export function packEntries(input: PackInput[], limits: { entryBytes: number; chunkBytes: number; entries: number } = HANDOVER_LIMITS): PackResult {
   const chunks: PackedChunk[] = [];
   const conversations: { peer: string; count: number }[] = [];
   const left: { id: string; reason: string }[] = [];
