@@ -57,10 +57,16 @@ test('a new browser of the account gets the earlier encrypted history from the o
   const watch = (page: Page) => page.on('pageerror', (e) => errors.push(e.message));
 
   // Browser A: Alice and Bob write to each other, both ways.
-  const pageA = await (await browser.newContext()).newPage();
+  const contextA = await browser.newContext();
+  const pageA = await contextA.newPage();
   watch(pageA);
   await logInPage(pageA, stack.url, alice.jid, alice.password);
   const deviceA = await deviceOf(pageA);
+  // A second tab of browser A: the offer shows in one tab of the browser, not in each.
+  const pageA2 = await contextA.newPage();
+  watch(pageA2);
+  await pageA2.goto(`${stack.url}/`);
+  await deviceOf(pageA2);
   await until('A is in the device list', async () => (await bob.devices(alice.jid)).includes(deviceA));
   const run = randomUUID().slice(0, 8);
   const texts = [`bob one ${run}`, `alice one ${run}`, `bob two ${run}`, `alice two ${run}`];
@@ -95,11 +101,16 @@ test('a new browser of the account gets the earlier encrypted history from the o
 
   // A is offered the handover, showing B's key as B's own library published it.
   const fingerprintOf = async (deviceId: number) => formatFingerprint(fingerprint((await bob.bundle(alice.jid, deviceId))!.identityKey));
-  const [fpA, fpB] = [await fingerprintOf(deviceA), await fingerprintOf(deviceB)];
-  const offer = pageA.getByTestId('handover-dialog');
-  await offer.getByTestId('handover-new-fingerprint').waitFor({ timeout: 20_000 });
+  const fpB = await fingerprintOf(deviceB);
+  const offered = (page: Page) => page.locator('dialog[data-testid="handover-dialog"][open]').getByTestId('handover-new-fingerprint');
+  await until('one tab of A offers the handover', async () => (await offered(pageA).count()) + (await offered(pageA2).count()) > 0, 20_000);
+  const [offerPage, otherTabA] = (await offered(pageA).count()) > 0 ? [pageA, pageA2] : [pageA2, pageA];
+  const offer = offerPage.getByTestId('handover-dialog');
   assert.equal(await offer.getByTestId('handover-new-fingerprint').textContent(), fpB);
-  assert.equal(await offer.getByTestId('handover-own-fingerprint').textContent(), fpA);
+  // The offering tab's own device (either tab of A) is the one B must show as the sender.
+  const offeringDevice = await deviceOf(offerPage);
+  const fpSender = await fingerprintOf(offeringDevice);
+  assert.equal(await offer.getByTestId('handover-own-fingerprint').textContent(), fpSender);
   await offer.locator(`[data-testid="handover-conversation"][value="${bobUser.jid}"]`).check();
   await offer.getByTestId('handover-send').click();
 
@@ -107,7 +118,7 @@ test('a new browser of the account gets the earlier encrypted history from the o
   const incoming = pageB.getByTestId('handover-dialog');
   await incoming.getByTestId('handover-accept').waitFor({ timeout: 20_000 });
   assert.equal(await incoming.getByTestId('handover-own-fingerprint').textContent(), fpB);
-  assert.equal(await incoming.getByTestId('handover-sender-fingerprint').textContent(), fpA);
+  assert.equal(await incoming.getByTestId('handover-sender-fingerprint').textContent(), fpSender);
   await saveScreenshot(pageB, 'e2e-omemo-handover-offer.png');
   await incoming.getByTestId('handover-accept').click();
   await incoming.getByTestId('handover-status').filter({ hasText: 'History handed over: 4 messages are readable now.' }).waitFor({ timeout: 30_000 });
@@ -115,6 +126,7 @@ test('a new browser of the account gets the earlier encrypted history from the o
   await until('B shows the earlier messages, both directions, in order', async () => JSON.stringify(await bodies(pageB)) === JSON.stringify(texts), 20_000);
   await offer.getByTestId('handover-status').filter({ hasText: 'Done: the new browser stored 4 of 4 messages.' }).waitFor({ timeout: 20_000 });
   await saveScreenshot(pageB, 'e2e-omemo-handover-done.png');
+  assert.equal(await offered(otherTabA).count(), 0, 'the other tab of A did not offer too');
 
   // Every tab of browser B reads them (from its IndexedDB), though each tab is a device of its own.
   const pageB2 = await contextB.newPage();
