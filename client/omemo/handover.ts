@@ -243,6 +243,25 @@ export class Handover {
     }
   }
 
+  /**
+   * From the Security panel: offer the history to one of the account's devices in another browser, even one offered
+   * to before (the new browser must still accept it there). False when it cannot be offered (see the reason).
+   */
+  async offerTo(deviceId: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+    if ((await this.service.localDevices()).includes(deviceId)) return { ok: false, reason: 'That device is a tab of this browser: it reads the same history already.' };
+    if (this.offering.has(deviceId)) return { ok: false, reason: 'This tab already offers history to that device.' };
+    const release = await tryLock(this.service.locks, `parley-handover-offer:${this.service.account}:${deviceId}`);
+    if (!release) return { ok: false, reason: 'Another tab of this browser is offering history to that device.' };
+    const key = await this.service.ownDeviceKey(deviceId).catch(() => null);
+    if (!key || key.trust === 'compromised' || key.warning) {
+      release();
+      return { ok: false, reason: 'That device has no usable key: it is unknown, changed its key or is marked compromised.' };
+    }
+    this.offering.set(deviceId, release);
+    this.emit({ kind: 'new-device', offer: { deviceId, fingerprint: key.fingerprint, ownDeviceId: this.service.deviceId, ownFingerprint: this.service.ownFingerprint() } });
+    return { ok: true };
+  }
+
   /** The user does not want to hand over to this device: it is not offered again in this browser. */
   async dismiss(deviceId: number): Promise<void> {
     await this.service.plaintexts.setMeta(offeredKey(deviceId), 'dismissed');

@@ -254,6 +254,13 @@ test('a new browser gets the history, both directions, once the user compared fi
   a.handover.onEvent((e) => e.kind === 'new-device' && offers.push(e.offer.deviceId));
   await a.handover.handleRelay({ from: b.service.deviceId, to: null, encrypted: null });
   assert.deepEqual(offers, []);
+  // From the Security panel the user may offer again on purpose; never to a tab of the same browser.
+  assert.deepEqual(await a.handover.offerTo(b.service.deviceId), { ok: true });
+  assert.deepEqual(offers, [b.service.deviceId]);
+  assert.equal((await a.handover.offerTo(b.service.deviceId)).ok, false, 'not twice at once');
+  const self = await b.handover.offerTo(b.service.deviceId);
+  assert.equal(self.ok, false);
+  assert.match((self as { reason: string }).reason, /a tab of this browser/);
   // The server relayed ciphertext and hellos only.
   for (const e of server.relayed) for (const t of texts) assert.equal(JSON.stringify(e).includes(t), false);
 });
