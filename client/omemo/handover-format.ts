@@ -126,7 +126,7 @@ export interface PackResult {
 }
 
 /** Splits plaintexts into chunks of at most `chunkBytes` of JSON each, one conversation per chunk. */
-export function packEntries(input: PackInput[], limits: { entryBytes: number; chunkBytes: number; entries: number } = HANDOVER_LIMITS): PackResult {
+export function packEntries(input: PackInput[], limits: { entryBytes: number; chunkBytes: number; entries: number; chunks: number } = HANDOVER_LIMITS): PackResult {
   const chunks: PackedChunk[] = [];
   const conversations: { peer: string; count: number }[] = [];
   const left: { id: string; reason: string }[] = [];
@@ -148,6 +148,10 @@ export function packEntries(input: PackInput[], limits: { entryBytes: number; ch
       }
       const bytes = utf8Bytes(JSON.stringify({ id: entry.id, text: entry.text })) + 1;
       if (!current || size + bytes > limits.chunkBytes) {
+        if (chunks.length >= limits.chunks) {
+          left.push({ id: entry.id, reason: `more than ${limits.chunks} parts in one handover` });
+          continue;
+        }
         current = { peer, entries: [] };
         chunks.push(current);
         size = envelope(peer);

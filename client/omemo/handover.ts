@@ -282,7 +282,6 @@ export class Handover {
     for (const peer of [...new Set(peers)].slice(0, HANDOVER_LIMITS.conversations)) inputs.push({ peer, entries: await this.collect(peer) });
     const packed = packEntries(inputs);
     if (packed.chunks.length === 0) throw new Error('The chosen conversations hold no encrypted message this browser can read.');
-    if (packed.chunks.length > HANDOVER_LIMITS.chunks) packed.chunks.length = HANDOVER_LIMITS.chunks;
     const handover = crypto.randomUUID();
     const envelope = { v: HANDOVER_VERSION, handover, from: this.service.deviceId, to } as const;
 

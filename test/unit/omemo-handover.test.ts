@@ -26,7 +26,7 @@ test('packEntries: chunks stay under the byte bound, one conversation each; too 
   const entries = Array.from({ length: 40 }, (_, i) => ({ id: String(100 - i), text: `é${'y'.repeat(300)} ${i}` }));
   const r = packEntries(
     [{ peer: BOB, entries: [...entries.slice(0, 20), { id: '5', text: long }, ...entries.slice(20)] }, { peer: 'carol@example.org', entries: [{ id: '7', text: 'hi' }] }],
-    { entryBytes: HANDOVER_LIMITS.entryBytes, chunkBytes: 2_000, entries: 35 },
+    { entryBytes: HANDOVER_LIMITS.entryBytes, chunkBytes: 2_000, entries: 35, chunks: 400 },
   );
   assert.deepEqual(r.left.map((l) => [l.id, l.reason]), [
     ['5', 'too long to hand over'],
@@ -40,6 +40,16 @@ test('packEntries: chunks stay under the byte bound, one conversation each; too 
     const json = JSON.stringify({ v: 1, type: 'chunk', handover: randomUUID(), from: 2 ** 31 - 1, to: 2 ** 31 - 1, seq: 399, peer: c.peer, entries: c.entries });
     assert.ok(new TextEncoder().encode(json).byteLength <= 2_000, `chunk of ${json.length} bytes`);
   }
+});
+
+test('packEntries: at most `chunks` parts; what does not fit is left out, and the counts say what was packed', () => {
+  const entries = Array.from({ length: 10 }, (_, i) => ({ id: String(i + 1), text: 'z'.repeat(900) }));
+  const r = packEntries([{ peer: BOB, entries }], { entryBytes: 1_000, chunkBytes: 2_000, entries: 100, chunks: 3 });
+  assert.equal(r.chunks.length, 3);
+  const packed = r.chunks.flatMap((c) => c.entries.map((e) => e.id));
+  assert.deepEqual(r.conversations, [{ peer: BOB, count: packed.length }]);
+  assert.deepEqual(r.left.map((l) => l.id), entries.map((e) => e.id).filter((id) => !packed.includes(id)));
+  assert.ok(r.left.every((l) => l.reason === 'more than 3 parts in one handover'));
 });
 
 test('parseHandoverMessage: strict shapes; anything else is an error with a reason', () => {
