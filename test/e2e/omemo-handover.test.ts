@@ -99,6 +99,13 @@ test('a new browser of the account gets the earlier encrypted history from the o
     assert.equal(text, 'Encrypted before this browser was set up. Open Parley in a browser where you already read this conversation and accept the history handover there.');
   }
 
+  // A second tab of B, open while the history arrives.
+  const pageB2 = await contextB.newPage();
+  watch(pageB2);
+  await pageB2.goto(`${stack.url}/#chat/${bobUser.jid}`);
+  await until('B2 shows four placeholders', async () => (await pageB2.locator('[data-testid="message"][data-encryption="not-for-this-device"]').count()) === 4, 20_000);
+  assert.equal(await pageB2.locator('dialog[data-testid="handover-dialog"][open]').count(), 0);
+
   // A is offered the handover, showing B's key as B's own library published it.
   const fingerprintOf = async (deviceId: number) => formatFingerprint(fingerprint((await bob.bundle(alice.jid, deviceId))!.identityKey));
   const fpB = await fingerprintOf(deviceB);
@@ -128,12 +135,14 @@ test('a new browser of the account gets the earlier encrypted history from the o
   await saveScreenshot(pageB, 'e2e-omemo-handover-done.png');
   assert.equal(await offered(otherTabA).count(), 0, 'the other tab of A did not offer too');
 
-  // Every tab of browser B reads them (from its IndexedDB), though each tab is a device of its own.
-  const pageB2 = await contextB.newPage();
-  watch(pageB2);
-  await pageB2.goto(`${stack.url}/#chat/${bobUser.jid}`);
-  await until('a second tab of B shows them too', async () => JSON.stringify(await bodies(pageB2)) === JSON.stringify(texts), 20_000);
-  await pageB2.close();
+  // Every tab of browser B reads them, though each tab is a device of its own: the open one is refilled in place,
+  // a new one reads this browser's IndexedDB.
+  await until('the other open tab of B shows them too', async () => JSON.stringify(await bodies(pageB2)) === JSON.stringify(texts), 20_000);
+  const pageB3 = await contextB.newPage();
+  watch(pageB3);
+  await pageB3.goto(`${stack.url}/#chat/${bobUser.jid}`);
+  await until('a new tab of B shows them too', async () => JSON.stringify(await bodies(pageB3)) === JSON.stringify(texts), 20_000);
+  await pageB3.close();
 
   // A device of the account that B never accepted (libsignal, on its own connection) sends history: refused.
   const phone = await OmemoPeer.start(stack.prosody, alice.jid, alice.password);
