@@ -119,6 +119,7 @@ test('a new browser of the account gets the earlier encrypted history from the o
   const fpSender = await fingerprintOf(offeringDevice);
   assert.equal(await offer.getByTestId('handover-own-fingerprint').textContent(), fpSender);
   await offer.locator(`[data-testid="handover-conversation"][value="${bobUser.jid}"]`).check();
+  await saveScreenshot(offerPage, 'e2e-omemo-handover-old-browser.png');
   await offer.getByTestId('handover-send').click();
 
   // B sees its own fingerprint and A's, and accepts.
