@@ -413,7 +413,7 @@ export class Handover {
         continue;
       }
       if (await cache.get(entry.id)) continue; // already readable here: never overwritten
-      await cache.put(entry.id, { text: entry.text, senderJid: row.direction === 'in' ? row.peer : this.service.account, senderDeviceId: sender });
+      await cache.put(entry.id, { text: entry.text, senderJid: row.direction === 'in' ? row.peer : this.service.account, senderDeviceId: sender, handedOverBy: from });
       ids.push(entry.id);
     }
     acc.stored += ids.length;

@@ -13,6 +13,8 @@ export interface CachedPlaintext {
   /** Bare JID of the sender (our own account for messages we sent). */
   senderJid: string;
   senderDeviceId: number;
+  /** Set when the text came from another device of the account (history handover): that device vouches for it. */
+  handedOverBy?: number;
   at: number;
 }
 interface SentRecord {

@@ -39,7 +39,7 @@ export type DisplayTrust = Trust | 'own';
 
 /** What the UI shows for one message. Every non-ok state carries a sentence for the user. */
 export type DisplayResult =
-  | { status: 'ok'; text: string; trust: DisplayTrust; senderDeviceId: number; fromCache: boolean }
+  | { status: 'ok'; text: string; trust: DisplayTrust; senderDeviceId: number; fromCache: boolean; handedOverBy?: number }
   | { status: 'plain'; text: string }
   | { status: 'key-only'; message: string }
   | { status: 'not-for-this-device'; message: string }
@@ -340,7 +340,8 @@ export class OmemoService {
   private async decryptOnce(m: MessageDTO): Promise<DisplayResult> {
     const cached = await this.cache.get(m.id);
     if (cached) {
-      return { status: 'ok', text: cached.text, trust: await this.displayTrust(cached.senderJid, cached.senderDeviceId), senderDeviceId: cached.senderDeviceId, fromCache: true };
+      const shown = { status: 'ok', text: cached.text, trust: await this.displayTrust(cached.senderJid, cached.senderDeviceId), senderDeviceId: cached.senderDeviceId, fromCache: true } as const;
+      return cached.handedOverBy ? { ...shown, handedOverBy: cached.handedOverBy } : shown;
     }
     let element;
     try {

@@ -109,7 +109,13 @@ async function showDecrypted(message: MessageDTO, item: HTMLElement, body: HTMLE
     body.textContent = result.text;
     body.classList.remove('message-encrypted');
     body.title = 'End-to-end encrypted (OMEMO)';
-    if (result.status === 'ok' && result.trust !== 'own') {
+    if (result.status === 'ok' && result.handedOverBy !== undefined) {
+      // Its sender's signature stayed with the browser that decrypted it: the handing device vouches for the text.
+      item.dataset.handedOver = String(result.handedOverBy);
+      item.querySelector('.message-meta')?.prepend(
+        h('span', { class: 'trust-badge trust-verified', testid: 'message-handed-over', text: 'from your other browser', attrs: { title: `Decrypted by your device ${result.handedOverBy} and handed over to this browser, encrypted end to end.` } }),
+      );
+    } else if (result.status === 'ok' && result.trust !== 'own') {
       // Blind trust on first use is allowed, but shown: the reader sees which messages come from an unverified device.
       item.dataset.trust = result.trust;
       item.querySelector('.message-meta')?.prepend(

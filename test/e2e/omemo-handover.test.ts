@@ -132,6 +132,7 @@ test('a new browser of the account gets the earlier encrypted history from the o
   await incoming.getByTestId('handover-status').filter({ hasText: 'History handed over: 4 messages are readable now.' }).waitFor({ timeout: 30_000 });
   assert.deepEqual(await incoming.getByTestId('handover-errors').locator('li').allTextContents(), []);
   await until('B shows the earlier messages, both directions, in order', async () => JSON.stringify(await bodies(pageB)) === JSON.stringify(texts), 20_000);
+  assert.equal(await pageB.getByTestId('message-handed-over').count(), 4, 'each handed-over message says where it came from');
   await offer.getByTestId('handover-status').filter({ hasText: 'Done: the new browser stored 4 of 4 messages.' }).waitFor({ timeout: 20_000 });
   await saveScreenshot(pageB, 'e2e-omemo-handover-done.png');
   assert.equal(await offered(otherTabA).count(), 0, 'the other tab of A did not offer too');

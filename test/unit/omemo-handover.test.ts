@@ -255,6 +255,7 @@ test('a new browser gets the history, both directions, once the user compared fi
 
   const shown = await Promise.all(rows.map((r) => b.service.decryptMessage(r)));
   assert.deepEqual(shown.map((s) => s.status === 'ok' && s.text), texts);
+  assert.deepEqual(shown.map((s) => s.status === 'ok' && s.handedOverBy), rows.map(() => a.service.deviceId), 'each says which device vouches for it');
   // Alice's own message came from the device she just verified.
   assert.equal(shown[1]!.status === 'ok' && shown[1]!.trust, 'verified');
   assert.equal(b.handover.isWaiting, false);
