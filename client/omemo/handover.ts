@@ -276,6 +276,8 @@ export class Handover {
   async send(to: number, peers: string[], progress: (text: string) => void = () => undefined): Promise<SendResult> {
     const key = await this.service.ownDeviceKey(to);
     if (!key || key.trust === 'compromised' || key.warning) throw new Error(`Device ${to} is not one to hand history to (its key is unknown, changed or marked compromised).`);
+    const { devices } = await this.command('omemoDevices', { jid: this.service.account, fresh: true });
+    if (!devices.includes(to)) throw new Error(`Device ${to} is no longer in your account's device list.`);
     await this.service.setTrust(this.service.account, to, 'verified');
     progress('Reading the chosen conversations…');
     const inputs = [];
