@@ -8,7 +8,7 @@ import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from './context.js';
 import type { MessageDTO } from '../realtime/contract.js';
 import { NS } from '../stanza/ns.js';
-import { buildChatMessage, parseChatMessage, type ChatMessage } from '../stanza/message.js';
+import { buildChatMessage, orderStamp, parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
 import { bareOf } from '../stanza/jid.js';
 import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/messages.js';
@@ -24,6 +24,7 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     body: row.body,
     encrypted: row.encrypted,
     stamp: row.stamp.toISOString(),
+    ...(row.claimedStamp ? { claimedStamp: row.claimedStamp.toISOString() } : {}),
     state: row.state,
     originId: row.originId,
     stanzaId: row.stanzaId,
@@ -64,6 +65,12 @@ export interface SendRequest {
 export class CommandError extends Error {}
 
 const FLUSH_RETRY_MS = 2000;
+/**
+ * How long after a new XMPP session starts its stanzas count as the server's offline burst (XEP-0160: offline
+ * messages are flushed right after the initial presence). Generous for a loaded server; a contact who reacts to our
+ * presence within it could still pass off a forged server delay, but only for that short window.
+ */
+const OFFLINE_BURST_MS = 30_000;
 
 /** Progress of an outgoing message; 'received' (incoming) never appears on outgoing rows. */
 const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: -1, delivered: 3, displayed: 4 };
@@ -81,7 +88,14 @@ export class Messages {
   private flushing: Promise<void> = Promise.resolve();
   private flushRetry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ctx: SessionContext) {}
+  /** When the current XMPP session started (not resumed): see OFFLINE_BURST_MS. */
+  private sessionStartedAt = Date.now();
+
+  constructor(private readonly ctx: SessionContext) {
+    ctx.conn.on('online', ({ resumed }: { resumed: boolean }) => {
+      if (!resumed) this.sessionStartedAt = Date.now();
+    });
+  }
 
   /**
    * Stores an inbound chat message once and tells the tabs. `live` = addressed to us right now (not a carbon):
@@ -90,8 +104,11 @@ export class Messages {
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
     if (!msg) return;
-    if (msg.stamp.getTime() !== receivedAt.getTime()) msg.stamp = await this.keepOrderWithin(msg.peer, msg.stamp);
-    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+    const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
+    const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
+    if (claimedStamp) this.ctx.log.info({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
+    msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
+    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
       // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
       this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
@@ -153,8 +170,8 @@ export class Messages {
     }
   }
 
-  async store(msg: ChatMessage, state: MessageRow['state']): Promise<InsertResult> {
-    const { row, inserted } = await this.ctx.stores.messages.insert(this.toNewMessage(msg, state));
+  async store(msg: ChatMessage, state: MessageRow['state'], claimedStamp: Date | null = null): Promise<InsertResult> {
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...this.toNewMessage(msg, state), claimedStamp });
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
     return { row, inserted };
   }
