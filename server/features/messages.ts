@@ -9,7 +9,8 @@ import type { SessionContext } from './context.js';
 import type { MessageDTO } from '../realtime/contract.js';
 import { NS } from '../stanza/ns.js';
 import { buildChatMessage, orderStamp, parseChatMessage, type ChatMessage } from '../stanza/message.js';
-import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
+import { buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
+import { ReadMarks } from './read-marks.js';
 import { bareOf } from '../stanza/jid.js';
 import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/messages.js';
 import type { Attachment } from '../stanza/oob.js';
@@ -90,8 +91,10 @@ export class Messages {
 
   /** When the current XMPP session started (not resumed): see OFFLINE_BURST_MS. */
   private sessionStartedAt = Date.now();
+  private readonly readMarks: ReadMarks;
 
   constructor(private readonly ctx: SessionContext) {
+    this.readMarks = new ReadMarks(ctx);
     ctx.conn.on('online', ({ resumed }: { resumed: boolean }) => {
       if (!resumed) this.sessionStartedAt = Date.now();
     });
@@ -159,15 +162,11 @@ export class Messages {
     await this.markRead(peer, row.messageId ?? row.originId ?? '', true, row);
   }
 
+  /** Marks read up to the message a tab showed, or that a carbon of our own marker names (coalesced: ReadMarks). */
   private async markRead(peer: string, messageId: string, notifyPeer: boolean, known?: MessageRow): Promise<void> {
     const row = known ?? (messageId ? await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, peer, messageId) : null);
     if (!row) return;
-    const changed = await this.ctx.stores.messages.markDisplayedUpTo(this.ctx.accountId, peer, row.stamp, row.id);
-    if (changed === 0 && notifyPeer) return;
-    this.ctx.emit('read', { peer, upTo: row.id });
-    if (notifyPeer && row.direction === 'in' && (row.originId ?? row.messageId)) {
-      this.ctx.conn.send(buildDisplayed(peer, row.originId ?? row.messageId!)).catch(() => undefined);
-    }
+    await this.readMarks.mark(peer, row, notifyPeer);
   }
 
   async store(msg: ChatMessage, state: MessageRow['state'], claimedStamp: Date | null = null): Promise<InsertResult> {

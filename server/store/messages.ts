@@ -239,13 +239,20 @@ export class MessageStore {
     return rows[0] ?? null;
   }
 
-  /** Marks incoming messages up to and including (stamp, id) as displayed. Returns how many changed. */
+  /**
+   * Marks incoming messages up to and including (stamp, id) as displayed. Returns how many changed. Idempotent. The
+   * rows are locked in id order (FOR UPDATE in an ordered subquery): two of these racing over one conversation (or an
+   * UPDATE planned through another index) cannot take the same row locks in opposite orders, which deadlocked.
+   */
   async markDisplayedUpTo(accountId: string, peer: string, stamp: Date, id: string): Promise<number> {
     if (toBigInt(accountId) === null) return 0;
     const c = checkCursor({ stamp, id });
     const r = await this.db.pool.query(
-      `UPDATE "Message" SET state = 'displayed' WHERE "accountId" = $1 AND peer = $2 AND state = 'received'
-         AND direction = 'in' AND (stamp, id) <= ($3::timestamptz, $4::bigint)`,
+      `UPDATE "Message" m SET state = 'displayed'
+       FROM (SELECT id FROM "Message" WHERE "accountId" = $1 AND peer = $2 AND state = 'received'
+               AND direction = 'in' AND (stamp, id) <= ($3::timestamptz, $4::bigint)
+             ORDER BY id FOR UPDATE) AS t
+       WHERE m.id = t.id AND m.state = 'received'`,
       [accountId, peer, c.stamp, c.id],
     );
     return r.rowCount ?? 0;

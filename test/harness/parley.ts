@@ -9,12 +9,14 @@ import { freePort } from './ports.js';
 import { createTestDatabase } from './postgres.js';
 import { loadConfig } from '../../server/app/config.js';
 import { startParley, type Parley } from '../../server/app/parley.js';
-import { createLogger } from '../../server/app/logger.js';
+import { createLogger, type Logger } from '../../server/app/logger.js';
 import type { ClientCommands, ServerEvents, Commands, CommandResults } from '../../server/realtime/contract.js';
 
 export interface StackOptions {
   prosody?: ProsodyOptions;
   env?: Record<string, string>;
+  /** Parley's logger (tests that read the log); default: PARLEY_TEST_LOG or silent. */
+  log?: Logger;
 }
 
 export class TestStack {
@@ -30,7 +32,7 @@ export class TestStack {
     const prosody = await TestProsody.start(opts.prosody);
     const db = await createTestDatabase();
     try {
-      const parley = await startParley(TestStack.config(prosody, db.url, { PORT: String(await freePort()), ...opts.env }), { log: createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      const parley = await startParley(TestStack.config(prosody, db.url, { PORT: String(await freePort()), ...opts.env }), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
       return new TestStack(prosody, parley, db.drop, db.url);
     } catch (err) {
       await prosody.stop();

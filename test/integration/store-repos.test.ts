@@ -395,3 +395,24 @@ test('messages: states, receipts look-up, mark read, outbox, archive position, c
   const other = await accounts.upsert('states-other@example.test');
   assert.equal(await messages.byId(other.id, in1.id), null, 'rows of another account are invisible');
 });
+
+test('markDisplayedUpTo: concurrent marks with different bounds while messages arrive never deadlock, and are idempotent', async () => {
+  const acc = await accounts.upsert('marks@example.test');
+  const base = Date.UTC(2024, 2, 1);
+  const batch = Array.from({ length: 2000 }, (_, i) => msg(acc.id, { originId: `mk-${i}`, body: `m${i}`, stamp: new Date(base + Math.floor(i / 3)) }));
+  await messages.insertMany(batch.slice(0, 1500));
+  const stored = await messages.page(acc.id, BOB, { limit: 1000 });
+  // Many marks of one conversation at once (as two tabs and carbons sent them), bounds in random order, with inserts.
+  const bounds = Array.from({ length: 200 }, () => stored[Math.floor(Math.random() * stored.length)]!);
+  const results = await Promise.allSettled([
+    ...bounds.map((row) => messages.markDisplayedUpTo(acc.id, BOB, row.stamp, row.id)),
+    ...batch.slice(1500).map((m) => messages.insert(m)),
+  ]);
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : []));
+  assert.deepEqual(errors, []);
+  const newest = (await messages.page(acc.id, BOB, { limit: 1 }))[0]!;
+  assert.ok((await messages.markDisplayedUpTo(acc.id, BOB, newest.stamp, newest.id)) > 0);
+  assert.equal(await messages.markDisplayedUpTo(acc.id, BOB, newest.stamp, newest.id), 0, 'marking again changes nothing');
+  const unread = (await messages.conversations(acc.id, 10)).find((c) => c.last.peer === BOB)?.unread;
+  assert.equal(unread, 0);
+});
