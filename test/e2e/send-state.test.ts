@@ -1,7 +1,9 @@
 /**
- * A message's state only moves forward in the tab that sent it (issue 15 item 4): the answer to the `send` command
- * (state 'pending') is held back at the WebSocket until the peer's receipt has made the message 'delivered'; when the
- * late answer finally arrives it must not bring the clock back. Real Chromium, Parley, Prosody.
+ * What a message bubble shows about its time and state, in real Chromium against Parley and Prosody:
+ * - its state only moves forward in the tab that sent it (issue 15 item 4): the answer to the `send` command (state
+ *   'pending') is held back at the WebSocket until the peer's receipt has made the message 'delivered'; when the late
+ *   answer finally arrives it must not bring the clock back;
+ * - a contact's backdated delay is shown as a claim, the message sitting where it arrived (issue 13 item 4).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,4 +71,26 @@ test("a late answer to 'send' does not turn a delivered message back into pendin
   await page.getByTestId('message-body').filter({ hasText: after }).waitFor({ timeout: 10_000 });
   assert.equal(await bubble.getAttribute('data-state'), 'delivered');
   assert.equal(await bubble.locator('.message-state').textContent(), '✓✓');
+});
+
+test('a backdated message shows the time its sender claims, as a claim, where it arrived', async () => {
+  const alice = await stack.newUser('claim-a');
+  const bob = await stack.newUser('claim-b');
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  cleanup.push(() => bobClient.stop());
+  const context = await browser.newContext();
+  cleanup.push(() => context.close());
+  const page = await context.newPage();
+  await logInPage(page, stack.url, alice.jid, alice.password);
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  await bobClient.sendChat(alice.jid, 'honest');
+  await page.getByTestId('message-body').filter({ hasText: 'honest' }).waitFor({ timeout: 10_000 });
+  await bobClient.sendChat(alice.jid, 'from the past', { extra: [xml('delay', { xmlns: 'urn:xmpp:delay', stamp: '2001-01-01T12:00:00Z' })] });
+  const bubble = page.locator('[data-testid="message"]').filter({ hasText: 'from the past' });
+  await bubble.waitFor({ timeout: 10_000 });
+  const claim = await bubble.getByTestId('message-claimed').textContent();
+  assert.match(claim ?? '', /^sent at .*2001.* \(claimed\)$/);
+  // In arrival order: after the honest message, not at the start of history.
+  assert.deepEqual(await page.getByTestId('message-body').allTextContents(), ['honest', 'from the past']);
+  assert.equal(await page.locator('[data-testid="message"]').filter({ hasText: 'honest' }).getByTestId('message-claimed').count(), 0);
 });
