@@ -14,6 +14,8 @@ import type { MessageRow } from '../store/messages.js';
 import { buildDisplayed } from '../stanza/receipts.js';
 
 export const MARKER_QUIET_MS = 1500;
+/** A conversation marked without pause (a peer that never stops sending) still gets a marker this often. */
+export const MARKER_MAX_WAIT_MS = 30_000;
 
 interface Target {
   row: MessageRow;
@@ -37,6 +39,8 @@ interface Conversation {
   markerDue: MessageRow | null;
   markerSent: MessageRow | null;
   markerTimer: NodeJS.Timeout | null;
+  /** When the due marker first became due (see MARKER_MAX_WAIT_MS). */
+  markerDueSince: number;
 }
 
 /** Order of messages in a conversation: (stamp, id), as the store pages them. */
@@ -70,7 +74,7 @@ export class ReadMarks {
   private conversation(peer: string): Conversation {
     let conv = this.conversations.get(peer);
     if (!conv) {
-      conv = { done: null, wanted: null, running: false, waiters: [], markerDue: null, markerSent: null, markerTimer: null };
+      conv = { done: null, wanted: null, running: false, waiters: [], markerDue: null, markerSent: null, markerTimer: null, markerDueSince: 0 };
       this.conversations.set(peer, conv);
     }
     return conv;
@@ -102,14 +106,16 @@ export class ReadMarks {
     // Read elsewhere (a carbon of our own marker): the tabs hear of it even if nothing changed here.
     if (changed > 0 || !notifyPeer) this.ctx.emit('read', { peer, upTo: row.id });
     if (notifyPeer && changed > 0 && row.direction === 'in' && (row.originId ?? row.messageId) && newer(conv.markerDue, row)) {
+      if (conv.markerDue === null) conv.markerDueSince = Date.now();
       conv.markerDue = row;
       this.scheduleMarker(peer, conv);
     }
   }
 
-  /** Sends the marker once marks have been quiet for MARKER_QUIET_MS: one marker for the newest message. */
+  /** Sends the marker once marks have been quiet for MARKER_QUIET_MS (or MARKER_MAX_WAIT_MS passed): one, for the newest. */
   private scheduleMarker(peer: string, conv: Conversation): void {
     if (conv.markerTimer) clearTimeout(conv.markerTimer);
+    const left = conv.markerDueSince + MARKER_MAX_WAIT_MS - Date.now();
     conv.markerTimer = setTimeout(() => {
       conv.markerTimer = null;
       const due = conv.markerDue;
@@ -117,7 +123,7 @@ export class ReadMarks {
       if (!due || !newer(conv.markerSent, due)) return;
       conv.markerSent = due;
       this.ctx.conn.send(buildDisplayed(peer, due.originId ?? due.messageId!)).catch(() => undefined);
-    }, MARKER_QUIET_MS);
+    }, Math.max(0, Math.min(MARKER_QUIET_MS, left)));
     // A session that ends meanwhile only makes this send fail quietly.
     conv.markerTimer.unref();
   }

@@ -94,6 +94,7 @@ test('burst: 1,000 markable messages, two tabs marking as they render: no deadlo
   const run = randomUUID().slice(0, 8);
   const ids = Array.from({ length: COUNT }, (_, i) => `${run}-${i}`);
   // As fast as the socket allows: every stanza written before the first is acknowledged.
+  const started = performance.now();
   await Promise.all(
     ids.map((id, i) =>
       peer.conn.send(
@@ -118,6 +119,7 @@ test('burst: 1,000 markable messages, two tabs marking as they render: no deadlo
     const newest = tabs.map((t) => t.store.get(stranger.jid).messages.at(-1)?.id);
     throw new Error(`${err.message}; reads ${reads} newest ${newest} settled ${tabs.map((t) => t.settled())} failures ${JSON.stringify(tabs.map((t) => t.failures))} commands ${tabs.map((t) => t.commands())}; tabs show ${shown}, markers ${JSON.stringify(markers)}, log ${JSON.stringify(logLines).slice(0, 2000)}`);
   });
+  const markerAfterMs = performance.now() - started;
   await until(() => tabs.every((t) => t.settled()), 'both tabs marked the newest message');
 
   // Nothing failed, nothing deadlocked.
@@ -152,5 +154,5 @@ test('burst: 1,000 markable messages, two tabs marking as they render: no deadlo
   await until(() => peer.messages.filter((el) => el.getChild('received', 'urn:xmpp:receipts')).length >= COUNT, 'every receipt arrived');
   assert.equal(peer.messages.filter((el) => el.getChild('received', 'urn:xmpp:receipts')).length, COUNT);
   // Both tabs sent a few commands each, far fewer than one per message.
-  console.log(`# markDisplayed commands: ${tabs.map((t) => t.commands()).join(' + ')} for ${COUNT} messages`);
+  console.log(`# ${COUNT} messages: marker for the last after ${Math.round(markerAfterMs)} ms; markDisplayed commands: ${tabs.map((t) => t.commands()).join(' + ')}`);
 });
