@@ -109,7 +109,7 @@ export class Messages {
     if (!msg) return;
     const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
-    if (claimedStamp) this.ctx.log.info({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
+    if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
     msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
     await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
