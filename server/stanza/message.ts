@@ -73,9 +73,10 @@ function pickDelay(el: Element, ownDomain: string, now: Date): Delay | null {
 
 /**
  * Our archive's stanza-id (XEP-0359). Only one whose `by` is our own bare JID counts: anyone else's is a claim by a
- * stranger. XEP-0359 (Security Considerations) has the archiving entity strip stanza-ids that claim to be its own
- * before adding its own, but not every server does; the server appends its element after the sender's content, so
- * when several claim our JID, the LAST one is the server's and any earlier one a forgery that was not stripped.
+ * stranger. XEP-0359 §3 says an entity that generates stanza-ids MUST delete any element whose `by` it would set, so a
+ * stanza has at most one per `by`; Prosody 0.12 does not (test/integration/trust-stamps.test.ts shows it). The server
+ * appends its own element after the sender's content, so when several claim our JID, the LAST one is the server's and
+ * the earlier ones are forgeries it failed to delete.
  */
 export function stanzaIdBy(el: Element, by: string): string | null {
   const own = el.getChildren('stanza-id', NS.sid).filter((sid) => String(sid.attrs.by ?? '').toLowerCase() === by).at(-1);
