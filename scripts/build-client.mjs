@@ -6,12 +6,31 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = path.join(root, 'public', 'build');
 const watch = process.argv.includes('--watch');
+
+/**
+ * long.js (pulled in by protobufjs for the OMEMO layer) tries to compile a tiny WebAssembly module for 64-bit
+ * multiplication, inside a try/catch with a plain-JS fallback. Our CSP (script-src 'self', no 'wasm-unsafe-eval')
+ * blocks that, and Chromium reports a CSP violation at every start. The bundle makes the attempt fail before it asks
+ * the browser, so long.js takes its fallback quietly and the CSP stays without any eval.
+ */
+const noWasmInLong = {
+  name: 'no-wasm-in-long',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]long[\\/].*\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('WebAssembly')) return undefined;
+      const patched = source.replaceAll('new WebAssembly.Module(', '((() => { throw new Error("no WebAssembly under this CSP"); })())(');
+      if (patched.includes('new WebAssembly.Module(')) throw new Error(`could not patch ${args.path}`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
 
 /** @type {esbuild.BuildOptions} */
 const options = {
@@ -30,6 +49,7 @@ const options = {
   legalComments: 'linked',
   logLevel: 'warning',
   define: { 'process.env.NODE_ENV': '"production"' },
+  plugins: [noWasmInLong],
 };
 
 function summary(metafile) {
@@ -45,7 +65,7 @@ function summary(metafile) {
 if (watch) {
   const ctx = await esbuild.context({
     ...options,
-    plugins: [{ name: 'summary', setup: (b) => b.onEnd((r) => r.metafile && (console.log(`[${new Date().toLocaleTimeString()}] built`), summary(r.metafile))) }],
+    plugins: [noWasmInLong, { name: 'summary', setup: (b) => b.onEnd((r) => r.metafile && (console.log(`[${new Date().toLocaleTimeString()}] built`), summary(r.metafile))) }],
   });
   await ctx.watch();
   console.log('watching client/ for changes…');

@@ -5,6 +5,7 @@
 import type { ConversationDTO, MessageDTO } from '../../server/realtime/contract.js';
 import { Observable } from './observable.js';
 import { compareIds, compareMessages } from './order.js';
+import { merge } from './progress.js';
 
 interface Entry {
   last: MessageDTO;
@@ -39,7 +40,9 @@ export class ConversationsStore extends Observable {
     if (!entry) {
       entry = { last: message, snapshotUnread: 0, snapshotLastId: null, unreadIds: new Set() };
       this.entries.set(message.peer, entry);
-    } else if (entry.last.id === message.id || compareMessages(entry.last, message) <= 0) {
+    } else if (entry.last.id === message.id) {
+      entry.last = merge(entry.last, message);
+    } else if (compareMessages(entry.last, message) <= 0) {
       entry.last = message;
     }
     const alreadyCounted = entry.snapshotLastId !== null && compareIds(message.id, entry.snapshotLastId) <= 0;

@@ -1,10 +1,12 @@
 /**
  * Messages per conversation, always ordered by (stamp, id) and unique by id: an updated message (new
  * state, stanzaId) replaces the stored one in place. Also tracks the paging cursor for older history.
+ * A message's state only moves forward (see `merge`): events and command answers can arrive in any order.
  */
 import type { MessageDTO } from '../../server/realtime/contract.js';
 import { Observable } from './observable.js';
 import { compareMessages } from './order.js';
+import { merge } from './progress.js';
 
 export interface Conversation {
   /** Ordered oldest first. */
@@ -97,10 +99,13 @@ export class MessagesStore extends Observable {
     return thread;
   }
 
-  private insert(thread: Thread, message: MessageDTO): void {
+  private insert(thread: Thread, incoming: MessageDTO): void {
     const list = thread.messages;
+    let message = incoming;
     if (thread.ids.has(message.id)) {
       const at = list.findIndex((m) => m.id === message.id);
+      message = merge(list[at]!, incoming);
+      if (message === list[at]) return;
       const before = list[at - 1];
       const after = list[at + 1];
       const stillInPlace = (!before || compareMessages(before, message) < 0) && (!after || compareMessages(message, after) < 0);

@@ -9,6 +9,7 @@ import { avatar } from './avatar.js';
 import { batched, byId, h } from './dom.js';
 import { presenceLabel } from './format.js';
 import { messageItem } from './message-item.js';
+import { ReadMarker } from '../state/read-marker.js';
 
 const PAGE = 50;
 /** Start loading older messages this close to the top, so scrolling rarely has to wait. */
@@ -36,7 +37,7 @@ export function mountConversation(state: AppState, run: RunCommand, isConnected:
   const items = new Map<string, { message: MessageDTO; el: HTMLLIElement }>();
   const loading = new Set<string>();
   const loadErrors = new Map<string, string>();
-  const lastMarked = new Map<string, string>();
+  const marker = new ReadMarker((peer, id) => run('markDisplayed', { peer, id }));
   let shownPeer: string | null = null;
 
   const renderHeader = (): void => {
@@ -159,7 +160,10 @@ export function mountConversation(state: AppState, run: RunCommand, isConnected:
     if (scroller.scrollTop < LOAD_MARGIN_PX || scroller.scrollHeight <= scroller.clientHeight) loadOlder(peer);
   };
 
-  /** Tells the server what this tab shows: it sends the chat marker (XEP-0333) and clears unread everywhere. */
+  /**
+   * Tells the server what this tab shows: it sends the chat marker (XEP-0333) and clears unread everywhere. Only the
+   * newest incoming message counts, and ReadMarker paces the commands: a burst of messages costs a few, not one each.
+   */
   const markDisplayed = (): void => {
     const peer = state.openPeer;
     if (!peer || document.visibilityState !== 'visible' || !isConnected()) return;
@@ -171,11 +175,9 @@ export function mountConversation(state: AppState, run: RunCommand, isConnected:
         break;
       }
     }
-    if (!newestIn || lastMarked.get(peer) === newestIn.id) return;
+    if (!newestIn) return;
     if (newestIn.state === 'displayed' && (state.conversations.get(peer)?.unread ?? 0) === 0) return;
-    lastMarked.set(peer, newestIn.id);
-    state.conversations.onRead(peer, newestIn.id);
-    run('markDisplayed', { peer, id: newestIn.id }).catch(() => lastMarked.delete(peer));
+    if (marker.shown(peer, newestIn.id)) state.conversations.onRead(peer, newestIn.id);
   };
 
   const scheduleMessages = batched(renderMessages);
@@ -206,7 +208,7 @@ export function mountConversation(state: AppState, run: RunCommand, isConnected:
     reload() {
       const peer = state.openPeer;
       if (!peer) return;
-      lastMarked.delete(peer);
+      marker.forget(peer);
       loadLatest(peer);
       renderHeader();
       scheduleMessages();

@@ -32,6 +32,7 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
     'span',
     { class: 'message-meta' },
     h('time', { class: 'message-time', text: messageTime(message.stamp), attrs: { datetime: message.stamp, title: fullTime(message.stamp) } }),
+    message.claimedStamp ? claimedTime(message.claimedStamp) : null,
     message.direction === 'out'
       ? h('span', {
           class: `message-state state-${message.state}`,
@@ -66,6 +67,19 @@ export function refreshDecrypted(ids: string[]): void {
       if (message && body && !READABLE.has(item.dataset.encryption ?? '')) void showDecrypted(message, item, body);
     }
   }
+}
+
+/**
+ * The time a sender's delay claimed but Parley did not believe (too far from the arrival): shown as the sender's claim,
+ * while the message sits where it arrived.
+ */
+function claimedTime(claimed: string): HTMLElement {
+  return h('span', {
+    class: 'message-claimed',
+    testid: 'message-claimed',
+    text: `sent at ${fullTime(claimed)} (claimed)`,
+    attrs: { title: "The sender's client says it sent this then; it is shown where it arrived." },
+  });
 }
 
 /**

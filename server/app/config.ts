@@ -56,6 +56,8 @@ export const configSchema = z.object({
   PARLEY_XMPP_SERVICES: serviceMap.default({}),
   PARLEY_XMPP_REQUIRE_TLS: bool.optional(),
   PARLEY_REGISTRATION: bool.default(false),
+  /** Answer XEP-0092 software version queries ("Parley" and its version, never the OS). */
+  PARLEY_XMPP_VERSION: bool.default(true),
   PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
   PARLEY_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1_000_000).default(30),
   PARLEY_ACCOUNT_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
@@ -93,6 +95,8 @@ export interface Config {
     registration: boolean;
     backfillDays: number;
     omemoStaleDays: number;
+    /** Answer (and advertise) XEP-0092 software version. */
+    answerVersion: boolean;
   };
   limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
@@ -136,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registration: c.PARLEY_REGISTRATION,
       backfillDays: c.PARLEY_HISTORY_BACKFILL_DAYS,
       omemoStaleDays: c.PARLEY_OMEMO_STALE_DAYS,
+      answerVersion: c.PARLEY_XMPP_VERSION,
     },
     limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB, socketRate: c.PARLEY_SOCKET_RATE, socketBurst: c.PARLEY_SOCKET_BURST, loginAttempts: c.PARLEY_LOGIN_ATTEMPTS, accountLoginFailures: c.PARLEY_ACCOUNT_LOGIN_FAILURES },
     timers: {

@@ -22,6 +22,7 @@ import { Gateway } from '../realtime/gateway.js';
 import { createHttpApp } from '../http/app.js';
 import { ParleyMetrics } from '../ops/metrics.js';
 import { createOps } from '../ops/ops.js';
+import { configureSoftwareInfo } from '../features/software.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -44,6 +45,7 @@ export interface StartOptions {
 
 export async function startParley(config: Config, opts: StartOptions = {}): Promise<Parley> {
   const log = opts.log ?? createLogger(config.logLevel);
+  configureSoftwareInfo({ answerVersion: config.xmpp.answerVersion });
   const db = await openDatabase({ url: config.databaseUrl, dataDir: path.join(config.dataDir, 'postgres'), log });
   const metrics = new ParleyMetrics();
   const stores: Stores = {

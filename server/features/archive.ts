@@ -84,6 +84,8 @@ export class ArchiveSync {
     if (!msg) return;
     // The archive's id IS the stanza-id our archive stamps on live messages (XEP-0359 §5).
     msg.stanzaId = result.archiveId;
+    // Our own archive's time, not whatever delay the sender wrote inside the message (it could backdate).
+    if (result.stamp) msg.stamp = result.stamp;
     c.pending.push(msg);
     // Handled here so a failure is not an unhandled rejection before query() awaits the chain (and rethrows it).
     if (c.pending.length >= MAX_BATCH) this.flush(c).catch(() => undefined);

@@ -4,11 +4,16 @@ import type { SessionContext } from './context.js';
 import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_INFO, type Identity } from '../stanza/caps.js';
 import { NS } from '../stanza/ns.js';
 import { NS_OOB } from '../stanza/oob.js';
+import { registerSoftwareInfo, softwareFeatures } from './software.js';
 
 const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
 
-/** Every feature Parley implements, named once for disco and caps. */
-export const FEATURES = [
+/** Every feature Parley implements, named once for disco and caps (software info: as configured at boot). */
+export function features(): string[] {
+  return [...BASE_FEATURES, ...softwareFeatures()];
+}
+
+const BASE_FEATURES = [
   NS_DISCO_INFO,
   NS_CAPS,
   'urn:xmpp:ping',
@@ -20,17 +25,22 @@ export const FEATURES = [
   'eu.siacs.conversations.axolotl.devicelist+notify',
 ];
 
-export const CAPS_VER = capsVer(IDENTITY, FEATURES);
-
-export function capsElement() {
-  return buildCaps(CAPS_VER);
+/** XEP-0115 verification string of what we advertise. */
+export function advertisedCapsVer(): string {
+  return capsVer(IDENTITY, features());
 }
 
+export function capsElement() {
+  return buildCaps(advertisedCapsVer());
+}
+
+/** Disco, ping, and the software queries (version, time: features/software.ts) every session answers. */
 export function registerDisco(ctx: SessionContext): void {
   ctx.conn.onIq('get', NS_DISCO_INFO, (iq) => {
     const node = iq.getChild('query', NS_DISCO_INFO)?.attrs.node;
-    if (node && node !== `${CAPS_NODE}#${CAPS_VER}`) return; // unknown node: the connection answers item-not-found/service-unavailable
-    return xml('iq', { type: 'result' }, buildDiscoInfoResult(IDENTITY, FEATURES, node ? String(node) : undefined));
+    if (node && node !== `${CAPS_NODE}#${advertisedCapsVer()}`) return; // unknown node: the connection answers item-not-found/service-unavailable
+    return xml('iq', { type: 'result' }, buildDiscoInfoResult(IDENTITY, features(), node ? String(node) : undefined));
   });
   ctx.conn.onIq('get', 'urn:xmpp:ping', () => xml('iq', { type: 'result' }));
+  registerSoftwareInfo(ctx);
 }

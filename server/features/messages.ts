@@ -8,8 +8,9 @@ import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from './context.js';
 import type { MessageDTO } from '../realtime/contract.js';
 import { NS } from '../stanza/ns.js';
-import { buildChatMessage, parseChatMessage, type ChatMessage } from '../stanza/message.js';
-import { buildDisplayed, buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
+import { buildChatMessage, orderStamp, parseChatMessage, type ChatMessage } from '../stanza/message.js';
+import { buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
+import { ReadMarks } from './read-marks.js';
 import { bareOf } from '../stanza/jid.js';
 import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/messages.js';
 import type { Attachment } from '../stanza/oob.js';
@@ -24,6 +25,7 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     body: row.body,
     encrypted: row.encrypted,
     stamp: row.stamp.toISOString(),
+    ...(row.claimedStamp ? { claimedStamp: row.claimedStamp.toISOString() } : {}),
     state: row.state,
     originId: row.originId,
     stanzaId: row.stanzaId,
@@ -64,6 +66,12 @@ export interface SendRequest {
 export class CommandError extends Error {}
 
 const FLUSH_RETRY_MS = 2000;
+/**
+ * How long after a new XMPP session starts its stanzas count as the server's offline burst (XEP-0160: offline
+ * messages are flushed right after the initial presence). Generous for a loaded server; a contact who reacts to our
+ * presence within it could still pass off a forged server delay, but only for that short window.
+ */
+const OFFLINE_BURST_MS = 30_000;
 
 /** Progress of an outgoing message; 'received' (incoming) never appears on outgoing rows. */
 const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1, sent: 2, received: -1, delivered: 3, displayed: 4 };
@@ -81,7 +89,16 @@ export class Messages {
   private flushing: Promise<void> = Promise.resolve();
   private flushRetry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ctx: SessionContext) {}
+  /** When the current XMPP session started (not resumed): see OFFLINE_BURST_MS. */
+  private sessionStartedAt = Date.now();
+  private readonly readMarks: ReadMarks;
+
+  constructor(private readonly ctx: SessionContext) {
+    this.readMarks = new ReadMarks(ctx);
+    ctx.conn.on('online', ({ resumed }: { resumed: boolean }) => {
+      if (!resumed) this.sessionStartedAt = Date.now();
+    });
+  }
 
   /**
    * Stores an inbound chat message once and tells the tabs. `live` = addressed to us right now (not a carbon):
@@ -90,8 +107,11 @@ export class Messages {
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
     if (!msg) return;
-    if (msg.stamp.getTime() !== receivedAt.getTime()) msg.stamp = await this.keepOrderWithin(msg.peer, msg.stamp);
-    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent');
+    const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
+    const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
+    if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
+    msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
+    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
       // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
       this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
@@ -142,19 +162,15 @@ export class Messages {
     await this.markRead(peer, row.messageId ?? row.originId ?? '', true, row);
   }
 
+  /** Marks read up to the message a tab showed, or that a carbon of our own marker names (coalesced: ReadMarks). */
   private async markRead(peer: string, messageId: string, notifyPeer: boolean, known?: MessageRow): Promise<void> {
     const row = known ?? (messageId ? await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, peer, messageId) : null);
     if (!row) return;
-    const changed = await this.ctx.stores.messages.markDisplayedUpTo(this.ctx.accountId, peer, row.stamp, row.id);
-    if (changed === 0 && notifyPeer) return;
-    this.ctx.emit('read', { peer, upTo: row.id });
-    if (notifyPeer && row.direction === 'in' && (row.originId ?? row.messageId)) {
-      this.ctx.conn.send(buildDisplayed(peer, row.originId ?? row.messageId!)).catch(() => undefined);
-    }
+    await this.readMarks.mark(peer, row, notifyPeer);
   }
 
-  async store(msg: ChatMessage, state: MessageRow['state']): Promise<InsertResult> {
-    const { row, inserted } = await this.ctx.stores.messages.insert(this.toNewMessage(msg, state));
+  async store(msg: ChatMessage, state: MessageRow['state'], claimedStamp: Date | null = null): Promise<InsertResult> {
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...this.toNewMessage(msg, state), claimedStamp });
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
     return { row, inserted };
   }

@@ -3,6 +3,7 @@ import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { PresenceDTO } from '../realtime/contract.js';
 import { capsElement } from './disco.js';
+import { registerLastActivity } from './software.js';
 import { buildPresence, buildSubscription, parsePresence, SHOW_RANK, type Show } from '../stanza/presence.js';
 
 interface ResourcePresence {
@@ -16,11 +17,15 @@ export class PresenceTracker {
   own: { show: Show; status: string | null } = { show: 'available', status: null };
   /** Presence the user chose; `own` may differ while every tab is closed (auto-away). */
   private chosen: { show: Show; status: string | null } = { show: 'available', status: null };
+  /** When the last tab left long enough ago to go away (null: a tab is here): the user's idle time (XEP-0012). */
+  private awaySince: number | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly autoApprove: (jid: string) => boolean,
-  ) {}
+  ) {
+    registerLastActivity(ctx, () => (this.awaySince === null ? 0 : (Date.now() - this.awaySince) / 1000));
+  }
 
   all(): PresenceDTO[] {
     return [...this.resources.keys()].map((jid) => this.best(jid));
@@ -72,6 +77,7 @@ export class PresenceTracker {
 
   /** Movim's behaviour: away while no tab is open, back to the chosen presence when one returns. */
   async autoAway(away: boolean): Promise<void> {
+    this.awaySince = away ? (this.awaySince ?? Date.now()) : null;
     if (away) {
       if (this.chosen.show === 'available' || this.chosen.show === 'chat') await this.apply('away', this.chosen.status);
     } else {

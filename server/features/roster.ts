@@ -7,6 +7,7 @@ import { NS } from '../stanza/ns.js';
 import { buildRosterGet, buildRosterSet, parseRosterQuery, type RosterItem } from '../stanza/roster.js';
 import { buildSubscription } from '../stanza/presence.js';
 import { bareOf } from '../stanza/jid.js';
+import { XmppStanzaError } from '../xmpp/errors.js';
 
 export class Roster {
   private readonly items = new Map<string, RosterItem>();
@@ -37,12 +38,16 @@ export class Roster {
     this.ctx.emit('contacts', { contacts: this.list() });
   }
 
-  /** RFC 6121 §2.1.6: a push is only legitimate from our own bare JID (or without 'from'). */
+  /**
+   * RFC 6121 §2.1.6: a push is only legitimate from our own bare JID (or without 'from'); the client MUST ignore any
+   * other. Ignored means not applied, and not acknowledged either: an iq set still needs an answer (RFC 6120 §8.2.3),
+   * and <service-unavailable/> is what an entity answers for what it does not serve (§8.4), so the sender learns nothing.
+   */
   private async onPush(iq: Element): Promise<Element | void> {
     const from = iq.attrs.from ? bareOf(iq.attrs.from) : this.ctx.jid;
     if (from !== this.ctx.jid) {
       this.ctx.log.warn({ from: iq.attrs.from }, 'roster push from a foreign entity ignored');
-      return;
+      throw new XmppStanzaError('service-unavailable', 'cancel');
     }
     for (const item of parseRosterQuery(iq.getChild('query', NS.roster))) {
       if (item.subscription === 'remove') {

@@ -109,6 +109,14 @@ export function createHttpApp(deps: HttpDeps): Express {
       if (isUploadPath(req.path)) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
       return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
     }
+    // The body parser's refusals are the client's fault (too large: 413, malformed or unsupported: 400/415), not ours.
+    const status = (err as { status?: unknown }).status;
+    if ((err as { type?: unknown }).type !== undefined && typeof status === 'number' && status >= 400 && status < 500) {
+      deps.log.info({ path: req.path, status, type: (err as { type?: unknown }).type }, 'request body refused');
+      const message = status === 413 ? 'That form was too large for this server.' : 'This server could not read that form.';
+      if (isUploadPath(req.path)) return res.status(status).json({ ok: false, error: message });
+      return res.status(status).render('error', { title: 'Bad request — Parley', message });
+    }
     deps.log.error({ err, path: req.path }, 'request failed');
     res.status(500).render('error', { title: 'Error — Parley', message: 'Something went wrong on this Parley server.' });
   });

@@ -41,6 +41,11 @@ export interface MessageDTO {
   encrypted: string | null;
   /** ISO 8601: archive / delay stamp, the display order. */
   stamp: string;
+  /**
+   * ISO 8601: the time the sender's delay (XEP-0203) claimed, when it was not believed (too far from the arrival and
+   * not our own server's offline delivery): `stamp` is then the arrival time. Show it as a claim only.
+   */
+  claimedStamp?: string;
   state: MessageState;
   originId: string | null;
   stanzaId: string | null;

@@ -5,6 +5,7 @@
 import { xml, type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
 import { forwardedMessage } from './carbons.js';
+import { parseDelay } from './message.js';
 
 export interface MamQuery {
   queryId: string;
@@ -34,7 +35,8 @@ export function buildMamQuery(q: MamQuery): Element {
 }
 
 export type MamResult =
-  | { kind: 'result'; queryId: string; archiveId: string; message: Element }
+  /** `stamp`: when our archive stored the message (its <forwarded><delay>), trusted over any delay the sender wrote. */
+  | { kind: 'result'; queryId: string; archiveId: string; message: Element; stamp: Date | null }
   | { kind: 'forged'; from: string }
   | { kind: 'none' };
 
@@ -44,9 +46,11 @@ export function parseMamResult(outer: Element, ownBare: string): MamResult {
   const from = outer.attrs.from ? String(outer.attrs.from).toLowerCase() : ownBare;
   if (from !== ownBare) return { kind: 'forged', from: String(outer.attrs.from) };
   const archiveId = result.attrs.id;
-  const message = forwardedMessage(result.getChild('forwarded', NS.forward));
+  const forwarded = result.getChild('forwarded', NS.forward);
+  const stamp = forwarded ? parseDelay(forwarded) : null;
+  const message = forwardedMessage(forwarded);
   if (typeof archiveId !== 'string' || !archiveId || !message) return { kind: 'none' };
-  return { kind: 'result', queryId: String(result.attrs.queryid ?? ''), archiveId, message };
+  return { kind: 'result', queryId: String(result.attrs.queryid ?? ''), archiveId, message, stamp };
 }
 
 export interface MamFin {

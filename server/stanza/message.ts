@@ -23,13 +23,24 @@ export interface ChatMessage {
   encrypted: string | null;
   /** A file shared by link (XEP-0066), plain messages only: an OMEMO message's files are inside the ciphertext. */
   attachment: Attachment | null;
+  /** The order key: the delay stamp when there is one, else the arrival time (see `orderStamp` for live messages). */
   stamp: Date;
+  /** The XEP-0203 delay the message carried, and whether our own server added it (offline storage). */
+  delay: Delay | null;
+}
+
+export interface Delay {
+  stamp: Date;
+  /** `from` names our own server (offline storage, XEP-0160): set by the server, unless a sender forged it. */
+  fromOwnServer: boolean;
 }
 
 /** Largest body we store: Prosody caps stanzas at 256 KiB anyway; this only guards other servers. */
 export const MAX_BODY_CHARS = 262_144;
 const MAX_ID = 256;
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
+/** A sender's delay within this much of the arrival time is believed (clock skew, latency, a short resend). */
+export const DELAY_SKEW_MS = 5 * 60_000;
 
 function shortAttr(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID ? v : null;
@@ -37,7 +48,10 @@ function shortAttr(v: unknown): string | null {
 
 /** Reads XEP-0203 <delay stamp>, refusing garbage and stamps from the future. */
 export function parseDelay(el: Element, now = new Date()): Date | null {
-  const delay = el.getChild('delay', NS.delay);
+  return readStamp(el.getChild('delay', NS.delay), now);
+}
+
+function readStamp(delay: Element | undefined, now: Date): Date | null {
   const raw = delay?.attrs.stamp;
   if (typeof raw !== 'string') return null;
   const t = Date.parse(raw);
@@ -45,11 +59,41 @@ export function parseDelay(el: Element, now = new Date()): Date | null {
   return new Date(t);
 }
 
+/**
+ * The delay to read: the last one our own server added (it appends after whatever the sender put in), else the first.
+ * A sender can write `from='our.domain'` too, which is why `orderStamp` believes such a delay only in the offline burst.
+ */
+function pickDelay(el: Element, ownDomain: string, now: Date): Delay | null {
+  const delays = el.getChildren('delay', NS.delay);
+  const own = delays.filter((d) => String(d.attrs.from ?? '').toLowerCase() === ownDomain).at(-1);
+  const chosen = own ?? delays[0];
+  const stamp = readStamp(chosen, now);
+  return stamp ? { stamp, fromOwnServer: chosen === own } : null;
+}
+
+/**
+ * Our archive's stanza-id (XEP-0359). Only one whose `by` is our own bare JID counts: anyone else's is a claim by a
+ * stranger. XEP-0359 §3 says an entity that generates stanza-ids MUST delete any element whose `by` it would set, so a
+ * stanza has at most one per `by`; Prosody 0.12 does not (test/integration/trust-stamps.test.ts shows it). The server
+ * appends its own element after the sender's content, so when several claim our JID, the LAST one is the server's and
+ * the earlier ones are forgeries it failed to delete.
+ */
 export function stanzaIdBy(el: Element, by: string): string | null {
-  for (const sid of el.getChildren('stanza-id', NS.sid)) {
-    if (String(sid.attrs.by ?? '').toLowerCase() === by) return shortAttr(sid.attrs.id);
-  }
-  return null;
+  const own = el.getChildren('stanza-id', NS.sid).filter((sid) => String(sid.attrs.by ?? '').toLowerCase() === by).at(-1);
+  return own ? shortAttr(own.attrs.id) : null;
+}
+
+/**
+ * When to order a live message by the time its sender claims (XEP-0203) rather than its arrival. A contact can write
+ * any delay, so a claim is believed only within DELAY_SKEW_MS of the arrival, or when our own server stamped it
+ * during the offline burst (the stanzas it flushes right after a new session's initial presence). Otherwise the
+ * message is ordered by its arrival and the claim kept for display only (`claimedStamp`).
+ */
+export function orderStamp(delay: Delay | null, receivedAt: Date, offlineBurst: boolean): { stamp: Date; claimedStamp: Date | null } {
+  if (!delay) return { stamp: receivedAt, claimedStamp: null };
+  const skew = Math.abs(receivedAt.getTime() - delay.stamp.getTime());
+  if (skew <= DELAY_SKEW_MS || (delay.fromOwnServer && offlineBurst)) return { stamp: delay.stamp, claimedStamp: null };
+  return { stamp: receivedAt, claimedStamp: delay.stamp };
 }
 
 /**
@@ -70,6 +114,7 @@ export function parseChatMessage(el: Element, ownBare: string, now = new Date())
   if (!encryptedEl && (body === null || body === '')) return null;
 
   const outgoing = from.bare === ownBare;
+  const delay = pickDelay(el, ownBare.slice(ownBare.indexOf('@') + 1), now);
   const peer = outgoing ? to.bare : from.bare;
   if (peer === ownBare && !outgoing) return null;
 
@@ -85,7 +130,8 @@ export function parseChatMessage(el: Element, ownBare: string, now = new Date())
     body,
     encrypted: encryptedEl ? encryptedEl.toString() : null,
     attachment: encryptedEl ? null : parseOob(el),
-    stamp: parseDelay(el, now) ?? now,
+    stamp: delay?.stamp ?? now,
+    delay,
   };
 }
 

@@ -36,14 +36,16 @@ export interface MessageRow {
   attachmentSize: string | null;
   attachmentType: string | null;
   stamp: Date;
+  /** A sender's delay stamp that was not believed for ordering (display only); null when `stamp` is the claimed time. */
+  claimedStamp: Date | null;
   state: MessageState;
   createdAt: Date;
 }
 
-type AttachmentColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType';
+type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType' | 'claimedStamp';
 
-/** The attachment columns may be left out: most messages have none. */
-export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | AttachmentColumns> & Partial<Pick<MessageRow, AttachmentColumns>>;
+/** The attachment columns and claimedStamp may be left out: most messages have none. */
+export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
 
 export interface InsertResult {
   row: MessageRow;
@@ -69,10 +71,10 @@ export interface ConversationRow {
 }
 
 const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 'type', 'body', 'encrypted', 'messageId', 'originId', 'stanzaId', 'stamp', 'state',
-  'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType'] as const;
+  'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType', 'claimedStamp'] as const;
 const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
-/** Rows per multi-row INSERT: 17 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
+/** Rows per multi-row INSERT: 18 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
 
 export class MessageStore {
@@ -237,13 +239,20 @@ export class MessageStore {
     return rows[0] ?? null;
   }
 
-  /** Marks incoming messages up to and including (stamp, id) as displayed. Returns how many changed. */
+  /**
+   * Marks incoming messages up to and including (stamp, id) as displayed. Returns how many changed. Idempotent. The
+   * rows are locked in id order (FOR UPDATE in an ordered subquery): two of these racing over one conversation (or an
+   * UPDATE planned through another index) cannot take the same row locks in opposite orders, which deadlocked.
+   */
   async markDisplayedUpTo(accountId: string, peer: string, stamp: Date, id: string): Promise<number> {
     if (toBigInt(accountId) === null) return 0;
     const c = checkCursor({ stamp, id });
     const r = await this.db.pool.query(
-      `UPDATE "Message" SET state = 'displayed' WHERE "accountId" = $1 AND peer = $2 AND state = 'received'
-         AND direction = 'in' AND (stamp, id) <= ($3::timestamptz, $4::bigint)`,
+      `UPDATE "Message" m SET state = 'displayed'
+       FROM (SELECT id FROM "Message" WHERE "accountId" = $1 AND peer = $2 AND state = 'received'
+               AND direction = 'in' AND (stamp, id) <= ($3::timestamptz, $4::bigint)
+             ORDER BY id FOR UPDATE) AS t
+       WHERE m.id = t.id AND m.state = 'received'`,
       [accountId, peer, c.stamp, c.id],
     );
     return r.rowCount ?? 0;
@@ -320,7 +329,7 @@ export class MessageStore {
   }
 }
 
-/** `($1, ..., $17), ($18, ...)` and its values, for a multi-row INSERT of INSERT_COLUMNS. */
+/** `($1, ..., $18), ($19, ...)` and its values, for a multi-row INSERT of INSERT_COLUMNS. */
 function valuesClause(msgs: readonly NewMessage[]): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = msgs.map((m) => {

@@ -76,3 +76,18 @@ test('no XMPP password is stored anywhere in the database, even with "keep me si
     await pool.end();
   }
 });
+
+test('a login form body over 16 KB is refused with 413, not a server error', async () => {
+  const browser = new HttpBrowser(stack.url);
+  const csrf = await browser.csrf('/login');
+  const res = await browser.post('/login', { jid: `x@${stack.prosody.domain}`, password: 'p'.repeat(20_000), _csrf: csrf });
+  assert.equal(res.status, 413);
+  assert.match(await res.text(), /too large/);
+  // A malformed form is the client's mistake too.
+  const bad = await browser.request('/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=klingon', origin: stack.url },
+    body: 'jid=a',
+  });
+  assert.equal(bad.status, 415);
+});

@@ -395,3 +395,32 @@ test('messages: states, receipts look-up, mark read, outbox, archive position, c
   const other = await accounts.upsert('states-other@example.test');
   assert.equal(await messages.byId(other.id, in1.id), null, 'rows of another account are invisible');
 });
+
+test('markDisplayedUpTo: concurrent marks with different bounds while messages arrive never deadlock, and are idempotent', async () => {
+  const acc = await accounts.upsert('marks@example.test');
+  const base = Date.UTC(2024, 2, 1);
+  const batch = Array.from({ length: 10_000 }, (_, i) => msg(acc.id, { originId: `mk-${i}`, body: `m${i}`, stamp: new Date(base + Math.floor(i / 3)) }));
+  await messages.insertMany(batch.slice(0, 9000));
+  // With real statistics the planner scans a narrow bound through the (peer, stamp) index, newest first, and a wide
+  // one through the table, oldest first: two marks at once then lock the same rows in opposite orders (the deadlock).
+  await db.pool.query('ANALYZE "Message"');
+  const stored = (await db.pool.query<{ id: string; stamp: Date }>(`SELECT id, stamp FROM "Message" WHERE "accountId" = $1 ORDER BY id`, [acc.id])).rows;
+  const pick = (from: number, to: number) => stored[from + Math.floor(Math.random() * (to - from))]!;
+  const errors: string[] = [];
+  for (let round = 0; round < 20; round++) {
+    await db.pool.query(`UPDATE "Message" SET state = 'received' WHERE "accountId" = $1`, [acc.id]);
+    // As many marks as the pool has connections, narrow and wide alternating, and messages arriving meanwhile.
+    const bounds = Array.from({ length: 8 }, (_, i) => (i % 2 ? pick(20, 120) : pick(8000, 9000)));
+    const results = await Promise.allSettled([
+      ...bounds.map((row) => messages.markDisplayedUpTo(acc.id, BOB, row.stamp, row.id)),
+      ...batch.slice(9000 + round * 50, 9050 + round * 50).map((m) => messages.insert(m)),
+    ]);
+    errors.push(...results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).message)] : [])));
+  }
+  assert.deepEqual(errors, []);
+  const newest = (await messages.page(acc.id, BOB, { limit: 1 }))[0]!;
+  assert.ok((await messages.markDisplayedUpTo(acc.id, BOB, newest.stamp, newest.id)) > 0);
+  assert.equal(await messages.markDisplayedUpTo(acc.id, BOB, newest.stamp, newest.id), 0, 'marking again changes nothing');
+  const unread = (await messages.conversations(acc.id, 10)).find((c) => c.last.peer === BOB)?.unread;
+  assert.equal(unread, 0);
+});

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageDTO } from '../../server/realtime/contract.js';
 import { MessagesStore } from '../../client/state/messages.js';
+import { ConversationsStore } from '../../client/state/conversations.js';
 import { compareIds, compareMessages } from '../../client/state/order.js';
 
 const PEER = 'bob@example.org';
@@ -139,4 +140,48 @@ test('10 000 live messages in random order stay sorted and unique', () => {
   const list = s.get(PEER).messages;
   assert.equal(list.length, 10_000);
   for (let i = 1; i < list.length; i++) assert.ok(compareMessages(list[i - 1]!, list[i]!) < 0);
+});
+
+test("a message's state only moves forward: a late 'pending' answer to send never overwrites 'delivered'", () => {
+  const s = new MessagesStore();
+  const out = (state: MessageDTO['state'], extra: Partial<MessageDTO> = {}) => msg(1, 1, { direction: 'out', state, ...extra });
+  s.upsert(out('pending'));
+  s.upsert(out('delivered', { stanzaId: null }));
+  s.upsert(out('pending')); // the send command's answer, held back past the receipt
+  assert.equal(s.get(PEER).messages[0]!.state, 'delivered');
+  s.upsert(out('sent', { stanzaId: 'arch-1' })); // stale state, but it brings the archive id: that is kept
+  assert.deepEqual([s.get(PEER).messages[0]!.state, s.get(PEER).messages[0]!.stanzaId], ['delivered', 'arch-1']);
+  s.upsert(out('displayed'));
+  s.upsert(out('delivered'));
+  assert.equal(s.get(PEER).messages[0]!.state, 'displayed');
+  s.upsert(out('failed'));
+  assert.equal(s.get(PEER).messages[0]!.state, 'displayed', 'failed only replaces pending or sent');
+  assert.equal(s.get(PEER).messages.length, 1);
+});
+
+test("'failed' replaces pending or sent; after it only the server's real progress counts, never a stale 'pending'", () => {
+  for (const from of ['pending', 'sent'] as const) {
+    const s = new MessagesStore();
+    s.upsert(msg(1, 1, { direction: 'out', state: from }));
+    s.upsert(msg(1, 1, { direction: 'out', state: 'failed' }));
+    assert.equal(s.get(PEER).messages[0]!.state, 'failed');
+    s.upsert(msg(1, 1, { direction: 'out', state: 'pending' }));
+    assert.equal(s.get(PEER).messages[0]!.state, 'failed');
+    s.upsert(msg(1, 1, { direction: 'out', state: 'delivered' }));
+    assert.equal(s.get(PEER).messages[0]!.state, 'delivered');
+  }
+  // Incoming: read stays read.
+  const s = new MessagesStore();
+  s.upsert(msg(2, 2, { state: 'displayed' }));
+  s.upsert(msg(2, 2, { state: 'received' }));
+  assert.equal(s.get(PEER).messages[0]!.state, 'displayed');
+});
+
+test('the conversation list keeps the newer state of its last message too', () => {
+  const c = new ConversationsStore();
+  const out = (state: MessageDTO['state']) => msg(1, 1, { direction: 'out', state });
+  c.onMessage(out('pending'));
+  c.onMessage(out('delivered'));
+  c.onMessage(out('pending'));
+  assert.equal(c.get(PEER)?.last.state, 'delivered');
 });

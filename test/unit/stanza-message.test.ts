@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import parse from 'ltx/lib/parse.js';
-import { buildChatMessage, parseChatMessage, ENCRYPTED_FALLBACK_BODY } from '../../server/stanza/message.js';
+import { buildChatMessage, orderStamp, parseChatMessage, ENCRYPTED_FALLBACK_BODY } from '../../server/stanza/message.js';
 
 const me = 'alice@example.org';
 const now = new Date('2026-11-23T10:00:00Z');
@@ -27,7 +27,48 @@ test('an inbound chat message is parsed with its ids; only our own archive’s s
     encrypted: null,
     attachment: null,
     stamp: now,
+    delay: null,
   });
+});
+
+test('a stanza-id is trusted only from our own account, and of several claiming it, the last one (the server appends its own)', () => {
+  // A contact put one claiming our JID before the server's: a server that does not strip it still appends its own after.
+  const el = parse(`<message from='bob@example.org/phone' to='alice@example.org' type='chat' id='m1'>
+    <body>x</body>
+    <stanza-id xmlns='urn:xmpp:sid:0' by='alice@example.org' id='chosen-by-bob'/>
+    <stanza-id xmlns='urn:xmpp:sid:0' by='example.org' id='by-the-domain'/>
+    <stanza-id xmlns='urn:xmpp:sid:0' by='Alice@Example.org' id='by-our-archive'/>
+  </message>`);
+  assert.equal(parseChatMessage(el, me, now)?.stanzaId, 'by-our-archive');
+  const onlyForeign = parse(`<message from='bob@example.org' type='chat'><body>x</body>
+    <stanza-id xmlns='urn:xmpp:sid:0' by='bob@example.org' id='b'/><stanza-id xmlns='urn:xmpp:sid:0' by='alice@example.org/parley' id='full'/>
+    <stanza-id xmlns='urn:xmpp:sid:1' by='alice@example.org' id='other-ns'/></message>`);
+  assert.equal(parseChatMessage(onlyForeign, me, now)?.stanzaId, null);
+});
+
+test("a contact's delay is believed within the skew bound, or from our own server in the offline burst; else it is only a claim", () => {
+  const at = (stamp: string, from = '') =>
+    parseChatMessage(parse(`<message from='bob@evil.example' type='chat'><body>x</body><delay xmlns='urn:xmpp:delay' ${from} stamp='${stamp}'/></message>`), me, now)!;
+  const backdated = at('2001-01-01T00:00:00Z');
+  assert.deepEqual(backdated.delay, { stamp: new Date('2001-01-01T00:00:00Z'), fromOwnServer: false });
+  assert.deepEqual(orderStamp(backdated.delay, now, false), { stamp: now, claimedStamp: new Date('2001-01-01T00:00:00Z') });
+  // In the offline burst too: only our own server's delay is believed there.
+  assert.deepEqual(orderStamp(backdated.delay, now, true), { stamp: now, claimedStamp: new Date('2001-01-01T00:00:00Z') });
+  const skewed = at('2026-11-23T09:56:00Z');
+  assert.deepEqual(orderStamp(skewed.delay, now, false), { stamp: new Date('2026-11-23T09:56:00Z'), claimedStamp: null });
+  const offline = at('2026-11-20T08:00:00Z', "from='example.org'");
+  assert.equal(offline.delay?.fromOwnServer, true);
+  assert.deepEqual(orderStamp(offline.delay, now, true), { stamp: new Date('2026-11-20T08:00:00Z'), claimedStamp: null });
+  // The same "server" delay outside the burst is a contact writing our domain into it.
+  assert.deepEqual(orderStamp(offline.delay, now, false), { stamp: now, claimedStamp: new Date('2026-11-20T08:00:00Z') });
+  assert.deepEqual(orderStamp(null, now, true), { stamp: now, claimedStamp: null });
+});
+
+test("of several delays, our own server's last one is read (it appends after the sender's)", () => {
+  const el = parse(`<message from='bob@evil.example' type='chat'><body>x</body>
+    <delay xmlns='urn:xmpp:delay' stamp='2001-01-01T00:00:00Z'/>
+    <delay xmlns='urn:xmpp:delay' from='example.org' stamp='2026-11-23T09:00:00Z'/></message>`);
+  assert.deepEqual(parseChatMessage(el, me, now)?.delay, { stamp: new Date('2026-11-23T09:00:00Z'), fromOwnServer: true });
 });
 
 test('a delay stamp orders the message; a stamp from the future is ignored', () => {

@@ -46,7 +46,17 @@ test('MAM results are accepted from our archive only, with the forwarded delay a
   if (ok.kind === 'result') {
     assert.equal(ok.archiveId, 'arch-1');
     assert.equal(parseChatMessage(ok.message, me)?.stamp.toISOString(), '2026-11-01T12:00:00.000Z');
+    assert.equal(ok.stamp?.toISOString(), '2026-11-01T12:00:00.000Z');
   }
+  // A sender's own (backdated) delay inside the archived message does not replace the archive's time.
+  const backdated = parseMamResult(
+    parse(`<message to='alice@example.org/parley'><result xmlns='urn:xmpp:mam:2' queryid='q1' id='arch-2'>
+      <forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-11-01T12:00:00Z'/>
+        <message from='bob@example.org/x' to='alice@example.org' type='chat'><body>old</body><delay xmlns='urn:xmpp:delay' stamp='2001-01-01T00:00:00Z'/></message>
+      </forwarded></result></message>`),
+    me,
+  );
+  assert.equal(backdated.kind === 'result' ? backdated.stamp?.toISOString() : null, '2026-11-01T12:00:00.000Z');
   assert.equal(parseMamResult(result(`from='alice@example.org'`), me).kind, 'result');
   assert.equal(parseMamResult(result(`from='bob@example.org'`), me).kind, 'forged');
 });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN     "claimedStamp" TIMESTAMPTZ(3);
