@@ -102,7 +102,13 @@ export class HostileSession extends EventEmitter {
   async write(data: string): Promise<boolean> {
     if (this.socket.destroyed) return false;
     if (this.socket.write(data)) return true;
-    await Promise.race([once(this.socket, 'drain'), once(this.socket, 'close')]);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done).off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done).on('close', done);
+    });
     return !this.socket.destroyed;
   }
 
