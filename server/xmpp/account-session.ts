@@ -201,6 +201,11 @@ export class AccountSession {
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }
 
+  /** Received stanzas waiting to be handled (bounded: past the limit the connection stops reading). */
+  get inboundWaiting(): number {
+    return this.inbound.size;
+  }
+
   /** Resolves when every stanza received so far is stored (tests, shutdown). */
   drainInbound(): Promise<void> {
     return this.inbound.drain();

@@ -192,6 +192,11 @@ export class XmppConnection extends EventEmitter {
     else socket?.resume?.();
   }
 
+  /** @internal for tests: consecutive failed or penalized connections (the reconnect delay grows with it). */
+  get backoffAttempts(): number {
+    return this.backoff.attempts;
+  }
+
   // ---------------------------------------------------------------- sending
 
   /** Sends now when online, otherwise queues until the session is back. Resolves once written to the socket. */

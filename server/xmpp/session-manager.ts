@@ -9,6 +9,7 @@ import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings
 import { PasswordVerifier } from './password-verifier.js';
 import type { CredentialVault } from './credential-vault.js';
 import { unreachableMessage } from './errors.js';
+import { NoEndpoint } from './endpoints.js';
 
 export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
 
@@ -38,6 +39,8 @@ export class LoginError extends Error {
     message: string,
     /** for the log: what really happened (an address refused, the connection error); never shown to the browser */
     readonly detail?: string,
+    /** the address policy refused where this domain points (loopback, private): worth a warning in the log */
+    readonly addressRefused = false,
   ) {
     super(message);
   }
@@ -200,7 +203,9 @@ export class SessionManager {
       return await this.connect({ jid, ...secret, ...this.deps.guards, service: this.deps.services[domain], requireTls: this.deps.requireTls });
     } catch (err) {
       const condition = (err as { condition?: LoginError['condition'] }).condition;
-      throw new LoginError(condition ?? 'stream-error', loginMessage(condition, domain), err instanceof Error ? err.message : String(err));
+      const cause = (err as { cause?: unknown }).cause;
+      const refused = cause instanceof NoEndpoint && cause.refused.length > 0;
+      throw new LoginError(condition ?? 'stream-error', loginMessage(condition, domain), err instanceof Error ? err.message : String(err), refused);
     }
   }
 

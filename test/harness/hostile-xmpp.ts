@@ -202,6 +202,16 @@ export class HostileXmppServer extends EventEmitter {
     }
   }
 
+  /** The live bound session of account `bare` (waits for it). */
+  async sessionOf(bare: string, opts: { after?: HostileSession } = {}): Promise<HostileSession> {
+    for (;;) {
+      const from = opts.after ? this.sessions.indexOf(opts.after) + 1 : 0;
+      const s = this.sessions.slice(from).find((x) => x.jid && !x.closed && x.bare === bare);
+      if (s) return s;
+      await once(this, 'bound');
+    }
+  }
+
   async stop(): Promise<void> {
     for (const s of this.sessions) s.socket.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -211,6 +221,7 @@ export class HostileXmppServer extends EventEmitter {
 /** A plain TCP listener that counts connections (and closes them): proof that nothing connected. */
 export class ConnectionCounter {
   count = 0;
+  private readonly sockets = new Set<net.Socket>();
   private constructor(private readonly server: net.Server, readonly port: number) {}
 
   static async start(host: string, port = 0, answer = ''): Promise<ConnectionCounter> {
@@ -220,6 +231,8 @@ export class ConnectionCounter {
     const counter = new ConnectionCounter(server, (server.address() as net.AddressInfo).port);
     server.on('connection', (s) => {
       counter.count++;
+      counter.sockets.add(s);
+      s.on('close', () => counter.sockets.delete(s));
       s.on('error', () => undefined);
       if (answer) s.end(answer);
       else s.destroy();
@@ -228,6 +241,7 @@ export class ConnectionCounter {
   }
 
   stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
     return new Promise((r) => this.server.close(() => r()));
   }
 }
