@@ -58,7 +58,7 @@ const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
 const DEFAULT_IQ_TIMEOUT = 30_000;
-/** Stanzas received before the first 'stanza' listener exists are kept (up to this many) and delivered to it. */
+/** Stanzas received before the first 'stanza' listener exists are kept and delivered to it; past this many, reading pauses. */
 const MAX_HELD = 10_000;
 /** Stream errors after which reconnecting would only repeat the failure (or fight another client). */
 const FATAL_STREAM_ERRORS = new Set(['conflict', 'not-authorized', 'policy-violation', 'host-unknown', 'improper-addressing']);
@@ -408,7 +408,8 @@ export class XmppConnection extends EventEmitter {
       }
     }
     if (this.held) {
-      if (this.held.length < MAX_HELD) this.held.push(el);
+      this.held.push(el);
+      if (this.held.length >= MAX_HELD) this.pauseReading('held'); // nobody listens yet: wait rather than drop
       return;
     }
     this.emit('stanza', el);
@@ -419,6 +420,7 @@ export class XmppConnection extends EventEmitter {
     if (!held || this.listenerCount('stanza') === 0) return;
     this.held = null;
     for (const el of held) this.emit('stanza', el);
+    this.resumeReading('held');
   }
 
   // ---------------------------------------------------------------- negotiation
