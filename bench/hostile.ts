@@ -64,7 +64,7 @@ export async function benchHostile(report: (line: string) => void): Promise<void
 
     // The flood: one hostile account gets 50,000 messages as fast as the socket takes them.
     const floodLogin = tabOf(`flood@${hostile.domain}`, 'any');
-    const flooded = await hostile.boundSession();
+    const flooded = await hostile.sessionOf(`flood@${hostile.domain}`);
     await floodLogin;
     await new Promise((r) => setTimeout(r, 2000));
     const rssBefore = parley.rss();
@@ -98,7 +98,7 @@ export async function benchHostile(report: (line: string) => void): Promise<void
 
     // One element of 200 MB that never closes, streamed as fast as Parley reads it; /healthz polled meanwhile.
     const slowLogin = tabOf(`slow@${hostile.domain}`, 'any');
-    const slow = await hostile.boundSession(hostile.sessions.indexOf(flooded) + 1);
+    const slow = await hostile.sessionOf(`slow@${hostile.domain}`);
     await slowLogin;
     let stop = false;
     const streaming = slow.neverClosing(NEVER_CLOSING_BYTES, 64 * 1024, () => stop);

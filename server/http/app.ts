@@ -90,7 +90,9 @@ export function createHttpApp(deps: HttpDeps): Express {
       rateLimit({
         windowMs: 15 * 60_000,
         limit: () => config.limits.domainLoginFailures,
-        skip: (req) => req.method !== 'POST' || formDomain(req) === null,
+        // Only on an open instance: a listed domain is the admin's own, where a per-domain cap would let a few
+        // addresses lock everyone out; the per-account limit guards its passwords.
+        skip: (req) => req.method !== 'POST' || config.xmpp.allowedDomains !== '*' || formDomain(req) === null,
         skipSuccessfulRequests: true, // a login that worked does not count against its domain
         keyGenerator: (req) => `domain:${formDomain(req)}`,
         standardHeaders: false,
