@@ -118,7 +118,7 @@ export async function benchHostile(report: (line: string) => void): Promise<void
     slow.socket.destroy();
     const h = summary(health);
     report(
-      `/healthz while a 200 MB element never closes: p50 ${ms(h.p50)}, p99 ${ms(h.p99)}, max ${ms(h.max)} (n=${h.n}); Parley read ${MiB(sent)} of it in ${((Date.now() - h0) / 1000).toFixed(1)} s` +
+      `/healthz while a 200 MB element never closes: p50 ${ms(h.p50)}, p99 ${ms(h.p99)}, max ${ms(h.max)} (n=${h.n}); the hostile server got ${MiB(sent)} of it into the socket (kernel buffers included) in ${((Date.now() - h0) / 1000).toFixed(1)} s` +
         (slow.streamErrors.length ? `, then closed the stream with <${slow.streamErrors.join(', ')}/>` : ', never closed the stream'),
     );
     report(`RSS after that: ${MiB(parley.rss())}`);
