@@ -8,7 +8,11 @@
 import { Parser } from '@xmpp/xml';
 
 export interface StanzaLimits {
-  /** Bytes of one top-level element (stanza or nonza), counted per socket read. */
+  /**
+   * Bytes of one top-level element (stanza or nonza), counted per socket read (at most 64 KiB): the read that starts
+   * an element and the one that ends it may be shared with other elements and go uncounted, so the cut comes at
+   * this limit plus at most two reads. Text, attributes and depth are bounded exactly.
+   */
   maxBytes: number;
   /** Elements nested inside a stanza, the stanza itself counting as 1. */
   maxDepth: number;

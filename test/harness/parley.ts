@@ -9,7 +9,7 @@ import { freePort } from './ports.js';
 import { createTestDatabase } from './postgres.js';
 import { loadConfig } from '../../server/app/config.js';
 import { startParley, type Parley } from '../../server/app/parley.js';
-import { createLogger } from '../../server/app/logger.js';
+import { createLogger, type Logger } from '../../server/app/logger.js';
 import type { ClientCommands, ServerEvents, Commands, CommandResults } from '../../server/realtime/contract.js';
 
 export interface StackOptions {
@@ -17,6 +17,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** more 'domain=xmpp://host:port' entries for PARLEY_XMPP_SERVICES, besides the Prosody's */
   services?: string[];
+  /** Parley's logger (default: silent, or PARLEY_TEST_LOG's level) */
+  log?: Logger;
 }
 
 export class TestStack {
@@ -34,7 +36,7 @@ export class TestStack {
     try {
       const services = [`${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`, ...(opts.services ?? [])].join(',');
       const env = { PORT: String(await freePort()), PARLEY_XMPP_SERVICES: services, ...opts.env };
-      const parley = await startParley(TestStack.config(prosody, db.url, env), { log: createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      const parley = await startParley(TestStack.config(prosody, db.url, env), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
       return new TestStack(prosody, parley, db.drop, db.url);
     } catch (err) {
       await prosody.stop();

@@ -11,6 +11,10 @@ import { once } from 'node:events';
 import { TestStack, HttpBrowser } from '../harness/parley.js';
 import { ConnectionCounter } from '../harness/hostile-xmpp.js';
 import { freePort } from '../harness/ports.js';
+import { pino } from 'pino';
+
+/** Every line Parley logs, as JSON. */
+const logLines: Record<string, unknown>[] = [];
 
 let stack: TestStack;
 let loopback: ConnectionCounter; // 127.0.0.1:5222, where x@127.1 and x@localhost-like names would go
@@ -41,6 +45,7 @@ before(async () => {
   ];
   stack = await TestStack.start({
     services,
+    log: pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) }),
     env: { PARLEY_REGISTRATION: 'true', PARLEY_LOGIN_ATTEMPTS: '1000', PARLEY_DOMAIN_LOGIN_FAILURES: '3', PARLEY_XMPP_TIMEOUT: '1' },
   });
 });
@@ -63,6 +68,11 @@ test('a login or registration to a domain on loopback or a private address opens
   assert.equal(registered.status, 503);
   assert.equal(other.count, 0, 'a connection reached 127.0.0.2:5222');
   assert.equal(loopback.count, 0, 'a connection reached 127.0.0.1:5222');
+  // What was refused is logged, with the address, at warn level; the password never.
+  const refused = logLines.filter((l) => l.msg === 'login refused: the domain points at a loopback or private address');
+  assert.ok(refused.some((l) => l.account === 'x@127.0.0.2' && /127\.0\.0\.2/.test(String(l.detail)) && l.level === 40), JSON.stringify(refused));
+  assert.ok(logLines.some((l) => l.msg === 'registration refused' && l.level === 40 && /127\.0\.0\.2/.test(String(l.detail))));
+  assert.ok(!logLines.some((l) => JSON.stringify(l).includes('long-enough-pw')));
 });
 
 test('refused, unreachable, silent, not XMPP and private all read the same on the login page', async () => {
