@@ -57,6 +57,7 @@ const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const NS_MAM = 'urn:xmpp:mam:2';
 const DEFAULT_IQ_TIMEOUT = 30_000;
 /** Stanzas received before the first 'stanza' listener exists are kept and delivered to it; past this many, reading pauses. */
 const MAX_HELD = 10_000;
@@ -72,6 +73,8 @@ interface PendingIq {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   expectedFrom: string | null;
+  /** queryid of an archive query (XEP-0313): its result messages are answers, not unsolicited traffic */
+  mamQueryId?: string;
 }
 
 interface Queued extends Outbound {
@@ -279,7 +282,8 @@ export class XmppConnection extends EventEmitter {
         this.pendingIqs.delete(id);
         reject(new XmppStanzaError('remote-server-timeout', 'wait', `no answer within ${timeoutMs} ms`, request));
       }, timeoutMs);
-      this.pendingIqs.set(id, { resolve, reject, timer, expectedFrom: request.attrs.to ?? null });
+      const mamQueryId = request.getChild('query', NS_MAM)?.attrs.queryid;
+      this.pendingIqs.set(id, { resolve, reject, timer, expectedFrom: request.attrs.to ?? null, ...(mamQueryId ? { mamQueryId } : {}) });
       this.send(request).catch((err: Error) => {
         if (this.pendingIqs.delete(id)) {
           clearTimeout(timer);
@@ -360,10 +364,13 @@ export class XmppConnection extends EventEmitter {
     stream.inbox.push(el);
   }
 
-  /** Answers to what we asked (iq results, archive pages while a query is out) do not count against the rate. */
+  /** Answers to what we asked (iq results, the pages of an archive query still out) do not count against the rate. */
   private solicited(el: Element): boolean {
     if (el.name === 'iq') return (el.attrs.type === 'result' || el.attrs.type === 'error') && !!el.attrs.id && this.pendingIqs.has(el.attrs.id);
-    return el.name === 'message' && this.pendingIqs.size > 0 && !!el.getChild('result', 'urn:xmpp:mam:2');
+    const queryId = el.name === 'message' ? el.getChild('result', NS_MAM)?.attrs.queryid : undefined;
+    if (!queryId) return false;
+    for (const pending of this.pendingIqs.values()) if (pending.mamQueryId === queryId) return true;
+    return false;
   }
 
   private onSmNonza(stream: Stream, el: Element): void {

@@ -88,11 +88,32 @@ export class HostileSession extends EventEmitter {
       return;
     }
     if (ns === 'jabber:iq:roster') return this.raw(`<iq type='result' id='${id}'><query xmlns='jabber:iq:roster'/></iq>`);
-    if (ns === 'urn:xmpp:mam:2') return this.raw(`<iq type='result' id='${id}'><fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'><count>0</count></set></fin></iq>`);
+    if (ns === 'urn:xmpp:mam:2') return void this.answerArchive(id, child!.attrs.queryid ?? '');
     this.raw(`<iq type='result' id='${id}'/>`);
   }
 
   private local = 'x';
+  /** Messages the account's archive answers its first query with, all in one page (see HostileXmppServer.archive). */
+  archive = 0;
+  private archiveServed = false;
+
+  private async answerArchive(id: string, queryId: string): Promise<void> {
+    const n = this.archiveServed ? 0 : this.archive;
+    this.archiveServed = true;
+    const stamp = new Date(Date.now() - 3600_000).toISOString();
+    for (let i = 0; i < n; i += 200) {
+      let batch = '';
+      for (let j = i; j < Math.min(n, i + 200); j++) {
+        batch +=
+          `<message to='${this.jid}'><result xmlns='urn:xmpp:mam:2' queryid='${queryId}' id='a${j}'><forwarded xmlns='urn:xmpp:forward:0'>` +
+          `<delay xmlns='urn:xmpp:delay' stamp='${stamp}'/><message type='chat' from='old@${this.domain}/x' to='${this.bare}' id='m${j}'><body>old ${j}</body></message>` +
+          `</forwarded></result></message>`;
+      }
+      if (!(await this.write(batch))) return;
+    }
+    const last = n ? `<first>a0</first><last>a${n - 1}</last>` : '';
+    await this.write(`<iq type='result' id='${id}'><fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'>${last}<count>${n}</count></set></fin></iq>`);
+  }
 
   get bare(): string {
     return `${this.local}@${this.domain}`;
@@ -164,6 +185,8 @@ export class HostileSession extends EventEmitter {
 export class HostileXmppServer extends EventEmitter {
   /** Every TCP connection accepted, in order. */
   readonly sessions: HostileSession[] = [];
+  /** How many messages each new session's archive answers the first query with (an honest burst Parley asked for). */
+  archive = 0;
   private constructor(private readonly server: net.Server, readonly domain: string, readonly port: number, readonly host: string) {
     super();
   }
@@ -177,6 +200,7 @@ export class HostileXmppServer extends EventEmitter {
     const hostile = new HostileXmppServer(server, domain, (server.address() as net.AddressInfo).port, host);
     server.on('connection', (socket) => {
       const session = new HostileSession(socket, domain);
+      session.archive = hostile.archive;
       hostile.sessions.push(session);
       hostile.emit('session', session);
       session.once('bound', () => hostile.emit('bound', session));
