@@ -9,7 +9,9 @@ import { mountProfile } from '../ui/profile.js';
 import { mountAddContact, mountPresenceSelect } from '../ui/sidebar-forms.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { peerFromHash } from './router.js';
-import { startOmemo } from './omemo-loader.js';
+import { handover, startOmemo } from './omemo-loader.js';
+import { mountHandover } from '../ui/handover.js';
+import { refreshDecrypted } from '../ui/message-item.js';
 import { refreshEncryptionToggle } from '../ui/composer.js';
 
 const state = new AppState();
@@ -56,10 +58,26 @@ socket.on('hello', (hello) => {
   void startOmemo(hello.account, run).then((service) => {
     if (service) refreshEncryptionToggle();
   });
+  void handover().then(attachHandover);
+});
+
+// The history handover: offers to and from this account's other browsers, and bubbles that become readable.
+let handoverAttached = false;
+function attachHandover(h: Awaited<ReturnType<typeof handover>>): void {
+  if (!h || handoverAttached) return;
+  handoverAttached = true;
+  mountHandover(h, state);
+  h.onEvent((e) => {
+    if (e.kind === 'plaintexts') refreshDecrypted(e.ids);
+  });
+}
+socket.on('omemoRelay', (e) => {
+  void handover().then((h) => h?.handleRelay(e));
 });
 
 socket.on('omemoDevices', (e) => {
   void startOmemo(state.own.account, run).then((service) => service?.handleDevicesEvent(e));
+  void handover().then((h) => h?.handleDevicesEvent(e));
 });
 
 socket.on('message', (e) => {

@@ -13,6 +13,8 @@ export interface CachedPlaintext {
   /** Bare JID of the sender (our own account for messages we sent). */
   senderJid: string;
   senderDeviceId: number;
+  /** Set when the text came from another device of the account (history handover): that device vouches for it. */
+  handedOverBy?: number;
   at: number;
 }
 interface SentRecord {
@@ -52,6 +54,11 @@ export class PlaintextCache {
 
   get(messageId: string): Promise<CachedPlaintext | undefined> {
     return this.db.get('plaintext', [this.account, messageId]);
+  }
+
+  /** True when this browser holds at least one decrypted message of the account: it has history to hand over. */
+  async hasAny(): Promise<boolean> {
+    return (await this.db.count('plaintext', IDBKeyRange.bound([this.account, ''], [this.account, '\uffff']))) > 0;
   }
 
   async put(messageId: string, entry: Omit<CachedPlaintext, 'at'>): Promise<void> {

@@ -39,7 +39,7 @@ export type DisplayTrust = Trust | 'own';
 
 /** What the UI shows for one message. Every non-ok state carries a sentence for the user. */
 export type DisplayResult =
-  | { status: 'ok'; text: string; trust: DisplayTrust; senderDeviceId: number; fromCache: boolean }
+  | { status: 'ok'; text: string; trust: DisplayTrust; senderDeviceId: number; fromCache: boolean; handedOverBy?: number }
   | { status: 'plain'; text: string }
   | { status: 'key-only'; message: string }
   | { status: 'not-for-this-device'; message: string }
@@ -53,6 +53,8 @@ export type DisplayResult =
 export const DISPLAY_MESSAGES = {
   'key-only': 'Encryption keys were exchanged; this message has no text.',
   'not-for-this-device': "This message was not encrypted for this tab: the sender did not know this tab's device yet.",
+  'before-this-browser':
+    'Encrypted before this browser was set up. Open Parley in a browser where you already read this conversation and accept the history handover there.',
   'no-session': "This tab has no secure session with the sender's device. Asking the sender to write again usually fixes it.",
   untrusted: "Not decrypted: the sender's device changed its key or is marked compromised. Check the contact's devices.",
   duplicate: 'This message was already decrypted in this tab, but its text is no longer stored in this browser.',
@@ -92,6 +94,15 @@ const IDENTITY_CHANGED = 'This device now presents a different key than before. 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const deviceKey = (jid: string, deviceId: number) => `${jid}:${deviceId}`;
 
+async function browserSince(store: OmemoStore, account: string): Promise<number> {
+  let since = Infinity;
+  for (const id of await store.listDevices(account)) {
+    const rec = await store.forDevice(account, id).getLocalDevice();
+    if (rec) since = Math.min(since, rec.createdAt);
+  }
+  return Number.isFinite(since) ? since : Date.now();
+}
+
 function defaultLocks(): LockManagerLike {
   const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   if (!locks) throw new Error('This browser does not support Web Locks, which OMEMO in Parley needs to keep tabs from sharing a device.');
@@ -120,10 +131,12 @@ export class OmemoService {
     private readonly cache: PlaintextCache,
     private readonly device: OmemoDevice,
     private readonly release: Release,
-    private readonly locks: LockManagerLike,
+    private readonly lockManager: LockManagerLike,
     /** How this tab got its device; for diagnostics and tests. */
     readonly origin: PoolChoice['origin'],
     private ownDevices: number[],
+    /** When this browser's first OMEMO device of the account was made: messages before it were never encrypted to it. */
+    readonly browserSince: number,
   ) {}
 
   static async start(opts: OmemoServiceOptions): Promise<OmemoService> {
@@ -159,7 +172,8 @@ export class OmemoService {
           continue;
         }
         if (publish) await cache.setMeta(`announced:${device.deviceId}`, publish);
-        return new OmemoService(account, opts.command, store, cache, device, choice.release, locks, choice.origin, devices);
+        const since = await browserSince(store, account);
+        return new OmemoService(account, opts.command, store, cache, device, choice.release, locks, choice.origin, devices, since);
       }
       throw new Error('The server refused every OMEMO device this browser offered.');
     } catch (e) {
@@ -326,7 +340,8 @@ export class OmemoService {
   private async decryptOnce(m: MessageDTO): Promise<DisplayResult> {
     const cached = await this.cache.get(m.id);
     if (cached) {
-      return { status: 'ok', text: cached.text, trust: await this.displayTrust(cached.senderJid, cached.senderDeviceId), senderDeviceId: cached.senderDeviceId, fromCache: true };
+      const shown = { status: 'ok', text: cached.text, trust: await this.displayTrust(cached.senderJid, cached.senderDeviceId), senderDeviceId: cached.senderDeviceId, fromCache: true } as const;
+      return cached.handedOverBy ? { ...shown, handedOverBy: cached.handedOverBy } : shown;
     }
     let element;
     try {
@@ -353,7 +368,10 @@ export class OmemoService {
         if (r.prekey) void this.refreshBundle().catch(() => undefined);
         return { status: 'key-only', message: DISPLAY_MESSAGES['key-only'] };
       case 'not-for-this-device':
-        return { status: 'not-for-this-device', message: DISPLAY_MESSAGES['not-for-this-device'] };
+        // Older than this browser's first device: only a browser that read it can hand its text over.
+        return Date.parse(m.stamp) < this.browserSince
+          ? { status: 'not-for-this-device', message: DISPLAY_MESSAGES['before-this-browser'] }
+          : { status: 'not-for-this-device', message: DISPLAY_MESSAGES['not-for-this-device'] };
       case 'no-session':
         return { status: 'no-session', message: DISPLAY_MESSAGES['no-session'] };
       case 'untrusted-identity': {
@@ -381,6 +399,87 @@ export class OmemoService {
     });
     this.announceChain = run.catch(() => undefined);
     return run;
+  }
+
+  // --- between devices of this account (history handover, client/omemo/handover.ts) ----------------------------
+
+  /** The plaintext cache this browser's tabs share. */
+  get plaintexts(): PlaintextCache {
+    return this.cache;
+  }
+
+  get locks(): LockManagerLike {
+    return this.lockManager;
+  }
+
+  /** Devices of this account with keys in this browser (this tab's and other tabs'). */
+  localDevices(): Promise<number[]> {
+    return this.store.listDevices(this.account);
+  }
+
+  /**
+   * Encrypts `plaintext` for one other device of this account only (OMEMO, as a chat message would be). Refuses a
+   * device marked compromised or whose key changed; a session starts from its freshly fetched bundle.
+   */
+  async sealForOwnDevice(deviceId: number, plaintext: string): Promise<string> {
+    if (deviceId === this.deviceId) throw new Error('A tab cannot hand over to itself.');
+    if (await this.cache.isRevoked(deviceId)) throw new Error(`Device ${deviceId} is revoked.`);
+    const recipient: Recipient = { jid: this.account, deviceId };
+    if (!(await hasSession(this.device.store, this.account, deviceId))) {
+      const fetched = await this.fetchBundle(this.account, deviceId, true);
+      if (!fetched.bundle) throw new Error(`No key is published for device ${deviceId} (${fetched.error}).`);
+      recipient.bundle = fetched.bundle;
+    }
+    const result = await encrypt(this.device, plaintext, [recipient]);
+    const outcome = result.perDevice[0];
+    if (!outcome?.ok) {
+      if (outcome?.error && /identity key differs/.test(outcome.error)) this.warn(this.account, deviceId);
+      throw new Error(`Could not encrypt to device ${deviceId}: ${outcome?.error ?? 'unknown error'}.`);
+    }
+    return result.element.toString();
+  }
+
+  /** Decrypts an element another device of this account sealed for this tab. Never throws: a failure says why. */
+  async openFromOwnDevice(fromDeviceId: number, xml: string): Promise<{ ok: true; text: string; trust: Trust } | { ok: false; error: string }> {
+    let element;
+    try {
+      element = parseXml(xml);
+    } catch (e) {
+      return { ok: false, error: `damaged (${errorText(e)})` };
+    }
+    if (Number(element.getChild('header')?.attrs.sid) !== fromDeviceId) return { ok: false, error: 'it names another sending device inside' };
+    const r = await decrypt(this.device, element, this.account).catch((e: unknown) => ({ status: 'malformed' as const, reason: errorText(e) }));
+    if ((r.status === 'ok' || r.status === 'key-only') && r.prekey) void this.refreshBundle().catch(() => undefined);
+    switch (r.status) {
+      case 'ok':
+        return { ok: true, text: r.plaintext, trust: r.trust };
+      case 'untrusted-identity':
+        return { ok: false, error: 'that device is marked compromised here, or its key changed' };
+      case 'not-for-this-device':
+        return { ok: false, error: 'it was not encrypted for this tab' };
+      case 'no-session':
+        return { ok: false, error: 'this tab has no secure session with that device' };
+      case 'duplicate':
+        return { ok: false, error: 'it was received twice' };
+      case 'key-only':
+        return { ok: false, error: 'it carries no content' };
+      case 'malformed':
+        return { ok: false, error: `damaged (${r.reason})` };
+    }
+  }
+
+  /**
+   * The key this tab would encrypt to (or knows from) another device of the account: from the trust record, else its
+   * published bundle. `warning` when the bundle now shows another key than the one known.
+   */
+  async ownDeviceKey(deviceId: number): Promise<{ fingerprint: string; trust: Trust; warning: string | null } | null> {
+    const rec = await this.device.store.getTrust(this.account, deviceId);
+    const { bundle } = await this.fetchBundle(this.account, deviceId, !rec);
+    const key = rec?.identityKey ?? bundle?.identityKey;
+    if (!key) return null;
+    const changed = !!rec && !!bundle && !bytesEqual(rec.identityKey, bundle.identityKey);
+    if (changed) this.warn(this.account, deviceId);
+    return { fingerprint: formatFingerprint(fingerprint(key)), trust: rec?.trust ?? 'unverified', warning: changed ? IDENTITY_CHANGED : null };
   }
 
   // --- device lists and trust ---------------------------------------------------------------------------------
@@ -515,7 +614,7 @@ export class OmemoService {
     else if (fetched.bundle) await this.device.store.setTrust(this.account, deviceId, 'compromised', fetched.bundle.identityKey);
     // An idle device of this very browser: drop its keys too. One held by a live tab stays; that tab learns of it from the list.
     if ((await this.store.listDevices(this.account)).includes(deviceId)) {
-      const release = await tryLock(this.locks, lockName(this.account, deviceId));
+      const release = await tryLock(this.lockManager, lockName(this.account, deviceId));
       if (release) {
         await this.store.deleteDevice(this.account, deviceId);
         release();

@@ -12,6 +12,10 @@ const TRUST_TITLE = {
   compromised: 'From a device you marked as compromised: do not trust this message.',
 } as const;
 
+/** The message each encrypted bubble shows: a bubble still without text is filled in again when its plaintext arrives. */
+const encryptedItems = new WeakMap<HTMLElement, MessageDTO>();
+const READABLE = new Set(['ok', 'plain']);
+
 const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
 
 export function messageItem(message: MessageDTO): HTMLLIElement {
@@ -46,8 +50,22 @@ export function messageItem(message: MessageDTO): HTMLLIElement {
     h('div', { class: 'bubble' }, attachment, body, meta),
     message.state === 'failed' ? h('p', { class: 'message-failed', text: 'Not sent.' }) : null,
   );
-  if (message.encrypted !== null && body) void showDecrypted(message, item, body);
+  if (message.encrypted !== null && body) {
+    encryptedItems.set(item, message);
+    void showDecrypted(message, item, body);
+  }
   return item;
+}
+
+/** Plaintexts of these messages arrived (a history handover): bubbles that could not show them try again. */
+export function refreshDecrypted(ids: string[]): void {
+  for (const id of ids) {
+    for (const item of document.querySelectorAll<HTMLElement>(`[data-testid="message"][data-id="${CSS.escape(id)}"]`)) {
+      const message = encryptedItems.get(item);
+      const body = item.querySelector<HTMLElement>('[data-testid="message-body"]');
+      if (message && body && !READABLE.has(item.dataset.encryption ?? '')) void showDecrypted(message, item, body);
+    }
+  }
 }
 
 /**
@@ -91,7 +109,13 @@ async function showDecrypted(message: MessageDTO, item: HTMLElement, body: HTMLE
     body.textContent = result.text;
     body.classList.remove('message-encrypted');
     body.title = 'End-to-end encrypted (OMEMO)';
-    if (result.status === 'ok' && result.trust !== 'own') {
+    if (result.status === 'ok' && result.handedOverBy !== undefined) {
+      // Its sender's signature stayed with the browser that decrypted it: the handing device vouches for the text.
+      item.dataset.handedOver = String(result.handedOverBy);
+      item.querySelector('.message-meta')?.prepend(
+        h('span', { class: 'trust-badge trust-verified', testid: 'message-handed-over', text: 'from your other browser', attrs: { title: `Decrypted by your device ${result.handedOverBy} and handed over to this browser, encrypted end to end.` } }),
+      );
+    } else if (result.status === 'ok' && result.trust !== 'own') {
       // Blind trust on first use is allowed, but shown: the reader sees which messages come from an unverified device.
       item.dataset.trust = result.trust;
       item.querySelector('.message-meta')?.prepend(

@@ -6,7 +6,7 @@
  */
 import type { DeviceInfo, OmemoService } from '../omemo/service.js';
 import type { Trust } from '../omemo/types.js';
-import { omemo } from '../app/omemo-loader.js';
+import { handover, omemo } from '../app/omemo-loader.js';
 import { byId, h } from './dom.js';
 import { cameraAvailable, qrImage, readQrFromFile, scanWithCamera } from './qr.js';
 
@@ -108,7 +108,7 @@ function contactSection(service: OmemoService, peer: string, devices: DeviceInfo
   return section;
 }
 
-function deviceList(service: OmemoService, jid: string, devices: DeviceInfo[], rerender: Rerender, opts: { revoke?: boolean } = {}): HTMLElement {
+function deviceList(service: OmemoService, jid: string, devices: DeviceInfo[], rerender: Rerender, opts: { revoke?: boolean; handover?: boolean } = {}): HTMLElement {
   const list = h('ul', { class: 'security-devices' });
   for (const d of devices) {
     const label = d.isThisTab ? 'This tab' : d.isThisBrowser ? `Device ${d.deviceId} (another tab of this browser)` : `Device ${d.deviceId}`;
@@ -132,6 +132,13 @@ function deviceList(service: OmemoService, jid: string, devices: DeviceInfo[], r
         actions.append(actionButton(a.label, `security-set-${a.trust}`, async () => {
           await service.setTrust(jid, d.deviceId, a.trust);
           await rerender({ text: `Device ${d.deviceId} is ${TRUST_LABEL[a.trust].toLowerCase()} now.`, kind: 'ok' });
+        }, rerender));
+      }
+      if (opts.handover && !d.isThisBrowser && d.trust !== 'compromised') {
+        actions.append(actionButton('Hand over history', 'security-handover', async () => {
+          const h = await handover();
+          const r = h ? await h.offerTo(d.deviceId) : { ok: false as const, reason: 'The history handover is not available in this tab.' };
+          await rerender(r.ok ? { text: `Pick the conversations to hand over to device ${d.deviceId}.`, kind: 'ok' } : { text: r.reason, kind: 'error' });
         }, rerender));
       }
       if (opts.revoke) {
@@ -212,6 +219,6 @@ async function ownSection(service: OmemoService, devices: DeviceInfo[], rerender
   const others = devices.filter((d) => !d.isThisTab);
   section.append(h('h3', { text: 'Your other devices' }));
   if (others.length === 0) section.append(h('p', { text: 'None: this tab is the only device of your account.' }));
-  else section.append(deviceList(service, service.account, others, rerender, { revoke: true }));
+  else section.append(deviceList(service, service.account, others, rerender, { revoke: true, handover: true }));
   return section;
 }

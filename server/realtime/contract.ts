@@ -101,8 +101,19 @@ export interface ServerEvents {
   degraded: (e: { degraded: boolean }) => void;
   /** A device list changed (ours or a contact's). */
   omemoDevices: (e: { jid: string; devices: number[] }) => void;
+  /**
+   * From another tab of the account (the history handover): `to: null` is a hello to every tab, else `encrypted` is an
+   * OMEMO element only device `to` can read. The server relays it and keeps nothing.
+   */
+  omemoRelay: (e: OmemoRelayDTO) => void;
   /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
   logout: (e: { reason: string }) => void;
+}
+
+export interface OmemoRelayDTO {
+  from: number;
+  to: number | null;
+  encrypted: string | null;
 }
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -154,6 +165,11 @@ export const commandSchemas = {
   omemoDevices: z.object({ jid: bareJid, fresh: z.boolean().default(false) }),
   omemoBundle: z.object({ jid: bareJid, deviceId: deviceId, fresh: z.boolean().default(false) }),
   omemoRevoke: z.object({ deviceId: deviceId }),
+  /** Tab-to-tab relay within the account (history handover): a hello to all tabs, or ciphertext for one device. */
+  omemoRelay: z
+    .object({ from: deviceId, to: deviceId.nullable(), encrypted: z.string().min(1).max(LIMITS.encryptedChars).nullable() })
+    .strict()
+    .refine((c) => (c.to === null) === (c.encrypted === null), 'a hello goes to every tab without a payload; a payload goes to one device'),
   /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
 } as const;
@@ -172,6 +188,7 @@ export interface CommandResults {
   omemoDevices: { devices: number[] };
   omemoBundle: { bundle: string | null };
   omemoRevoke: { devices: number[] };
+  omemoRelay: Record<string, never>;
   profile: ProfileDTO;
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../app/logger.js';
 import type { Broadcaster } from '../xmpp/account-session.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { CommandError } from '../features/messages.js';
-import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults } from './contract.js';
+import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults, type OmemoRelayDTO } from './contract.js';
 import { TokenBucket } from './rate-limit.js';
 
 declare module 'express-session' {
@@ -108,7 +108,19 @@ export class Gateway implements Broadcaster {
       await session.roster.remove(c.jid);
       return {};
     });
-    handle('omemoAnnounce', async (c: { deviceId: number; bundle: string | null }) => ({ devices: await session.omemo.announce(c.deviceId, c.bundle) }));
+    /** OMEMO devices this socket announced: it may relay only as one of them. */
+    const announced = new Set<number>();
+    handle('omemoAnnounce', async (c: { deviceId: number; bundle: string | null }) => {
+      const devices = await session.omemo.announce(c.deviceId, c.bundle);
+      announced.add(c.deviceId);
+      return { devices };
+    });
+    // History handover between tabs of this account: relayed to the account's other sockets, never stored or logged.
+    handle('omemoRelay', async (c: OmemoRelayDTO) => {
+      if (!announced.has(c.from)) throw new CommandError('This tab has not announced that OMEMO device.');
+      socket.to(room(accountId)).emit('omemoRelay', { from: c.from, to: c.to, encrypted: c.encrypted });
+      return {};
+    });
     handle('omemoDevices', async (c: { jid: string; fresh: boolean }) => ({ devices: await session.omemo.devices(c.jid, c.fresh) }));
     handle('omemoBundle', async (c: { jid: string; deviceId: number; fresh: boolean }) => ({ bundle: await session.omemo.bundle(c.jid, c.deviceId, c.fresh) }));
     handle('omemoRevoke', async (c: { deviceId: number }) => ({ devices: await session.omemo.revoke(c.deviceId) }));

@@ -17,7 +17,7 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** more 'domain=xmpp://host:port' entries for PARLEY_XMPP_SERVICES, besides the Prosody's */
   services?: string[];
-  /** Parley's logger (default: silent, or PARLEY_TEST_LOG's level) */
+  /** Parley's logger (default: PARLEY_TEST_LOG level, silent); a test may capture what Parley logs. */
   log?: Logger;
 }
 

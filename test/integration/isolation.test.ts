@@ -83,6 +83,13 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       const r = await alice.tab.command('omemoAnnounce', { deviceId: bobDevice, bundle: null });
       assert.deepEqual(r.devices, [bobDevice]);
     },
+    async omemoRelay({ alice }) {
+      // Only as a device this very socket announced; and it reaches Alice's other tabs, never Bob's (checked below).
+      const foreign = await alice.tab.rawCommand('omemoRelay', { from: 1_000_002, to: null, encrypted: null });
+      assert.equal(foreign.ok, false);
+      assert.match(foreign.error!, /has not announced/);
+      await alice.tab.command('omemoRelay', { from: bobDevice, to: bobDevice, encrypted: '<encrypted/>' });
+    },
     async omemoDevices({ alice, bob }) {
       // Public by design (published open for every OMEMO client): readable, and only that.
       const r = await alice.tab.command('omemoDevices', { jid: bob.jid, fresh: true });
@@ -128,5 +135,6 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.deepEqual(await stack.parley.stores.contacts.list(bob.accountId), bobBefore.contacts);
   const leaked = bob.tab.events.slice(bobEventsBefore).filter((e) => JSON.stringify(e.payload).includes('alice'));
   assert.deepEqual(leaked.filter((e) => e.name !== 'presence' && e.name !== 'omemoDevices'), [], 'no event of Alice reached Bob beyond public presence/devices');
+  assert.equal(bob.tab.events.slice(bobEventsBefore).some((e) => e.name === 'omemoRelay'), false, 'no relay of Alice reached Bob');
   assert.equal(alice.tab.events.some((e) => /secret (for carol|reply)/.test(JSON.stringify(e.payload))), false);
 });
