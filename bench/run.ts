@@ -2,11 +2,13 @@
 import { benchCore } from './core.js';
 import { benchSync } from './sync.js';
 import { benchOmemo } from './omemo.js';
+import { benchHostile } from './hostile.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
   ['sync', benchSync],
   ['omemo', benchOmemo],
+  ['hostile', benchHostile],
 ];
 const only = process.argv.slice(2);
 

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { StanzaLimits } from '../xmpp/bounded-parser.js';
+import type { RateSettings } from '../xmpp/stanza-rate.js';
 
 const bool = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
@@ -61,6 +63,17 @@ export const configSchema = z.object({
   PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
   PARLEY_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1_000_000).default(30),
   PARLEY_ACCOUNT_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  PARLEY_DOMAIN_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  // What any XMPP server may send this process (README "Hostile XMPP servers"); Prosody's c2s_stanza_size_limit is 256 KiB.
+  PARLEY_XMPP_STANZA_LIMIT: z.coerce.number().int().min(4096).max(64 * 2 ** 20).default(256 * 1024),
+  PARLEY_XMPP_MAX_DEPTH: z.coerce.number().int().min(4).max(1000).default(32),
+  PARLEY_XMPP_MAX_ATTRIBUTES: z.coerce.number().int().min(8).max(10_000).default(64),
+  PARLEY_XMPP_MAX_ATTRIBUTE_SIZE: z.coerce.number().int().min(256).max(64 * 2 ** 20).default(16 * 1024),
+  PARLEY_XMPP_MAX_TEXT: z.coerce.number().int().min(1024).max(64 * 2 ** 20).default(256 * 1024),
+  PARLEY_XMPP_STANZA_RATE: z.coerce.number().min(1).max(1_000_000).default(200),
+  PARLEY_XMPP_STANZA_BURST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+  PARLEY_XMPP_INBOUND_QUEUE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
+  PARLEY_XMPP_TIMEOUT: z.coerce.number().min(1).max(300).default(15),
   PARLEY_SOCKET_RATE: z.coerce.number().min(1).max(10_000).default(20),
   PARLEY_SOCKET_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
   PARLEY_AWAY_AFTER: seconds.default(10),
@@ -97,8 +110,10 @@ export interface Config {
     omemoStaleDays: number;
     /** Answer (and advertise) XEP-0092 software version. */
     answerVersion: boolean;
+    /** Bounds on what XMPP servers may send, per connection and per account; the login timeout. */
+    guards: { limits: StanzaLimits; stanzaRate: RateSettings; inboundQueue: number; timeoutMs: number };
   };
-  limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number };
+  limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number; domainLoginFailures: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
   trustProxy: string;
   admins: string[];
@@ -141,8 +156,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backfillDays: c.PARLEY_HISTORY_BACKFILL_DAYS,
       omemoStaleDays: c.PARLEY_OMEMO_STALE_DAYS,
       answerVersion: c.PARLEY_XMPP_VERSION,
+      guards: {
+        limits: {
+          maxBytes: c.PARLEY_XMPP_STANZA_LIMIT,
+          maxDepth: c.PARLEY_XMPP_MAX_DEPTH,
+          maxAttributes: c.PARLEY_XMPP_MAX_ATTRIBUTES,
+          maxAttributeBytes: c.PARLEY_XMPP_MAX_ATTRIBUTE_SIZE,
+          maxTextBytes: c.PARLEY_XMPP_MAX_TEXT,
+        },
+        stanzaRate: { perSecond: c.PARLEY_XMPP_STANZA_RATE, burst: c.PARLEY_XMPP_STANZA_BURST },
+        inboundQueue: c.PARLEY_XMPP_INBOUND_QUEUE,
+        timeoutMs: c.PARLEY_XMPP_TIMEOUT * 1000,
+      },
     },
-    limits: { maxSessions: c.PARLEY_MAX_SESSIONS, uploadMb: c.PARLEY_UPLOAD_LIMIT_MB, socketRate: c.PARLEY_SOCKET_RATE, socketBurst: c.PARLEY_SOCKET_BURST, loginAttempts: c.PARLEY_LOGIN_ATTEMPTS, accountLoginFailures: c.PARLEY_ACCOUNT_LOGIN_FAILURES },
+    limits: {
+      maxSessions: c.PARLEY_MAX_SESSIONS,
+      uploadMb: c.PARLEY_UPLOAD_LIMIT_MB,
+      socketRate: c.PARLEY_SOCKET_RATE,
+      socketBurst: c.PARLEY_SOCKET_BURST,
+      loginAttempts: c.PARLEY_LOGIN_ATTEMPTS,
+      accountLoginFailures: c.PARLEY_ACCOUNT_LOGIN_FAILURES,
+      domainLoginFailures: c.PARLEY_DOMAIN_LOGIN_FAILURES,
+    },
     timers: {
       awayAfterMs: c.PARLEY_AWAY_AFTER * 1000,
       idleLogoutMs: c.PARLEY_IDLE_LOGOUT * 1000,

@@ -102,6 +102,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,
+    guards: { limits: config.xmpp.guards.limits, stanzaRate: config.xmpp.guards.stanzaRate, timeoutMs: config.xmpp.guards.timeoutMs },
+    inboundQueueLimit: config.xmpp.guards.inboundQueue,
     vault: new CredentialVault(config.sessionSecret),
     connect: metrics.instrumentConnect(opts.connect),
   });

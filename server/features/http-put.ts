@@ -4,9 +4,10 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import dns from 'node:dns';
-import net from 'node:net';
 import { Transform, pipeline, type Readable } from 'node:stream';
+import { isPrivateAddress, publicOnlyLookup } from '../net/address-policy.js';
+
+export { isPrivateAddress };
 
 export class PutError extends Error {
   constructor(message: string, readonly tooLarge = false) {
@@ -16,36 +17,8 @@ export class PutError extends Error {
 
 const PUT_TIMEOUT_MS = 10 * 60_000;
 
-/** Loopback, private, link-local, CGNAT and unspecified addresses: where a hostile XMPP server's slot must not point. */
-const PRIVATE = new net.BlockList();
-for (const [net4, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
-  PRIVATE.addSubnet(net4, bits, 'ipv4');
-}
-for (const [net6, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net6, bits, 'ipv6');
-
-export function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return false;
-  // IPv4-mapped IPv6 (::ffff:127.0.0.1) is checked as the IPv4 address it is.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1]!, 'ipv4');
-  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
-}
-
-/**
- * dns.lookup that refuses private addresses, used as the request's own lookup: the address checked is the address
- * connected to (no second resolution an attacker's DNS could answer differently).
- */
-const publicOnlyLookup: typeof dns.lookup = ((hostname: string, options: dns.LookupOptions, callback: (err: Error | null, address: string | dns.LookupAddress[], family?: number) => void) => {
-  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, '');
-    const list = addresses as dns.LookupAddress[];
-    const bad = list.find((a) => isPrivateAddress(a.address));
-    if (bad || list.length === 0) return callback(new PutError(`the upload address ${hostname} is on a private network`), '');
-    if (options.all) return callback(null, list);
-    callback(null, list[0]!.address, list[0]!.family);
-  });
-}) as typeof dns.lookup;
+/** The shared rule (server/net/address-policy.ts): a hostile XMPP server's slot must not point into our network. */
+const slotLookup = publicOnlyLookup((hostname) => new PutError(`the upload address ${hostname} is on a private network`));
 
 /** Counts bytes and fails as soon as more than `max` pass. */
 export function byteLimit(max: number): Transform & { count: () => number } {
@@ -106,7 +79,7 @@ export function putFile(opts: {
       method: 'PUT',
       headers: { ...opts.headers, 'content-type': opts.type, 'content-length': String(opts.size) },
       timeout: opts.timeoutMs ?? PUT_TIMEOUT_MS,
-      ...(opts.allowPrivate ? {} : { lookup: publicOnlyLookup }),
+      ...(opts.allowPrivate ? {} : { lookup: slotLookup }),
     });
     req.on('timeout', () => finish(new PutError('the upload service did not answer in time')));
     req.on('response', (res) => {

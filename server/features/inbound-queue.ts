@@ -3,10 +3,21 @@
  * stanza is held and retried with backoff (nothing is dropped), and the tabs are told the session is degraded.
  * Other writers of the same history (archive pages) run their work in the same line with `exclusive`, so a
  * live message is never stored between an archive page's duplicate look-up and its insert.
+ *
+ * Bounded with back-pressure: past `limit` waiting stanzas the queue asks its source to stop reading (the XMPP
+ * socket pauses, the server's sends wait in TCP) and asks it to read again once half of them are done. Nothing is
+ * dropped. Every few stanzas it yields to the event loop, so a flood on one account cannot starve the others.
  */
 import type { Logger } from '../app/logger.js';
 
-const MAX_HELD = 100_000;
+/** Stanzas handled before yielding to the event loop (handlers that need no database resolve at once). */
+const YIELD_EVERY = 32;
+
+export interface Pressure {
+  /** Waiting stanzas at which `pause(true)` is called; `pause(false)` at half of it. */
+  limit: number;
+  pause: (paused: boolean) => void;
+}
 
 /**
  * Errors that pass when the database comes back: connection failures, server shutting down or restarting,
@@ -29,12 +40,20 @@ export class InboundQueue<T> {
   private held = 0;
   private degraded = false;
   private closed = false;
+  private paused = false;
+  private sinceYield = 0;
 
   constructor(
     private readonly handle: (item: T) => Promise<void>,
     private readonly log: Logger,
     private readonly onDegraded: (degraded: boolean) => void,
+    private readonly pressure: Pressure | null = null,
   ) {}
+
+  /** True while the source was asked to stop reading. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
 
   get size(): number {
     return this.held;
@@ -42,13 +61,20 @@ export class InboundQueue<T> {
 
   push(item: T): void {
     if (this.closed) return; // the session is over: its archive catch-up on the next start has the stanza
-    if (this.held >= MAX_HELD) {
-      // The XMPP server's archive still has it; MAM catch-up fetches it after a reconnect.
-      this.log.error('inbound queue full, stanza left to archive catch-up');
-      return;
-    }
     this.held++;
-    this.tail = this.tail.then(() => this.run(item)).finally(() => this.held--);
+    if (this.pressure && !this.paused && this.held >= this.pressure.limit) {
+      this.paused = true;
+      this.pressure.pause(true);
+    }
+    this.tail = this.tail.then(() => this.run(item)).finally(() => this.done());
+  }
+
+  private done(): void {
+    this.held--;
+    if (this.paused && this.pressure && this.held <= this.pressure.limit / 2) {
+      this.paused = false;
+      this.pressure.pause(false);
+    }
   }
 
   /**
@@ -91,6 +117,10 @@ export class InboundQueue<T> {
   }
 
   private async run(item: T): Promise<void> {
+    if (++this.sinceYield >= YIELD_EVERY) {
+      this.sinceYield = 0;
+      await new Promise((r) => setImmediate(r));
+    }
     for (let attempt = 0; ; attempt++) {
       if (this.closed && attempt > 0) {
         this.log.warn('session ended with a stanza not stored; archive catch-up will fetch it');

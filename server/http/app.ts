@@ -8,6 +8,7 @@ import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
+import { normaliseLoginJid } from './login-form.js';
 import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
@@ -70,8 +71,9 @@ export function createHttpApp(deps: HttpDeps): Express {
   });
   app.use(csrfSynchronisedProtection);
 
-  // Form posts per client address: the login form, and the registration form with a budget of its own.
-  const limitPosts = (path: string, handler: (req: Request, res: Response) => void) =>
+  // Form posts per client address (every post), and failed posts per XMPP domain whatever address they come from:
+  // the login and registration forms must not be a way to hammer (or probe) one XMPP server from many addresses.
+  const limitPosts = (path: string, handler: (req: Request, res: Response, why: 'address' | 'domain') => void) => {
     app.use(
       path,
       rateLimit({
@@ -80,13 +82,40 @@ export function createHttpApp(deps: HttpDeps): Express {
         skip: (req) => req.method !== 'POST',
         standardHeaders: 'draft-8',
         legacyHeaders: false,
-        handler,
+        handler: (req, res) => handler(req, res, 'address'),
       }),
     );
-  limitPosts('/login', (req, res) => {
+    app.use(
+      path,
+      rateLimit({
+        windowMs: 15 * 60_000,
+        limit: () => config.limits.domainLoginFailures,
+        // Only on an open instance: a listed domain is the admin's own, where a per-domain cap would let a few
+        // addresses lock everyone out; the per-account limit guards its passwords.
+        skip: (req) => req.method !== 'POST' || config.xmpp.allowedDomains !== '*' || formDomain(req) === null,
+        skipSuccessfulRequests: true, // a login that worked does not count against its domain
+        keyGenerator: (req) => `domain:${formDomain(req)}`,
+        standardHeaders: false,
+        legacyHeaders: false,
+        handler: (req, res) => {
+          deps.log.warn({ domain: formDomain(req), path: req.path }, 'too many failed attempts for this XMPP domain');
+          handler(req, res, 'domain');
+        },
+      }),
+    );
+  };
+  const formDomain = (req: Request): string | null => {
+    const raw = (req.body as Record<string, unknown> | undefined)?.jid;
+    if (typeof raw !== 'string') return null;
+    const check = normaliseLoginJid(raw.trim().slice(0, 3071), config.xmpp.defaultDomain, '*');
+    return check.ok ? check.jid.slice(check.jid.indexOf('@') + 1) : null;
+  };
+  const tooMany = (why: 'address' | 'domain', what: string) =>
+    why === 'address' ? `Too many ${what} attempts from your address. Wait a few minutes and try again.` : `Too many failed ${what} attempts for this XMPP server. Wait a few minutes and try again.`;
+  limitPosts('/login', (req, res, why) => {
     res.status(429).render('login', {
       title: 'Log in — Parley',
-      error: 'Too many login attempts from your address. Wait a few minutes and try again.',
+      error: tooMany(why, 'login'),
       jid: '',
       csrfToken: generateToken(req),
       defaultDomain: config.xmpp.defaultDomain,
@@ -94,9 +123,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     });
   });
   // Mounted even while registration is off: an admin may turn it on at run time.
-  limitPosts('/register', (req, res) =>
-    renderRegister(config, generateToken(req), res, { status: 429, error: 'Too many registration attempts from your address. Wait a few minutes and try again.' }),
-  );
+  limitPosts('/register', (req, res, why) => renderRegister(config, generateToken(req), res, { status: 429, error: tooMany(why, 'registration') }));
 
   app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));

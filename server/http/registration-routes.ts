@@ -66,13 +66,21 @@ export function registrationRoutes(deps: RegistrationRouteDeps): Router {
     if (!form.ok) return render(req, res, { status: 400, errors: form.errors, jid: typed });
     const domain = form.jid.slice(form.jid.indexOf('@') + 1);
     try {
-      await registerAccount({ jid: form.jid, password: form.password, service: config.xmpp.services[domain], requireTls: config.xmpp.requireTls });
+      await registerAccount({
+        jid: form.jid,
+        password: form.password,
+        service: config.xmpp.services[domain],
+        requireTls: config.xmpp.requireTls,
+        limits: config.xmpp.guards.limits,
+        timeoutMs: config.xmpp.guards.timeoutMs,
+      });
     } catch (err) {
       if (!(err instanceof RegistrationError)) {
         deps.log.error({ err }, 'registration crashed');
         return render(req, res, { status: 500, error: 'Something went wrong on this Parley server. Try again in a moment.', jid: typed });
       }
-      deps.log.info({ account: form.jid, reason: err.reason, detail: err.detail }, 'registration refused');
+      const level = /refused .*\(/.test(err.detail) ? 'warn' : 'info'; // the address policy refused where the domain points
+      deps.log[level]({ account: form.jid, reason: err.reason, detail: err.detail }, 'registration refused');
       // A taken name is about the address field; everything else about the whole attempt.
       const page = err.reason === 'taken' ? { errors: { jid: err.message } } : { error: err.message };
       return render(req, res, { status: STATUS[err.reason], jid: typed, ...page });

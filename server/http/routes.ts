@@ -72,7 +72,9 @@ export function appRoutes(deps: RouteDeps): Router {
       res.redirect(303, '/');
     } catch (err) {
       if (err instanceof LoginError) {
-        deps.log.info({ account: jid, condition: err.condition }, 'login failed');
+        // The detail (what really failed) is for the log only; the page gets the uniform text.
+        if (err.addressRefused) deps.log.warn({ account: jid, detail: err.detail }, 'login refused: the domain points at a loopback or private address');
+        else deps.log.info({ account: jid, condition: err.condition, detail: err.detail }, 'login failed');
         if (err.condition === 'not-authorized') throttle.fail(jid);
         return renderFailure(err.condition === 'not-authorized' ? 401 : 503, err.message);
       }

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { promises as dns, type SrvRecord } from 'node:dns';
 import { isLoopback, parseService, type Endpoint } from '../xmpp/endpoints.js';
 import { fail, pass, type CheckResult } from './check.js';
+import { AddressRefused, publicAddresses, type LookupAll } from '../net/address-policy.js';
 
 export interface SrvResolver {
   resolveSrv(name: string): Promise<SrvRecord[]>;
@@ -19,6 +20,8 @@ export interface XmppCheckOptions {
   /** As PARLEY_XMPP_REQUIRE_TLS: undefined = required unless the host is loopback. */
   requireTls?: boolean;
   timeoutMs?: number;
+  /** name -> addresses, for the address policy check; default the system's */
+  lookup?: LookupAll;
 }
 
 /** The domains the doctor checks: the default domain and every listed domain (none for '*'). */
@@ -128,6 +131,22 @@ export async function checkXmppDomain(domain: string, opts: XmppCheckOptions = {
   const name = `xmpp ${domain}`;
   const located = await locateXmpp(domain, opts);
   if ('ok' in located) return located;
+  // Found through DNS: Parley connects only to public addresses (server/net/address-policy.ts), so the doctor says so.
+  if (!opts.service) {
+    for (const endpoint of located.endpoints) {
+      const refused = await publicAddresses(endpoint.host, opts.lookup).then(
+        () => null,
+        (err: unknown) => (err instanceof AddressRefused ? err : null),
+      );
+      if (refused) {
+        return fail(
+          name,
+          `${endpoint.host} (${located.how}) is ${refused.address}, a loopback or private address: Parley does not connect there for a domain found through DNS`,
+          `if that server is yours, name it: PARLEY_XMPP_SERVICES=${domain}=xmpp://${endpoint.host}:${endpoint.port}`,
+        );
+      }
+    }
+  }
   let last: Extract<StreamProbe, { ok: false }> | null = null;
   for (const endpoint of located.endpoints) {
     const probe = await probeXmppStream(endpoint, domain, opts.timeoutMs);

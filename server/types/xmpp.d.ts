@@ -63,6 +63,10 @@ declare module '@xmpp/xml' {
     cursor: Element | null;
     write(data: string): void;
     end(data?: string): void;
+    /** ltx SAX callbacks, bound through the prototype (a subclass may override them). */
+    onStartElement(name: string, attrs: Record<string, string>): void;
+    onEndElement(name: string): void;
+    onText(text: string): void;
     on(event: 'start' | 'element' | 'end', listener: (el: Element) => void): this;
     on(event: 'error', listener: (err: Error) => void): this;
   }
@@ -139,6 +143,10 @@ declare module '@xmpp/connection' {
     _attachSocket(socket: XmppSocket): void;
     _detachSocket(): void;
     _detachParser(): void;
+    /** Follows a see-other-host stream error by connecting wherever the server said. */
+    _onSeeOtherHost(error: Error): Promise<void>;
+    /** The parser class each stream (re)open instantiates. */
+    Parser: new () => Parser;
     _status(status: string, ...args: unknown[]): void;
     NS: string;
   }

@@ -56,6 +56,8 @@ export interface AccountSessionDeps {
   broadcaster: Broadcaster;
   timers: SessionTimers;
   sync: SyncSettings;
+  /** Waiting inbound stanzas past which the connection stops reading (default 1000). */
+  inboundQueueLimit?: number;
   /** Called once the session has ended, whatever ended it. */
   onEnded: (session: AccountSession, reason: EndReason) => void;
   /** No tab for the idle time: the manager logs the account out. */
@@ -99,7 +101,15 @@ export class AccountSession {
     this.roster = new Roster(this.ctx);
     this.presence = new PresenceTracker(this.ctx, (jid) => this.roster.has(jid) && this.roster.shouldAutoApprove(jid));
     this.messages = new Messages(this.ctx);
-    this.inbound = new InboundQueue(({ el, receivedAt }) => this.handle(el, receivedAt), log, (degraded) => this.ctx.emit('degraded', { degraded }));
+    this.inbound = new InboundQueue(
+      ({ el, receivedAt }) => this.handle(el, receivedAt),
+      log,
+      (degraded) => this.ctx.emit('degraded', { degraded }),
+      {
+        limit: deps.inboundQueueLimit ?? 1000,
+        pause: (paused) => (paused ? this.conn.pauseReading('inbound-queue') : this.conn.resumeReading('inbound-queue')),
+      },
+    );
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
@@ -189,6 +199,11 @@ export class AccountSession {
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
+  }
+
+  /** Received stanzas waiting to be handled (bounded: past the limit the connection stops reading). */
+  get inboundWaiting(): number {
+    return this.inbound.size;
   }
 
   /** Resolves when every stanza received so far is stored (tests, shutdown). */

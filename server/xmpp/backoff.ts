@@ -51,6 +51,14 @@ export class Backoff {
     this.onlineSince = null;
   }
 
+  /**
+   * The peer broke a rule (a stream bound): the connection it is on does not count as stable, however long it
+   * lasted, so the delays keep growing while the server keeps misbehaving.
+   */
+  penalize(): void {
+    this.onlineSince = null;
+  }
+
   get attempts(): number {
     return this.attempt;
   }

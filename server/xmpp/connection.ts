@@ -14,9 +14,11 @@ import { jid as parseJid } from '@xmpp/jid';
 import makeId from '@xmpp/id';
 import { Backoff } from './backoff.js';
 import { ElementInbox } from './element-inbox.js';
-import { isLoopback, resolveEndpoints, serviceUri, type Endpoint } from './endpoints.js';
+import { isLoopback, resolveEndpoints, serviceUri, type Endpoint, type Resolver } from './endpoints.js';
 import { XmppLoginError, XmppStanzaError, XmppStreamError, type LoginFailure } from './errors.js';
-import { GuardedTcp, NS_STREAMS, connectFailure, loginError, openSecuredStream, openStream, nextFeatures, tuneSocket, type NegotiationStream } from './negotiation.js';
+import { GuardedTcp, NS_STREAMS, StreamLimitError, beforeOpen, connectFailure, loginError, openSecuredStream, openStream, nextFeatures, tuneSocket, type NegotiationStream } from './negotiation.js';
+import type { StanzaLimits } from './bounded-parser.js';
+import { DEFAULT_STANZA_RATE, StanzaRate, type RateSettings } from './stanza-rate.js';
 import { ScramError, ScramMechanism, type ScramKeys, type ScramMechanismName } from './scram.js';
 import { NS_SM, StreamManagement, type Outbound } from './stream-management.js';
 
@@ -43,14 +45,21 @@ export interface ConnectOptions {
   keepaliveMs?: number;
   /** reconnect backoff; defaults 1 s .. 60 s */
   backoff?: { baseMs?: number; maxMs?: number };
+  /** bounds on what the server may send (bounded-parser.ts); default Prosody-like */
+  limits?: StanzaLimits;
+  /** inbound stanzas per second (stanza-rate.ts) */
+  stanzaRate?: RateSettings;
+  /** DNS, for tests; default the system's */
+  resolver?: Resolver;
 }
 
 const NS_SASL = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const NS_BIND = 'urn:ietf:params:xml:ns:xmpp-bind';
 const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';
 const NS_STANZAS = 'urn:ietf:params:xml:ns:xmpp-stanzas';
+const NS_MAM = 'urn:xmpp:mam:2';
 const DEFAULT_IQ_TIMEOUT = 30_000;
-/** Stanzas received before the first 'stanza' listener exists are kept (up to this many) and delivered to it. */
+/** Stanzas received before the first 'stanza' listener exists are kept and delivered to it; past this many, reading pauses. */
 const MAX_HELD = 10_000;
 /** Stream errors after which reconnecting would only repeat the failure (or fight another client). */
 const FATAL_STREAM_ERRORS = new Set(['conflict', 'not-authorized', 'policy-violation', 'host-unknown', 'improper-addressing']);
@@ -64,6 +73,8 @@ interface PendingIq {
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
   expectedFrom: string | null;
+  /** queryid of an archive query (XEP-0313): its result messages are answers, not unsolicited traffic */
+  mamQueryId?: string;
 }
 
 interface Queued extends Outbound {
@@ -99,6 +110,9 @@ export class XmppConnection extends EventEmitter {
   private stopping = false;
   private attemptSeq = 0;
   private readonly backoff: Backoff;
+  private rate: StanzaRate;
+  /** Why reading the socket is paused (back-pressure); empty: reading. */
+  private readonly pausedBy = new Set<string>();
 
   private constructor(private readonly opts: ConnectOptions) {
     super();
@@ -117,6 +131,7 @@ export class XmppConnection extends EventEmitter {
     this.cachedKeys = opts.scramKeys;
     if (this.password === undefined && !this.cachedKeys) throw loginError('not-authorized', 'neither password nor SCRAM keys given');
     this.backoff = new Backoff({ baseMs: opts.backoff?.baseMs ?? 1000, maxMs: opts.backoff?.maxMs ?? 60_000 });
+    this.rate = new StanzaRate(opts.stanzaRate ?? DEFAULT_STANZA_RATE);
     // Stanzas parsed before the caller could subscribe (e.g. in the chunk with <enabled/>) wait for its first listener.
     this.on('newListener', (event: string) => {
       if (event === 'stanza' && this.held) setImmediate(() => this.releaseHeld());
@@ -154,6 +169,35 @@ export class XmppConnection extends EventEmitter {
   /** @internal for tests: our XEP-0198 inbound count (h) and whether SM is on. */
   get smStatus(): { enabled: boolean; inbound: number; outbound: number; acked: number; resumable: boolean } {
     return { enabled: this.sm.enabled, inbound: this.sm.inbound, outbound: this.sm.outbound, acked: this.sm.acked, resumable: this.sm.id !== null };
+  }
+
+  /**
+   * Back-pressure: stop reading the socket (the server's sends then wait in TCP) until every reason given here was
+   * lifted with resumeReading. Nothing is dropped; what was already read is delivered.
+   */
+  pauseReading(reason: string): void {
+    this.pausedBy.add(reason);
+    this.applyPause();
+  }
+
+  resumeReading(reason: string): void {
+    if (!this.pausedBy.delete(reason)) return;
+    this.applyPause();
+  }
+
+  get readingPaused(): boolean {
+    return this.pausedBy.size > 0;
+  }
+
+  private applyPause(stream = this.stream): void {
+    const socket = stream?.tcp.socket as unknown as { pause?: () => void; resume?: () => void } | null;
+    if (this.pausedBy.size > 0) socket?.pause?.();
+    else socket?.resume?.();
+  }
+
+  /** @internal for tests: consecutive failed or penalized connections (the reconnect delay grows with it). */
+  get backoffAttempts(): number {
+    return this.backoff.attempts;
   }
 
   // ---------------------------------------------------------------- sending
@@ -238,7 +282,8 @@ export class XmppConnection extends EventEmitter {
         this.pendingIqs.delete(id);
         reject(new XmppStanzaError('remote-server-timeout', 'wait', `no answer within ${timeoutMs} ms`, request));
       }, timeoutMs);
-      this.pendingIqs.set(id, { resolve, reject, timer, expectedFrom: request.attrs.to ?? null });
+      const mamQueryId = request.getChild('query', NS_MAM)?.attrs.queryid;
+      this.pendingIqs.set(id, { resolve, reject, timer, expectedFrom: request.attrs.to ?? null, ...(mamQueryId ? { mamQueryId } : {}) });
       this.send(request).catch((err: Error) => {
         if (this.pendingIqs.delete(id)) {
           clearTimeout(timer);
@@ -298,6 +343,10 @@ export class XmppConnection extends EventEmitter {
     this.lastReceived = Date.now();
     const { name } = el;
     if (name === 'message' || name === 'presence' || name === 'iq') {
+      if (!this.solicited(el) && !this.rate.take()) {
+        stream.tcp.closeForLimit('policy-violation', 'too many stanzas per second');
+        return;
+      }
       this.sm.onInbound();
       this.onStanza(el);
       return;
@@ -313,6 +362,15 @@ export class XmppConnection extends EventEmitter {
       return;
     }
     stream.inbox.push(el);
+  }
+
+  /** Answers to what we asked (iq results, the pages of an archive query still out) do not count against the rate. */
+  private solicited(el: Element): boolean {
+    if (el.name === 'iq') return (el.attrs.type === 'result' || el.attrs.type === 'error') && !!el.attrs.id && this.pendingIqs.has(el.attrs.id);
+    const queryId = el.name === 'message' ? el.getChild('result', NS_MAM)?.attrs.queryid : undefined;
+    if (!queryId) return false;
+    for (const pending of this.pendingIqs.values()) if (pending.mamQueryId === queryId) return true;
+    return false;
   }
 
   private onSmNonza(stream: Stream, el: Element): void {
@@ -357,7 +415,8 @@ export class XmppConnection extends EventEmitter {
       }
     }
     if (this.held) {
-      if (this.held.length < MAX_HELD) this.held.push(el);
+      this.held.push(el);
+      if (this.held.length >= MAX_HELD) this.pauseReading('held'); // nobody listens yet: wait rather than drop
       return;
     }
     this.emit('stanza', el);
@@ -368,6 +427,7 @@ export class XmppConnection extends EventEmitter {
     if (!held || this.listenerCount('stanza') === 0) return;
     this.held = null;
     for (const el of held) this.emit('stanza', el);
+    this.resumeReading('held');
   }
 
   // ---------------------------------------------------------------- negotiation
@@ -385,16 +445,21 @@ export class XmppConnection extends EventEmitter {
       return await Promise.race([negotiation, timeout]);
     } catch (err) {
       this.attemptSeq++; // a still-running negotiation must not install a new stream
+      const failure = beforeOpen(this.stream, this.domain, err);
       this.closeStream();
-      throw err;
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
   }
 
   private async negotiate(mode: 'login' | 'resume', seq: number): Promise<boolean> {
-    const endpoints = await resolveEndpoints(this.domain, this.opts.service);
-    if (endpoints.length === 0) throw loginError('unreachable', `${this.domain} publishes no XMPP client service`);
+    let endpoints: Endpoint[];
+    try {
+      endpoints = await resolveEndpoints(this.domain, this.opts.service, this.opts.resolver);
+    } catch (err) {
+      throw connectFailure(this.domain, err);
+    }
     const stream = await this.connectAny(endpoints, seq);
     const { tcp, inbox } = stream;
     let features = await openSecuredStream(stream, this.domain, this.opts.requireTls);
@@ -433,8 +498,16 @@ export class XmppConnection extends EventEmitter {
     for (const endpoint of endpoints) {
       if (seq !== this.attemptSeq) break; // this attempt timed out meanwhile
       const service = serviceUri(endpoint);
-      const tcp = new GuardedTcp({ domain: this.domain, service, timeout: this.opts.timeoutMs ?? 15_000 });
+      const tcp = new GuardedTcp({ domain: this.domain, service, timeout: this.opts.timeoutMs ?? 15_000, ...(this.opts.limits ? { limits: this.opts.limits } : {}) });
       const stream: Stream = { tcp, inbox: new ElementInbox(), endpoint, streamError: null };
+      tcp.on('limit', (err: StreamLimitError) => {
+        if (stream !== this.stream) return;
+        // Our side ended the stream: reconnect with a growing delay, as long as the server keeps doing it.
+        this.backoff.penalize();
+        this.rate = new StanzaRate(this.opts.stanzaRate ?? DEFAULT_STANZA_RATE);
+        this.report(err);
+        stream.inbox.fail(loginError('stream-error', err.message, err));
+      });
       tcp.on('error', (err: unknown) => {
         // Stream errors are reported once, by onStreamDown; the rest only matter on the live stream.
         if (stream === this.stream && this.state === 'online' && (err as Error | null)?.name !== 'StreamError') this.report(err);
@@ -450,6 +523,7 @@ export class XmppConnection extends EventEmitter {
         if (seq !== this.attemptSeq) throw new Error('attempt abandoned');
         await Promise.race([tcp.connect(service), stream.inbox.whenFailed()]);
         tuneSocket(tcp);
+        this.applyPause(stream);
         return stream;
       } catch (err) {
         lastError = err;
@@ -573,6 +647,7 @@ export class XmppConnection extends EventEmitter {
   private goOnline(resumed: boolean): void {
     this.setState('online');
     this.backoff.succeeded();
+    this.applyPause(); // STARTTLS replaced the socket the pause was applied to
     // Order: what the server never got (resent) first, then what was queued while away.
     const resend = this.resendAfterResume.splice(0);
     for (const item of resend) this.write(item);

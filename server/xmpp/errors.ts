@@ -3,6 +3,11 @@ import type { Element } from '@xmpp/xml';
 
 export type LoginFailure = 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid';
 
+/** The one answer for every failure before an XMPP stream opened (refused, unreachable, timeout, not XMPP, a private address). */
+export function unreachableMessage(domain: string): string {
+  return `Cannot reach the XMPP server of ${domain}. Check the address, or try again later.`;
+}
+
 export class XmppLoginError extends Error {
   override name = 'XmppLoginError';
   constructor(readonly condition: LoginFailure, message?: string, options?: { cause?: unknown }) {

@@ -6,25 +6,88 @@
 import ConnectionTCP from '@xmpp/connection-tcp';
 import { xml, type Element } from '@xmpp/xml';
 import { upgrade as upgradeTls } from '@xmpp/starttls/starttls.js';
+import type { Socket } from 'node:net';
 import type { ElementInbox } from './element-inbox.js';
 import { isLoopback, type Endpoint } from './endpoints.js';
+import { BoundedParser, DEFAULT_STANZA_LIMITS, type StanzaLimits, type StreamErrorCondition } from './bounded-parser.js';
 import { XmppLoginError, type XmppStreamError, type LoginFailure } from './errors.js';
 
 export const NS_STREAMS = 'http://etherx.jabber.org/streams';
 export const NS_TLS = 'urn:ietf:params:xml:ns:xmpp-tls';
+const NS_STREAM_ERRORS = 'urn:ietf:params:xml:ns:xmpp-streams';
+
+/** A stream bound our side crossed (BoundedParser, stanza rate): we closed the stream with this condition. */
+export class StreamLimitError extends Error {
+  override name = 'StreamLimitError';
+  constructor(readonly condition: StreamErrorCondition, readonly text: string) {
+    super(`closed the stream (${condition}): ${text}`);
+  }
+}
+
+export interface GuardedTcpOptions {
+  domain: string;
+  service: string;
+  timeout: number;
+  limits?: StanzaLimits;
+}
 
 /**
- * @xmpp/connection 0.14 throws a TypeError from the socket's 'data' handler when a `</stream:stream>` arrives after
- * its parser was dropped (late close after a stop() timeout), which kills the process. Ignore data without a parser.
+ * ConnectionTCP with the guards a shared process needs against whatever server it talks to:
+ * - every stream's parser is a BoundedParser, and the bytes of an unfinished top-level element are counted per socket
+ *   read here, before ltx buffers them; crossing a bound sends the stream error, closes, and emits 'limit';
+ * - a see-other-host stream error is not followed (the server would choose where Parley connects: an SSRF);
+ * - @xmpp/connection 0.14 throws a TypeError from the socket's 'data' handler when a `</stream:stream>` arrives after
+ *   its parser was dropped (late close after a stop() timeout), which kills the process: data without a parser is ignored.
  */
 export class GuardedTcp extends ConnectionTCP {
+  private readonly limits: StanzaLimits;
+  private pendingBytes = 0;
+  private limited = false;
+
+  constructor(options: GuardedTcpOptions) {
+    super(options);
+    this.limits = options.limits ?? DEFAULT_STANZA_LIMITS;
+    const violation = (condition: StreamErrorCondition, text: string) => this.closeForLimit(condition, text);
+    const limits = this.limits;
+    this.Parser = class extends BoundedParser {
+      constructor() {
+        super(limits, violation);
+      }
+    };
+  }
+
   override _onData(data: Buffer | string): void {
-    if (!this.parser) return;
+    const parser = this.parser as BoundedParser | null;
+    if (!parser || this.limited) return;
     try {
+      parser.boundary = false;
       super._onData(data);
     } catch (err) {
       this.emit('error', err);
+      return;
     }
+    // A read that finished an element starts the count again (its tail, at most one read, goes uncounted).
+    this.pendingBytes = parser.boundary ? 0 : this.pendingBytes + data.length;
+    if (this.pendingBytes > this.limits.maxBytes) this.closeForLimit('policy-violation', `element larger than ${this.limits.maxBytes} bytes`);
+  }
+
+  /** RFC 6120 §4.9: the stream error, the stream close, then the socket; nothing more is read from it. */
+  closeForLimit(condition: StreamErrorCondition, text: string): void {
+    if (this.limited) return;
+    this.limited = true;
+    this._detachParser();
+    const socket = this.socket as unknown as Socket | null;
+    if (socket && !socket.destroyed) {
+      const bye = xml('stream:error', {}, xml(condition, { xmlns: NS_STREAM_ERRORS }), xml('text', { xmlns: NS_STREAM_ERRORS }, text)).toString() + '</stream:stream>';
+      socket.resume(); // a paused socket (back-pressure) must still close
+      socket.end(bye, () => socket.destroy());
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }
+    this.emit('limit', new StreamLimitError(condition, text));
+  }
+
+  override async _onSeeOtherHost(error: Error): Promise<void> {
+    this.emit('error', error);
   }
 }
 // The stream's default namespace; ConnectionTCP alone would put the streams namespace there.
@@ -36,18 +99,31 @@ export interface NegotiationStream {
   inbox: ElementInbox;
   endpoint: Endpoint;
   streamError: XmppStreamError | null;
+  /** The server answered with stream features: an XMPP server is there (see beforeOpen). */
+  opened?: boolean;
 }
 
 export function loginError(condition: LoginFailure, message: string, cause?: unknown): XmppLoginError {
   return new XmppLoginError(condition, message, cause === undefined ? undefined : { cause });
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
-
-/** Why no endpoint of `domain` could be connected to: unreachable (network) or stream-error (anything else). */
+/**
+ * Why no endpoint of `domain` could be connected to. Always 'unreachable': whatever happened before the stream
+ * opened (refused, unreachable, timeout, not XMPP, an address the policy refused) gets the same answer, so the
+ * login form cannot tell what listens where. The message (for the log only) keeps the cause.
+ */
 export function connectFailure(domain: string, lastError: unknown): XmppLoginError {
   const code = (lastError as { code?: string } | undefined)?.code;
-  return loginError(code && !UNREACHABLE_CODES.has(code) ? 'stream-error' : 'unreachable', `cannot connect to ${domain}: ${code ?? String(lastError)}`, lastError);
+  const detail = lastError instanceof Error && lastError.name === 'NoEndpoint' ? lastError.message : `${domain}: ${code ?? String(lastError)}`;
+  return loginError('unreachable', `cannot connect to ${detail}`, lastError);
+}
+
+/** A failure before the stream opened (no features yet) becomes the uniform 'unreachable'; later ones stay as they are. */
+export function beforeOpen(stream: NegotiationStream | null, domain: string, err: unknown): unknown {
+  if (stream?.opened) return err;
+  if (err instanceof XmppLoginError && err.condition === 'unreachable') return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return loginError('unreachable', `${domain}: no XMPP stream (${detail})`, err);
 }
 
 /** Nagle + delayed ACKs stall multi-stanza exchanges ~40 ms (NOTES.md); keep-alive finds dead peers. */
@@ -105,6 +181,7 @@ export async function openSecuredStream(stream: NegotiationStream, domain: strin
   const { tcp, inbox } = stream;
   await openStream(stream, () => tcp.open({ domain, lang: 'en' }));
   const features = await nextFeatures(inbox);
+  stream.opened = true;
   if (features.getChild('starttls', NS_TLS) && !tcp.isSecure()) {
     await startTls(stream, domain);
     return nextFeatures(inbox);

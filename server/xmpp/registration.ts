@@ -8,9 +8,10 @@ import type { Socket } from 'node:net';
 import type { Element } from '@xmpp/xml';
 import makeId from '@xmpp/id';
 import { ElementInbox } from './element-inbox.js';
-import { isLoopback, resolveEndpoints, serviceUri, type Endpoint } from './endpoints.js';
-import { XmppLoginError, XmppStreamError } from './errors.js';
-import { GuardedTcp, NS_STREAMS, connectFailure, openSecuredStream, tuneSocket, type NegotiationStream } from './negotiation.js';
+import { isLoopback, resolveEndpoints, serviceUri, type Endpoint, type Resolver } from './endpoints.js';
+import type { StanzaLimits } from './bounded-parser.js';
+import { XmppLoginError, XmppStreamError, unreachableMessage } from './errors.js';
+import { GuardedTcp, NS_STREAMS, beforeOpen, connectFailure, openSecuredStream, tuneSocket, type NegotiationStream } from './negotiation.js';
 import { parseJid } from '../stanza/jid.js';
 import { buildRegisterGet, buildRegisterSet, offersRegistration, parseRegisterError, parseRegisterForm, type RegisterRefusal } from '../stanza/register.js';
 
@@ -24,6 +25,10 @@ export interface RegisterOptions {
   requireTls?: boolean;
   /** the whole registration, default 15000 */
   timeoutMs?: number;
+  /** bounds on what the server may send */
+  limits?: StanzaLimits;
+  /** DNS, for tests */
+  resolver?: Resolver;
 }
 
 export type RegistrationFailure = RegisterRefusal | 'website' | 'unreachable' | 'timeout' | 'tls-failed';
@@ -53,9 +58,10 @@ export async function registerAccount(opts: RegisterOptions): Promise<void> {
     timer = setTimeout(() => reject(failure('timeout', domain, `no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   const work = (async () => {
-    const endpoints = await resolveEndpoints(domain, opts.service);
-    if (endpoints.length === 0) throw failure('unreachable', domain, 'no XMPP client service published');
-    const stream = (open.stream = await connectAny(domain, endpoints, timeoutMs));
+    const endpoints = await resolveEndpoints(domain, opts.service, opts.resolver).catch((err: unknown) => {
+      throw connectFailure(domain, err);
+    });
+    const stream = (open.stream = await connectAny(domain, endpoints, timeoutMs, opts.limits));
     if (open.over) close(stream); // timed out while connecting: the next step fails at once
     const features = await openSecuredStream(stream, domain, opts.requireTls);
     // Registration sends the password itself (no SCRAM here): only inside TLS, or to a server on this machine.
@@ -75,7 +81,9 @@ export async function registerAccount(opts: RegisterOptions): Promise<void> {
   try {
     await Promise.race([work, timeout]);
   } catch (err) {
-    throw err instanceof RegistrationError ? err : fromNegotiation(err, domain);
+    // Before the stream opened, every failure (the timeout too) is the same 'unreachable'.
+    const seen = err instanceof RegistrationError && err.reason !== 'timeout' ? err : beforeOpen(open.stream, domain, err);
+    throw seen instanceof RegistrationError ? seen : fromNegotiation(seen, domain);
   } finally {
     clearTimeout(timer);
     open.over = true;
@@ -99,11 +107,11 @@ async function ask(stream: NegotiationStream, request: Element, domain: string):
   }
 }
 
-async function connectAny(domain: string, endpoints: Endpoint[], timeoutMs: number): Promise<NegotiationStream> {
+async function connectAny(domain: string, endpoints: Endpoint[], timeoutMs: number, limits: StanzaLimits | undefined): Promise<NegotiationStream> {
   let lastError: unknown;
   for (const endpoint of endpoints) {
     const service = serviceUri(endpoint);
-    const tcp = new GuardedTcp({ domain, service, timeout: timeoutMs });
+    const tcp = new GuardedTcp({ domain, service, timeout: timeoutMs, ...(limits ? { limits } : {}) });
     const stream: NegotiationStream = { tcp, inbox: new ElementInbox(), endpoint, streamError: null };
     tcp.on('error', () => {
       // socket and parser errors end the stream; the 'disconnect' below fails the inbox
@@ -114,6 +122,7 @@ async function connectAny(domain: string, endpoints: Endpoint[], timeoutMs: numb
         stream.inbox.fail(new XmppLoginError('stream-error', stream.streamError.message, { cause: stream.streamError }));
       } else stream.inbox.push(el);
     });
+    tcp.on('limit', (err: Error) => stream.inbox.fail(new XmppLoginError('stream-error', err.message, { cause: err })));
     tcp.on('disconnect', () => stream.inbox.fail(new XmppLoginError('stream-error', stream.streamError?.message ?? 'connection closed')));
     tcp.on('close', () => (tcp.socket as { destroy?: () => void } | null)?.destroy?.());
     try {
@@ -174,7 +183,7 @@ export function registrationMessage(reason: RegistrationFailure, domain: string,
     case 'website':
       return `This server requires registration on its own website${extra ? `: ${extra}` : ''}.`;
     case 'unreachable':
-      return `Cannot reach the XMPP server of ${domain}. Check the address, or try again later.`;
+      return unreachableMessage(domain);
     case 'timeout':
       return `The XMPP server of ${domain} did not answer in time. Try again later.`;
     case 'tls-failed':

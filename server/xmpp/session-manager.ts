@@ -8,6 +8,8 @@ import { XmppConnection, type ConnectOptions, type ScramKeys } from './connectio
 import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings } from './account-session.js';
 import { PasswordVerifier } from './password-verifier.js';
 import type { CredentialVault } from './credential-vault.js';
+import { unreachableMessage } from './errors.js';
+import { NoEndpoint } from './endpoints.js';
 
 export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
 
@@ -23,12 +25,23 @@ export interface SessionManagerDeps {
   /** domain -> xmpp://host:port, instead of DNS. */
   services: Record<string, string>;
   requireTls: boolean | undefined;
+  /** What the XMPP servers may send (stanza bounds, rate) and the login timeout, for every connection. */
+  guards?: Pick<ConnectOptions, 'limits' | 'stanzaRate' | 'timeoutMs'>;
+  /** Waiting inbound stanzas per account past which its socket stops being read (back-pressure). */
+  inboundQueueLimit?: number;
   vault: CredentialVault;
   connect?: Connect;
 }
 
 export class LoginError extends Error {
-  constructor(readonly condition: 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid' | 'capacity', message: string) {
+  constructor(
+    readonly condition: 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid' | 'capacity',
+    message: string,
+    /** for the log: what really happened (an address refused, the connection error); never shown to the browser */
+    readonly detail?: string,
+    /** the address policy refused where this domain points (loopback, private): worth a warning in the log */
+    readonly addressRefused = false,
+  ) {
     super(message);
   }
 }
@@ -168,6 +181,7 @@ export class SessionManager {
         broadcaster: this.deps.broadcaster,
         timers: this.deps.timers,
         sync: this.deps.sync,
+        ...(this.deps.inboundQueueLimit ? { inboundQueueLimit: this.deps.inboundQueueLimit } : {}),
         onEnded: (s, reason) => this.onEnded(s, reason),
         // Idle ends the XMPP session only: a remembered browser brings it back on its next visit.
         onIdle: (s) => void s.end('idle'),
@@ -186,10 +200,12 @@ export class SessionManager {
   private async open(jid: string, secret: { password: string } | { scramKeys: ScramKeys }): Promise<XmppConnection> {
     const domain = jid.slice(jid.indexOf('@') + 1);
     try {
-      return await this.connect({ jid, ...secret, service: this.deps.services[domain], requireTls: this.deps.requireTls });
+      return await this.connect({ jid, ...secret, ...this.deps.guards, service: this.deps.services[domain], requireTls: this.deps.requireTls });
     } catch (err) {
       const condition = (err as { condition?: LoginError['condition'] }).condition;
-      throw new LoginError(condition ?? 'stream-error', loginMessage(condition, domain));
+      const cause = (err as { cause?: unknown }).cause;
+      const refused = cause instanceof NoEndpoint && cause.refused.length > 0;
+      throw new LoginError(condition ?? 'stream-error', loginMessage(condition, domain), err instanceof Error ? err.message : String(err), refused);
     }
   }
 
@@ -221,7 +237,8 @@ export function loginMessage(condition: string | undefined, domain: string): str
     case 'not-authorized':
       return 'Wrong address or password.';
     case 'unreachable':
-      return `Cannot reach the XMPP server of ${domain}. Check the address, or try again later.`;
+      // Every failure before an XMPP stream opened, whatever it was: the form is no probe of what listens where.
+      return unreachableMessage(domain);
     case 'timeout':
       return `The XMPP server of ${domain} did not answer in time. Try again later.`;
     case 'tls-failed':

@@ -15,6 +15,8 @@ import type { ClientCommands, ServerEvents, Commands, CommandResults } from '../
 export interface StackOptions {
   prosody?: ProsodyOptions;
   env?: Record<string, string>;
+  /** more 'domain=xmpp://host:port' entries for PARLEY_XMPP_SERVICES, besides the Prosody's */
+  services?: string[];
   /** Parley's logger (default: PARLEY_TEST_LOG level, silent); a test may capture what Parley logs. */
   log?: Logger;
 }
@@ -32,7 +34,9 @@ export class TestStack {
     const prosody = await TestProsody.start(opts.prosody);
     const db = await createTestDatabase();
     try {
-      const parley = await startParley(TestStack.config(prosody, db.url, { PORT: String(await freePort()), ...opts.env }), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      const services = [`${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`, ...(opts.services ?? [])].join(',');
+      const env = { PORT: String(await freePort()), PARLEY_XMPP_SERVICES: services, ...opts.env };
+      const parley = await startParley(TestStack.config(prosody, db.url, env), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
       return new TestStack(prosody, parley, db.drop, db.url);
     } catch (err) {
       await prosody.stop();

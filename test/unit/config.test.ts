@@ -38,3 +38,23 @@ test('lists and maps are parsed', () => {
   assert.deepEqual(c.xmpp.allowedDomains, ['example.org', 'chat.example.net']);
   assert.deepEqual(c.xmpp.services, { 'example.org': 'xmpp://10.0.0.1:5222' });
 });
+
+test('bounds on what XMPP servers may send: Prosody-like defaults, each one settable and checked', () => {
+  const d = loadConfig({ PARLEY_DATA_DIR: tmp() });
+  assert.deepEqual(d.xmpp.guards, {
+    limits: { maxBytes: 262144, maxDepth: 32, maxAttributes: 64, maxAttributeBytes: 16384, maxTextBytes: 262144 },
+    stanzaRate: { perSecond: 200, burst: 5000 },
+    inboundQueue: 1000,
+    timeoutMs: 15_000,
+  });
+  assert.equal(d.limits.domainLoginFailures, 100);
+  const c = loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_XMPP_STANZA_LIMIT: '65536', PARLEY_XMPP_STANZA_RATE: '50', PARLEY_XMPP_INBOUND_QUEUE: '200' });
+  assert.equal(c.xmpp.guards.limits.maxBytes, 65536);
+  assert.equal(c.xmpp.guards.stanzaRate.perSecond, 50);
+  assert.equal(c.xmpp.guards.inboundQueue, 200);
+  assert.throws(() => loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_XMPP_STANZA_LIMIT: '100', PARLEY_XMPP_MAX_DEPTH: 'deep' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.problems.filter((p) => /PARLEY_XMPP_STANZA_LIMIT|PARLEY_XMPP_MAX_DEPTH/.test(p)).length, 2);
+    return true;
+  });
+});

@@ -90,3 +90,26 @@ test('a closed queue stops retrying a held stanza and takes no new ones', async 
   assert.deepEqual(handled, []);
   await assert.rejects(q.exclusive(async () => 1), /closed/);
 });
+
+test('back-pressure: the source is paused at the limit and resumed at half of it; nothing is dropped', async () => {
+  const done: number[] = [];
+  const pauses: [boolean, number][] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const q = new InboundQueue<number>(
+    async (n) => {
+      await gate;
+      done.push(n);
+    },
+    pino({ level: 'silent' }),
+    () => undefined,
+    { limit: 10, pause: (paused) => pauses.push([paused, q.size]) },
+  );
+  for (let i = 0; i < 150_000; i++) q.push(i); // more than the old hard cap (100,000), which dropped the rest
+  assert.deepEqual(pauses, [[true, 10]]);
+  release();
+  await q.drain();
+  assert.equal(done.length, 150_000);
+  assert.ok(done.every((n, i) => n === i));
+  assert.deepEqual(pauses, [[true, 10], [false, 5]]);
+});

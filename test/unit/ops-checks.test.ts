@@ -78,10 +78,15 @@ test('the SRV answer decides where to connect', async () => {
       ];
     },
   };
-  const r = await checkXmppDomain('srv.example', { resolver, timeoutMs: 2000 });
+  const located = await locateXmpp('srv.example', { resolver });
   assert.deepEqual(asked, ['_xmpp-client._tcp.srv.example']);
-  assert.equal(r.ok, true, r.detail);
-  assert.match(r.detail, /\(SRV\)/);
+  assert.ok(!('ok' in located));
+  assert.deepEqual(located.endpoints.map((e) => e.port), [port, located.endpoints[1]!.port]);
+  // Found through DNS, a loopback target is one Parley will not connect to (issue 13): the doctor says how to name it.
+  const r = await checkXmppDomain('srv.example', { resolver, timeoutMs: 2000 });
+  assert.equal(r.ok, false, r.detail);
+  assert.match(r.detail, /127\.0\.0\.1 \(SRV\) is 127\.0\.0\.1, a loopback or private address/);
+  assert.match(r.fix ?? '', /PARLEY_XMPP_SERVICES=srv\.example=xmpp:\/\/127\.0\.0\.1:/);
 });
 
 test('without SRV records the domain itself on 5222 is used; a "." target means no service', async () => {

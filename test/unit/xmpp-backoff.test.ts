@@ -42,3 +42,16 @@ test('Backoff grows per attempt and resets only after a stable connection', () =
   b.dropped();
   assert.equal(b.next(), 1000);
 });
+
+test('a penalized connection never counts as stable: the attempts keep growing however long it lasted', () => {
+  let now = 0;
+  const b = new Backoff({ stableMs: 1000 }, () => now);
+  b.next();
+  b.succeeded();
+  now += 60_000; // long enough to be trusted...
+  b.penalize(); // ...but the server broke a stream bound
+  b.dropped();
+  assert.equal(b.attempts, 1);
+  b.next();
+  assert.equal(b.attempts, 2);
+});
