@@ -87,6 +87,15 @@ export interface HelloEvent {
   own: { show: Presence; status: string | null };
 }
 
+/**
+ * How the account's OMEMO device list and bundles are published. `open: false` means the server kept its default
+ * access model (contacts only): people not in the roster cannot fetch our keys. `problem` says why, for the Security panel.
+ */
+export interface OmemoPublicationDTO {
+  open: boolean;
+  problem: string | null;
+}
+
 export interface ServerEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
@@ -101,6 +110,8 @@ export interface ServerEvents {
   degraded: (e: { degraded: boolean }) => void;
   /** A device list changed (ours or a contact's). */
   omemoDevices: (e: { jid: string; devices: number[] }) => void;
+  /** Whether the account's OMEMO keys could be published world-readable (changes rarely: once per session at most). */
+  omemoPublication: (e: OmemoPublicationDTO) => void;
   /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
   logout: (e: { reason: string }) => void;
 }
@@ -154,6 +165,7 @@ export const commandSchemas = {
   omemoDevices: z.object({ jid: bareJid, fresh: z.boolean().default(false) }),
   omemoBundle: z.object({ jid: bareJid, deviceId: deviceId, fresh: z.boolean().default(false) }),
   omemoRevoke: z.object({ deviceId: deviceId }),
+  omemoPublication: z.object({}).strict(),
   /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
 } as const;
@@ -172,6 +184,7 @@ export interface CommandResults {
   omemoDevices: { devices: number[] };
   omemoBundle: { bundle: string | null };
   omemoRevoke: { devices: number[] };
+  omemoPublication: OmemoPublicationDTO;
   profile: ProfileDTO;
 }
 
