@@ -64,7 +64,7 @@ export class OmemoPeer {
 
   async publishBundle(): Promise<void> {
     await this.xmpp.conn.iq(publishIq(bundleNode(this.deviceId), this.device.bundleElement() as unknown as Element,
-      { 'pubsub#access_model': 'open', 'pubsub#max_items': '1' }));
+      { 'pubsub#access_model': 'open' })); // as Conversations does: only the option every server knows
   }
 
   /** Adds this device to the account's list, keeping the devices already there (other clients). */
