@@ -62,7 +62,10 @@ export async function publishWithOptions(
         // Publish again asking only for what the node now has: a value the configuration could not set would fail again.
         current = configured.applied;
       } else if (refusal.kind === 'precondition-not-met') {
-        current = {}; // still different after configuring: publish into the node as it is
+        // Still different after a configuration the service accepted: it keeps its own values (ejabberd's
+        // force_node_config does so silently). Publish into the node as it is and say so.
+        for (const k of Object.keys(current)) refused[k] = 'the server keeps its own setting for this node (precondition-not-met after configuring it)';
+        current = {};
       } else {
         memory.noPublishOptions = true; // no publish-options at all (or an options error naming no field)
       }

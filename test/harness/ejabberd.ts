@@ -47,6 +47,7 @@ export class TestEjabberd implements TestXmppServer {
       allowRegistration: opts.allowRegistration ?? true,
       uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
       fileShare: opts.fileShare ?? true,
+      forceOmemoAccessModel: opts.forceOmemoAccessModel ?? null,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-ejabberd-'));
     for (const sub of ['spool', 'logs', 'upload']) await mkdir(path.join(dir, sub), { recursive: true });
@@ -171,7 +172,10 @@ ${o.fileShare ? `  mod_http_upload:
     plugins:
       - flat
       - pep
-  mod_register:
+${o.forceOmemoAccessModel ? `    force_node_config:
+      "eu.siacs.conversations.axolotl.*":
+        access_model: ${o.forceOmemoAccessModel}
+` : ''}  mod_register:
     access: register
     ip_access: all
     password_strength: 0

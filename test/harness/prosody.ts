@@ -63,6 +63,7 @@ export class TestProsody implements TestXmppServer {
     if (!existsSync('/usr/bin/prosody')) {
       throw new Error('Prosody is not installed: run `apt-get install prosody prosody-modules lua-dbi-sqlite3` (or `npm test` as root, which installs it).');
     }
+    if (opts.forceOmemoAccessModel) throw new Error('Prosody 0.12 has no way to force an access model on PEP nodes (forceOmemoAccessModel is for ejabberd)');
     const options: Required<ProsodyOptions> = {
       domain: opts.domain ?? 'localhost',
       storage: opts.storage ?? 'memory',
@@ -74,6 +75,7 @@ export class TestProsody implements TestXmppServer {
       uploadDailyQuota: opts.uploadDailyQuota ?? (opts.uploadSizeLimit ?? 10 * 1024 * 1024) * 100,
       fileShare: opts.fileShare ?? true,
       extraModules: opts.extraModules ?? [],
+      forceOmemoAccessModel: null, // Prosody 0.12 has no such setting
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });

@@ -24,6 +24,11 @@ export interface XmppServerOptions {
   uploadSizeLimit?: number;
   /** false: no upload service at all (an XMPP server without XEP-0363). */
   fileShare?: boolean;
+  /**
+   * ejabberd only: force OMEMO's PEP nodes to this access model whatever the owner asks (mod_pubsub force_node_config),
+   * as an operator may; the configuration request is accepted and silently not applied.
+   */
+  forceOmemoAccessModel?: 'presence' | 'roster' | 'whitelist' | null;
 }
 
 export interface TestXmppServer {

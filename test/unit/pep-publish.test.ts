@@ -112,6 +112,21 @@ test('precondition-not-met and the owner may not configure: published into the n
   server.done();
 });
 
+test('ejabberd with force_node_config: the configuration is accepted but not applied; reported as refused, item published', async () => {
+  const server = scripted([
+    [publish(ACCESS + MAX), EJABBERD_UNKNOWN_MAX_ITEMS],
+    [publish(ACCESS), PRECONDITION],
+    [configure(ACCESS), OK],
+    [publish(ACCESS), PRECONDITION],
+    [plain, OK],
+    [configure(MAX), OK],
+  ]);
+  const outcome = await publishWithOptions(server.iq, NODE, 'current', bundle(), OPTIONS);
+  assert.deepEqual(outcome.applied, { 'pubsub#max_items': '1' });
+  assert.match(outcome.refused['pubsub#access_model']!, /keeps its own setting/);
+  server.done();
+});
+
 test('errors that are not about the options are not worked around', async () => {
   const busy = `<iq type="error"><error type="wait"><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
   const server = scripted([[publish(ACCESS), busy]]);
