@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import type { TestProsody } from './prosody.js';
+import type { TestXmppServer } from './xmpp-server.js';
 import { RawXmpp, configurePepNode, createPepNode, pepItems } from './xmpp-raw.js';
 
 const run = promisify(execFile);
@@ -342,7 +342,7 @@ export class ProfanityClient {
   }
 }
 
-async function withRaw<T>(prosody: TestProsody, jid: string, password: string, fn: (raw: RawXmpp) => Promise<T>): Promise<T> {
+async function withRaw<T>(prosody: Pick<TestXmppServer, 'c2sPort'>, jid: string, password: string, fn: (raw: RawXmpp) => Promise<T>): Promise<T> {
   const raw = await RawXmpp.login({ host: '127.0.0.1', port: prosody.c2sPort, jid, password });
   try {
     return await fn(raw);
@@ -356,18 +356,17 @@ async function withRaw<T>(prosody: TestProsody, jid: string, password: string, f
  * Profanity logs "[OMEMO] can't get OMEMO device list" and never publishes. An existing (empty, open) node
  * makes it publish its device id. Call before ProfanityClient.omemoSetup for that account.
  */
-export async function prepareOmemoAccount(prosody: TestProsody, jid: string, password: string): Promise<void> {
+export async function prepareOmemoAccount(prosody: Pick<TestXmppServer, 'c2sPort'>, jid: string, password: string): Promise<void> {
   await withRaw(prosody, jid, password, (raw) => createPepNode(raw, OMEMO_DEVICELIST_NODE, 'open'));
 }
 
 /**
  * Makes two accounts mutual contacts (roster items with subscription "both"), so presence-access PEP
- * nodes are readable between them. Uses subscription pre-approval (RFC 6121 §3.4, Prosody advertises
- * urn:xmpp:features:pre-approval): each side first sends "subscribed", then "subscribe", so nobody has to
- * be online to approve. Resolves once both rosters show "both".
+ * nodes are readable between them: both sides, online, ask and then approve each other's pending request.
+ * Resolves once both rosters show "both".
  */
 export async function makeMutualContacts(
-  prosody: TestProsody,
+  prosody: Pick<TestXmppServer, 'c2sPort'>,
   a: { jid: string; password: string },
   b: { jid: string; password: string },
 ): Promise<void> {
@@ -378,8 +377,10 @@ export async function makeMutualContacts(
   });
   try {
     const pairs: [RawXmpp, string][] = [[ra, b.jid], [rb, a.jid]];
-    for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribed'/>`);
+    // Requests first, then approvals: works without pre-approval too (ejabberd 23.01 does not offer it and drops a
+    // "subscribed" that answers no pending request, RFC 6121 §3.1.3 / §3.4).
     for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribe'/>`);
+    for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribed'/>`);
     const deadline = Date.now() + DEFAULT_WAIT_MS;
     for (;;) {
       const states = await Promise.all(pairs.map(async ([conn, peer]) => {
