@@ -138,3 +138,34 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     assert.deepEqual(errors, []);
   });
 });
+
+if (testServers().includes('ejabberd')) {
+  describe('ejabberd 23.01 forcing presence access on OMEMO nodes', () => {
+    let stack: TestStack;
+    let browser: Browser;
+    before(async () => {
+      stack = await TestStack.start({ server: 'ejabberd', prosody: { forceOmemoAccessModel: 'presence' } });
+      browser = await launchBrowser();
+    });
+    after(async () => {
+      await browser?.close();
+      await stack?.close();
+    });
+
+    test('the tab still gets its device, and the Security panel says why contacts outside the roster cannot encrypt', async () => {
+      const alice = await stack.newUser('closed-a');
+      const page = await (await browser.newContext()).newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await logInPage(page, stack.url, alice.jid, alice.password);
+      await page.waitForFunction(() => !!document.body.dataset.omemoDevice, undefined, { timeout: 20_000 });
+      await page.goto(`${stack.url}/#chat/someone@${stack.server.domain}`);
+      await page.getByTestId('security-open').click();
+      const notice = page.getByTestId('security-publication');
+      await notice.waitFor({ timeout: 10_000 });
+      assert.match((await notice.textContent()) ?? '', /^Your server does not let this device's keys be public: contacts who are not in your roster cannot start encrypted chats \(the server said: .+\)$/);
+      await saveScreenshot(page, 'ejabberd-closed-security-panel.png');
+      assert.deepEqual(errors, []);
+    });
+  });
+}

@@ -201,8 +201,10 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
       '-erl_epmd_port', String(this.distPort), '-start_epmd', 'false',
       '-mnesia', 'dir', `"${spool}"`,
       '-s', 'ejabberd',
+      // Ends the VM when its stdin closes, i.e. when the test process is gone however it ended: no stray nodes.
+      '-eval', 'spawn(fun() -> P = open_port({fd, 0, 0}, [eof, binary]), receive {P, eof} -> erlang:halt(1) end end)',
     ], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       cwd: this.dir,
       env: {
         ...process.env,

@@ -379,10 +379,16 @@ export async function makeMutualContacts(
     const pairs: [RawXmpp, string][] = [[ra, b.jid], [rb, a.jid]];
     // Requests first, then approvals: works without pre-approval too (ejabberd 23.01 does not offer it and drops a
     // "subscribed" that answers no pending request, RFC 6121 §3.1.3 / §3.4).
-    for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribe'/>`);
-    for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribed'/>`);
+    // The two c2s sessions are not ordered with each other: an approval can overtake the request it answers, so
+    // both are sent again (harmless once granted) until both rosters agree.
+    const ask = () => {
+      for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribe'/>`);
+      for (const [conn, peer] of pairs) conn.send(`<presence to='${peer}' type='subscribed'/>`);
+    };
+    ask();
     const deadline = Date.now() + DEFAULT_WAIT_MS;
-    for (;;) {
+    for (let round = 1; ; round++) {
+      if (round % 10 === 0) ask();
       const states = await Promise.all(pairs.map(async ([conn, peer]) => {
         const res = await conn.iq(`<iq type='get'><query xmlns='jabber:iq:roster'/></iq>`);
         const item = res.children[0]?.children.find((i) => i.attrs.jid === peer);
