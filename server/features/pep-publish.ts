@@ -21,10 +21,12 @@ export interface PublishOutcome {
 export interface PublishMemory {
   unknownFields: Set<string>;
   noPublishOptions: boolean;
+  /** node → `field=value` pairs we already set by configuring it in this session (not sent again for each publish). */
+  configured: Map<string, Set<string>>;
 }
 
 export function newPublishMemory(): PublishMemory {
-  return { unknownFields: new Set(), noPublishOptions: false };
+  return { unknownFields: new Set(), noPublishOptions: false, configured: new Map() };
 }
 
 export async function publishWithOptions(
@@ -73,11 +75,15 @@ export async function publishWithOptions(
   }
   // Options the publish did not carry are set by configuring the node, unless configuring already failed for them.
   const applied = { ...current };
-  const rest = Object.fromEntries(Object.entries(options).filter(([k]) => !(k in applied) && !(k in refused)));
+  const done = memory.configured.get(node) ?? new Set<string>();
+  const rest = Object.fromEntries(Object.entries(options).filter(([k, v]) => !(k in applied) && !(k in refused) && !done.has(`${k}=${v}`)));
+  for (const [k, v] of Object.entries(options)) if (done.has(`${k}=${v}`) && !(k in applied) && !(k in refused)) applied[k] = v;
   if (Object.keys(rest).length > 0) {
     const configured = await configure(iq, node, rest);
     Object.assign(applied, configured.applied);
     Object.assign(refused, configured.refused);
+    for (const [k, v] of Object.entries(configured.applied)) done.add(`${k}=${v}`);
+    memory.configured.set(node, done);
   }
   return { applied, refused };
 }

@@ -65,11 +65,6 @@ export function parseEvent(message: Element): { node: string; items: { id: strin
   };
 }
 
-/** `<conflict/>` with `<precondition-not-met/>`: the node exists with other options (NOTES: reconfigure and publish again). */
-export function isPreconditionNotMet(err: unknown): boolean {
-  return publishRefusal(err)?.kind === 'precondition-not-met';
-}
-
 const NS_PUBSUB_ERRORS = 'http://jabber.org/protocol/pubsub#errors';
 
 /**

@@ -19,7 +19,7 @@
  * window do not show until that window is focused (openChat/startOmemo focus the peer's window).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -338,6 +338,7 @@ export class ProfanityClient {
     await tmux(this.session, 'kill-server').catch(() => {});
     // tmux leaves its socket file behind when the server exits.
     if (this.socketPath) await rm(this.socketPath, { force: true });
+    if (process.env.PARLEY_KEEP_PROFANITY_LOG) await copyFile(path.join(this.home, ".local/share/profanity/logs/profanity.log"), process.env.PARLEY_KEEP_PROFANITY_LOG).catch(() => undefined);
     await rm(this.home, { recursive: true, force: true });
   }
 }
