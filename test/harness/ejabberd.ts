@@ -1,5 +1,6 @@
 /**
- * Starts a real ejabberd 23.01 (Debian's package) for tests, in the foreground, as root, without a service manager:
+ * Starts a real ejabberd 23.01 (Debian's package) for tests, in the foreground, as root, without a service manager
+ * (the Erlang VM started the way `ejabberdctl foreground` starts it, see launch()):
  * its own YAML config, Mnesia spool, logs, Erlang cookie and home in a temp dir; loopback ports only; no TLS; an
  * HTTP listener on loopback for XEP-0363 uploads and for the admin API (mod_http_api) that creates accounts and
  * counts sessions. Each instance is its own Erlang node with its own distribution port (ERL_DIST_PORT), so
