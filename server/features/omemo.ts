@@ -22,7 +22,7 @@ const ACCESS_MODEL = 'pubsub#access_model';
 
 /** What the Security panel says when a node of ours cannot be made world-readable. */
 export function closedAccessProblem(serverReason: string): string {
-  return `Your server does not let this device's keys be public: contacts who are not in your roster cannot start encrypted chats (the server said: ${serverReason})`;
+  return `Your server does not let this device's keys be public: contacts who are not in your roster cannot start encrypted chats (${serverReason})`;
 }
 
 interface Cached<T> {

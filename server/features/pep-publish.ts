@@ -66,7 +66,7 @@ export async function publishWithOptions(
       } else if (refusal.kind === 'precondition-not-met') {
         // Still different after a configuration the service accepted: it keeps its own values (ejabberd's
         // force_node_config does so silently). Publish into the node as it is and say so.
-        for (const k of Object.keys(current)) refused[k] = 'the server keeps its own setting for this node (precondition-not-met after configuring it)';
+        for (const k of Object.keys(current)) refused[k] = 'precondition-not-met after configuring the node: the server keeps its own setting';
         current = {};
       } else {
         memory.noPublishOptions = true; // no publish-options at all (or an options error naming no field)
