@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, waitForPort } from './ports.js';
@@ -18,6 +18,12 @@ import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 const START_TIMEOUT_MS = 60_000;
 let instances = 0;
+
+/** Where Debian put ejabberd's Erlang applications: ejabberdctl names it (ERL_LIBS='/usr/lib/<triplet>'). */
+function ejabberdLibs(): string {
+  const m = /^ERL_LIBS='([^']+)'/m.exec(readFileSync(EJABBERDCTL, 'utf8'));
+  return m?.[1] ?? '/usr/lib/x86_64-linux-gnu';
+}
 
 export class TestEjabberd implements TestXmppServer {
   readonly kind = 'ejabberd' as const;
@@ -215,7 +221,7 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
         EJABBERD_LOG_PATH: path.join(this.dir, 'logs', 'ejabberd.log'),
         EJABBERD_PID_PATH: path.join(this.dir, 'ejabberd.pid'),
         ERL_INETRC: path.join(this.dir, 'inetrc'),
-        ERL_LIBS: '/usr/lib/x86_64-linux-gnu',
+        ERL_LIBS: ejabberdLibs(),
         ERL_CRASH_DUMP: path.join(this.dir, 'logs', 'erl_crash.dump'),
       },
     });
