@@ -39,7 +39,7 @@ const announcer = byId('announcer');
 // The encryption panel and its QR libraries load on first use.
 byId('security-open').addEventListener('click', () => {
   const peer = state.openPeer;
-  if (peer) void import('../ui/security-panel.js').then((m) => m.openSecurityPanel(peer));
+  if (peer) void import('../ui/security-panel.js').then((m) => m.openSecurityPanel(peer, run));
 });
 
 // Events that only feed the stores.

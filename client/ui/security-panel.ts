@@ -9,6 +9,8 @@ import type { Trust } from '../omemo/types.js';
 import { handover, omemo } from '../app/omemo-loader.js';
 import { byId, h } from './dom.js';
 import { cameraAvailable, qrImage, readQrFromFile, scanWithCamera } from './qr.js';
+import type { RunCommand } from '../app/socket.js';
+import type { OmemoPublicationDTO } from '../../server/realtime/contract.js';
 
 const TRUST_LABEL: Record<Trust, string> = { unverified: 'Unverified', verified: 'Verified', compromised: 'Compromised' };
 const TRUST_ACTIONS: { trust: Trust; label: string }[] = [
@@ -20,12 +22,12 @@ const TRUST_ACTIONS: { trust: Trust; label: string }[] = [
 let mounted: { show(peer: string): void } | null = null;
 
 /** Opens the panel for the conversation with `peer`. */
-export function openSecurityPanel(peer: string): void {
-  mounted ??= mount();
+export function openSecurityPanel(peer: string, run: RunCommand): void {
+  mounted ??= mount(run);
   mounted.show(peer);
 }
 
-function mount(): { show(peer: string): void } {
+function mount(run: RunCommand): { show(peer: string): void } {
   const dialog = byId<HTMLDialogElement>('security-dialog');
   const content = byId('security-content');
   let peer: string | null = null;
@@ -61,8 +63,13 @@ function mount(): { show(peer: string): void } {
     }
     let contact: DeviceInfo[];
     let own: DeviceInfo[];
+    let publication: OmemoPublicationDTO | null;
     try {
-      [contact, own] = await Promise.all([service.devicesOf(current), service.devicesOf(service.account)]);
+      [contact, own, publication] = await Promise.all([
+        service.devicesOf(current),
+        service.devicesOf(service.account),
+        run('omemoPublication', {}).catch(() => null), // an older server process: say nothing rather than fail the panel
+      ]);
     } catch (err) {
       content.replaceChildren(header, h('p', { class: 'form-error', text: `Could not load the devices: ${(err as Error).message}` }));
       return;
@@ -74,7 +81,7 @@ function mount(): { show(peer: string): void } {
       contactSection(service, current, contact, render),
       verifySection(service, current, render, (c) => (camera = c)),
       result,
-      await ownSection(service, own, render),
+      await ownSection(service, own, render, publication),
     );
   };
 
@@ -205,12 +212,14 @@ function verifySection(service: OmemoService, peer: string, rerender: Rerender, 
   return section;
 }
 
-async function ownSection(service: OmemoService, devices: DeviceInfo[], rerender: Rerender): Promise<HTMLElement> {
+async function ownSection(service: OmemoService, devices: DeviceInfo[], rerender: Rerender, publication: OmemoPublicationDTO | null): Promise<HTMLElement> {
   const uri = service.qrUri();
   const section = h(
     'section',
     { testid: 'security-own' },
     h('h3', { text: "This tab's device" }),
+    // The server's own words are in `problem`: set as text like everything else.
+    publication && !publication.open ? h('p', { class: 'form-error', testid: 'security-publication', text: publication.problem ?? '', attrs: { role: 'status' } }) : null,
     h('p', { class: 'security-hint', text: `Device ${service.deviceId}. Let your contact scan this code or compare the fingerprint.` }),
     h('code', { class: 'fingerprint', testid: 'security-own-fingerprint', text: service.ownFingerprint() }),
     h('img', { class: 'security-qr', testid: 'security-own-qr', attrs: { alt: `QR code of ${uri}`, src: await qrImage(uri), width: '240', height: '240' } }),

@@ -10,12 +10,20 @@ import { CommandError } from './messages.js';
 import {
   DEVICELIST_NODE, bundleNode, buildDeviceList, parseBundleXml, parseDeviceList, OPEN_NODE, OPEN_BUNDLE_NODE, OmemoShapeError,
 } from '../stanza/omemo.js';
-import { buildConfigureNode, buildItemsGet, buildPublish, isPreconditionNotMet, parseItems, type parseEvent } from '../stanza/pubsub.js';
+import { buildItemsGet, parseItems, type parseEvent } from '../stanza/pubsub.js';
+import { newPublishMemory, publishWithOptions } from './pep-publish.js';
+import type { OmemoPublicationDTO } from '../realtime/contract.js';
 
 const LIST_TTL_MS = 5 * 60_000;
 const BUNDLE_TTL_MS = 30 * 60_000;
 /** A `fresh` bundle request still trusts a recent "no such bundle" (a dead device in a list must not cost an IQ per message). */
 const MISSING_RETRY_MS = 60_000;
+const ACCESS_MODEL = 'pubsub#access_model';
+
+/** What the Security panel says when a node of ours cannot be made world-readable. */
+export function closedAccessProblem(serverReason: string): string {
+  return `Your server does not let this device's keys be public: contacts who are not in your roster cannot start encrypted chats (${serverReason})`;
+}
 
 interface Cached<T> {
   value: T;
@@ -27,6 +35,10 @@ export class Omemo {
   private readonly bundles = new Map<string, Cached<string | null>>();
   /** Serialises changes to our own device list: two tabs announcing at once must not overwrite each other. */
   private ownListLock: Promise<unknown> = Promise.resolve();
+  /** Fields this server refused in publish-options during this session: not offered again. */
+  private readonly publishMemory = newPublishMemory();
+  /** Our nodes whose access model could not be made open, with the server's reason. */
+  private readonly closedNodes = new Map<string, string>();
 
   constructor(
     private readonly ctx: SessionContext,
@@ -126,15 +138,25 @@ export class Omemo {
     }
   }
 
-  /** Publishes with access_model=open; an existing node with other options is reconfigured, then published again. */
+  /** Whether our keys are world-readable, and if not why (for the Security panel). */
+  publication(): OmemoPublicationDTO {
+    const reason = this.closedNodes.values().next().value;
+    return reason === undefined ? { open: true, problem: null } : { open: false, problem: closedAccessProblem(reason) };
+  }
+
+  /**
+   * Publishes with access_model=open, falling back field by field on servers that refuse some options (pep-publish.ts).
+   * The item is published even when the node cannot be opened: the user keeps encryption with contacts; the tabs are told.
+   */
   private async publishOpen(node: string, itemId: string, payload: Element, options: Record<string, string>): Promise<void> {
-    try {
-      await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
-    } catch (err) {
-      if (!isPreconditionNotMet(err)) throw err;
-      await this.ctx.conn.iq(buildConfigureNode(node, options));
-      await this.ctx.conn.iq(buildPublish(node, itemId, payload, options));
-    }
+    const outcome = await publishWithOptions((el) => this.ctx.conn.iq(el), node, itemId, payload, options, this.publishMemory);
+    const before = this.publication();
+    const refused = ACCESS_MODEL in options && outcome.applied[ACCESS_MODEL] !== options[ACCESS_MODEL] ? outcome.refused[ACCESS_MODEL] ?? 'no reason given' : undefined;
+    if (refused === undefined) this.closedNodes.delete(node);
+    else this.closedNodes.set(node, refused);
+    const after = this.publication();
+    if (Object.keys(outcome.refused).length > 0) this.ctx.log.warn({ node, refused: outcome.refused }, 'PEP node options refused by the server');
+    if (before.open !== after.open || before.problem !== after.problem) this.ctx.emit('omemoPublication', after);
   }
 }
 

@@ -92,6 +92,15 @@ export interface HelloEvent {
   own: { show: Presence; status: string | null };
 }
 
+/**
+ * How the account's OMEMO device list and bundles are published. `open: false` means the server kept its default
+ * access model (contacts only): people not in the roster cannot fetch our keys. `problem` says why, for the Security panel.
+ */
+export interface OmemoPublicationDTO {
+  open: boolean;
+  problem: string | null;
+}
+
 export interface ServerEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
@@ -111,6 +120,8 @@ export interface ServerEvents {
    * OMEMO element only device `to` can read. The server relays it and keeps nothing.
    */
   omemoRelay: (e: OmemoRelayDTO) => void;
+  /** Whether the account's OMEMO keys could be published world-readable (changes rarely: once per session at most). */
+  omemoPublication: (e: OmemoPublicationDTO) => void;
   /** The account was logged out (by this or another tab, or by an admin): go to the login page. */
   logout: (e: { reason: string }) => void;
 }
@@ -175,6 +186,7 @@ export const commandSchemas = {
     .object({ from: deviceId, to: deviceId.nullable(), encrypted: z.string().min(1).max(LIMITS.encryptedChars).nullable() })
     .strict()
     .refine((c) => (c.to === null) === (c.encrypted === null), 'a hello goes to every tab without a payload; a payload goes to one device'),
+  omemoPublication: z.object({}).strict(),
   /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
 } as const;
@@ -194,6 +206,7 @@ export interface CommandResults {
   omemoBundle: { bundle: string | null };
   omemoRevoke: { devices: number[] };
   omemoRelay: Record<string, never>;
+  omemoPublication: OmemoPublicationDTO;
   profile: ProfileDTO;
 }
 

@@ -124,6 +124,7 @@ export class Gateway implements Broadcaster {
     handle('omemoDevices', async (c: { jid: string; fresh: boolean }) => ({ devices: await session.omemo.devices(c.jid, c.fresh) }));
     handle('omemoBundle', async (c: { jid: string; deviceId: number; fresh: boolean }) => ({ bundle: await session.omemo.bundle(c.jid, c.deviceId, c.fresh) }));
     handle('omemoRevoke', async (c: { deviceId: number }) => ({ devices: await session.omemo.revoke(c.deviceId) }));
+    handle('omemoPublication', async () => session.omemo.publication());
     // The socket's own account session asks: a tab never reaches another account's session or its access rights.
     handle('profile', (c: { jid: string; fresh: boolean }) => session.profiles.get(c.jid, c.fresh));
     handle('markDisplayed', async (c: { peer: string; id: string }) => {

@@ -65,11 +65,41 @@ export function parseEvent(message: Element): { node: string; items: { id: strin
   };
 }
 
-/** `<conflict/>` with `<precondition-not-met/>`: the node exists with other options (NOTES: reconfigure and publish again). */
-export function isPreconditionNotMet(err: unknown): boolean {
-  const e = err as { condition?: string; stanza?: Element; element?: Element };
-  if (e.condition === 'precondition-not-met') return true;
-  const el = e.stanza ?? e.element;
-  const error = el?.getChild('error');
-  return !!error?.getChild('precondition-not-met', 'http://jabber.org/protocol/pubsub#errors');
+const NS_PUBSUB_ERRORS = 'http://jabber.org/protocol/pubsub#errors';
+
+/**
+ * Why a publish with publish-options (XEP-0060 §7.1.5) was refused, when the refusal is about the options:
+ * - `precondition-not-met`: the node exists with other values (§7.1.5: `<conflict/>` + `<precondition-not-met/>`);
+ * - `unknown-field`: the service does not know one field (ejabberd 23.01 answers `<resource-constraint/>` type wait with
+ *   "Unknown field 'pubsub#max_items' of type '…#publish-options'"; other services send `<bad-request/>` or
+ *   `<not-acceptable/>` naming the field in their text);
+ * - `unsupported`: publish-options as a whole are not supported (§7.1.5: `<feature-not-implemented/>` +
+ *   `<unsupported feature='publish-options'/>`), or an options error that names no field.
+ * null: any other error (not ours to work around).
+ */
+export type PublishRefusal =
+  | { kind: 'precondition-not-met'; text: string | null }
+  | { kind: 'unknown-field'; field: string; text: string | null }
+  | { kind: 'unsupported'; text: string | null };
+
+export function publishRefusal(err: unknown): PublishRefusal | null {
+  const e = err as { condition?: string; text?: string; stanza?: Element; element?: Element };
+  const error = (e.stanza ?? e.element)?.getChild('error');
+  const condition = e.condition ?? error?.getChildElements().find((c) => c.getNS() === 'urn:ietf:params:xml:ns:xmpp-stanzas' && c.name !== 'text')?.name;
+  const text = e.text ?? error?.getChildText('text', 'urn:ietf:params:xml:ns:xmpp-stanzas') ?? null;
+  const pubsubError = error?.getChildElements().find((c) => c.getNS() === NS_PUBSUB_ERRORS);
+  if (condition === 'precondition-not-met' || pubsubError?.name === 'precondition-not-met') return { kind: 'precondition-not-met', text };
+  if (pubsubError?.name === 'unsupported' && pubsubError.attrs.feature === 'publish-options') return { kind: 'unsupported', text };
+  if (condition !== 'resource-constraint' && condition !== 'bad-request' && condition !== 'not-acceptable' && condition !== 'feature-not-implemented') return null;
+  const field = text ? /(pubsub#[\w-]+)/.exec(text)?.[1] : undefined;
+  if (field) return { kind: 'unknown-field', field, text };
+  // Without a field named, only an answer that speaks of options is about them: a resource-constraint is the ordinary
+  // "try later" (XEP-0060 §7.1.3.4) and a feature-not-implemented without <unsupported/> means no PEP at all.
+  if (condition !== 'resource-constraint' && text && /option|field|config/i.test(text)) return { kind: 'unsupported', text };
+  return null;
+}
+
+/** Publish without publish-options: the service's defaults apply (used when it supports none of ours). */
+export function buildPublishPlain(node: string, itemId: string, payload: Element): Element {
+  return xml('iq', { type: 'set' }, xml('pubsub', { xmlns: NS_PUBSUB }, xml('publish', { node }, xml('item', { id: itemId }, payload))));
 }

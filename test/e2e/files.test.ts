@@ -3,79 +3,82 @@
  * end-to-end encrypted conversation nothing leaves until the user confirms sending it unencrypted; a file over the
  * server's limit is refused in the tab with the limit in words.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { launchBrowser, logInPage } from '../harness/browser.js';
+import { serverLabel, testServers } from '../harness/xmpp-server.js';
 
-let stack: TestStack;
-let browser: Browser;
-const peers: XmppPeer[] = [];
+for (const kind of testServers()) describe(serverLabel(kind), () => {
+  let stack: TestStack;
+  let browser: Browser;
+  const peers: XmppPeer[] = [];
 
-before(async () => {
-  // 0.01 MB = 10485 bytes: small enough to test the tab's own check cheaply.
-  stack = await TestStack.start({ env: { PARLEY_UPLOAD_LIMIT_MB: '0.01' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  for (const p of peers) await p.stop();
-  await browser?.close();
-  await stack?.close();
-});
-
-const hasOob = (el: { getChild: (n: string, ns: string) => unknown }) => el.getChild('x', 'jabber:x:oob') !== undefined;
-
-test('file button: sent in clear only after a yes when the conversation is encrypted; over the limit refused in the tab', async () => {
-  const alice = await stack.newUser('fba');
-  const bob = await stack.newUser('fbb');
-  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
-  peers.push(bobClient);
-  const page = await (await browser.newContext()).newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await logInPage(page, stack.url, alice.jid, alice.password);
-  await page.goto(`${stack.url}/#chat/${bob.jid}`);
-  await page.getByTestId('composer-file').waitFor();
-  const input = page.getByTestId('composer-file-input');
-
-  // Plain conversation: no question asked.
-  await input.setInputFiles({ name: 'plain.txt', mimeType: 'text/plain', buffer: Buffer.from('plain file') });
-  const first = await bobClient.waitForMessage(hasOob);
-  assert.equal(await (await fetch(first.getChildText('body')!)).text(), 'plain file');
-  await page.getByTestId('message-attachment').filter({ hasText: 'plain.txt' }).waitFor();
-
-  // The user turned encryption on for Bob: the tab asks; "no" sends nothing, "yes" sends the file in clear.
-  await page.evaluate((peer) => localStorage.setItem(`parley.encryption.${peer}`, 'on'), bob.jid);
-  const questions: string[] = [];
-  page.once('dialog', (d) => {
-    questions.push(d.message());
-    void d.dismiss();
+  before(async () => {
+    // 0.01 MB = 10485 bytes: small enough to test the tab's own check cheaply.
+    stack = await TestStack.start({ server: kind, env: { PARLEY_UPLOAD_LIMIT_MB: '0.01' } });
+    browser = await launchBrowser();
   });
-  await input.setInputFiles({ name: 'secret.txt', mimeType: 'text/plain', buffer: Buffer.from('not this one') });
-  await page.waitForTimeout(800);
-  assert.equal(questions.length, 1);
-  assert.match(questions[0]!, /cannot encrypt files/);
-  assert.equal(bobClient.messages.filter(hasOob).length, 1, 'nothing sent after "no"');
-
-  page.once('dialog', (d) => {
-    questions.push(d.message());
-    void d.accept();
+  after(async () => {
+    for (const p of peers) await p.stop();
+    await browser?.close();
+    await stack?.close();
   });
-  await input.setInputFiles({ name: 'agreed.txt', mimeType: 'text/plain', buffer: Buffer.from('sent in clear') });
-  const second = await bobClient.waitForMessage((el) => hasOob(el) && el !== first);
-  assert.equal(await (await fetch(second.getChildText('body')!)).text(), 'sent in clear');
-  assert.equal(questions.length, 2);
 
-  // Over the limit: refused before any upload, with the limit said in words.
-  await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20_000) });
-  await page.getByTestId('composer-file').waitFor();
-  const error = page.locator('#composer-error');
-  await error.waitFor({ state: 'visible' });
-  assert.match((await error.textContent())!, /big\.bin is 19\.5 KB; this server accepts files up to 10\.2 KB/);
-  assert.equal(questions.length, 2, 'no question for a file that cannot be sent anyway');
-  await page.waitForTimeout(300);
-  assert.equal(bobClient.messages.filter(hasOob).length, 2);
-  assert.deepEqual(errors, []);
+  const hasOob = (el: { getChild: (n: string, ns: string) => unknown }) => el.getChild('x', 'jabber:x:oob') !== undefined;
+
+  test('file button: sent in clear only after a yes when the conversation is encrypted; over the limit refused in the tab', async () => {
+    const alice = await stack.newUser('fba');
+    const bob = await stack.newUser('fbb');
+    const bobClient = await XmppPeer.login(stack.server, bob.jid, bob.password);
+    peers.push(bobClient);
+    const page = await (await browser.newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await logInPage(page, stack.url, alice.jid, alice.password);
+    await page.goto(`${stack.url}/#chat/${bob.jid}`);
+    await page.getByTestId('composer-file').waitFor();
+    const input = page.getByTestId('composer-file-input');
+
+    // Plain conversation: no question asked.
+    await input.setInputFiles({ name: 'plain.txt', mimeType: 'text/plain', buffer: Buffer.from('plain file') });
+    const first = await bobClient.waitForMessage(hasOob);
+    assert.equal(await (await fetch(first.getChildText('body')!)).text(), 'plain file');
+    await page.getByTestId('message-attachment').filter({ hasText: 'plain.txt' }).waitFor();
+
+    // The user turned encryption on for Bob: the tab asks; "no" sends nothing, "yes" sends the file in clear.
+    await page.evaluate((peer) => localStorage.setItem(`parley.encryption.${peer}`, 'on'), bob.jid);
+    const questions: string[] = [];
+    page.once('dialog', (d) => {
+      questions.push(d.message());
+      void d.dismiss();
+    });
+    await input.setInputFiles({ name: 'secret.txt', mimeType: 'text/plain', buffer: Buffer.from('not this one') });
+    await page.waitForTimeout(800);
+    assert.equal(questions.length, 1);
+    assert.match(questions[0]!, /cannot encrypt files/);
+    assert.equal(bobClient.messages.filter(hasOob).length, 1, 'nothing sent after "no"');
+
+    page.once('dialog', (d) => {
+      questions.push(d.message());
+      void d.accept();
+    });
+    await input.setInputFiles({ name: 'agreed.txt', mimeType: 'text/plain', buffer: Buffer.from('sent in clear') });
+    const second = await bobClient.waitForMessage((el) => hasOob(el) && el !== first);
+    assert.equal(await (await fetch(second.getChildText('body')!)).text(), 'sent in clear');
+    assert.equal(questions.length, 2);
+
+    // Over the limit: refused before any upload, with the limit said in words.
+    await input.setInputFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(20_000) });
+    await page.getByTestId('composer-file').waitFor();
+    const error = page.locator('#composer-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match((await error.textContent())!, /big\.bin is 19\.5 KB; this server accepts files up to 10\.2 KB/);
+    assert.equal(questions.length, 2, 'no question for a file that cannot be sent anyway');
+    await page.waitForTimeout(300);
+    assert.equal(bobClient.messages.filter(hasOob).length, 2);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -9,7 +9,7 @@ import { xml, type Element } from '@xmpp/xml';
 import { XmppPeer } from './xmpp-peer.js';
 import { ReferenceDevice, type RefBundle } from './omemo-reference.js';
 import type { XmlElement } from '../../client/omemo/xml.js';
-import type { TestProsody } from './prosody.js';
+import type { TestXmppServer } from './xmpp-server.js';
 
 const NS = 'eu.siacs.conversations.axolotl';
 const DEVICELIST = `${NS}.devicelist`;
@@ -47,7 +47,7 @@ export class OmemoPeer {
 
   private constructor(readonly xmpp: XmppPeer, readonly device: ReferenceDevice) {}
 
-  static async start(prosody: TestProsody, jid: string, password: string, opts: { preKeyCount?: number } = {}): Promise<OmemoPeer> {
+  static async start(prosody: Pick<TestXmppServer, 'c2sPort'>, jid: string, password: string, opts: { preKeyCount?: number } = {}): Promise<OmemoPeer> {
     const xmpp = await XmppPeer.login(prosody, jid, password);
     const peer = new OmemoPeer(xmpp, ReferenceDevice.create(xmpp.conn.bareJid, { preKeyCount: opts.preKeyCount ?? 20 }));
     await peer.publishBundle();
@@ -64,7 +64,7 @@ export class OmemoPeer {
 
   async publishBundle(): Promise<void> {
     await this.xmpp.conn.iq(publishIq(bundleNode(this.deviceId), this.device.bundleElement() as unknown as Element,
-      { 'pubsub#access_model': 'open', 'pubsub#max_items': '1' }));
+      { 'pubsub#access_model': 'open' })); // as Conversations does: only the option every server knows
   }
 
   /** Adds this device to the account's list, keeping the devices already there (other clients). */

@@ -1,10 +1,12 @@
 /**
- * A whole Parley stack for integration tests: real Prosody, a fresh database on the real PostgreSQL,
+ * A whole Parley stack for integration tests: a real XMPP server (Prosody by default, or any kind of the matrix in
+ * xmpp-server.ts), a fresh database on the real PostgreSQL,
  * a real Parley server on a free port, and helpers that log in over HTTP and open socket.io tabs.
  */
 import { io, type Socket } from 'socket.io-client';
 import { randomUUID } from 'node:crypto';
 import { TestProsody, type ProsodyOptions } from './prosody.js';
+import { startXmppServer, type TestXmppServer, type XmppServerKind } from './xmpp-server.js';
 import { freePort } from './ports.js';
 import { createTestDatabase } from './postgres.js';
 import { loadConfig } from '../../server/app/config.js';
@@ -13,6 +15,9 @@ import { createLogger, type Logger } from '../../server/app/logger.js';
 import type { ClientCommands, ServerEvents, Commands, CommandResults } from '../../server/realtime/contract.js';
 
 export interface StackOptions {
+  /** Which XMPP server (default prosody). */
+  server?: XmppServerKind;
+  /** Its options (Prosody-only ones are ignored by ejabberd). */
   prosody?: ProsodyOptions;
   env?: Record<string, string>;
   /** more 'domain=xmpp://host:port' entries for PARLEY_XMPP_SERVICES, besides the Prosody's */
@@ -24,28 +29,28 @@ export interface StackOptions {
 export class TestStack {
   private counter = 0;
   private constructor(
-    readonly prosody: TestProsody,
+    readonly server: TestXmppServer,
     readonly parley: Parley,
     private readonly dropDb: () => Promise<void>,
     readonly databaseUrl: string,
   ) {}
 
   static async start(opts: StackOptions = {}): Promise<TestStack> {
-    const prosody = await TestProsody.start(opts.prosody);
+    const server = await startXmppServer(opts.server ?? 'prosody', opts.prosody);
     const db = await createTestDatabase();
     try {
-      const services = [`${prosody.domain}=xmpp://127.0.0.1:${prosody.c2sPort}`, ...(opts.services ?? [])].join(',');
+      const services = [`${server.domain}=xmpp://127.0.0.1:${server.c2sPort}`, ...(opts.services ?? [])].join(',');
       const env = { PORT: String(await freePort()), PARLEY_XMPP_SERVICES: services, ...opts.env };
-      const parley = await startParley(TestStack.config(prosody, db.url, env), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
-      return new TestStack(prosody, parley, db.drop, db.url);
+      const parley = await startParley(TestStack.config(server, db.url, env), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      return new TestStack(server, parley, db.drop, db.url);
     } catch (err) {
-      await prosody.stop();
+      await server.stop();
       await db.drop();
       throw err;
     }
   }
 
-  static config(prosody: TestProsody, databaseUrl: string, env: Record<string, string>) {
+  static config(prosody: Pick<TestXmppServer, 'domain' | 'c2sPort'>, databaseUrl: string, env: Record<string, string>) {
     return loadConfig({
       NODE_ENV: 'test',
       PARLEY_HOST: '127.0.0.1',
@@ -57,6 +62,12 @@ export class TestStack {
     });
   }
 
+  /** The XMPP server as Prosody, for the tests that need Prosody itself (its admin shell, SQL storage). */
+  get prosody(): TestProsody {
+    if (!(this.server instanceof TestProsody)) throw new Error(`this stack runs ${this.server.kind}, not Prosody`);
+    return this.server;
+  }
+
   /** The instance's own origin: the only Origin its sockets accept. */
   get url(): string {
     return this.parley.url;
@@ -65,7 +76,7 @@ export class TestStack {
   async newUser(prefix = 'user'): Promise<{ jid: string; password: string }> {
     const local = `${prefix}${++this.counter}x${randomUUID().slice(0, 6)}`;
     const password = `pw-${randomUUID()}`;
-    return { jid: await this.prosody.createUser(local, password), password };
+    return { jid: await this.server.createUser(local, password), password };
   }
 
   private readonly tabs: TestTab[] = [];
@@ -90,7 +101,7 @@ export class TestStack {
   async close(): Promise<void> {
     for (const tab of this.tabs) tab.close();
     await this.parley.close().catch(() => undefined);
-    await this.prosody.stop();
+    await this.server.stop();
     await this.dropDb();
   }
 }

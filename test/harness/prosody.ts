@@ -9,28 +9,40 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, waitForPort } from './ports.js';
+import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 
 const run = promisify(execFile);
 
-export interface ProsodyOptions {
-  domain?: string;
+export interface ProsodyOptions extends XmppServerOptions {
   /** memory (default) forgets everything on restart; sql (SQLite) survives a restart. */
   storage?: 'memory' | 'internal' | 'sql';
-  scramIterations?: number;
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Seconds a stream-management session waits for resumption. */
-  smacksHibernation?: number;
-  /** In-band registration (XEP-0077); default true. */
-  allowRegistration?: boolean;
-  /** Largest file the upload component (XEP-0363, upload.DOMAIN) accepts, in bytes. */
-  uploadSizeLimit?: number;
   /** Bytes one account may upload per day (default 100 files of the size limit). */
   uploadDailyQuota?: number;
-  /** false: no upload component at all (an XMPP server without XEP-0363). */
-  fileShare?: boolean;
+  /** More modules to load (community ones come from prosody-modules). */
+  extraModules?: string[];
 }
 
-export class TestProsody {
+/**
+ * Debian packages that provide what Prosody's console says it could not load, e.g.
+ * "Unable to load module 'storage_sql': … module 'DBI' not found" or a community module missing from modules_enabled.
+ * null when the output shows no such failure.
+ */
+export function prosodyModuleProblem(output: string): string | null {
+  if (/module 'DBI' not found|module 'dbd\.sqlite3' not found|DBI[^\n]*not found/.test(output)) {
+    return 'Prosody cannot load its SQL driver (LuaDBI): install the Debian package lua-dbi-sqlite3';
+  }
+  const m = /Unable to load module '([\w-]+)'[^\n]*/.exec(output);
+  if (!m) return null;
+  // Installed (core or community) but failing is a real error; absent is a community module whose package is missing.
+  const dir = '/usr/lib/prosody/modules';
+  const installed = existsSync(`${dir}/mod_${m[1]}.lua`) || existsSync(`${dir}/mod_${m[1]}/mod_${m[1]}.lua`);
+  return installed
+    ? `Prosody could not load its module '${m[1]}': ${m[0]}`
+    : `Prosody could not load module '${m[1]}', a community module: install the Debian package prosody-modules (${m[0]})`;
+}
+
+export class TestProsody implements TestXmppServer {
+  readonly kind = 'prosody' as const;
   readonly domain: string;
   readonly dir: string;
   readonly c2sPort: number;
@@ -51,6 +63,7 @@ export class TestProsody {
     if (!existsSync('/usr/bin/prosody')) {
       throw new Error('Prosody is not installed: run `apt-get install prosody prosody-modules lua-dbi-sqlite3` (or `npm test` as root, which installs it).');
     }
+    if (opts.forceOmemoAccessModel) throw new Error('Prosody 0.12 has no way to force an access model on PEP nodes (forceOmemoAccessModel is for ejabberd)');
     const options: Required<ProsodyOptions> = {
       domain: opts.domain ?? 'localhost',
       storage: opts.storage ?? 'memory',
@@ -61,6 +74,8 @@ export class TestProsody {
       uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
       uploadDailyQuota: opts.uploadDailyQuota ?? (opts.uploadSizeLimit ?? 10 * 1024 * 1024) * 100,
       fileShare: opts.fileShare ?? true,
+      extraModules: opts.extraModules ?? [],
+      forceOmemoAccessModel: null, // Prosody 0.12 has no such setting
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -74,6 +89,10 @@ export class TestProsody {
   /** The XEP-0363 upload service. */
   get uploadDomain(): string {
     return `upload.${this.domain}`;
+  }
+
+  get uploadUrlPrefix(): string {
+    return `http://127.0.0.1:${this.httpPort}/file_share/`;
   }
 
   get configPath(): string {
@@ -103,7 +122,7 @@ network_settings = { nagle = false }
 modules_enabled = {
   "roster"; "saslauth"; "disco"; "carbons"; "pep"; "private"; "blocklist";
   "vcard4"; "vcard_legacy"; "version"; "uptime"; "time"; "ping"; "register";
-  "admin_shell"; "mam"; "csi_simple"; "smacks"; "bookmarks"; "offline"; "lastactivity";
+  "admin_shell"; "mam"; "csi_simple"; "smacks"; "bookmarks"; "offline"; "lastactivity";${o.extraModules.map((m) => ` "${m}";`).join('')}
 }
 modules_disabled = { "s2s"; "dialback"; "tls" }
 ${storage}
@@ -141,9 +160,45 @@ Component "${this.uploadDomain}" "http_file_share"
     const keep = (b: Buffer) => { this.output = (this.output + b.toString()).slice(-20_000); };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
-    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`prosody exited (${code}): ${this.output}`))));
-    await Promise.race([waitForPort(this.c2sPort), exited]);
-    proc.removeAllListeners('exit');
+    let onExit: (code: number | null) => void = () => undefined;
+    const exited = new Promise<never>((_, reject) => {
+      onExit = (code) => reject(new Error(`prosody exited (${code}): ${this.output}`));
+      proc.once('exit', onExit);
+    });
+    const moduleFailure = () => {
+      const problem = prosodyModuleProblem(this.output);
+      return problem ? new Error(problem) : null;
+    };
+    const ready = (async () => {
+      await waitForPort(this.c2sPort, '127.0.0.1', 10_000, moduleFailure);
+      // Modules load during start-up, before the admin shell answers: then the output tells whether all of them did.
+      await this.waitForAdminShell();
+      const failure = moduleFailure();
+      if (failure) throw failure;
+    })();
+    try {
+      await Promise.race([ready, exited]);
+    } catch (err) {
+      await this.kill();
+      throw err;
+    } finally {
+      proc.off('exit', onExit);
+    }
+  }
+
+  /** The admin socket can lag behind the c2s port at start-up on a busy machine: wait for it to answer. */
+  private async waitForAdminShell(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await run('prosodyctl', ['--config', this.configPath, 'shell', 'server:version()'], { timeout: 10_000 });
+        return;
+      } catch (err) {
+        const out = `${(err as { stdout?: string }).stdout ?? ''}${(err as { stderr?: string }).stderr ?? ''}`;
+        if (!/Unable to connect to server/.test(out) || Date.now() > deadline) throw new Error(`Prosody's admin shell does not answer: ${out || (err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
   }
 
   /** Runs a command in Prosody's admin shell (mod_admin_shell) and returns what it printed. */
@@ -152,18 +207,17 @@ Component "${this.uploadDomain}" "http_file_share"
     return stdout;
   }
 
+  /** Creates the account; a refusal (it exists, a module is broken) is thrown with what prosodyctl said. */
   async createUser(localpart: string, password: string): Promise<string> {
     const jid = `${localpart}@${this.domain}`;
-    // The admin socket can lag behind the c2s port at start-up on a busy machine: retry briefly.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await run('prosodyctl', ['--config', this.configPath, 'shell', 'user', 'create', jid, password], { timeout: 10_000 });
-        return jid;
-      } catch (err) {
-        if (attempt >= 10) throw err;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-      }
+    try {
+      await run('prosodyctl', ['--config', this.configPath, 'shell', 'user', 'create', jid, password], { timeout: 10_000 });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string; message: string };
+      const problem = prosodyModuleProblem(this.output);
+      throw new Error(`cannot create ${jid}${problem ? `: ${problem}` : ''}: ${(e.stdout ?? '') + (e.stderr ?? '') || e.message}`);
     }
+    return jid;
   }
 
   /** Number of c2s sessions Prosody holds for a bare JID (counted on the server side, not ours). */
@@ -175,7 +229,7 @@ Component "${this.uploadDomain}" "http_file_share"
   /** SIGKILL and restart on the same ports and data (for survival tests). */
   async kill(): Promise<void> {
     const proc = this.proc;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     const gone = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await gone;

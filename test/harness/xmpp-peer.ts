@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
 import { XmppConnection } from '../../server/xmpp/connection.js';
-import type { TestProsody } from './prosody.js';
+import type { TestXmppServer } from './xmpp-server.js';
 
 export class XmppPeer {
   readonly messages: Element[] = [];
@@ -19,7 +19,7 @@ export class XmppPeer {
     });
   }
 
-  static async login(prosody: TestProsody, jid: string, password: string, resource = `peer-${randomUUID().slice(0, 8)}`): Promise<XmppPeer> {
+  static async login(prosody: Pick<TestXmppServer, 'c2sPort'>, jid: string, password: string, resource = `peer-${randomUUID().slice(0, 8)}`): Promise<XmppPeer> {
     const conn = await XmppConnection.open({ jid, password, resource, service: `xmpp://127.0.0.1:${prosody.c2sPort}`, requireTls: false });
     const peer = new XmppPeer(conn);
     await conn.send(xml('presence'));

@@ -112,6 +112,11 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       const r = await alice.tab.command('omemoRevoke', { deviceId: bobDevice });
       assert.deepEqual(r.devices, []);
     },
+    async omemoPublication({ alice }) {
+      // Alice's own session's state; extra fields naming another account are refused.
+      assert.deepEqual(await alice.tab.command('omemoPublication', {}), { open: true, problem: null });
+      assert.equal((await alice.tab.rawCommand('omemoPublication', { accountId: bob.accountId })).ok, false);
+    },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
   for (const [name, run] of Object.entries(cases)) {
