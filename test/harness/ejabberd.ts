@@ -17,6 +17,8 @@ import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 const START_TIMEOUT_MS = 60_000;
+/** One API command; generous, since two busy loops and three test files can starve the Erlang VM for seconds. */
+const API_TIMEOUT_MS = 30_000;
 let instances = 0;
 
 /** Where Debian put ejabberd's Erlang applications: ejabberdctl names it (ERL_LIBS='/usr/lib/<triplet>'). */
@@ -203,6 +205,8 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
     const spool = path.join(this.dir, 'spool');
     const proc = spawn('/usr/bin/erl', [
       '-sname', this.node, '+K', 'true', '+P', '250000', '-noinput',
+      // Idle schedulers sleep instead of spinning: several VMs share 2 cores with Prosody, PostgreSQL and Chromium.
+      '+sbwt', 'none', '+sbwtdcpu', 'none', '+sbwtdio', 'none',
       '-env', 'ERL_CRASH_DUMP_BYTES', '0',
       '-kernel', 'inet_dist_use_interface', '{127,0,0,1}',
       '-erl_epmd_port', String(this.distPort), '-start_epmd', 'false',
@@ -234,11 +238,25 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
       onExit = (code) => reject(new Error(`ejabberd exited (${code}): ${this.output}`));
       proc.once('exit', onExit);
     });
+    const started = Date.now();
     const ready = (async () => {
       await waitForPort(this.c2sPort, '127.0.0.1', START_TIMEOUT_MS, () => this.failedStart());
       // The c2s listener opens once the application is up; the API answering `status` proves the node itself is.
-      const status = await this.api('status', {});
-      if (!/started/.test(String(status))) throw new Error(`ejabberd is not started: ${JSON.stringify(status)}`);
+      // On a loaded machine (or after a SIGKILL, with Mnesia repairing its logs) the API can lag well behind the port:
+      // ask again until the start deadline rather than fail on one slow answer.
+      const deadline = started + START_TIMEOUT_MS;
+      for (;;) {
+        const failed = this.failedStart();
+        if (failed) throw failed;
+        try {
+          const status = await this.api('status', {}, Math.max(1000, Math.min(5000, deadline - Date.now())));
+          if (/started/.test(String(status))) return;
+          if (Date.now() > deadline) throw new Error(`ejabberd is not started: ${JSON.stringify(status)}`);
+        } catch (err) {
+          if (Date.now() > deadline) throw new Error(`ejabberd's API did not answer within ${START_TIMEOUT_MS} ms: ${String(err)}\n${this.output}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
     })();
     try {
       await Promise.race([ready, exited]);
@@ -257,12 +275,12 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
   }
 
   /** Runs an ejabberd command through mod_http_api (the same commands as `ejabberdctl`, without starting an Erlang VM). */
-  async api(command: string, args: Record<string, unknown>): Promise<unknown> {
+  async api(command: string, args: Record<string, unknown>, timeoutMs = API_TIMEOUT_MS): Promise<unknown> {
     const res = await fetch(`http://127.0.0.1:${this.httpPort}/api/${command}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(args),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const body = (await res.json().catch(() => null)) as unknown;
     if (!res.ok || (body && typeof body === 'object' && (body as { status?: string }).status === 'error')) {
