@@ -28,6 +28,8 @@ export interface ProsodyOptions {
   uploadDailyQuota?: number;
   /** false: no upload component at all (an XMPP server without XEP-0363). */
   fileShare?: boolean;
+  /** true: a MUC component (XEP-0045) at conference.DOMAIN with room archives (muc_mam); default false. */
+  muc?: boolean;
 }
 
 export class TestProsody {
@@ -61,6 +63,7 @@ export class TestProsody {
       uploadSizeLimit: opts.uploadSizeLimit ?? 10 * 1024 * 1024,
       uploadDailyQuota: opts.uploadDailyQuota ?? (opts.uploadSizeLimit ?? 10 * 1024 * 1024) * 100,
       fileShare: opts.fileShare ?? true,
+      muc: opts.muc ?? false,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -69,6 +72,11 @@ export class TestProsody {
     await writeFile(p.configPath, p.config());
     await p.launch();
     return p;
+  }
+
+  /** The MUC service (with the `muc` option). */
+  get mucDomain(): string {
+    return `conference.${this.domain}`;
   }
 
   /** The XEP-0363 upload service. */
@@ -131,6 +139,8 @@ Component "${this.uploadDomain}" "http_file_share"
   http_file_share_size_limit = ${o.uploadSizeLimit}
   http_file_share_daily_quota = ${o.uploadDailyQuota}
   http_file_share_expires_after = -1
+` : ''}${o.muc ? `Component "${this.mucDomain}" "muc"
+  modules_enabled = { "muc_mam" }
 ` : ''}`;
   }
 
