@@ -157,7 +157,8 @@ export function parsePrivateBookmarks(el: Element): { bookmarks: Bookmark[]; oth
     }
     if (out.size >= MAX_BOOKMARKS) continue;
     const room = roomOf(c.attrs.jid);
-    if (!room) continue;
+    // A room listed twice: the first entry wins (a later copy without nick or password must not erase them).
+    if (!room || out.has(room)) continue;
     out.set(room, {
       room,
       name: text(c.attrs.name as string | undefined, MAX_NAME),
