@@ -11,6 +11,8 @@ import { promisify } from 'node:util';
 import { freePort, waitForPort } from './ports.js';
 
 const run = promisify(execFile);
+/** From Debian's prosody-modules (not a core module). */
+const MUC_MODERATION = '/usr/lib/prosody/modules/mod_muc_moderation/mod_muc_moderation.lua';
 
 export interface ProsodyOptions {
   domain?: string;
@@ -28,7 +30,10 @@ export interface ProsodyOptions {
   uploadDailyQuota?: number;
   /** false: no upload component at all (an XMPP server without XEP-0363). */
   fileShare?: boolean;
-  /** true: a MUC component (XEP-0045) at conference.DOMAIN with room archives (muc_mam); default false. */
+  /**
+   * true: a MUC component (XEP-0045) at conference.DOMAIN with room archives (muc_mam), and message moderation
+   * (XEP-0425 0.2, muc_moderation) when Debian's prosody-modules provides it; default false.
+   */
   muc?: boolean;
 }
 
@@ -140,7 +145,7 @@ Component "${this.uploadDomain}" "http_file_share"
   http_file_share_daily_quota = ${o.uploadDailyQuota}
   http_file_share_expires_after = -1
 ` : ''}${o.muc ? `Component "${this.mucDomain}" "muc"
-  modules_enabled = { "muc_mam" }
+  modules_enabled = { "muc_mam"${existsSync(MUC_MODERATION) ? '; "muc_moderation"' : ''} }
 ` : ''}`;
   }
 

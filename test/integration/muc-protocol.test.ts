@@ -11,7 +11,7 @@ import { XmppPeer } from '../harness/xmpp-peer.js';
 import {
   admin, buildAdminGet, buildAdminSet, buildConfigGet, buildConfigSubmit, buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat,
   buildInstantRoom, buildJoin, buildSelfPing, isMucService, parseAdminItems, parseConfigForm, parseDiscoInfo, parseDiscoItems,
-  parseGroupchat, parseOccupantPresence, parseRoomInfo, parseSelfPingAnswer, type OccupantPresence, type MucPresenceError,
+  parseGroupchat, parseOccupantPresence, buildModerate, parseModeration, parseRoomInfo, parseSelfPingAnswer, type OccupantPresence, type MucPresenceError,
 } from '../../server/stanza/muc.js';
 import { buildSubmitForm } from '../../server/stanza/data-form.js';
 import { buildMamQuery, parseMamFin, parseMamResult } from '../../server/stanza/mam.js';
@@ -119,6 +119,20 @@ test('create an instant room, talk, find the message in the room archive, kick, 
   const archived = results[0] as Extract<ReturnType<typeof parseMamResult>, { kind: 'result' }>;
   assert.equal(archived.archiveId, reflected.stanzaId);
   assert.equal(parseGroupchat(archived.message)?.body, 'hello <b>room</b>');
+
+  // XEP-0425: Alice moderates a message of Bob's by its room stanza-id; the room tells every occupant.
+  const room0 = parseRoomInfo(await alice.conn.iq(buildDiscoInfoGet(room)));
+  assert.equal(room0?.mam, true);
+  assert.equal(room0?.moderation, 0, 'Prosody 0.12 with mod_muc_moderation speaks XEP-0425 0.2 (urn:xmpp:message-moderate:0)');
+  const spamId = randomUUID();
+  await bob.sendRaw(buildGroupchat(room, spamId, 'spam')!);
+  const spam = parseGroupchat(await aliceIn.next((el) => parseGroupchat(el)?.originId === spamId, "Bob's message"))!;
+  assert.ok(spam.stanzaId);
+  assert.equal((await alice.conn.iq(buildModerate(room, spam.stanzaId, room0.moderation, 'no spam')!)).attrs.type, 'result');
+  const announced = parseModeration(await bobIn.next((el) => parseModeration(el)?.stanzaId === spam.stanzaId, 'the moderation announcement'))!;
+  assert.equal(announced.room, room);
+  assert.equal(announced.reason, 'no spam');
+  assert.equal(announced.by, `${room}/Alice`);
 
   // Kick Bob: the admin set is accepted; Bob's own unavailable presence says 110 + 307.
   const kicked = await alice.conn.iq(buildAdminSet(room, [admin.kick('Bob', 'enough')])!);
