@@ -21,10 +21,12 @@ export const NS_DISCO_INFO = 'http://jabber.org/protocol/disco#info';
 export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
 /**
  * XEP-0425 comes in two shapes. v0 (XEP-0425 0.2): `<apply-to xmlns='urn:xmpp:fasten:0' id=…><moderate
- * xmlns='urn:xmpp:message-moderate:0'><retract xmlns='urn:xmpp:message-retract:0'/>` — the only one Prosody 0.12's
- * mod_muc_moderation (Debian prosody-modules, read on this machine) and ejabberd 23.01 understand (ejabberd issue
- * #4193: "ejabberd implements XEP-0425 0.2.1"). v1 (XEP-0425 0.3): `<moderate xmlns='urn:xmpp:message-moderate:1'
- * id=…><retract xmlns='urn:xmpp:message-retract:1'/>`, newer servers. The room's disco#info says which.
+ * xmlns='urn:xmpp:message-moderate:0'><retract xmlns='urn:xmpp:message-retract:0'/>` — the one Prosody 0.12's
+ * mod_muc_moderation speaks (Debian prosody-modules, source read on this machine; proven in muc-protocol.test.ts).
+ * ejabberd 23.01 as installed here has no moderation at all: its p1_xmpp 1.6.1 carries no XEP-0425 (nor XEP-0421)
+ * codec, and its rooms announce neither namespace; later ejabberd releases implement 0.2.1 (processone/ejabberd#4193).
+ * v1 (XEP-0425 0.3): `<moderate xmlns='urn:xmpp:message-moderate:1' id=…><retract xmlns='urn:xmpp:message-retract:1'/>`,
+ * newer servers. The room's disco#info says which, and no feature means no moderation to offer.
  */
 export const NS_MODERATE_0 = 'urn:xmpp:message-moderate:0';
 export const NS_MODERATE_1 = 'urn:xmpp:message-moderate:1';
