@@ -8,6 +8,7 @@ import parse from 'ltx/lib/parse.js';
 import { parseJid } from './jid.js';
 import { buildPublish, buildRetract, buildItemsGet } from './pubsub.js';
 import { validNick } from './muc.js';
+import { isXmlText } from './xml-text.js';
 
 export const NS_BOOKMARKS2 = 'urn:xmpp:bookmarks:1';
 /** XEP-0402 §3.3: the notification feature a client advertises to be told of changes. */
@@ -69,12 +70,19 @@ export function parseBookmark2(itemId: string | null, payload: Element | null): 
   };
 }
 
+/** Names and passwords come from our users or other clients: text XML cannot carry is left out rather than sent. */
+function safe(s: string | null): string | null {
+  return s && isXmlText(s) ? s : null;
+}
+
 export function buildBookmark2Payload(b: Bookmark): Element {
   const attrs: Record<string, string> = { xmlns: NS_BOOKMARKS2, autojoin: b.autojoin ? 'true' : 'false' };
-  if (b.name) attrs.name = b.name;
+  const name = safe(b.name);
+  if (name) attrs.name = name;
   const children: Element[] = [];
-  if (b.nick) children.push(xml('nick', {}, b.nick));
-  if (b.password) children.push(xml('password', {}, b.password));
+  if (b.nick && validNick(b.nick)) children.push(xml('nick', {}, b.nick));
+  const password = safe(b.password);
+  if (password) children.push(xml('password', {}, password));
   if (b.extensions) {
     try {
       children.push(parse(b.extensions) as unknown as Element);
@@ -136,8 +144,10 @@ export function buildPrivateBookmarksGet(): Element {
 export function buildPrivateBookmarksSet(bookmarks: Bookmark[], keep: Element[] = []): Element {
   const conferences = bookmarks.map((b) => {
     const attrs: Record<string, string> = { jid: b.room, autojoin: b.autojoin ? 'true' : 'false' };
-    if (b.name) attrs.name = b.name;
-    return xml('conference', attrs, ...(b.nick ? [xml('nick', {}, b.nick)] : []), ...(b.password ? [xml('password', {}, b.password)] : []));
+    const name = safe(b.name);
+    const password = safe(b.password);
+    if (name) attrs.name = name;
+    return xml('conference', attrs, ...(b.nick && validNick(b.nick) ? [xml('nick', {}, b.nick)] : []), ...(password ? [xml('password', {}, password)] : []));
   });
   return xml('iq', { type: 'set' }, xml('query', { xmlns: NS_PRIVATE }, xml('storage', { xmlns: NS_STORAGE_BOOKMARKS }, ...keep, ...conferences)));
 }

@@ -5,6 +5,7 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import { parseJid } from './jid.js';
+import { isXmlText } from './xml-text.js';
 
 export const NS_DATA = 'jabber:x:data';
 
@@ -183,6 +184,7 @@ export function buildSubmitForm(form: DataForm, answers: Readonly<Record<string,
     const values = answerValues(f, answer);
     if (typeof values === 'string') return { ok: false, error: `${name}: ${values}` };
     if (values.length > limits.maxValuesPerField || values.some((s) => s.length > limits.maxValueChars)) return { ok: false, error: `${name}: too long` };
+    if (values.some((s) => !isXmlText(s))) return { ok: false, error: `${name}: characters XML cannot carry` };
     out.push(fieldEl(name, values));
   }
   return { ok: true, element: xml('x', { xmlns: NS_DATA, type: 'submit' }, ...out) };

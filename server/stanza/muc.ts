@@ -8,6 +8,7 @@ import { NS } from './ns.js';
 import { parseJid } from './jid.js';
 import { MAX_BODY_CHARS, stanzaIdBy } from './message.js';
 import { parseDataForm, booleanValue, fieldValue, type DataForm } from './data-form.js';
+import { isXmlText } from './xml-text.js';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_MUC_USER = `${NS_MUC}#user`;
@@ -52,7 +53,12 @@ function cleanText(s: string | null | undefined, max = MAX_TEXT): string | null 
 
 /** A nickname is the resourcepart of the occupant JID: non-empty, bounded, no controls (RFC 7622 forbids them). */
 export function validNick(nick: string): boolean {
-  return nick.length > 0 && nick.length <= MAX_NICK && nick.trim().length > 0 && !/[\u0000-\u001f\u007f]/.test(nick);
+  return nick.length > 0 && nick.length <= MAX_NICK && nick.trim().length > 0 && !/[\u0000-\u001f\u007f]/.test(nick) && isXmlText(nick);
+}
+
+/** Optional texts a builder writes (password, reason, body, subject): all must be writable XML. */
+function writable(...texts: (string | undefined)[]): boolean {
+  return texts.every((t) => t === undefined || isXmlText(t));
 }
 
 /** A room JID: local@domain, no resource. */
@@ -88,7 +94,7 @@ export interface JoinRequest {
 
 export function buildJoin(j: JoinRequest): Element | null {
   const room = roomJid(j.room);
-  if (!room || !validNick(j.nick)) return null;
+  if (!room || !validNick(j.nick) || !writable(j.password)) return null;
   const x: Element[] = [];
   const h = j.history;
   if (h?.kind === 'none') x.push(xml('history', { maxchars: '0' }));
@@ -103,7 +109,7 @@ export function buildJoin(j: JoinRequest): Element | null {
 
 export function buildLeave(room: string, nick: string, status?: string): Element | null {
   const r = roomJid(room);
-  if (!r || !validNick(nick)) return null;
+  if (!r || !validNick(nick) || !writable(status)) return null;
   return xml('presence', { to: `${r}/${nick}`, type: 'unavailable' }, ...(status ? [xml('status', {}, status)] : []));
 }
 
@@ -353,13 +359,13 @@ export function parseGroupchat(el: Element, now = new Date()): GroupchatMessage 
 
 export function buildGroupchat(room: string, id: string, body: string, extra: Element[] = []): Element | null {
   const r = roomJid(room);
-  if (!r) return null;
+  if (!r || !writable(body, id)) return null;
   return xml('message', { to: r, type: 'groupchat', id }, xml('body', {}, body), xml('origin-id', { xmlns: NS.sid, id }), ...extra);
 }
 
 export function buildSubjectChange(room: string, subject: string): Element | null {
   const r = roomJid(room);
-  return r ? xml('message', { to: r, type: 'groupchat' }, xml('subject', {}, subject)) : null;
+  return r && writable(subject) ? xml('message', { to: r, type: 'groupchat' }, xml('subject', {}, subject)) : null;
 }
 
 /**
@@ -382,7 +388,7 @@ export function mucPmOf(el: Element, knownRoom: (bare: string) => boolean): { ro
 
 export function buildMucPm(room: string, nick: string, id: string, body: string): Element | null {
   const r = roomJid(room);
-  if (!r || !validNick(nick)) return null;
+  if (!r || !validNick(nick) || !writable(body, id)) return null;
   return xml('message', { to: `${r}/${nick}`, type: 'chat', id }, xml('body', {}, body), xml('x', { xmlns: NS_MUC_USER }), xml('origin-id', { xmlns: NS.sid, id }));
 }
 
@@ -402,7 +408,7 @@ export interface Invitation {
 
 export function buildDirectInvite(to: string, room: string, opts: { reason?: string; password?: string } = {}): Element | null {
   const r = roomJid(room);
-  if (!r || !parseJid(to)) return null;
+  if (!r || !parseJid(to) || !writable(opts.reason, opts.password)) return null;
   const attrs: Record<string, string> = { xmlns: NS_CONFERENCE, jid: r };
   if (opts.reason) attrs.reason = opts.reason;
   if (opts.password) attrs.password = opts.password;
@@ -411,13 +417,13 @@ export function buildDirectInvite(to: string, room: string, opts: { reason?: str
 
 export function buildMediatedInvite(room: string, invitee: string, reason?: string): Element | null {
   const r = roomJid(room);
-  if (!r || !parseJid(invitee)) return null;
+  if (!r || !parseJid(invitee) || !writable(reason)) return null;
   return xml('message', { to: r }, xml('x', { xmlns: NS_MUC_USER }, xml('invite', { to: invitee }, ...(reason ? [xml('reason', {}, reason)] : []))));
 }
 
 export function buildDecline(room: string, inviter: string, reason?: string): Element | null {
   const r = roomJid(room);
-  if (!r || !parseJid(inviter)) return null;
+  if (!r || !parseJid(inviter) || !writable(reason)) return null;
   return xml('message', { to: r }, xml('x', { xmlns: NS_MUC_USER }, xml('decline', { to: inviter }, ...(reason ? [xml('reason', {}, reason)] : []))));
 }
 
@@ -499,6 +505,7 @@ export function buildAdminSet(room: string, changes: AdminChange[]): Element | n
   if (!r || changes.length === 0) return null;
   const items: Element[] = [];
   for (const c of changes) {
+    if (!writable(c.reason)) return null;
     const reason = c.reason ? [xml('reason', {}, c.reason)] : [];
     if (c.kind === 'role') {
       if (!validNick(c.nick)) return null;
@@ -565,7 +572,7 @@ export function buildDestroy(room: string, opts: { alternate?: string; reason?: 
   const r = roomJid(room);
   if (!r) return null;
   const alt = opts.alternate !== undefined ? roomJid(opts.alternate) : undefined;
-  if (alt === null) return null;
+  if (alt === null || !writable(opts.reason, opts.password)) return null;
   const children: Element[] = [];
   if (opts.reason) children.push(xml('reason', {}, opts.reason));
   if (opts.password) children.push(xml('password', {}, opts.password));
@@ -594,7 +601,7 @@ export function moderationVersion(features: readonly string[]): ModerationVersio
 /** A moderator asks the room to retract the message with the room's stanza-id `stanzaId`. */
 export function buildModerate(room: string, stanzaId: string, version: ModerationVersion, reason?: string): Element | null {
   const r = roomJid(room);
-  if (!r || !shortAttr(stanzaId)) return null;
+  if (!r || !shortAttr(stanzaId) || !writable(stanzaId, reason)) return null;
   const why = reason ? [xml('reason', {}, reason)] : [];
   const body =
     version === 0

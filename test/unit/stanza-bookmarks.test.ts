@@ -97,3 +97,10 @@ test('XEP-0048 private storage: read conferences (urls kept apart), write the wh
       '</storage></query></iq>',
   );
 });
+
+test('a name, nick or password XML cannot carry is left out of what we publish', () => {
+  const s = buildBookmark2Publish({ room: 'a@b.c', name: 'x\u0000', autojoin: true, nick: 'n\u0001', password: '\udc00', extensions: null }).toString();
+  assert.ok(s.includes('<conference xmlns="urn:xmpp:bookmarks:1" autojoin="true"/>'), s);
+  const p = buildPrivateBookmarksSet([{ room: 'a@b.c', name: '\uffff', autojoin: false, nick: null, password: 'ok', extensions: null }]).toString();
+  assert.ok(p.includes('<conference jid="a@b.c" autojoin="false"><password>ok</password></conference>'), p);
+});

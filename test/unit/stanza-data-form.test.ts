@@ -131,3 +131,10 @@ test('answers of the wrong shape, outside the options or for unknown/fixed field
   assert.deepEqual(buildSubmitForm(form, { nosuch: 'x' }), { ok: false, error: 'no field nosuch' });
   assert.equal(buildCancelForm().toString(), '<x xmlns="jabber:x:data" type="cancel"/>');
 });
+
+test('an answer XML cannot carry (NUL, lone surrogate) is refused, not sent', () => {
+  const form = ok(BOT);
+  assert.deepEqual(buildSubmitForm(form, { botname: 'a\u0000' }), { ok: false, error: 'botname: characters XML cannot carry' });
+  assert.deepEqual(buildSubmitForm(form, { description: ['ok', '\udc00'] }), { ok: false, error: 'description: characters XML cannot carry' });
+  assert.ok(buildSubmitForm(form, { botname: 'Zauberer 🧙' }).ok);
+});

@@ -294,3 +294,14 @@ test('disco: the conference component among the server items; room info with fea
     <field var='muc#roominfo_occupants'><value>-1e99</value></field></x></query></iq>`))!;
   assert.deepEqual([odd.isPublic, odd.membersOnly, odd.occupants, odd.name, roomAllowsOmemo(odd)], [true, false, null, null, false]);
 });
+
+test('builders refuse text that XML cannot carry (a NUL or lone surrogate would make the server close the stream)', () => {
+  assert.equal(buildJoin({ room: ROOM, nick: 'ok', password: 'a\u0000b' }), null);
+  assert.equal(buildJoin({ room: ROOM, nick: 'half\ud800' }), null);
+  assert.ok(buildJoin({ room: ROOM, nick: 'emoji 🧙' }), 'a surrogate pair is fine');
+  assert.equal(buildAdminSet(ROOM, [admin.kick('pistol', 'bad\u0001reason')]), null);
+  assert.equal(buildDestroy(ROOM, { reason: '\uffff' }), null);
+  assert.equal(buildMediatedInvite(ROOM, 'a@b.c', '\u0008'), null);
+  assert.equal(buildModerate(ROOM, 'id', 1, '\u0000'), null);
+  assert.equal(buildMucPm(ROOM, 'x', 'id', 'a\u0000'), null);
+});
