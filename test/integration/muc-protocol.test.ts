@@ -154,6 +154,12 @@ test('create an instant room, talk, find the message in the room archive, kick, 
   const refused = parseOccupantPresence(await bobIn.next((el) => el.name === 'presence' && el.attrs.type === 'error', 'the join error')) as MucPresenceError;
   assert.equal(refused.kind, 'error');
   assert.equal(refused.reason, 'nickname-in-use');
+
+  // Rejoining with discussion history: Alice's message comes again, with the room's delay and the same room stanza-id.
+  await bob.sendRaw(buildJoin({ room, nick: 'Bob', history: { kind: 'maxstanzas', maxstanzas: 10 } })!);
+  const replayed = parseGroupchat(await bobIn.next((el) => { const m = parseGroupchat(el); return m?.originId === id && m.delay !== null; }, 'the history'))!;
+  assert.equal(replayed.stanzaId, reflected.stanzaId);
+  assert.ok(replayed.delay!.getTime() <= Date.now());
 });
 
 test('a room configured through its owner form: persistent, non-anonymous, members-only, with MAM, as disco#info says', async () => {
