@@ -240,12 +240,15 @@ const SHOWS = new Set(['away', 'chat', 'dnd', 'xa']);
 export function parseOccupantPresence(el: Element): OccupantPresence | MucPresenceError | null {
   if (el.name !== 'presence') return null;
   const from = parseJid(el.attrs.from);
-  if (!from || !from.local || !validNick(from.resource)) return null;
+  if (!from || !from.local) return null;
   const type = el.attrs.type ? String(el.attrs.type) : 'available';
   if (type === 'error') {
+    // Usually from the occupant JID we asked for; some services answer from the room's bare JID (nick '').
+    if (from.resource && !validNick(from.resource)) return null;
     const e = errorCondition(el);
     return { kind: 'error', room: from.bare, nick: from.resource, reason: joinErrorReason(e.condition), condition: e.condition, text: e.text };
   }
+  if (!validNick(from.resource)) return null;
   if (type !== 'available' && type !== 'unavailable') return null;
   const x = el.getChild('x', NS_MUC_USER);
   const item = x?.getChild('item');

@@ -116,6 +116,9 @@ test('join errors become typed reasons (XEP-0045 §7.2.6 – §7.2.11)', () => {
   assert.equal(joinErrorReason('bogus'), 'other');
   const bare = parseOccupantPresence(el(`<presence from='${ROOM}/n' type='error'/>`)) as MucPresenceError;
   assert.equal(bare.condition, 'undefined-condition');
+  const fromRoom = parseOccupantPresence(el(`<presence from='${ROOM}' type='error'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`)) as MucPresenceError;
+  assert.deepEqual([fromRoom.room, fromRoom.nick, fromRoom.reason], [ROOM, '', 'banned']);
+  assert.equal(parseOccupantPresence(el(`<presence from='shakespeare.lit' type='error'/>`)), null, 'a server is not a room');
 });
 
 test('groupchat messages: body, subject, stanza-id by the room only, occupant-id, delay from the room only', () => {
