@@ -12,6 +12,8 @@ import { freePort, waitForPort } from './ports.js';
 import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 
 const run = promisify(execFile);
+/** From Debian's prosody-modules (not a core module). */
+const MUC_MODERATION = '/usr/lib/prosody/modules/mod_muc_moderation/mod_muc_moderation.lua';
 
 export interface ProsodyOptions extends XmppServerOptions {
   /** memory (default) forgets everything on restart; sql (SQLite) survives a restart. */
@@ -20,6 +22,11 @@ export interface ProsodyOptions extends XmppServerOptions {
   uploadDailyQuota?: number;
   /** More modules to load (community ones come from prosody-modules). */
   extraModules?: string[];
+  /**
+   * true: a MUC component (XEP-0045) at conference.DOMAIN with room archives (muc_mam), and message moderation
+   * (XEP-0425 0.2, muc_moderation) when Debian's prosody-modules provides it; default false.
+   */
+  muc?: boolean;
 }
 
 /**
@@ -76,6 +83,7 @@ export class TestProsody implements TestXmppServer {
       fileShare: opts.fileShare ?? true,
       extraModules: opts.extraModules ?? [],
       forceOmemoAccessModel: null, // Prosody 0.12 has no such setting
+      muc: opts.muc ?? false,
     };
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
     await mkdir(path.join(dir, 'data'), { recursive: true });
@@ -84,6 +92,11 @@ export class TestProsody implements TestXmppServer {
     await writeFile(p.configPath, p.config());
     await p.launch();
     return p;
+  }
+
+  /** The MUC service (with the `muc` option). */
+  get mucDomain(): string {
+    return `conference.${this.domain}`;
   }
 
   /** The XEP-0363 upload service. */
@@ -150,6 +163,8 @@ Component "${this.uploadDomain}" "http_file_share"
   http_file_share_size_limit = ${o.uploadSizeLimit}
   http_file_share_daily_quota = ${o.uploadDailyQuota}
   http_file_share_expires_after = -1
+` : ''}${o.muc ? `Component "${this.mucDomain}" "muc"
+  modules_enabled = { "muc_mam"${existsSync(MUC_MODERATION) ? '; "muc_moderation"' : ''} }
 ` : ''}`;
   }
 
