@@ -29,14 +29,38 @@ export function newPublishMemory(): PublishMemory {
   return { unknownFields: new Set(), noPublishOptions: false, configured: new Map() };
 }
 
+/** Attempts for a request the service answered with a plain temporary error (type `wait`, not about our options). */
+const TRANSIENT_ATTEMPTS = 4;
+const TRANSIENT_BASE_MS = 150;
+
+/**
+ * Retries what the service called temporary (RFC 6120 §8.3.2: type `wait`) and that is no refusal of our options,
+ * e.g. ejabberd 23.01's `internal-server-error` "Database failure" when another client writes the same PEP node at
+ * that moment (a Mnesia transaction that lost a race). Anything else is the caller's to handle.
+ */
+export function retryingTransient(iq: IqFn, delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): IqFn {
+  return async (request) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await iq(request);
+      } catch (err) {
+        const transient = (err as { type?: string }).type === 'wait' && publishRefusal(err) === null;
+        if (!transient || attempt >= TRANSIENT_ATTEMPTS) throw err;
+        await delay(TRANSIENT_BASE_MS * 2 ** (attempt - 1));
+      }
+    }
+  };
+}
+
 export async function publishWithOptions(
-  iq: IqFn,
+  rawIq: IqFn,
   node: string,
   itemId: string,
   payload: Element,
   options: Record<string, string>,
   memory: PublishMemory = newPublishMemory(),
 ): Promise<PublishOutcome> {
+  const iq = retryingTransient(rawIq);
   const refused: Record<string, string> = {};
   let current = Object.fromEntries(Object.entries(options).filter(([k]) => !memory.unknownFields.has(k)));
   let reconfigured = false;

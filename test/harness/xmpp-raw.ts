@@ -262,7 +262,18 @@ export async function createPepNode(conn: RawXmpp, node: string, accessModel: 'o
 
 /** Reconfigures an existing PEP node of the own account (pubsub#owner configure). */
 export async function configurePepNode(conn: RawXmpp, node: string, fields: Record<string, string>): Promise<void> {
-  await conn.iq(`<iq type='set'><pubsub xmlns='${PUBSUB}#owner'><configure node='${escapeXml(node)}'>${nodeConfigForm(fields)}</configure></pubsub></iq>`);
+  const request = `<iq type='set'><pubsub xmlns='${PUBSUB}#owner'><configure node='${escapeXml(node)}'>${nodeConfigForm(fields)}</configure></pubsub></iq>`;
+  // ejabberd 23.01 answers `wait` + internal-server-error ("Database failure") when the client publishes to the same node
+  // at that moment (Profanity does at start): temporary by RFC 6120 §8.3.2, so ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await conn.iq(request);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/<error[^>]*type=["']wait["']/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 /** Item payloads of a PEP node of `owner` (bare JID), newest per item id. */

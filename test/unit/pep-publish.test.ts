@@ -126,10 +126,23 @@ test('ejabberd with force_node_config: the configuration is accepted but not app
   server.done();
 });
 
-test('errors that are not about the options are not worked around', async () => {
+test('ejabberd 23.01 "Database failure" (wait) while another client writes the node: asked again, then published', async () => {
+  // Captured from ejabberd 23.01 while Profanity published to the same node.
+  const raced = `<iq type="error"><error type="wait"><internal-server-error xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><text xml:lang="en" xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">Database failure</text></error></iq>`;
+  const server = scripted([[publish(ACCESS), raced], [publish(ACCESS), raced], [publish(ACCESS), OK]]);
+  const outcome = await publishWithOptions(server.iq, NODE, 'current', bundle(), { 'pubsub#access_model': 'open' });
+  assert.deepEqual(outcome, { applied: { 'pubsub#access_model': 'open' }, refused: {} });
+  server.done();
+});
+
+test('errors that are not about the options are not worked around (a lasting "wait" is given up after a few tries)', async () => {
   const busy = `<iq type="error"><error type="wait"><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
-  const server = scripted([[publish(ACCESS), busy]]);
+  const server = scripted([[publish(ACCESS), busy], [publish(ACCESS), busy], [publish(ACCESS), busy], [publish(ACCESS), busy]]);
   await assert.rejects(publishWithOptions(server.iq, NODE, 'current', bundle(), { 'pubsub#access_model': 'open' }), /resource-constraint/);
+  server.done();
+  const forbidden = scripted([[publish(ACCESS), FORBIDDEN_CONFIG]]);
+  await assert.rejects(publishWithOptions(forbidden.iq, NODE, 'current', bundle(), { 'pubsub#access_model': 'open' }), /forbidden/);
+  forbidden.done();
   const noPep = XmppStanzaError.fromStanza(parse(`<iq type="error"><error type="cancel"><feature-not-implemented xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`) as Element);
   assert.equal(publishRefusal(noPep), null);
   assert.equal(publishRefusal(new Error('socket closed')), null);
