@@ -11,13 +11,28 @@ import { openDatabase, DatabaseUnavailableError } from '../../server/store/db.js
 import { freePort } from '../../server/store/embedded.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
+let tearingDown = false;
 after(async () => {
+  tearingDown = true;
   for (const c of cleanup.reverse()) await c().catch((e: unknown) => console.error(e));
 });
 
+/**
+ * A pool whose idle clients may be cut by the database drop at teardown: pg's pool.end() resolves before its
+ * clients' sockets have closed, so the drop's pg_terminate_backend can still reach one (seen on a loaded machine).
+ * During the tests such an error stays fatal.
+ */
+function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', (err) => {
+    if (!tearingDown) throw err;
+  });
+  return pool;
+}
+
 async function freshDb(): Promise<{ db: TestDatabase; pool: pg.Pool }> {
   const db = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  const pool = testPool(db.url, 4);
   cleanup.push(() => db.drop(), () => pool.end());
   return { db, pool };
 }
@@ -58,7 +73,7 @@ test('migrations apply once, are recorded like Prisma does, and a second run doe
 
 test('concurrent runners (several processes starting at once) apply each migration exactly once', async () => {
   const { db } = await freshDb();
-  const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: db.url, max: 1 }));
+  const pools = Array.from({ length: 4 }, () => testPool(db.url, 1));
   cleanup.push(() => Promise.all(pools.map((p) => p.end())));
   const results = await Promise.all(pools.map((p) => applyMigrations(p)));
   const files = await readMigrations();
