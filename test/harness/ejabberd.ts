@@ -12,6 +12,7 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { killChild, stopChild } from './child-process.js';
 import { freePort, waitForPort } from './ports.js';
 import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 
@@ -301,11 +302,7 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
   }
 
   async kill(): Promise<void> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGKILL');
-    await gone;
+    await killChild(this.proc);
     this.proc = null;
   }
 
@@ -315,13 +312,7 @@ ${o.forceOmemoAccessModel ? `    force_node_config:
   }
 
   async stop(): Promise<void> {
-    const proc = this.proc;
-    if (proc && proc.exitCode === null && proc.signalCode === null) {
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM'); // the Erlang VM shuts down cleanly on SIGTERM
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      if (proc.exitCode === null && proc.signalCode === null) await this.kill();
-    }
+    await stopChild(this.proc, 5000); // the Erlang VM shuts down cleanly on SIGTERM
     this.proc = null;
     await rm(this.dir, { recursive: true, force: true });
   }

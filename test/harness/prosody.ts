@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { killChild, stopChild } from './child-process.js';
 import { freePort, waitForPort } from './ports.js';
 import type { TestXmppServer, XmppServerOptions } from './xmpp-server.js';
 
@@ -243,11 +244,7 @@ Component "${this.uploadDomain}" "http_file_share"
 
   /** SIGKILL and restart on the same ports and data (for survival tests). */
   async kill(): Promise<void> {
-    const proc = this.proc;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const gone = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGKILL');
-    await gone;
+    await killChild(this.proc);
     this.proc = null;
   }
 
@@ -257,13 +254,7 @@ Component "${this.uploadDomain}" "http_file_share"
   }
 
   async stop(): Promise<void> {
-    const proc = this.proc;
-    if (proc && proc.exitCode === null) {
-      const gone = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-    }
+    await stopChild(this.proc, 3000);
     this.proc = null;
     await rm(this.dir, { recursive: true, force: true });
   }
