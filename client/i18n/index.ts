@@ -24,3 +24,12 @@ export function t(key: MessageKey, values?: Values): string {
   }
   return String(format.format(values));
 }
+
+/** The languages Parley is translated into, in their own names. */
+export const LOCALES = { en: 'English', de: 'Deutsch', fr: 'Français' } as const;
+export type Locale = keyof typeof LOCALES;
+
+/** Switches the tab's language (placeholder until the catalogs load lazily). */
+export async function setLocale(tag: Locale): Promise<void> {
+  locale.value = tag;
+}
