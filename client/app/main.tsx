@@ -44,12 +44,18 @@ socket.on('hello', (hello) => {
   state.connection.helloReceived();
   // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
   void startOmemo(hello.account, run).then(() => (omemoSettled.value = true));
-  void handover().then((h) =>
-    h?.onEvent((e) => {
-      if (e.kind === 'plaintexts') plaintextsArrived.value = new Set(e.ids);
-    }),
-  );
+  void handover().then(followHandover);
 });
+
+/** Bubbles that could not be read try again when a history handover brought their plaintexts (once per tab). */
+let followingHandover = false;
+function followHandover(h: Awaited<ReturnType<typeof handover>>): void {
+  if (!h || followingHandover) return;
+  followingHandover = true;
+  h.onEvent((e) => {
+    if (e.kind === 'plaintexts') plaintextsArrived.value = new Set(e.ids);
+  });
+}
 
 socket.on('omemoRelay', (e) => {
   void handover().then((h) => h?.handleRelay(e));

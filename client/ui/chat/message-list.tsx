@@ -6,7 +6,6 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { MessageItem } from './message-item.js';
-import { memo } from '../memo.js';
 
 /** Start loading older messages this close to the top, so scrolling rarely has to wait. */
 const LOAD_MARGIN_PX = 300;
@@ -22,8 +21,6 @@ export interface MessageListProps {
   /** Bumped by the caller to jump to the newest message (e.g. after sending). */
   endRequest: number;
 }
-
-const Item = memo(MessageItem, (a, b) => a.message === b.message);
 
 export function MessageList({ peer, messages, status, onNearStart, onShown, endRequest }: MessageListProps) {
   const scroller = useRef<HTMLDivElement>(null);
@@ -64,7 +61,8 @@ export function MessageList({ peer, messages, status, onNearStart, onShown, endR
     >
       <div class="history-status" aria-live="polite">{status}</div>
       <ol id="messages" ref={list} class="messages">
-        {messages.map((m) => <Item key={m.id} message={m} />)}
+        {/* A bubble re-renders only when its message object changed (@preact/signals compares props shallowly). */}
+        {messages.map((m) => <MessageItem key={m.id} message={m} />)}
       </ol>
     </div>
   );

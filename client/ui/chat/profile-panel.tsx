@@ -54,7 +54,11 @@ export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => v
     >
       <div class="profile-bar">
         <h2 id="profile-heading" class="profile-heading">{t('profile.heading')}</h2>
-        <button type="button" class="button-quiet" data-testid="profile-refresh" onClick={() => setRequest((r) => ({ fresh: true, n: r.n + 1 }))}>{t('profile.refresh')}</button>
+        <button type="button" class="button-quiet" data-testid="profile-refresh" onClick={() => {
+          // Loading shows at once (not after the effect runs): nothing may look loaded before the fresh answer.
+          setShown({ kind: 'loading' });
+          setRequest((r) => ({ fresh: true, n: r.n + 1 }));
+        }}>{t('profile.refresh')}</button>
         <button type="button" class="button-quiet" data-testid="profile-close" aria-label={t('profile.closeLabel')} onClick={onClose}>{t('common.close')}</button>
       </div>
       <p class="profile-state" data-testid="profile-state" role="status" hidden={status === ''}>{status}</p>

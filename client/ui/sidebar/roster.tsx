@@ -1,5 +1,4 @@
 /** The contact list: recent conversations and contacts, with presence, last message and unread count. */
-import { memo } from '../memo.js';
 import { rosterEntries, type RosterEntry } from '../../state/app-state.js';
 import { hashForPeer } from '../../app/router.js';
 import { route } from '../../app/route.js';
@@ -21,7 +20,7 @@ export function Roster() {
     <nav class="contacts" aria-label={t('roster.label')}>
       <ul class="contact-list" data-testid="contact-list" onKeyDown={(e) => moveFocus(e, '[data-testid="contact"]')}>
         {entries.map((entry) => (
-          <ContactItem key={entry.jid} entry={entry} active={entry.jid === openPeer} time={entry.lastStamp ? listTime(entry.lastStamp) : ''} />
+          <ContactItem key={entry.jid} {...entry} active={entry.jid === openPeer} time={entry.lastStamp ? listTime(entry.lastStamp) : ''} />
         ))}
       </ul>
       <p class="roster-empty" hidden={entries.length > 0}>{t('roster.empty')}</p>
@@ -29,7 +28,9 @@ export function Roster() {
   );
 }
 
-const ContactItem = memo(function ContactItem({ entry, active, time }: { entry: RosterEntry; active: boolean; time: string }) {
+/** Its props are primitives, so an unchanged contact is not re-rendered (@preact/signals compares props shallowly). */
+function ContactItem(props: RosterEntry & { active: boolean; time: string }) {
+  const { active, time, ...entry } = props;
   const secondary = entry.lastText ?? entry.status ?? (entry.pending ? t('roster.pending') : entry.name !== entry.jid ? entry.jid : presenceLabel(entry.show));
   return (
     <li class="contact-item">
@@ -56,4 +57,4 @@ const ContactItem = memo(function ContactItem({ entry, active, time }: { entry: 
       </a>
     </li>
   );
-}, (a, b) => a.active === b.active && a.time === b.time && JSON.stringify(a.entry) === JSON.stringify(b.entry));
+}
