@@ -1,5 +1,5 @@
 /** The message box: Enter sends, Shift+Enter adds a line. The message appears from the server's answer. */
-import { useImperativeHandle, useRef, useState } from 'preact/hooks';
+import { useEffect, useImperativeHandle, useRef, useState } from 'preact/hooks';
 import type { Ref } from 'preact';
 import { omemo } from '../../app/omemo-loader.js';
 import { uploadFile } from '../../app/upload.js';
@@ -21,6 +21,9 @@ export function newOriginId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** What the user was writing in each conversation of this tab: switching conversations keeps the draft. */
+const drafts = new Map<string, string>();
+
 export interface ComposerHandle {
   focus(): void;
 }
@@ -31,6 +34,9 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
   useImperativeHandle(handle ?? null, () => ({ focus: () => input.current?.focus() }), []);
+  useEffect(() => {
+    if (input.current) input.current.value = drafts.get(peer) ?? '';
+  }, [peer]);
 
   const send = (): void => {
     const box = input.current;
@@ -39,6 +45,7 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
     const body = box.value;
     if (body.trim() === '') return;
     box.value = '';
+    drafts.delete(to);
     setError(null);
     const originId = newOriginId();
     (async () => {
@@ -99,6 +106,7 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
         maxLength={MAX_BODY_CHARS}
         placeholder={t('composer.placeholder')}
         aria-describedby="composer-hint"
+        onInput={(e) => drafts.set(peer, (e.currentTarget as HTMLTextAreaElement).value)}
         onKeyDown={(e) => {
           // isComposing: Enter also confirms an IME candidate (Japanese, Chinese…) and must not send then.
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
