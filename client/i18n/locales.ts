@@ -1,0 +1,33 @@
+/** The languages Parley speaks, and how a browser's preference list picks one. No DOM: the server uses it too. */
+export const LOCALES = ['en', 'de', 'fr'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+/** Where the choice is kept: localStorage for the app, a cookie so the server-rendered pages follow it. */
+export const LOCALE_STORAGE_KEY = 'parley.locale';
+export const LOCALE_COOKIE = 'parley_locale';
+
+export function isLocale(tag: unknown): tag is Locale {
+  return typeof tag === 'string' && (LOCALES as readonly string[]).includes(tag);
+}
+
+/** "de-AT" → "de": the language subtag, lower-cased. */
+export function languageOf(tag: string): string {
+  return tag.trim().split(/[-_]/)[0]!.toLowerCase();
+}
+
+/** The first supported language in the browser's list (navigator.languages, best first); English when none is. */
+export function detectLocale(languages: readonly string[]): Locale {
+  for (const tag of languages) {
+    const language = typeof tag === 'string' ? languageOf(tag) : '';
+    if (isLocale(language)) return language;
+  }
+  return DEFAULT_LOCALE;
+}
+
+const RTL_LANGUAGES = new Set(['ar', 'he', 'fa', 'ur', 'ps', 'yi', 'dv', 'ckb', 'sd', 'ug']);
+
+/** The writing direction of a language, for <html dir>. */
+export function directionOf(tag: string): 'ltr' | 'rtl' {
+  return RTL_LANGUAGES.has(languageOf(tag)) ? 'rtl' : 'ltr';
+}
