@@ -35,7 +35,7 @@ const noWasmInLong = {
 /** @type {esbuild.BuildOptions} */
 const options = {
   absWorkingDir: root,
-  entryPoints: { app: 'client/app/main.ts' },
+  entryPoints: { app: 'client/app/main.tsx' },
   outdir,
   bundle: true,
   format: 'esm',

@@ -43,3 +43,8 @@ export function omemo(): Promise<OmemoService | null> {
 export function handover(): Promise<Handover | null> {
   return handoverService ?? Promise.resolve(null);
 }
+
+/** The OMEMO types views may name (views reach the OMEMO layer only through this loader). */
+export type { DeviceInfo, OmemoService } from '../omemo/service.js';
+export type { Trust } from '../omemo/types.js';
+export type { Handover, HandoverEvent, IncomingOffer, NewDeviceOffer } from '../omemo/handover.js';

@@ -3,11 +3,11 @@ import type { MessageDTO, Result } from '../../server/realtime/contract.js';
 
 export class UploadFailed extends Error {}
 
-/** The page's CSRF token (the same one the logout form posts). */
+/** The page's CSRF token (the same one the logout form posts), from the server-rendered <body>. */
 function csrfToken(): string {
-  const field = document.querySelector<HTMLInputElement>('input[name="_csrf"]');
-  if (!field?.value) throw new UploadFailed('this page has no form token: reload it');
-  return field.value;
+  const token = document.body.dataset.csrf;
+  if (!token) throw new UploadFailed('this page has no form token: reload it');
+  return token;
 }
 
 export async function uploadFile(to: string, file: File): Promise<MessageDTO> {

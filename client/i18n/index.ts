@@ -85,3 +85,12 @@ export async function initLocale(): Promise<Locale> {
   }
   return locale.value;
 }
+
+/** The languages Parley is translated into, in their own names. */
+export const LOCALES = { en: 'English', de: 'Deutsch', fr: 'Français' } as const;
+export type Locale = keyof typeof LOCALES;
+
+/** Switches the tab's language (placeholder until the catalogs load lazily). */
+export async function setLocale(tag: Locale): Promise<void> {
+  locale.value = tag;
+}

@@ -8,6 +8,7 @@ import { ConversationsStore } from './conversations.js';
 import { MessagesStore } from './messages.js';
 import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
+import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
 export type EventPayload<E extends EventName> = Parameters<ServerEvents[E]>[0];
@@ -98,8 +99,8 @@ export interface RosterEntry {
 /** Text for a conversation preview; encrypted bodies are not readable here. */
 export function previewText(body: string | null, encrypted: string | null, attachment?: { url: string; name: string }): string | null {
   // An OMEMO message's body is only the fallback for clients without OMEMO: never show it as the text.
-  if (encrypted !== null) return 'Encrypted message';
-  if (attachment && (body ?? '').trim() === attachment.url) return `File: ${attachment.name}`;
+  if (encrypted !== null) return t('preview.encrypted');
+  if (attachment && (body ?? '').trim() === attachment.url) return t('preview.file', { name: attachment.name });
   if (body !== null && body.trim() !== '') return body.replace(/\s+/g, ' ').trim().slice(0, 140);
   return null;
 }

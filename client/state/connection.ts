@@ -6,7 +6,9 @@ export type SocketState = 'connecting' | 'connected' | 'disconnected';
 
 export interface ConnectionNotice {
   kind: 'offline' | 'reconnecting' | 'degraded';
-  text: string;
+  /** The catalog key of its text (client/i18n), and the values it takes. */
+  key: 'banner.offline' | 'banner.connecting' | 'banner.xmppOffline' | 'banner.xmppReconnecting' | 'banner.degraded';
+  values?: { detail: string };
 }
 
 export class ConnectionStore extends Observable {
@@ -14,6 +16,13 @@ export class ConnectionStore extends Observable {
   xmpp: ConnectionState = 'connecting';
   degraded = false;
   detail: string | null = null;
+  /** Snapshots (hello) received: each one after the first is a reconnect, after which open views reload. */
+  hellos = 0;
+
+  helloReceived(): void {
+    this.hellos++;
+    this.notify();
+  }
 
   setSocket(state: SocketState): void {
     this.socket = state;
@@ -33,11 +42,11 @@ export class ConnectionStore extends Observable {
 
   /** What the banner says, or null when everything works. */
   notice(): ConnectionNotice | null {
-    if (this.socket === 'disconnected') return { kind: 'offline', text: 'Offline. Reconnecting to Parley…' };
-    if (this.socket === 'connecting') return { kind: 'reconnecting', text: 'Connecting to Parley…' };
-    if (this.xmpp === 'offline') return { kind: 'offline', text: `Your XMPP server is unreachable.${this.detail ? ` ${this.detail}` : ''} Retrying…` };
-    if (this.xmpp !== 'online') return { kind: 'reconnecting', text: 'Reconnecting to your XMPP server…' };
-    if (this.degraded) return { kind: 'degraded', text: 'History storage is unavailable: new messages are kept and saved when it returns.' };
+    if (this.socket === 'disconnected') return { kind: 'offline', key: 'banner.offline' };
+    if (this.socket === 'connecting') return { kind: 'reconnecting', key: 'banner.connecting' };
+    if (this.xmpp === 'offline') return { kind: 'offline', key: 'banner.xmppOffline', values: { detail: this.detail ? `${this.detail} ` : '' } };
+    if (this.xmpp !== 'online') return { kind: 'reconnecting', key: 'banner.xmppReconnecting' };
+    if (this.degraded) return { kind: 'degraded', key: 'banner.degraded' };
     return null;
   }
 }

@@ -1,5 +1,6 @@
 /** Human-readable times and presence names. */
 import type { MessageState, Presence } from '../../server/realtime/contract.js';
+import { t } from '../i18n/index.js';
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
@@ -32,30 +33,12 @@ export function fullTime(stamp: string): string {
   return Number.isNaN(d.getTime()) ? stamp : fullFmt.format(d);
 }
 
-const PRESENCE_LABEL: Record<Presence, string> = {
-  available: 'Available',
-  chat: 'Free to chat',
-  away: 'Away',
-  xa: 'Not available',
-  dnd: 'Do not disturb',
-  unavailable: 'Offline',
-};
-
 export function presenceLabel(show: Presence): string {
-  return PRESENCE_LABEL[show];
+  return t(`presence.${show}`);
 }
 
-const STATE_LABEL: Record<MessageState, string> = {
-  pending: 'Sending…',
-  sent: 'Sent',
-  delivered: 'Delivered',
-  displayed: 'Read',
-  failed: 'Not sent',
-  received: 'Received',
-};
-
 export function stateLabel(state: MessageState): string {
-  return STATE_LABEL[state];
+  return t(`state.${state}`);
 }
 
 /** A stable colour slot (0..7) per address, for avatars; a class, because the CSP forbids inline styles. */

@@ -3,36 +3,37 @@
  * URL from a contact's vCard may become a link (http and https only; everything else stays text).
  */
 import type { ProfileDTO, ProfileState } from '../../server/realtime/contract.js';
+import { t, type MessageKey } from '../i18n/index.js';
 
 export type FieldKey = keyof ProfileDTO['fields'];
 
 /** Display order; `key` names the data-testid (profile-field-<key>). */
-export const PROFILE_FIELDS: readonly { key: FieldKey; label: string }[] = [
-  { key: 'fn', label: 'Full name' },
-  { key: 'nickname', label: 'Nickname' },
-  { key: 'emails', label: 'Email' },
-  { key: 'tels', label: 'Phone' },
-  { key: 'urls', label: 'Website' },
-  { key: 'org', label: 'Organisation' },
-  { key: 'title', label: 'Title' },
-  { key: 'bday', label: 'Birthday' },
-  { key: 'locality', label: 'City' },
-  { key: 'country', label: 'Country' },
-  { key: 'note', label: 'About' },
+export const PROFILE_FIELDS: readonly { key: FieldKey; label: MessageKey }[] = [
+  { key: 'fn', label: 'profile.field.fn' },
+  { key: 'nickname', label: 'profile.field.nickname' },
+  { key: 'emails', label: 'profile.field.emails' },
+  { key: 'tels', label: 'profile.field.tels' },
+  { key: 'urls', label: 'profile.field.urls' },
+  { key: 'org', label: 'profile.field.org' },
+  { key: 'title', label: 'profile.field.title' },
+  { key: 'bday', label: 'profile.field.bday' },
+  { key: 'locality', label: 'profile.field.locality' },
+  { key: 'country', label: 'profile.field.country' },
+  { key: 'note', label: 'profile.field.note' },
 ];
 
-const STATE_TEXT: Record<ProfileState, string> = {
-  found: '',
-  empty: 'No profile published.',
-  forbidden: 'No profile is shared with you.',
-  unavailable: 'Profiles cannot be fetched from this address.',
-  timeout: 'Their server did not answer in time.',
-  malformed: 'This profile could not be read.',
-  error: 'The profile could not be fetched.',
+const STATE_TEXT: Record<Exclude<ProfileState, 'found'>, MessageKey> = {
+  empty: 'profile.state.empty',
+  forbidden: 'profile.state.forbidden',
+  unavailable: 'profile.state.unavailable',
+  timeout: 'profile.state.timeout',
+  malformed: 'profile.state.malformed',
+  error: 'profile.state.error',
 };
 
 export function stateText(state: ProfileState): string {
-  return STATE_TEXT[state] ?? STATE_TEXT.error;
+  if (state === 'found') return '';
+  return t(STATE_TEXT[state] ?? STATE_TEXT.error);
 }
 
 /** The values of a field as a list (single fields give zero or one). */

@@ -150,7 +150,7 @@ test('connection notice: shown while the socket, XMPP or the database has troubl
   c.setXmpp('resuming');
   assert.equal(c.notice()?.kind, 'reconnecting');
   c.setXmpp('offline', 'Connection refused.');
-  assert.match(c.notice()!.text, /Connection refused/);
+  assert.match(c.notice()!.values?.detail ?? '', /Connection refused/);
   c.setXmpp('online');
   c.setDegraded(true);
   assert.equal(c.notice()?.kind, 'degraded');

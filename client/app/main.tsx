@@ -1,0 +1,99 @@
+/** Entry point of the app page: wires the socket's events into the stores, and renders the app into the page. */
+import { render } from 'preact';
+import { AppState, previewText, type EventName, type EventPayload } from '../state/app-state.js';
+import { HistoryLoader } from '../state/history.js';
+import { announce, omemoSettled, plaintextsArrived, sentSignal } from '../state/tab.js';
+import { App } from '../ui/app.js';
+import { Services, type AppServices } from '../ui/context.js';
+import { t } from '../i18n/index.js';
+import { command, connectSocket, type RunCommand } from './socket.js';
+import { handover, startOmemo } from './omemo-loader.js';
+import { applyTheme, notify } from './preferences.js';
+
+applyTheme();
+const page = document.body.dataset;
+const state = new AppState();
+state.own.set({ account: page.account ?? '' });
+
+const socket = connectSocket();
+const run: RunCommand = (name, payload) => command(socket, name, payload);
+const history = new HistoryLoader(state.messages, (p) => run('history', p), () => socket.connected);
+
+const services: AppServices = {
+  state,
+  history,
+  run,
+  connected: () => socket.connected,
+  onSent: (message) => {
+    state.apply('message', { message });
+    sentSignal.value++;
+  },
+  csrfToken: page.csrf ?? '',
+  uploadLimitBytes: Number(page.uploadLimit ?? '0') || 0,
+};
+
+// Events that only feed the stores.
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded'];
+for (const event of forwarded) {
+  socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
+}
+
+socket.on('hello', (hello) => {
+  // Sent on every (re)connect: the snapshot replaces what this tab knew; the open conversation reloads its newest page.
+  state.apply('hello', hello);
+  state.connection.helloReceived();
+  // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
+  void startOmemo(hello.account, run).then(() => (omemoSettled.value = true));
+  void handover().then((h) =>
+    h?.onEvent((e) => {
+      if (e.kind === 'plaintexts') plaintextsArrived.value = new Set(e.ids);
+    }),
+  );
+});
+
+socket.on('omemoRelay', (e) => {
+  void handover().then((h) => h?.handleRelay(e));
+});
+
+socket.on('omemoDevices', (e) => {
+  void startOmemo(state.own.account, run).then((service) => service?.handleDevicesEvent(e));
+  void handover().then((h) => h?.handleDevicesEvent(e));
+});
+
+socket.on('message', (e) => {
+  state.apply('message', e);
+  const m = e.message;
+  if (m.direction === 'in' && m.state === 'received') {
+    const name = state.contacts.displayName(m.peer);
+    const preview = m.encrypted !== null ? t('preview.encrypted') : previewText(m.body, null, m.attachment) ?? '';
+    announce(t('announce.message', { name, text: preview }));
+    notify(name, preview, m.peer);
+  }
+});
+
+socket.on('logout', () => location.assign('/login'));
+
+socket.on('connect', () => state.connection.setSocket('connected'));
+socket.on('connect_error', () => state.connection.setSocket('disconnected'));
+socket.on('disconnect', (reason) => {
+  state.connection.setSocket('disconnected');
+  // The server hung up on purpose (after `logout`, which navigates away, or a failed snapshot): socket.io
+  // does not retry that by itself, so try again shortly.
+  if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2000);
+});
+
+function updateTitle(): void {
+  const unread = state.conversations.all().reduce((n, c) => n + c.unread, 0);
+  document.title = unread > 0 ? t('app.titleUnread', { count: unread }) : t('app.title');
+}
+state.conversations.subscribe(updateTitle);
+
+const root = document.getElementById('app');
+if (!root) throw new Error('The page is missing #app');
+root.replaceChildren();
+render(
+  <Services.Provider value={services}>
+    <App />
+  </Services.Provider>,
+  root,
+);

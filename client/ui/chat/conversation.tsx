@@ -1,0 +1,108 @@
+/**
+ * The open conversation: its header (name, presence, profile, security), the message list with its history status,
+ * and the composer. Read markers go out for what this tab shows while it is visible.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { MessageDTO } from '../../../server/realtime/contract.js';
+import { ReadMarker } from '../../state/read-marker.js';
+import { Avatar } from '../avatar.js';
+import { useServices } from '../context.js';
+import { presenceLabel } from '../format.js';
+import { Composer, type ComposerHandle } from './composer.js';
+import { MessageList } from './message-list.js';
+import { ProfileButton, ProfilePanel } from './profile-panel.js';
+import { openSecurity } from '../security/open.js';
+import { sentSignal } from '../../state/tab.js';
+import { t } from '../../i18n/index.js';
+
+export function Conversation({ peer }: { peer: string }) {
+  const { state, history, run, connected } = useServices();
+  state.contacts.revision.value;
+  state.messages.revision.value;
+  history.revision.value;
+  const [profileOpen, setProfileOpen] = useState(false);
+  const composer = useRef<ComposerHandle>(null);
+  const marker = useMemo(() => new ReadMarker((p, id) => run('markDisplayed', { peer: p, id })), [run]);
+
+  useEffect(() => {
+    state.openPeer = peer;
+    history.ensureLoaded(peer);
+    setProfileOpen(false);
+    if (window.matchMedia('(min-width: 700px)').matches) composer.current?.focus();
+  }, [peer]);
+
+  // A reconnect: the newest page again (it closes any gap), and the read marker state is forgotten.
+  const hellos = state.connection.hellos;
+  useEffect(() => {
+    if (hellos === 0) return;
+    marker.forget(peer);
+    history.loadLatest(peer);
+  }, [hellos]);
+
+  /**
+   * Tells the server what this tab shows: it sends the chat marker (XEP-0333) and clears unread everywhere. Only the
+   * newest incoming message counts, and ReadMarker paces the commands: a burst of messages costs a few, not one each.
+   */
+  const markDisplayed = (): void => {
+    if (document.visibilityState !== 'visible' || !connected()) return;
+    const messages = state.messages.get(peer).messages;
+    let newestIn: MessageDTO | undefined;
+    for (let i = messages.length - 1; i >= 0; i--) {
+      if (messages[i]!.direction === 'in') {
+        newestIn = messages[i];
+        break;
+      }
+    }
+    if (!newestIn) return;
+    if (newestIn.state === 'displayed' && (state.conversations.get(peer)?.unread ?? 0) === 0) return;
+    if (marker.shown(peer, newestIn.id)) state.conversations.onRead(peer, newestIn.id);
+  };
+  useEffect(() => {
+    document.addEventListener('visibilitychange', markDisplayed);
+    return () => document.removeEventListener('visibilitychange', markDisplayed);
+  }, [peer]);
+
+  const name = state.contacts.displayName(peer);
+  const presence = state.contacts.presence(peer);
+  const subtitle = [presenceLabel(presence.show), presence.status, name !== peer ? peer : null].filter(Boolean).join(' · ');
+  const conv = state.messages.get(peer);
+  const error = history.error(peer);
+
+  const status = error ? (
+    <>
+      <span>{t('history.error', { error })} </span>
+      <button type="button" class="link-button" onClick={() => history.retry(peer)}>{t('history.retry')}</button>
+    </>
+  ) : history.isLoading(peer) ? (
+    t('history.loading')
+  ) : conv.loaded && !conv.hasMore ? (
+    conv.messages.length ? t('history.beginning') : t('history.empty')
+  ) : null;
+
+  return (
+    <section id="conversation" class="conversation" aria-labelledby="conversation-title">
+      <header class="conversation-header">
+        <a href="#" class="back-link" data-testid="back" aria-label={t('conversation.back')}>‹</a>
+        <span class="conversation-avatar"><Avatar jid={peer} name={name} show={presence.show} /></span>
+        <div class="conversation-heading">
+          <h1 id="conversation-title" dir="auto"><bdi>{name}</bdi></h1>
+          <p id="conversation-subtitle" dir="auto">{subtitle}</p>
+        </div>
+        <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
+          {t('conversation.security')}
+        </button>
+        <ProfileButton open={profileOpen} onToggle={() => setProfileOpen((o) => !o)} />
+      </header>
+      {profileOpen ? <ProfilePanel peer={peer} onClose={() => setProfileOpen(false)} /> : null}
+      <MessageList
+        peer={peer}
+        messages={conv.messages}
+        status={status}
+        endRequest={sentSignal.value}
+        onNearStart={() => !error && history.loadOlder(peer)}
+        onShown={markDisplayed}
+      />
+      <Composer key={peer} peer={peer} handle={composer} />
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+/** One message bubble. Bodies are text: newlines are kept by CSS (white-space: pre-wrap), never by markup. */
+import { useEffect, useState } from 'preact/hooks';
+import type { MessageDTO } from '../../../server/realtime/contract.js';
+import { fullTime, messageTime, stateLabel } from '../format.js';
+import { omemo } from '../../app/omemo-loader.js';
+import { formatBytes } from '../format-bytes.js';
+import { plaintextsArrived } from '../../state/tab.js';
+import { t, type MessageKey } from '../../i18n/index.js';
+import { en } from '../../i18n/catalog/en.js';
+
+type Trust = 'unverified' | 'verified' | 'compromised';
+const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
+const TRUST_TITLE: Record<Trust, MessageKey> = {
+  unverified: 'message.trust.unverifiedTitle',
+  verified: 'message.trust.verifiedTitle',
+  compromised: 'message.trust.compromisedTitle',
+};
+const STATE_ICON: Record<string, string> = { pending: '◷', sent: '✓', delivered: '✓✓', displayed: '✓✓', failed: '!' };
+
+/** What an encrypted bubble shows once this tab's device tried to read it. */
+type Decrypted =
+  | { status: 'pending' }
+  | { status: 'unavailable' }
+  | { status: 'ok' | 'plain'; text: string; trust?: Trust | 'own'; handedOverBy?: number }
+  | { status: string; message: string };
+
+export function MessageItem({ message }: { message: MessageDTO }) {
+  const attachment = message.encrypted === null ? safeAttachment(message) : null;
+  // The usual file message's body is just the link's URL: not worth saying twice.
+  const bodyIsLink = attachment !== null && (message.body ?? '').trim() === message.attachment!.url;
+  const decrypted = useDecrypted(message);
+  const readable = decrypted && (decrypted.status === 'ok' || decrypted.status === 'plain') ? (decrypted as Extract<Decrypted, { text: string }>) : null;
+
+  let body = null;
+  if (message.encrypted !== null) {
+    const text = readable
+      ? readable.text
+      : decrypted?.status === 'unavailable'
+        ? t('message.e2eUnavailable')
+        : decrypted && 'message' in decrypted
+          ? displayText(decrypted.message)
+          : t('message.decrypting');
+    body = (
+      <p class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
+        {text}
+      </p>
+    );
+  } else if (!bodyIsLink) {
+    body = <p class="message-body" data-testid="message-body" dir="auto">{message.body || (attachment ? '' : t('message.empty'))}</p>;
+  }
+
+  const badge =
+    readable?.status === 'ok' && readable.handedOverBy !== undefined ? (
+      <span class="trust-badge trust-verified" data-testid="message-handed-over" title={t('message.handedOverTitle', { device: readable.handedOverBy })}>
+        {t('message.handedOver')}
+      </span>
+    ) : readable?.status === 'ok' && readable.trust && readable.trust !== 'own' ? (
+      <span class={`trust-badge trust-${readable.trust}`} data-testid="message-trust" title={t(TRUST_TITLE[readable.trust])}>{t(TRUST_TEXT[readable.trust])}</span>
+    ) : null;
+
+  const encryption = message.encrypted === null || !decrypted || decrypted.status === 'pending' ? undefined : decrypted.status;
+  return (
+    <li
+      class={`message message-${message.direction} state-${message.state}`}
+      data-testid="message"
+      data-id={message.id}
+      data-direction={message.direction}
+      data-state={message.state}
+      data-encryption={encryption}
+      data-trust={readable?.status === 'ok' && readable.handedOverBy === undefined && readable.trust !== 'own' ? readable.trust : undefined}
+      data-handed-over={readable?.handedOverBy !== undefined ? String(readable.handedOverBy) : undefined}
+    >
+      <div class="bubble">
+        {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
+        {body}
+        <span class="message-meta">
+          {badge}
+          <time class="message-time" dateTime={message.stamp} title={fullTime(message.stamp)}>{messageTime(message.stamp)}</time>
+          {message.claimedStamp ? (
+            // The time a sender's delay claimed but Parley did not believe (too far from the arrival).
+            <span class="message-claimed" data-testid="message-claimed" title={t('message.claimedTitle')}>{t('message.claimed', { time: fullTime(message.claimedStamp) })}</span>
+          ) : null}
+          {message.direction === 'out' ? (
+            <span class={`message-state state-${message.state}`} role="img" aria-label={stateLabel(message.state)} title={stateLabel(message.state)}>
+              {STATE_ICON[message.state] ?? ''}
+            </span>
+          ) : null}
+        </span>
+      </div>
+      {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
+    </li>
+  );
+}
+
+/** The OMEMO layer explains an unreadable message in English (DISPLAY_MESSAGES): shown in the tab's language. */
+const DISPLAY_KEYS: readonly MessageKey[] = [
+  'decrypt.keyOnly', 'decrypt.notForThisDevice', 'decrypt.beforeThisBrowser', 'decrypt.noSession', 'decrypt.untrusted',
+  'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error',
+];
+function displayText(english: string): string {
+  const key = DISPLAY_KEYS.find((k) => en[k] === english);
+  return key ? t(key) : english;
+}
+
+/**
+ * A shared file as a plain link (text = its name). Never an <img>: loading it would tell the sender who read the
+ * message and when. Only http(s) links, checked again here in case a server sent something else.
+ */
+function Attachment({ href, name, size }: { href: string; name: string; size: number | undefined }) {
+  return (
+    <p class="message-file">
+      <a class="message-attachment" data-testid="message-attachment" href={href} target="_blank" rel="noopener noreferrer nofollow" title={name} dir="auto">{name}</a>
+      {size !== undefined ? <span class="message-attachment-size">{` ${formatBytes(size)}`}</span> : null}
+    </p>
+  );
+}
+
+function safeAttachment(message: MessageDTO): string | null {
+  const a = message.attachment;
+  if (!a) return null;
+  try {
+    const href = new URL(a.url);
+    return href.protocol === 'http:' || href.protocol === 'https:' ? href.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Decrypts an OMEMO message with this tab's device; again when its plaintext arrives from a history handover. */
+function useDecrypted(message: MessageDTO): Decrypted | null {
+  const [result, setResult] = useState<Decrypted | null>(message.encrypted === null ? null : { status: 'pending' });
+  const arrived = plaintextsArrived.value;
+  const retry = arrived.has(message.id) && !(result && (result.status === 'ok' || result.status === 'plain'));
+  useEffect(() => {
+    if (message.encrypted === null) return;
+    let live = true;
+    void (async () => {
+      const service = await omemo();
+      if (!live) return;
+      if (!service) return setResult({ status: 'unavailable' });
+      const r = await service.decryptMessage(message);
+      if (live) setResult(r as Decrypted);
+    })();
+    return () => {
+      live = false;
+    };
+    // A new version of the same message (a state change) keeps its plaintext: only a different payload decrypts again.
+  }, [message.id, message.encrypted, retry ? arrived : null]);
+  return result;
+}
