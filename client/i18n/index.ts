@@ -1,35 +1,39 @@
 /**
  * The one i18n layer: every text the user reads goes through `t()`, with ICU messages (plurals, selects, numbers).
  * `t()` reads the `locale` signal, so a component that calls it re-renders when the language changes. German and
- * French catalogs are separate chunks, loaded when chosen: English users never download them.
+ * French catalogs are separate chunks, loaded when chosen: English users never download them. The browser carries
+ * the app page's texts only (catalog/app.*.ts); the server-rendered pages' texts stay on the server.
  */
 import { signal } from '@preact/signals';
-import type { Catalog, MessageKey } from './catalog/en.js';
+import { app } from './catalog/app.en.js';
 import { DEFAULT_LOCALE, LOCALE_COOKIE, LOCALE_STORAGE_KEY, detectLocale, directionOf, isLocale, type Locale } from './locales.js';
-import { createTranslator, translateEn, type Translate, type Values } from './translate.js';
+import { createTranslator, englishTranslator, type Translate, type Values } from './translate.js';
 
-export type { MessageKey } from './catalog/en.js';
-export type { Values, Translate } from './translate.js';
+/** The keys the browser knows: the app page's. */
+export type MessageKey = keyof typeof app;
+export type { Values } from './translate.js';
 export { LOCALES, detectLocale, directionOf, isLocale, type Locale } from './locales.js';
 
 export const locale = signal<Locale>(DEFAULT_LOCALE);
 
-const translators = new Map<Locale, Translate>([['en', translateEn]]);
+const english: Translate<MessageKey> = englishTranslator<MessageKey>(app);
+const translators = new Map<Locale, Translate<MessageKey>>([['en', english]]);
 
-const loaders: Record<Exclude<Locale, 'en'>, () => Promise<Partial<Catalog>>> = {
-  de: () => import('./catalog/de.js').then((m) => m.de),
-  fr: () => import('./catalog/fr.js').then((m) => m.fr),
+const loaders: Record<Exclude<Locale, 'en'>, () => Promise<Partial<Record<MessageKey, string>>>> = {
+  de: () => import('./catalog/app.de.js').then((m) => m.appDe),
+  fr: () => import('./catalog/app.fr.js').then((m) => m.appFr),
 };
 
+/** The text of `key` in the current language (English where it has none); never throws. */
 export function t(key: MessageKey, values?: Values): string {
-  const translate = translators.get(locale.value) ?? translateEn;
+  const translate = translators.get(locale.value) ?? english;
   return translate(key, values);
 }
 
 async function load(tag: Locale): Promise<void> {
   if (translators.has(tag) || tag === 'en') return;
   const catalog = await loaders[tag]();
-  translators.set(tag, createTranslator(tag, catalog));
+  translators.set(tag, createTranslator(tag, catalog, english));
 }
 
 function apply(tag: Locale): void {
@@ -86,11 +90,3 @@ export async function initLocale(): Promise<Locale> {
   return locale.value;
 }
 
-/** The languages Parley is translated into, in their own names. */
-export const LOCALES = { en: 'English', de: 'Deutsch', fr: 'Français' } as const;
-export type Locale = keyof typeof LOCALES;
-
-/** Switches the tab's language (placeholder until the catalogs load lazily). */
-export async function setLocale(tag: Locale): Promise<void> {
-  locale.value = tag;
-}

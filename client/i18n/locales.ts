@@ -1,6 +1,8 @@
 /** The languages Parley speaks, and how a browser's preference list picks one. No DOM: the server uses it too. */
-export const LOCALES = ['en', 'de', 'fr'] as const;
-export type Locale = (typeof LOCALES)[number];
+/** The languages Parley is translated into, in their own names (for the language menu). */
+export const LOCALES = { en: 'English', de: 'Deutsch', fr: 'Français' } as const;
+export type Locale = keyof typeof LOCALES;
+export const LOCALE_TAGS = Object.keys(LOCALES) as Locale[];
 export const DEFAULT_LOCALE: Locale = 'en';
 
 /** Where the choice is kept: localStorage for the app, a cookie so the server-rendered pages follow it. */
@@ -8,7 +10,7 @@ export const LOCALE_STORAGE_KEY = 'parley.locale';
 export const LOCALE_COOKIE = 'parley_locale';
 
 export function isLocale(tag: unknown): tag is Locale {
-  return typeof tag === 'string' && (LOCALES as readonly string[]).includes(tag);
+  return typeof tag === 'string' && Object.hasOwn(LOCALES, tag);
 }
 
 /** "de-AT" → "de": the language subtag, lower-cased. */

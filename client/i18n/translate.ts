@@ -5,10 +5,11 @@
  * No DOM and no signals, so the server imports it as it is.
  */
 import { IntlMessageFormat } from 'intl-messageformat';
-import { en, type Catalog, type MessageKey } from './catalog/en.js';
 
 export type Values = Record<string, string | number | Date>;
-export type Translate = (key: MessageKey, values?: Values) => string;
+/** `t` over the keys K of one catalog (the browser's: the app's keys; the server's: all of them). */
+export type Translate<K extends string = string> = (key: K, values?: Values) => string;
+export type Messages<K extends string = string> = Readonly<Record<K, string>>;
 
 const warned = new Set<string>();
 function warnOnce(what: string, detail?: unknown): void {
@@ -22,7 +23,7 @@ function compiler(tag: string, catalog: Partial<Record<string, string>>) {
   const compiled = new Map<string, IntlMessageFormat | null>();
   return (key: string): IntlMessageFormat | null | undefined => {
     if (compiled.has(key)) return compiled.get(key);
-    const source = catalog[key];
+    const source = Object.hasOwn(catalog, key) ? catalog[key] : undefined;
     if (typeof source !== 'string') return undefined;
     let format: IntlMessageFormat | null = null;
     try {
@@ -45,31 +46,33 @@ function run(format: IntlMessageFormat, tag: string, key: string, values?: Value
   }
 }
 
-const english = compiler('en', en);
-
-function translateEnglish(key: string, values?: Values): string {
-  const format = english(key);
-  if (format === undefined) {
-    warnOnce(`unknown message key "${key}"`);
-    return key;
-  }
-  // A broken English message still reads better than its key.
-  return (format && run(format, 'en', key, values)) ?? en[key as MessageKey];
-}
-
-/** A `t` for one language. English texts are formatted with English rules (their plurals are English). */
-export function createTranslator(tag: string, catalog: Partial<Catalog>): Translate {
-  if (tag === 'en') return translateEnglish;
-  const own = compiler(tag, catalog);
+/** `t` for the source language: an unknown key gives the key, a broken message its text as written. */
+export function englishTranslator<K extends string>(en: Messages<K>): Translate<K> {
+  const english = compiler('en', en);
   return (key, values) => {
-    const format = own(key);
-    if (format === undefined && key in en) warnOnce(`${tag}: no translation for "${key}"`);
-    const out = format ? run(format, tag, key, values) : null;
-    return out ?? translateEnglish(key, values);
+    const format = english(key);
+    if (format === undefined) {
+      warnOnce(`unknown message key "${key}"`);
+      return key;
+    }
+    return (format && run(format, 'en', key, values)) ?? en[key];
   };
 }
 
-export const translateEn: Translate = translateEnglish;
+/**
+ * `t` for one language over `english` (an englishTranslator of the source catalog): a key the catalog lacks, or
+ * whose message fails, is said in English (with English rules: the text is English).
+ */
+export function createTranslator<K extends string>(tag: string, catalog: Partial<Messages<K>>, english: Translate<K>): Translate<K> {
+  if (tag === 'en') return english;
+  const own = compiler(tag, catalog);
+  return (key, values) => {
+    const format = own(key);
+    if (format === undefined) warnOnce(`${tag}: no translation for "${key}"`);
+    const out = format ? run(format, tag, key, values) : null;
+    return out ?? english(key, values);
+  };
+}
 
 /** One piece of a message split at its arguments (see splitMessage). */
 export interface MessagePart {
@@ -85,7 +88,7 @@ const CLOSE = '\uE001';
  * The message in pieces, each argument in `marked` its own piece: a page wraps that piece in markup and renders
  * every piece escaped, so no translation is ever inserted as HTML.
  */
-export function splitMessage(t: Translate, key: MessageKey, values: Values, marked: readonly string[]): MessagePart[] {
+export function splitMessage<K extends string>(t: Translate<K>, key: K, values: Values, marked: readonly string[]): MessagePart[] {
   const stand: Values = { ...values };
   for (const name of marked) stand[name] = `${OPEN}${name}${CLOSE}`;
   const parts: MessagePart[] = [];

@@ -5,13 +5,14 @@
  */
 import type { Request, RequestHandler, Response } from 'express';
 import { parseCookie } from 'cookie';
-import { LOCALES, LOCALE_COOKIE, DEFAULT_LOCALE, directionOf, isLocale, type Locale } from '../../client/i18n/locales.js';
-import { createTranslator, splitMessage, translateEn, type MessagePart, type Translate, type Values } from '../../client/i18n/translate.js';
+import { LOCALE_TAGS, LOCALE_COOKIE, DEFAULT_LOCALE, directionOf, isLocale, type Locale } from '../../client/i18n/locales.js';
+import { createTranslator, splitMessage, type MessagePart, type Values } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate as Translate } from '../../client/i18n/english.js';
 import type { MessageKey } from '../../client/i18n/catalog/en.js';
 import { de } from '../../client/i18n/catalog/de.js';
 import { fr } from '../../client/i18n/catalog/fr.js';
 
-const translators: Record<Locale, Translate> = { en: translateEn, de: createTranslator('de', de), fr: createTranslator('fr', fr) };
+const translators: Record<Locale, Translate> = { en: translateEn, de: createTranslator('de', de, translateEn), fr: createTranslator('fr', fr, translateEn) };
 
 export function requestLocale(req: Request): Locale {
   try {
@@ -21,7 +22,7 @@ export function requestLocale(req: Request): Locale {
     // a malformed Cookie header: fall through to the browser's languages
   }
   // Negotiator (through express): "de-AT" matches "de"; no header at all gives the first, English.
-  const best = req.acceptsLanguages(...LOCALES);
+  const best = req.acceptsLanguages(...LOCALE_TAGS);
   return isLocale(best) ? best : DEFAULT_LOCALE;
 }
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { parseJid } from '../stanza/jid.js';
-import { translateEn, type Translate } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { isMessageKey } from '../../client/i18n/catalog/en.js';
 
 export const loginFormSchema = z.object({
@@ -16,13 +16,13 @@ export const loginFormSchema = z.object({
 export type LoginForm = z.output<typeof loginFormSchema>;
 
 /** A schema issue's message in the page's language: ours are catalog keys; zod's own get the generic text. */
-export function formError(message: string | undefined, t: Translate, values?: Record<string, number>): string {
+export function formError(message: string | undefined, t: ServerTranslate, values?: Record<string, number>): string {
   return isMessageKey(message) ? t(message, values) : t('login.formInvalid');
 }
 
 export type JidCheck = { ok: true; jid: string } | { ok: false; error: string };
 
-export function normaliseLoginJid(raw: string, defaultDomain: string | null, allowed: string[] | '*', t: Translate = translateEn): JidCheck {
+export function normaliseLoginJid(raw: string, defaultDomain: string | null, allowed: string[] | '*', t: ServerTranslate = translateEn): JidCheck {
   const withDomain = !raw.includes('@') && defaultDomain ? `${raw}@${defaultDomain}` : raw;
   const jid = parseJid(withDomain);
   if (!jid || !jid.local || jid.resource) return { ok: false, error: t('jid.invalid') };

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { formError, normaliseLoginJid } from './login-form.js';
-import { translateEn, type Translate } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 1024;
@@ -33,7 +33,7 @@ export type RegistrationCheck =
   | { ok: false; errors: FieldErrors };
 
 /** Validates the posted body; never throws on hostile input (arrays, missing or huge fields). */
-export function checkRegistrationForm(body: unknown, defaultDomain: string | null, allowed: string[] | '*', t: Translate = translateEn): RegistrationCheck {
+export function checkRegistrationForm(body: unknown, defaultDomain: string | null, allowed: string[] | '*', t: ServerTranslate = translateEn): RegistrationCheck {
   const parsed = registrationFormSchema.safeParse(body ?? {});
   const errors: FieldErrors = {};
   if (!parsed.success) {

@@ -1,11 +1,11 @@
 /** Errors of the XMPP connection layer: why a login failed, and what an entity answered to a stanza. */
 import type { Element } from '@xmpp/xml';
-import { translateEn, type Translate } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 
 export type LoginFailure = 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid';
 
 /** The one answer for every failure before an XMPP stream opened (refused, unreachable, timeout, not XMPP, a private address). */
-export function unreachableMessage(domain: string, t: Translate = translateEn): string {
+export function unreachableMessage(domain: string, t: ServerTranslate = translateEn): string {
   return t('xmpp.unreachable', { domain });
 }
 

@@ -13,7 +13,7 @@ import type { StanzaLimits } from './bounded-parser.js';
 import { XmppLoginError, XmppStreamError, unreachableMessage } from './errors.js';
 import { GuardedTcp, NS_STREAMS, beforeOpen, connectFailure, openSecuredStream, tuneSocket, type NegotiationStream } from './negotiation.js';
 import { parseJid } from '../stanza/jid.js';
-import { translateEn, type Translate } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { buildRegisterGet, buildRegisterSet, offersRegistration, parseRegisterError, parseRegisterForm, type RegisterRefusal } from '../stanza/register.js';
 
 export interface RegisterOptions {
@@ -39,7 +39,7 @@ export class RegistrationError extends Error {
   constructor(
     readonly reason: RegistrationFailure,
     /** what to tell the person registering, in the language of `t` (the message is the English text) */
-    readonly describe: (t: Translate) => string,
+    readonly describe: (t: ServerTranslate) => string,
     /** for the log: the XMPP condition or the local cause */
     readonly detail: string,
   ) {
@@ -170,7 +170,7 @@ function failure(reason: RegistrationFailure, domain: string, detail: string, ex
  * What the registration page says. `extra` is the server's explanation (for invalid and other) or the web page
  * (for website): untrusted text, rendered as text.
  */
-export function registrationMessage(reason: RegistrationFailure, domain: string, extra: string | null = null, t: Translate = translateEn): string {
+export function registrationMessage(reason: RegistrationFailure, domain: string, extra: string | null = null, t: ServerTranslate = translateEn): string {
   const says = (text: string) => (extra ? `${text} ${t('register.serverSays', { text: extra })}` : text);
   switch (reason) {
     case 'taken':

@@ -9,7 +9,7 @@ import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings
 import { PasswordVerifier } from './password-verifier.js';
 import type { CredentialVault } from './credential-vault.js';
 import { unreachableMessage } from './errors.js';
-import { translateEn, type Translate } from '../../client/i18n/translate.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { NoEndpoint } from './endpoints.js';
 
 export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
@@ -233,7 +233,7 @@ export class SessionManager {
 }
 
 /** What the login page says; the same text for unknown users and wrong passwords (no user enumeration). */
-export function loginMessage(condition: string | undefined, domain: string, t: Translate = translateEn): string {
+export function loginMessage(condition: string | undefined, domain: string, t: ServerTranslate = translateEn): string {
   switch (condition) {
     case 'not-authorized':
       return t('login.wrongPassword');
