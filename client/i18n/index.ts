@@ -79,7 +79,9 @@ export async function setLocale(tag: string): Promise<void> {
 /** For the app entry to await before its first render: the stored choice, else the browser's languages. */
 export async function initLocale(): Promise<Locale> {
   const nav = typeof navigator === 'undefined' ? undefined : navigator;
-  const tag = storedLocale() ?? detectLocale(nav?.languages?.length ? nav.languages : nav?.language ? [nav.language] : []);
+  const stored = storedLocale();
+  if (stored) persist(stored); // renews the cookie, so the server pages keep following the choice
+  const tag = stored ?? detectLocale(nav?.languages?.length ? nav.languages : nav?.language ? [nav.language] : []);
   try {
     await load(tag);
     apply(tag);

@@ -155,3 +155,29 @@ test('a page request takes the parley_locale cookie, else Accept-Language, else 
   assert.equal(requestLocale(req({ 'accept-language': 'de-DE', cookie: 'parley_locale=xx' })), 'de');
   assert.equal(requestLocale(req({ 'accept-language': 'de', cookie: '%%%;;=' })), 'de');
 });
+
+test('the choice is kept in localStorage and a SameSite=Lax cookie for the server pages, and wins over the browser languages', async (t) => {
+  const stored = new Map<string, string>();
+  const cookies: string[] = [];
+  const root = { lang: '', dir: '' };
+  const fakes = {
+    localStorage: { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) },
+    document: { documentElement: root, set cookie(v: string) { cookies.push(v); } },
+    navigator: { languages: ['de-DE'], language: 'de-DE' },
+  };
+  for (const [name, value] of Object.entries(fakes)) {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, name);
+    Object.defineProperty(globalThis, name, { value, configurable: true });
+    t.after(() => (saved ? Object.defineProperty(globalThis, name, saved) : delete (globalThis as Record<string, unknown>)[name]));
+  }
+  await setLocale('fr');
+  assert.equal(stored.get('parley.locale'), 'fr');
+  assert.match(cookies.at(-1)!, /^parley_locale=fr; Path=\/; Max-Age=\d+; SameSite=Lax$/);
+  assert.deepEqual(root, { lang: 'fr', dir: 'ltr' });
+  locale.value = 'en';
+  assert.equal(await initLocale(), 'fr', 'the stored choice, not the German browser');
+  assert.equal(root.lang, 'fr');
+  stored.set('parley.locale', 'xx');
+  assert.equal(await initLocale(), 'de', 'an unusable stored value: the browser languages');
+  locale.value = 'en';
+});
