@@ -46,14 +46,14 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       doctorAt: doctor.at.toISOString(),
       admins: await ops.admins.list(),
       settings: describeSettings(deps.config),
-      runtimeSettings: listRuntimeSettings(deps.config),
+      runtimeSettings: listRuntimeSettings(deps.config, translatorOf(res)),
     });
   };
 
   router.get('/admin', requireAdmin, async (req, res) => {
     const ended = typeof req.query.ended === 'string' ? parseBareJid(req.query.ended) : null;
-    const changed = listRuntimeSettings(deps.config).find((s) => s.name === req.query.changed);
     const t = translatorOf(res);
+    const changed = listRuntimeSettings(deps.config, t).find((s) => s.name === req.query.changed);
     const notice = ended
       ? t('admin.noticeEnded', { jid: ended })
       : changed

@@ -111,5 +111,13 @@ export const pagesDe: Record<keyof typeof pages, string> = {
   'admin.settingsHeading': 'Einstellungen',
   'admin.settingsHowTo': 'Einstellungen sind Umgebungsvariablen: Ändern Sie sie in {file} und starten Sie Parley neu (die obigen auch im laufenden Betrieb).',
   'admin.noticeEnded': 'Die Sitzung von {jid} ist beendet; ihre Tabs wurden zur Anmeldeseite geschickt.',
+  'admin.effectRegistration': 'Registrierungslink und -seite, sofort',
+  'admin.effectMaxSessions': 'neue Anmeldungen; aktive Sitzungen bleiben',
+  'admin.effectLoginAttempts': 'Anmeldeversuche pro Adresse in 15 Minuten, ab dem nächsten Versuch',
+  'admin.effectAccountLoginFailures': 'fehlgeschlagene Anmeldungen pro Konto in 15 Minuten, ab dem nächsten Versuch',
+  'admin.effectSocketRate': 'Befehle pro Sekunde für Tabs, die sich ab jetzt verbinden',
+  'admin.effectSocketBurst': 'Befehlsspitze für Tabs, die sich ab jetzt verbinden',
+  'admin.effectUploadLimit': 'größter Upload, ab dem nächsten',
+  'admin.effectLastTabTimer': 'Sekunden; Sitzungen, deren letzter Tab sich ab jetzt schließt',
   'admin.noticeChanged': '{name} ist jetzt {value} ({effect}), bis zum nächsten Neustart.',
 };

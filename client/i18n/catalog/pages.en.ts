@@ -112,5 +112,13 @@ export const pages = {
   'admin.settingsHeading': 'Settings',
   'admin.settingsHowTo': 'Settings are environment variables: change them in {file} and restart Parley (those above also while it runs).',
   'admin.noticeEnded': 'The session of {jid} has ended; its tabs were sent to the login page.',
+  'admin.effectRegistration': 'the registration link and page, at once',
+  'admin.effectMaxSessions': 'new logins; live sessions stay',
+  'admin.effectLoginAttempts': 'login posts per address per 15 minutes, from the next post',
+  'admin.effectAccountLoginFailures': 'failed logins per account per 15 minutes, from the next attempt',
+  'admin.effectSocketRate': 'commands per second of tabs that connect from now on',
+  'admin.effectSocketBurst': 'command burst of tabs that connect from now on',
+  'admin.effectUploadLimit': 'largest upload, from the next one',
+  'admin.effectLastTabTimer': 'seconds; sessions whose last tab closes from now on',
   'admin.noticeChanged': '{name} is {value} now ({effect}), until the next restart.',
 } as const;

@@ -111,5 +111,13 @@ export const pagesFr: Record<keyof typeof pages, string> = {
   'admin.settingsHeading': 'Paramètres',
   'admin.settingsHowTo': 'Les paramètres sont des variables d’environnement\u00a0: modifiez-les dans {file} et redémarrez Parley (ceux du dessus aussi en cours de fonctionnement).',
   'admin.noticeEnded': 'La session de {jid} est terminée\u00a0; ses onglets ont été renvoyés à la page de connexion.',
+  'admin.effectRegistration': 'le lien et la page d’inscription, immédiatement',
+  'admin.effectMaxSessions': 'les nouvelles connexions\u00a0; les sessions actives restent',
+  'admin.effectLoginAttempts': 'tentatives de connexion par adresse sur 15 minutes, dès la prochaine',
+  'admin.effectAccountLoginFailures': 'connexions échouées par compte sur 15 minutes, dès la prochaine tentative',
+  'admin.effectSocketRate': 'commandes par seconde des onglets qui se connectent désormais',
+  'admin.effectSocketBurst': 'rafale de commandes des onglets qui se connectent désormais',
+  'admin.effectUploadLimit': 'le plus gros envoi de fichier, dès le prochain',
+  'admin.effectLastTabTimer': 'secondes\u00a0; sessions dont le dernier onglet se ferme désormais',
   'admin.noticeChanged': '{name} vaut maintenant {value} ({effect}), jusqu’au prochain redémarrage.',
 };
