@@ -10,6 +10,7 @@ import { listLiveSessions } from '../ops/live-sessions.js';
 import { parseBareJid } from '../ops/admins.js';
 import { describeSettings } from '../ops/settings.js';
 import { changeRuntimeSetting, listRuntimeSettings } from '../ops/runtime-settings.js';
+import { translatorOf } from './locale.js';
 
 export interface AdminRouteDeps {
   config: Config;
@@ -25,7 +26,10 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   const requireAdmin = async (req: Request, res: Response, next: NextFunction) => {
     const accountId = req.session.accountId;
     const who = accountId ? await ops.admins.isAdminAccount(accountId) : null;
-    if (!who?.admin) return res.status(404).render('error', { title: 'Not found — Parley', message: 'There is nothing here.' });
+    if (!who?.admin) {
+      const t = translatorOf(res);
+      return res.status(404).render('error', { title: t('error.notFoundTitle'), message: t('error.notFound') });
+    }
     res.locals.admin = who.jid;
     next();
   };
@@ -33,7 +37,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   const renderPanel = async (req: Request, res: Response, status: number, messages: { notice: string | null; settingError: string | null }) => {
     const doctor = await ops.doctor(req.query.recheck ? 0 : 60_000);
     res.status(status).set('cache-control', 'no-store').render('admin', {
-      title: 'Admin — Parley',
+      title: translatorOf(res)('admin.title'),
       admin: res.locals.admin as string,
       csrfToken: deps.csrfToken(req),
       ...messages,
@@ -42,17 +46,18 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       doctorAt: doctor.at.toISOString(),
       admins: await ops.admins.list(),
       settings: describeSettings(deps.config),
-      runtimeSettings: listRuntimeSettings(deps.config),
+      runtimeSettings: listRuntimeSettings(deps.config, translatorOf(res)),
     });
   };
 
   router.get('/admin', requireAdmin, async (req, res) => {
     const ended = typeof req.query.ended === 'string' ? parseBareJid(req.query.ended) : null;
-    const changed = listRuntimeSettings(deps.config).find((s) => s.name === req.query.changed);
+    const t = translatorOf(res);
+    const changed = listRuntimeSettings(deps.config, t).find((s) => s.name === req.query.changed);
     const notice = ended
-      ? `The session of ${ended} has ended; its tabs were sent to the login page.`
+      ? t('admin.noticeEnded', { jid: ended })
       : changed
-        ? `${changed.name} is ${changed.value} now (${changed.effect}), until the next restart.`
+        ? t('admin.noticeChanged', { name: changed.name, value: String(changed.value), effect: changed.effect })
         : null;
     await renderPanel(req, res, 200, { notice, settingError: null });
   });

@@ -13,6 +13,7 @@ import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { uploadRoutes, isUploadPath } from './upload-route.js';
+import { localeMiddleware, translatorOf } from './locale.js';
 import type { Ops } from '../ops/ops.js';
 
 export interface HttpDeps {
@@ -57,6 +58,8 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   app.use(opsRoutes({ config, log: deps.log, ops: deps.ops }));
   app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
+
+  app.use(localeMiddleware());
 
   // The upload route streams its raw body on (whatever type the file has): no body parser may read it.
   const forms = express.urlencoded({ extended: false, limit: '16kb' });
@@ -110,12 +113,11 @@ export function createHttpApp(deps: HttpDeps): Express {
     const check = normaliseLoginJid(raw.trim().slice(0, 3071), config.xmpp.defaultDomain, '*');
     return check.ok ? check.jid.slice(check.jid.indexOf('@') + 1) : null;
   };
-  const tooMany = (why: 'address' | 'domain', what: string) =>
-    why === 'address' ? `Too many ${what} attempts from your address. Wait a few minutes and try again.` : `Too many failed ${what} attempts for this XMPP server. Wait a few minutes and try again.`;
   limitPosts('/login', (req, res, why) => {
+    const t = translatorOf(res);
     res.status(429).render('login', {
-      title: 'Log in — Parley',
-      error: tooMany(why, 'login'),
+      title: t('login.title'),
+      error: t(why === 'address' ? 'login.tooManyFromAddress' : 'login.tooManyForServer'),
       jid: '',
       csrfToken: generateToken(req),
       defaultDomain: config.xmpp.defaultDomain,
@@ -123,29 +125,38 @@ export function createHttpApp(deps: HttpDeps): Express {
     });
   });
   // Mounted even while registration is off: an admin may turn it on at run time.
-  limitPosts('/register', (req, res, why) => renderRegister(config, generateToken(req), res, { status: 429, error: tooMany(why, 'registration') }));
+  limitPosts('/register', (req, res, why) =>
+    renderRegister(config, generateToken(req), res, {
+      status: 429,
+      error: translatorOf(res)(why === 'address' ? 'register.tooManyFromAddress' : 'register.tooManyForServer'),
+    }),
+  );
 
   app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
   app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
 
-  app.use((_req, res) => res.status(404).render('error', { title: 'Not found — Parley', message: 'There is nothing here.' }));
+  app.use((_req, res) => {
+    const t = translatorOf(res);
+    res.status(404).render('error', { title: t('error.notFoundTitle'), message: t('error.notFound') });
+  });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const t = translatorOf(res);
     const code = (err as { code?: string }).code;
     if (code === 'EBADCSRFTOKEN') {
-      if (isUploadPath(req.path)) return res.status(403).json({ ok: false, error: 'This page has expired: reload it and try again.' });
-      return res.status(403).render('error', { title: 'Expired form — Parley', message: 'This form has expired. Go back, reload the page and try again.' });
+      if (isUploadPath(req.path)) return res.status(403).json({ ok: false, error: t('error.expiredUpload') });
+      return res.status(403).render('error', { title: t('error.expiredTitle'), message: t('error.expired') });
     }
     // The body parser's refusals are the client's fault (too large: 413, malformed or unsupported: 400/415), not ours.
     const status = (err as { status?: unknown }).status;
     if ((err as { type?: unknown }).type !== undefined && typeof status === 'number' && status >= 400 && status < 500) {
       deps.log.info({ path: req.path, status, type: (err as { type?: unknown }).type }, 'request body refused');
-      const message = status === 413 ? 'That form was too large for this server.' : 'This server could not read that form.';
+      const message = t(status === 413 ? 'error.formTooLarge' : 'error.formUnreadable');
       if (isUploadPath(req.path)) return res.status(status).json({ ok: false, error: message });
-      return res.status(status).render('error', { title: 'Bad request — Parley', message });
+      return res.status(status).render('error', { title: t('error.badRequestTitle'), message });
     }
     deps.log.error({ err, path: req.path }, 'request failed');
-    res.status(500).render('error', { title: 'Error — Parley', message: 'Something went wrong on this Parley server.' });
+    res.status(500).render('error', { title: t('error.serverTitle'), message: t('error.server') });
   });
   return app;
 }

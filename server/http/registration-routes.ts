@@ -8,6 +8,7 @@ import type { Logger } from '../app/logger.js';
 import { registerAccount, RegistrationError, type RegistrationFailure } from '../xmpp/registration.js';
 import { checkRegistrationForm, PASSWORD_MIN, type FieldErrors } from './registration-form.js';
 import type { SignIn } from './routes.js';
+import { translatorOf } from './locale.js';
 
 export interface RegistrationRouteDeps {
   config: Config;
@@ -39,7 +40,7 @@ export interface RegisterPage {
 /** The registration page; also what the rate limiter answers with (app.ts). */
 export function renderRegister(config: Config, csrfToken: string, res: Response, page: RegisterPage): void {
   res.status(page.status).render('register', {
-    title: 'Create an account — Parley',
+    title: translatorOf(res)('register.title'),
     error: page.error ?? null,
     errors: page.errors ?? {},
     jid: page.jid ?? '',
@@ -62,7 +63,8 @@ export function registrationRoutes(deps: RegistrationRouteDeps): Router {
 
   router.post('/register', async (req, res) => {
     const typed = typeof req.body?.jid === 'string' ? req.body.jid.slice(0, 1024) : '';
-    const form = checkRegistrationForm(req.body, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
+    const t = translatorOf(res);
+    const form = checkRegistrationForm(req.body, config.xmpp.defaultDomain, config.xmpp.allowedDomains, t);
     if (!form.ok) return render(req, res, { status: 400, errors: form.errors, jid: typed });
     const domain = form.jid.slice(form.jid.indexOf('@') + 1);
     try {
@@ -77,12 +79,13 @@ export function registrationRoutes(deps: RegistrationRouteDeps): Router {
     } catch (err) {
       if (!(err instanceof RegistrationError)) {
         deps.log.error({ err }, 'registration crashed');
-        return render(req, res, { status: 500, error: 'Something went wrong on this Parley server. Try again in a moment.', jid: typed });
+        return render(req, res, { status: 500, error: t('server.crashedTryAgain'), jid: typed });
       }
       const level = /refused .*\(/.test(err.detail) ? 'warn' : 'info'; // the address policy refused where the domain points
       deps.log[level]({ account: form.jid, reason: err.reason, detail: err.detail }, 'registration refused');
       // A taken name is about the address field; everything else about the whole attempt.
-      const page = err.reason === 'taken' ? { errors: { jid: err.message } } : { error: err.message };
+      const message = err.describe(t);
+      const page = err.reason === 'taken' ? { errors: { jid: message } } : { error: message };
       return render(req, res, { status: STATUS[err.reason], jid: typed, ...page });
     }
     deps.log.info({ account: form.jid }, 'account registered');

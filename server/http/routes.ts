@@ -2,8 +2,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
-import { LoginError, type SessionManager } from '../xmpp/session-manager.js';
-import { loginFormSchema, normaliseLoginJid } from './login-form.js';
+import { LoginError, loginMessage, type SessionManager } from '../xmpp/session-manager.js';
+import { formError, loginFormSchema, normaliseLoginJid } from './login-form.js';
+import { translatorOf } from './locale.js';
 import { AccountThrottle } from './account-throttle.js';
 import { registrationRoutes } from './registration-routes.js';
 import { uploadLimitBytes } from './upload-route.js';
@@ -28,7 +29,7 @@ export function appRoutes(deps: RouteDeps): Router {
 
   const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '') =>
     res.status(status).render('login', {
-      title: 'Log in — Parley',
+      title: translatorOf(res)('login.title'),
       error,
       jid,
       csrfToken: deps.csrfToken(req),
@@ -55,10 +56,11 @@ export function appRoutes(deps: RouteDeps): Router {
    * The login form's one path; a registration takes it too, right after the account was created.
    */
   const signIn: SignIn = async (req, res, jid, password, { remember, typed = jid, registered = false }) => {
+    const t = translatorOf(res);
     const renderFailure = (status: number, message: string) =>
-      renderLogin(req, res, status, registered ? `Your account ${jid} was created, but signing in failed: ${message}` : message, typed);
+      renderLogin(req, res, status, registered ? t('login.failedAfterRegistration', { jid, reason: message }) : message, typed);
     if (throttle.blocked(jid)) {
-      return renderFailure(429, 'Too many failed attempts for this account. Wait 15 minutes and try again.');
+      return renderFailure(429, t('login.accountThrottled'));
     }
     try {
       const session = await sessions.login(jid, password, { remember });
@@ -76,17 +78,18 @@ export function appRoutes(deps: RouteDeps): Router {
         if (err.addressRefused) deps.log.warn({ account: jid, detail: err.detail }, 'login refused: the domain points at a loopback or private address');
         else deps.log.info({ account: jid, condition: err.condition, detail: err.detail }, 'login failed');
         if (err.condition === 'not-authorized') throttle.fail(jid);
-        return renderFailure(err.condition === 'not-authorized' ? 401 : 503, err.message);
+        return renderFailure(err.condition === 'not-authorized' ? 401 : 503, loginMessage(err.condition, jid.slice(jid.indexOf('@') + 1), t));
       }
       deps.log.error({ err }, 'login crashed');
-      renderFailure(500, 'Something went wrong on this Parley server. Try again in a moment.');
+      renderFailure(500, t('server.crashedTryAgain'));
     }
   };
 
   router.post('/login', async (req, res) => {
+    const t = translatorOf(res);
     const form = loginFormSchema.safeParse(req.body);
-    if (!form.success) return renderLogin(req, res, 400, form.error.issues[0]?.message ?? 'Invalid form.', String(req.body?.jid ?? ''));
-    const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains);
+    if (!form.success) return renderLogin(req, res, 400, formError(form.error.issues[0]?.message, t), String(req.body?.jid ?? ''));
+    const check = normaliseLoginJid(form.data.jid, config.xmpp.defaultDomain, config.xmpp.allowedDomains, t);
     if (!check.ok) return renderLogin(req, res, 400, check.error, form.data.jid);
     await signIn(req, res, check.jid, form.data.password, { remember: !!form.data.remember, typed: form.data.jid });
   });

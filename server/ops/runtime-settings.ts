@@ -5,6 +5,8 @@
  * A change lasts until the next restart: the environment stays the one source of truth for a start.
  */
 import { configSchema, type Config } from '../app/config.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
+import type { MessageKey } from '../../client/i18n/catalog/en.js';
 
 export interface RuntimeSetting {
   name: RuntimeSettingName;
@@ -16,54 +18,55 @@ export interface RuntimeSetting {
 interface Definition {
   read(config: Config): number | boolean;
   write(config: Config, value: never): void;
-  effect: string;
+  /** the catalog key of its effect (client/i18n/catalog/pages.*.ts): the panel says it in the page's language */
+  effect: MessageKey;
 }
 
 const DEFINITIONS = {
   PARLEY_REGISTRATION: {
     read: (c) => c.xmpp.registration,
     write: (c, v: boolean) => void (c.xmpp.registration = v),
-    effect: 'the registration link and page, at once',
+    effect: 'admin.effectRegistration',
   },
   PARLEY_MAX_SESSIONS: {
     read: (c) => c.limits.maxSessions,
     write: (c, v: number) => void (c.limits.maxSessions = v),
-    effect: 'new logins; live sessions stay',
+    effect: 'admin.effectMaxSessions',
   },
   PARLEY_LOGIN_ATTEMPTS: {
     read: (c) => c.limits.loginAttempts,
     write: (c, v: number) => void (c.limits.loginAttempts = v),
-    effect: 'login posts per address per 15 minutes, from the next post',
+    effect: 'admin.effectLoginAttempts',
   },
   PARLEY_ACCOUNT_LOGIN_FAILURES: {
     read: (c) => c.limits.accountLoginFailures,
     write: (c, v: number) => void (c.limits.accountLoginFailures = v),
-    effect: 'failed logins per account per 15 minutes, from the next attempt',
+    effect: 'admin.effectAccountLoginFailures',
   },
   PARLEY_SOCKET_RATE: {
     read: (c) => c.limits.socketRate,
     write: (c, v: number) => void (c.limits.socketRate = v),
-    effect: 'commands per second of tabs that connect from now on',
+    effect: 'admin.effectSocketRate',
   },
   PARLEY_SOCKET_BURST: {
     read: (c) => c.limits.socketBurst,
     write: (c, v: number) => void (c.limits.socketBurst = v),
-    effect: 'command burst of tabs that connect from now on',
+    effect: 'admin.effectSocketBurst',
   },
   PARLEY_AWAY_AFTER: {
     read: (c) => c.timers.awayAfterMs / 1000,
     write: (c, v: number) => void (c.timers.awayAfterMs = v * 1000),
-    effect: 'seconds; sessions whose last tab closes from now on',
+    effect: 'admin.effectLastTabTimer',
   },
   PARLEY_IDLE_LOGOUT: {
     read: (c) => c.timers.idleLogoutMs / 1000,
     write: (c, v: number) => void (c.timers.idleLogoutMs = v * 1000),
-    effect: 'seconds; sessions whose last tab closes from now on',
+    effect: 'admin.effectLastTabTimer',
   },
   PARLEY_UPLOAD_LIMIT_MB: {
     read: (c) => c.limits.uploadMb,
     write: (c, v: number) => void (c.limits.uploadMb = v),
-    effect: 'largest upload, from the next one',
+    effect: 'admin.effectUploadLimit',
   },
 } satisfies Record<string, Definition>;
 
@@ -73,11 +76,12 @@ export function isRuntimeSetting(name: string): name is RuntimeSettingName {
   return Object.hasOwn(DEFINITIONS, name);
 }
 
-export function listRuntimeSettings(config: Config): RuntimeSetting[] {
+/** The settings with their values; effects in English unless `t` says otherwise (the admin panel's language). */
+export function listRuntimeSettings(config: Config, t: ServerTranslate = translateEn): RuntimeSetting[] {
   return (Object.keys(DEFINITIONS) as RuntimeSettingName[]).map((name) => ({
     name,
     value: String(DEFINITIONS[name].read(config)),
-    effect: DEFINITIONS[name].effect,
+    effect: t((DEFINITIONS[name] as Definition).effect),
   }));
 }
 

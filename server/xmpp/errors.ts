@@ -1,11 +1,12 @@
 /** Errors of the XMPP connection layer: why a login failed, and what an entity answered to a stanza. */
 import type { Element } from '@xmpp/xml';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 
 export type LoginFailure = 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid';
 
 /** The one answer for every failure before an XMPP stream opened (refused, unreachable, timeout, not XMPP, a private address). */
-export function unreachableMessage(domain: string): string {
-  return `Cannot reach the XMPP server of ${domain}. Check the address, or try again later.`;
+export function unreachableMessage(domain: string, t: ServerTranslate = translateEn): string {
+  return t('xmpp.unreachable', { domain });
 }
 
 export class XmppLoginError extends Error {

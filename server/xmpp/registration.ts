@@ -13,6 +13,7 @@ import type { StanzaLimits } from './bounded-parser.js';
 import { XmppLoginError, XmppStreamError, unreachableMessage } from './errors.js';
 import { GuardedTcp, NS_STREAMS, beforeOpen, connectFailure, openSecuredStream, tuneSocket, type NegotiationStream } from './negotiation.js';
 import { parseJid } from '../stanza/jid.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { buildRegisterGet, buildRegisterSet, offersRegistration, parseRegisterError, parseRegisterForm, type RegisterRefusal } from '../stanza/register.js';
 
 export interface RegisterOptions {
@@ -37,19 +38,19 @@ export class RegistrationError extends Error {
   override name = 'RegistrationError';
   constructor(
     readonly reason: RegistrationFailure,
-    /** what to tell the person registering */
-    message: string,
+    /** what to tell the person registering, in the language of `t` (the message is the English text) */
+    readonly describe: (t: ServerTranslate) => string,
     /** for the log: the XMPP condition or the local cause */
     readonly detail: string,
   ) {
-    super(message);
+    super(describe(translateEn));
   }
 }
 
 /** Creates the account on its XMPP server; resolves once the server said yes. Rejects with RegistrationError. */
 export async function registerAccount(opts: RegisterOptions): Promise<void> {
   const address = parseJid(opts.jid);
-  if (!address?.local || address.resource) throw new RegistrationError('invalid', 'That is not a valid XMPP address (user@example.org).', 'bad-jid');
+  if (!address?.local || address.resource) throw new RegistrationError('invalid', (t) => t('jid.invalid'), 'bad-jid');
   const { local, domain } = address;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const open: { stream: NegotiationStream | null; over: boolean } = { stream: null, over: false };
@@ -162,33 +163,33 @@ function fromNegotiation(err: unknown, domain: string): RegistrationError {
 }
 
 function failure(reason: RegistrationFailure, domain: string, detail: string, extra: string | null = null): RegistrationError {
-  return new RegistrationError(reason, registrationMessage(reason, domain, extra), detail);
+  return new RegistrationError(reason, (t) => registrationMessage(reason, domain, extra, t), detail);
 }
 
 /**
  * What the registration page says. `extra` is the server's explanation (for invalid and other) or the web page
  * (for website): untrusted text, rendered as text.
  */
-export function registrationMessage(reason: RegistrationFailure, domain: string, extra: string | null = null): string {
-  const says = extra ? ` The server says: “${extra}”` : '';
+export function registrationMessage(reason: RegistrationFailure, domain: string, extra: string | null = null, t: ServerTranslate = translateEn): string {
+  const says = (text: string) => (extra ? `${text} ${t('register.serverSays', { text: extra })}` : text);
   switch (reason) {
     case 'taken':
-      return `That name is already taken on ${domain}. Choose another one.`;
+      return t('register.taken', { domain });
     case 'invalid':
-      return `${domain} did not accept this user name or password. Choose another name, or a longer password.${says}`;
+      return says(t('register.invalid', { domain }));
     case 'closed':
-      return `The XMPP server of ${domain} has closed registration: it does not accept new accounts from Parley.`;
+      return t('register.closed', { domain });
     case 'busy':
-      return `The XMPP server of ${domain} has had too many registrations recently. Try again later.`;
+      return t('register.busy', { domain });
     case 'website':
-      return `This server requires registration on its own website${extra ? `: ${extra}` : ''}.`;
+      return extra ? t('register.websiteAt', { url: extra }) : t('register.website');
     case 'unreachable':
-      return unreachableMessage(domain);
+      return unreachableMessage(domain, t);
     case 'timeout':
-      return `The XMPP server of ${domain} did not answer in time. Try again later.`;
+      return t('xmpp.timeout', { domain });
     case 'tls-failed':
-      return `Could not establish a secure connection to ${domain}, so Parley will not send it a new password.`;
+      return t('register.tlsFailed', { domain });
     default:
-      return `The XMPP server of ${domain} refused the registration. Try again later.${says}`;
+      return says(t('register.refused', { domain }));
   }
 }

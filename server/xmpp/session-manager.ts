@@ -9,6 +9,7 @@ import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings
 import { PasswordVerifier } from './password-verifier.js';
 import type { CredentialVault } from './credential-vault.js';
 import { unreachableMessage } from './errors.js';
+import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { NoEndpoint } from './endpoints.js';
 
 export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
@@ -156,7 +157,7 @@ export class SessionManager {
     const pending = this.pending.get(jid);
     if (pending) return pending;
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
-      throw new LoginError('capacity', 'This Parley instance is full right now. Try again later.');
+      throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
     }
     const attempt = start();
     this.pending.set(jid, attempt);
@@ -232,22 +233,24 @@ export class SessionManager {
 }
 
 /** What the login page says; the same text for unknown users and wrong passwords (no user enumeration). */
-export function loginMessage(condition: string | undefined, domain: string): string {
+export function loginMessage(condition: string | undefined, domain: string, t: ServerTranslate = translateEn): string {
   switch (condition) {
     case 'not-authorized':
-      return 'Wrong address or password.';
+      return t('login.wrongPassword');
     case 'unreachable':
       // Every failure before an XMPP stream opened, whatever it was: the form is no probe of what listens where.
-      return unreachableMessage(domain);
+      return unreachableMessage(domain, t);
     case 'timeout':
-      return `The XMPP server of ${domain} did not answer in time. Try again later.`;
+      return t('xmpp.timeout', { domain });
     case 'tls-failed':
-      return `Could not establish a secure connection to ${domain}.`;
+      return t('login.tlsFailed', { domain });
     case 'no-mechanism':
-      return `The XMPP server of ${domain} offers no login method Parley can use safely.`;
+      return t('login.noMechanism', { domain });
     case 'bad-jid':
-      return 'That is not a valid XMPP address (user@example.org).';
+      return t('jid.invalid');
+    case 'capacity':
+      return t('login.capacity');
     default:
-      return `The XMPP server of ${domain} closed the connection. Try again later.`;
+      return t('login.connectionClosed', { domain });
   }
 }
