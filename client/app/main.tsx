@@ -5,7 +5,7 @@ import { HistoryLoader } from '../state/history.js';
 import { announce, omemoSettled, plaintextsArrived, sentSignal } from '../state/tab.js';
 import { App } from '../ui/app.js';
 import { Services, type AppServices } from '../ui/context.js';
-import { t } from '../i18n/index.js';
+import { initLocale, t } from '../i18n/index.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { handover, startOmemo } from './omemo-loader.js';
 import { applyTheme, notify } from './preferences.js';
@@ -96,6 +96,8 @@ state.conversations.subscribe(updateTitle);
 
 const root = document.getElementById('app');
 if (!root) throw new Error('The page is missing #app');
+// The catalog of the tab's language (a small chunk unless English) before the first render: no flash of English.
+await initLocale();
 root.replaceChildren();
 render(
   <Services.Provider value={services}>

@@ -1,37 +1,9 @@
-/** Human-readable times and presence names. */
+/** Human-readable presence and message-state names, avatar letters and colours. */
 import type { MessageState, Presence } from '../../server/realtime/contract.js';
 import { t } from '../i18n/index.js';
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', hour: '2-digit', minute: '2-digit' });
-const dateFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
-const shortDayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
-
-function sameDay(a: Date, b: Date): boolean {
-  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
-}
-
-/** "14:05" today, "Mon 14:05" this week, "3 Mar, 14:05" before. */
-export function messageTime(stamp: string, now = new Date()): string {
-  const d = new Date(stamp);
-  if (Number.isNaN(d.getTime())) return '';
-  if (sameDay(d, now)) return timeFmt.format(d);
-  if (now.getTime() - d.getTime() < 6 * 86_400_000) return dayFmt.format(d);
-  return dateFmt.format(d);
-}
-
-/** Compact form for the contact list: the time today, else the date. */
-export function listTime(stamp: string, now = new Date()): string {
-  const d = new Date(stamp);
-  if (Number.isNaN(d.getTime())) return '';
-  return sameDay(d, now) ? timeFmt.format(d) : shortDayFmt.format(d);
-}
-
-export function fullTime(stamp: string): string {
-  const d = new Date(stamp);
-  return Number.isNaN(d.getTime()) ? stamp : fullFmt.format(d);
-}
+/** Times follow the tab's language: they live with the translations. */
+export { messageTime, listTime, fullTime } from '../i18n/format.js';
 
 export function presenceLabel(show: Presence): string {
   return t(`presence.${show}`);

@@ -149,7 +149,8 @@ export class HttpBrowser {
 
   async csrf(path = '/login'): Promise<string> {
     const html = await (await this.request(path)).text();
-    const m = /name="_csrf"\s+value="([^"]+)"/.exec(html) ?? /value="([^"]+)"\s+name="_csrf"/.exec(html);
+    // A form's hidden field, or the app page's <body data-csrf> (its logout form is rendered by the client).
+    const m = /name="_csrf"\s+value="([^"]+)"/.exec(html) ?? /value="([^"]+)"\s+name="_csrf"/.exec(html) ?? /data-csrf="([^"]+)"/.exec(html);
     if (!m) throw new Error(`no _csrf field on ${path}`);
     return m[1]!;
   }

@@ -4,7 +4,7 @@ import type { Ref } from 'preact';
 import { omemo } from '../../app/omemo-loader.js';
 import { uploadFile } from '../../app/upload.js';
 import { useServices } from '../context.js';
-import { formatBytes } from '../format-bytes.js';
+import { formatBytes } from '../../i18n/format.js';
 import { encryptionWanted, setEncryption, useEncryptionWanted } from './encryption.js';
 import { t } from '../../i18n/index.js';
 

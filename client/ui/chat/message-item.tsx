@@ -3,10 +3,10 @@ import { useEffect, useState } from 'preact/hooks';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { fullTime, messageTime, stateLabel } from '../format.js';
 import { omemo } from '../../app/omemo-loader.js';
-import { formatBytes } from '../format-bytes.js';
+import { formatBytes } from '../../i18n/format.js';
 import { plaintextsArrived } from '../../state/tab.js';
 import { t, type MessageKey } from '../../i18n/index.js';
-import { en } from '../../i18n/catalog/en.js';
+import { app as english } from '../../i18n/catalog/app.en.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -97,9 +97,9 @@ const DISPLAY_KEYS: readonly MessageKey[] = [
   'decrypt.keyOnly', 'decrypt.notForThisDevice', 'decrypt.beforeThisBrowser', 'decrypt.noSession', 'decrypt.untrusted',
   'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error',
 ];
-function displayText(english: string): string {
-  const key = DISPLAY_KEYS.find((k) => en[k] === english);
-  return key ? t(key) : english;
+function displayText(text: string): string {
+  const key = DISPLAY_KEYS.find((k) => english[k] === text);
+  return key ? t(key) : text;
 }
 
 /**
