@@ -182,7 +182,7 @@ export const app = {
   'handover.dismiss': 'Do not hand over',
   'handover.pickOne': 'Pick at least one conversation.',
   'handover.done': 'Done: the new browser stored {stored} of {sent} messages.',
-  'handover.leftOut': 'It left out {count}.',
+  'handover.leftOut': 'Messages it left out: {count}.',
   'handover.notSent': '{count} could not be sent (too long or too many).',
   'handover.failed': 'The history was not handed over: {error}',
   'handover.incomingHeading': 'History from your other browser',
@@ -194,7 +194,7 @@ export const app = {
   'handover.refuse': 'Refuse',
   'handover.waiting': 'Waiting for the history…',
   'handover.acceptFailed': 'Could not accept: {error}',
-  'handover.receiving': 'Stored {count} messages so far…',
+  'handover.receiving': 'Messages stored so far: {count}…',
   'handover.received': 'History handed over: {count, plural, one {# message is} other {# messages are}} readable now.',
 
   'settings.title': 'Settings',
