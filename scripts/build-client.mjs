@@ -68,8 +68,8 @@ async function shellAssets(metafile) {
     scripts.add(file);
     for (const imported of metafile.outputs[file]?.imports ?? []) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
   };
-  const entry = Object.keys(metafile.outputs).find((file) => metafile.outputs[file].entryPoint === 'client/app/main.ts');
-  if (!entry) throw new Error('no output for client/app/main.ts in the metafile');
+  const entry = Object.keys(metafile.outputs).find((file) => metafile.outputs[file].entryPoint === options.entryPoints.app);
+  if (!entry) throw new Error(`no output for ${options.entryPoints.app} in the metafile`);
   visit(entry);
   const icons = (await readdir(path.join(root, 'public', 'icons'))).filter((f) => f.endsWith('.png')).sort();
   return [

@@ -26,7 +26,11 @@ const accountOf = (cached: Response) => decodeURIComponent(cached.headers.get(AC
 
 self.addEventListener('install', (event) => {
   // cache: 'reload' skips the HTTP cache (production serves /assets with max-age), so the files are this build's.
-  event.waitUntil(caches.open(ASSETS).then((cache) => cache.addAll(precache.map((url) => new Request(url, { cache: 'reload' })))));
+  const files = caches.open(ASSETS).then((cache) => cache.addAll(precache.map((url) => new Request(url, { cache: 'reload' }))));
+  // The page that registered us was loaded before we existed: its shell is fetched once more, so that the next
+  // start paints from the cache even when it is offline. Best effort: no shell (logged out, offline) is no failure.
+  const shellNow = fetch('/', { cache: 'no-store', redirect: 'manual' }).then(keepShell, () => undefined);
+  event.waitUntil(Promise.all([files, shellNow]));
   // No skipWaiting(): a worker that replaces another waits for the page's "reload" (skip-waiting message).
 });
 
@@ -77,15 +81,21 @@ async function revalidate(request: Request, shownAccount: string | null): Promis
     if (shownAccount !== null) await tellPages({ type: 'signed-out' });
     return response;
   }
-  const facts = readShell(await response.clone().text());
-  if (isStorableShell(response.status, response.type, facts, version)) {
-    const headers = new Headers(response.headers);
-    headers.set(ACCOUNT_HEADER, encodeURIComponent(facts.account!));
-    const cache = await caches.open(SHELL);
-    await cache.put(SHELL_KEY, new Response(await response.clone().blob(), { status: 200, headers }));
-    if (shownAccount !== null && shownAccount !== facts.account) await tellPages({ type: 'shell-changed' });
-  }
+  const account = await keepShell(response.clone());
+  if (account !== null && shownAccount !== null && shownAccount !== account) await tellPages({ type: 'shell-changed' });
   return response;
+}
+
+/** Stores `response` as the shell if it is a whole app page of this build; answers its account (null: not kept). */
+async function keepShell(response: Response): Promise<string | null> {
+  const html = await response.text();
+  const facts = readShell(html);
+  if (!isStorableShell(response.status, response.type, facts, version)) return null;
+  const headers = new Headers(response.headers);
+  headers.set(ACCOUNT_HEADER, encodeURIComponent(facts.account!));
+  headers.delete('content-length'); // the body is re-encoded text
+  await (await caches.open(SHELL)).put(SHELL_KEY, new Response(html, { status: 200, headers }));
+  return facts.account;
 }
 
 async function forgetShell(): Promise<void> {
