@@ -23,13 +23,19 @@ const SHELL_KEY = '/';
 // Header values are bytes: the account (any Unicode) is stored URI-encoded.
 const ACCOUNT_HEADER = 'x-parley-shell-account';
 const accountOf = (cached: Response) => decodeURIComponent(cached.headers.get(ACCOUNT_HEADER) ?? '');
+/**
+ * Counts forgetShell() calls: a shell fetched before a login or logout must not be stored after it (a slow answer for
+ * the account that left would otherwise land in the cache of the one that came).
+ */
+let shellEpoch = 0;
 
 self.addEventListener('install', (event) => {
   // cache: 'reload' skips the HTTP cache (production serves /assets with max-age), so the files are this build's.
   const files = caches.open(ASSETS).then((cache) => cache.addAll(precache.map((url) => new Request(url, { cache: 'reload' }))));
   // The page that registered us was loaded before we existed: its shell is fetched once more, so that the next
   // start paints from the cache even when it is offline. Best effort: no shell (logged out, offline) is no failure.
-  const shellNow = fetch('/', { cache: 'no-store', redirect: 'manual' }).then(keepShell, () => undefined);
+  const epoch = shellEpoch;
+  const shellNow = fetch('/', { cache: 'no-store', redirect: 'manual' }).then((r) => keepShell(r, epoch), () => undefined);
   event.waitUntil(Promise.all([files, shellNow]));
   // No skipWaiting(): a worker that replaces another waits for the page's "reload" (skip-waiting message).
 });
@@ -75,30 +81,37 @@ async function shell(event: FetchEvent): Promise<Response> {
  * already on screen (null: none), which learns here that its session ended or that it is another account's.
  */
 async function revalidate(request: Request, shownAccount: string | null): Promise<Response> {
+  const epoch = shellEpoch;
   const response = await fetch(request);
   if (isRedirect(response.status, response.type)) {
     await forgetShell();
     if (shownAccount !== null) await tellPages({ type: 'signed-out' });
     return response;
   }
-  const account = await keepShell(response.clone());
+  const account = await keepShell(response.clone(), epoch);
   if (account !== null && shownAccount !== null && shownAccount !== account) await tellPages({ type: 'shell-changed' });
   return response;
 }
 
-/** Stores `response` as the shell if it is a whole app page of this build; answers its account (null: not kept). */
-async function keepShell(response: Response): Promise<string | null> {
+/**
+ * Stores `response` as the shell if it is a whole app page of this build, fetched since the last forgetShell()
+ * (`epoch`: shellEpoch when its request left); answers its account (null: not kept).
+ */
+async function keepShell(response: Response, epoch: number): Promise<string | null> {
   const html = await response.text();
   const facts = readShell(html);
-  if (!isStorableShell(response.status, response.type, facts, version)) return null;
+  if (!isStorableShell(response.status, response.type, facts, version) || epoch !== shellEpoch) return null;
   const headers = new Headers(response.headers);
   headers.set(ACCOUNT_HEADER, encodeURIComponent(facts.account!));
   headers.delete('content-length'); // the body is re-encoded text
-  await (await caches.open(SHELL)).put(SHELL_KEY, new Response(html, { status: 200, headers }));
+  const cache = await caches.open(SHELL);
+  if (epoch !== shellEpoch) return null;
+  await cache.put(SHELL_KEY, new Response(html, { status: 200, headers }));
   return facts.account;
 }
 
 async function forgetShell(): Promise<void> {
+  shellEpoch++;
   await (await caches.open(SHELL)).delete(SHELL_KEY);
 }
 
