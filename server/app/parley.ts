@@ -41,6 +41,8 @@ export interface StartOptions {
   log?: Logger;
   /** Replaces the XMPP connection factory (unit tests only). */
   connect?: Connect;
+  /** Serves static files and the client build from here instead of public/ (tests: a second deployment). */
+  publicDir?: string;
 }
 
 export async function startParley(config: Config, opts: StartOptions = {}): Promise<Parley> {
@@ -110,7 +112,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   gateway.attach(sessions);
   metrics.watchSessions(sessions);
   const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics });
-  app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, ops });
+  app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, publicDir: opts.publicDir, ops });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

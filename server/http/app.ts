@@ -15,6 +15,7 @@ import { adminRoutes } from './admin-routes.js';
 import { uploadRoutes, isUploadPath } from './upload-route.js';
 import { localeMiddleware, translatorOf } from './locale.js';
 import type { Ops } from '../ops/ops.js';
+import { clientBuild } from './client-build.js';
 
 export interface HttpDeps {
   config: Config;
@@ -22,6 +23,8 @@ export interface HttpDeps {
   sessions: SessionManager;
   sessionMiddleware: RequestHandler;
   rootDir: string;
+  /** Static files and the client build (default: rootDir/public); tests serve a second deployment from a copy. */
+  publicDir?: string;
   /** Readiness, metrics, admin (server/ops). */
   ops: Ops;
 }
@@ -49,6 +52,8 @@ export function createHttpApp(deps: HttpDeps): Express {
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
+          manifestSrc: ["'self'"],
+          workerSrc: ["'self'"],
         },
       },
       strictTransportSecurity: config.publicUrl.protocol === 'https:',
@@ -57,7 +62,12 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.get('/healthz', (_req, res) => res.json({ ok: true }));
   app.use(opsRoutes({ config, log: deps.log, ops: deps.ops }));
-  app.use('/assets', express.static(path.join(deps.rootDir, 'public'), { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
+  const publicDir = deps.publicDir ?? path.join(deps.rootDir, 'public');
+  app.use('/assets', express.static(publicDir, { maxAge: config.env === 'production' ? '1h' : 0, index: false }));
+  // At the root, so that its scope is the whole app.
+  const build = clientBuild(publicDir);
+  app.get('/sw.js', build.serviceWorker);
+  app.get('/', build.buildIdLocal);
 
   app.use(localeMiddleware());
 

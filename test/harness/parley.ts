@@ -24,6 +24,8 @@ export interface StackOptions {
   services?: string[];
   /** Parley's logger (default: PARLEY_TEST_LOG level, silent); a test may capture what Parley logs. */
   log?: Logger;
+  /** Serve static files and the client build from this directory (default public/). */
+  publicDir?: string;
 }
 
 export class TestStack {
@@ -41,7 +43,10 @@ export class TestStack {
     try {
       const services = [`${server.domain}=xmpp://127.0.0.1:${server.c2sPort}`, ...(opts.services ?? [])].join(',');
       const env = { PORT: String(await freePort()), PARLEY_XMPP_SERVICES: services, ...opts.env };
-      const parley = await startParley(TestStack.config(server, db.url, env), { log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent') });
+      const parley = await startParley(TestStack.config(server, db.url, env), {
+        log: opts.log ?? createLogger(process.env.PARLEY_TEST_LOG ?? 'silent'),
+        publicDir: opts.publicDir,
+      });
       return new TestStack(server, parley, db.drop, db.url);
     } catch (err) {
       await server.stop();
