@@ -9,6 +9,8 @@ import { initLocale, t } from '../i18n/index.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { handover, startOmemo } from './omemo-loader.js';
 import { applyTheme, notify } from './preferences.js';
+import { registerServiceWorker } from '../pwa/register.js';
+import { PwaStatus } from '../pwa/PwaStatus.js';
 
 applyTheme();
 const page = document.body.dataset;
@@ -102,6 +104,8 @@ root.replaceChildren();
 render(
   <Services.Provider value={services}>
     <App />
+    <PwaStatus />
   </Services.Provider>,
   root,
 );
+registerServiceWorker();

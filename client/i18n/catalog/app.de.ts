@@ -229,4 +229,7 @@ export const appDe: Record<keyof typeof english, string> = {
   'shortcuts.back': 'Schließen oder zurück zur Kontaktliste',
   'shortcuts.send': 'Senden oder neue Zeile beginnen',
   'shortcuts.list': 'In der Kontaktliste navigieren',
+  'pwa.offline': 'Du bist offline. Parley zeigt, was es schon hat, und verbindet sich wieder, sobald das Netz zurück ist.',
+  'pwa.update': 'Eine neue Version von Parley ist verfügbar.',
+  'pwa.reload': 'Neu laden',
 };

@@ -220,4 +220,7 @@ export const app = {
   'shortcuts.back': 'Close, or back to the contact list',
   'shortcuts.send': 'Send, or start a new line',
   'shortcuts.list': 'Move through the contact list',
+  'pwa.offline': 'You are offline. Parley shows what it has and reconnects when the network is back.',
+  'pwa.update': 'A new version of Parley is available.',
+  'pwa.reload': 'Reload',
 } as const;

@@ -236,4 +236,7 @@ export const appFr: Record<keyof typeof english, string> = {
   'shortcuts.back': 'Fermer, ou revenir à la liste des contacts',
   'shortcuts.send': 'Envoyer, ou aller à la ligne',
   'shortcuts.list': 'Parcourir la liste des contacts',
+  'pwa.offline': 'Vous êtes hors ligne. Parley affiche ce qu’il a déjà et se reconnecte dès que le réseau revient.',
+  'pwa.update': 'Une nouvelle version de Parley est disponible.',
+  'pwa.reload': 'Recharger',
 };
