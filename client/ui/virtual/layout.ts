@@ -153,6 +153,10 @@ export class VirtualLayout {
 
   private extend(keys: readonly string[], before: number): void {
     const oldCount = this.count;
+    if (keys.length === oldCount) {
+      this.keyList = keys; // the same keys in a new array
+      return;
+    }
     const measured = new Float64Array(keys.length).fill(NaN);
     measured.set(this.measured, before);
     const lastSeq = this.firstSeq + oldCount;
