@@ -99,6 +99,7 @@ interface Memory {
   lastCount: number;
   /** The list's own CSS padding, read before the spacers take the padding over. */
   basePad: { top: number; bottom: number } | null;
+  cssStale: boolean;
 }
 
 export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
@@ -123,6 +124,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     lastVisible: '',
     lastCount: -1,
     basePad: null,
+    cssStale: true,
   }).current;
   const [, setVersion] = useState(0);
   const rerender = () => setVersion((v) => v + 1);
@@ -188,11 +190,15 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       mem.anchor = layout.anchorAt(mem.seenTop);
     }
     mem.syncedKeys = layout.keys;
-    const css = getComputedStyle(list);
-    mem.basePad ??= { top: parseFloat(css.paddingTop) || 0, bottom: parseFloat(css.paddingBottom) || 0 };
-    const cssGap = parseFloat(css.rowGap);
-    const gap = Number.isFinite(cssGap) ? cssGap : 0;
-    layout.setGap(gap);
+    // The list's CSS is read once, and again when the viewport resized (a media query may have changed it).
+    if (mem.basePad === null || mem.cssStale) {
+      const css = getComputedStyle(list);
+      mem.basePad ??= { top: parseFloat(css.paddingTop) || 0, bottom: parseFloat(css.paddingBottom) || 0 };
+      const cssGap = parseFloat(css.rowGap);
+      layout.setGap(Number.isFinite(cssGap) ? cssGap : 0);
+      mem.cssStale = false;
+    }
+    const gap = layout.gapPx;
     for (const [key, el] of mem.elements) layout.setHeight(key, el.getBoundingClientRect().height);
     mem.viewport = scroller.clientHeight;
     // List coordinates start where the first item would be with no spacer.
@@ -284,7 +290,22 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     scroller.addEventListener('scroll', onScroll, { passive: true });
     list.addEventListener('focusin', onFocusIn);
     list.addEventListener('focusout', onFocusOut);
-    const ro = new ResizeObserver(() => syncRef.current());
+    // Sizes are measured in sync(); a resize only matters when it differs from what the layout holds.
+    const ro = new ResizeObserver((entries) => {
+      let changed = false;
+      for (const entry of entries) {
+        if (entry.target === scroller) mem.cssStale = changed = true;
+        const key = mem.keysOf.get(entry.target);
+        if (key === undefined) {
+          changed = true; // the viewport or the header
+          continue;
+        }
+        const size = entry.borderBoxSize?.[0]?.blockSize ?? (entry.target as HTMLElement).getBoundingClientRect().height;
+        const i = layout.indexOf(key);
+        if (i >= 0 && Math.abs(layout.heightOf(i) - size) > 0.01) changed = true;
+      }
+      if (changed) syncRef.current();
+    });
     observer.current = ro;
     ro.observe(scroller);
     if (headerRef.current) ro.observe(headerRef.current);

@@ -43,6 +43,10 @@ export class VirtualLayout {
     return this.keyList;
   }
 
+  get gapPx(): number {
+    return this.gap;
+  }
+
   get count(): number {
     return this.keyList.length;
   }
