@@ -7,7 +7,8 @@
  * - the item holding keyboard focus stays rendered even far outside the range, so focus is never lost.
  * The space of the items not rendered is the list element's padding, set through element.style (CSSOM): no style
  * attribute in the markup, so a strict style-src CSP holds (the list's own CSS padding, read once, is kept on top).
- * Items must not have vertical margins: use the list's CSS `gap`, which the layout reads.
+ * Items must not have vertical margins: use the list's CSS `gap`, which the layout reads. One instance per
+ * conversation (key={peer}): the anchor and the measured heights belong to one list.
  */
 import { Component, h, type ComponentChildren, type HTMLAttributes, type JSX, type Ref } from 'preact';
 import { useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
@@ -42,7 +43,7 @@ export interface VirtualListProps<T> {
   estimateHeight: number;
   /** Extra px rendered above and below the viewport (default 600). */
   overscanPx?: number;
-  /** The list element (default 'ol'); a 'div' gets role="list". */
+  /** The list element (default 'ol'); it has role="list" whatever the tag. */
   tag?: 'ol' | 'ul' | 'div';
   /** Each item's element (default 'li', or 'div' with role="listitem" in a 'div' list). */
   itemTag?: 'li' | 'div';
@@ -64,7 +65,10 @@ export interface VirtualListProps<T> {
   startAtEnd?: boolean;
   /** How close to the end counts as "at the end" (default 80 px). */
   endSlackPx?: number;
-  /** Called when the reader is within `nearStartPx` (default 300) of the start: load older items. */
+  /**
+   * Called when the reader is within `nearStartPx` (default 300) of the start: load older items. It comes on every
+   * scroll event there and after every change of the item count while there, so it must ignore calls while loading.
+   */
   onNearStart?(): void;
   nearStartPx?: number;
   /** Called when the set of (at least partly) visible items changed: read markers. */
@@ -100,6 +104,8 @@ interface Memory {
   /** The list's own CSS padding, read before the spacers take the padding over. */
   basePad: { top: number; bottom: number } | null;
   cssStale: boolean;
+  /** The reader scrolled at least once (startAtEnd without followEnd holds only until then). */
+  userScrolled: boolean;
 }
 
 export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
@@ -125,6 +131,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     lastCount: -1,
     basePad: null,
     cssStale: true,
+    userScrolled: false,
   }).current;
   const [, setVersion] = useState(0);
   const rerender = () => setVersion((v) => v + 1);
@@ -138,7 +145,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
   layout.setEstimate(props.estimateHeight);
 
   /** Whether the view should be at the end: following it, or opening there before the reader scrolled. */
-  const toEnd = (): boolean => mem.align === null && mem.atEnd && (latest.current.followEnd === true || mem.anchor === null);
+  const toEnd = (): boolean => mem.align === null && mem.atEnd && (latest.current.followEnd === true || !mem.userScrolled);
 
   /** Where the top of the viewport should be, in list coordinates, for the current list and the reader's view. */
   const targetTop = (): number => {
@@ -265,6 +272,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
       mem.seenTop = top;
       mem.atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight <= (p.endSlackPx ?? 80);
       if (!own) {
+        mem.userScrolled = true;
         mem.align = null;
         mem.anchor = layout.anchorAt(top);
         mem.wroteTop = -1;
@@ -361,7 +369,8 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     {
       ref: listRef as Ref<HTMLOListElement>,
       class: props.listClass,
-      role: tag === 'div' ? 'list' : undefined,
+      // Explicit: Safari drops the list role of a list styled list-style: none.
+      role: 'list',
       'aria-label': props.listLabel,
       'data-testid': props.listTestid,
     },
