@@ -157,23 +157,27 @@ test('measured heights survive a re-keying (a reordered roster keeps them by key
   assert.throws(() => layout.setKeys(['x', 'y', 'x']), /duplicate key/);
 });
 
-test('100,000 items: prepending 50 pages of 50 costs a few ms each, and a scroll query microseconds', () => {
+test('100,000 items: 50 prepended pages of 50 number only the new keys (no re-keying of the 100,000), and range() is cheap', () => {
   const layout = new VirtualLayout(60, 5);
   let keys = Array.from({ length: 100_000 }, (_, i) => `m${i}`);
   layout.setKeys(keys);
+  assert.equal(layout.fullRekeys, 1);
   let worst = 0;
   for (let page = 0; page < 50; page++) {
-    keys = [...Array.from({ length: 50 }, (_, i) => `p${page}-${i}`), ...keys];
+    keys = [...Array.from({ length: 50 }, (_, i) => `p${page}-${i}`), ...keys, `new${page}`];
     const t0 = performance.now();
     layout.setKeys(keys);
     worst = Math.max(worst, performance.now() - t0);
   }
-  assert.equal(layout.count, 102_500);
+  assert.equal(layout.fullRekeys, 1, 'prepends and appends took the fast path');
+  assert.equal(layout.count, 102_550);
   assert.equal(layout.indexOf('m0'), 2500);
-  // Generous for a loaded machine; a per-key Map rebuild plus an O(n log n) tree would be far slower.
-  assert.ok(worst < 50, `slowest prepend ${worst.toFixed(1)} ms`);
+  assert.equal(layout.indexOf('new49'), 102_549);
+  assert.equal(layout.offsetOfKey('m0'), 2500 * 65);
+  layout.setKeys([...keys].reverse());
+  assert.equal(layout.fullRekeys, 2, 'a reorder re-keys');
   const t0 = performance.now();
   for (let i = 0; i < 10_000; i++) layout.range((i * 997) % layout.totalHeight, 800, 400);
-  const perQuery = (performance.now() - t0) / 10_000;
-  assert.ok(perQuery < 0.05, `range() took ${perQuery.toFixed(4)} ms`);
+  // Timings are printed, not asserted: a loaded machine must not fail the test.
+  console.log(`# slowest prepend ${worst.toFixed(2)} ms; range() ${(((performance.now() - t0) / 10_000) * 1000).toFixed(2)} µs`);
 });

@@ -33,6 +33,8 @@ export class VirtualLayout {
   /** Measured heights by index; NaN: not measured yet (the estimate stands in). */
   private measured = new Float64Array(0);
   private tree = new SizeTree(new Float64Array(0));
+  /** How many times the whole key map was rebuilt (prepends and appends should not): for tests and benchmarks. */
+  fullRekeys = 0;
 
   constructor(
     private estimate: number,
@@ -173,6 +175,7 @@ export class VirtualLayout {
   }
 
   private rekey(keys: readonly string[]): void {
+    this.fullRekeys++;
     const measured = new Float64Array(keys.length).fill(NaN);
     const seq = new Map<string, number>();
     for (let i = 0; i < keys.length; i++) {
