@@ -156,6 +156,7 @@ test('appending while at the end stays at the end; appending while scrolled up d
   assert.ok((await distanceToEnd(page)) < 1, 'still at the end');
   assert.ok((await topOf(page, 'm502')) !== null, 'the newest is rendered');
   assert.equal(await page.evaluate(() => window.fixture.atEnd()), true);
+  assert.equal(await page.evaluate(() => window.fixture.visible?.lastKey), 'm502', 'onVisible reports the newest as seen');
 
   await scrollBy(page, -3000);
   assert.equal(await page.evaluate(() => window.fixture.atEnd()), false);
@@ -201,6 +202,17 @@ test('an item above the viewport growing (re-rendered, or its text changed in pl
   await frames(page);
   top = await topOf(page, before.key);
   assert.ok(top !== null && Math.abs(top - before.top) <= 1, `after an in-place change: ${before.key} was at ${before.top}, now ${top}`);
+  await done(page);
+});
+
+test('scrolling up through items not measured yet moves the content by exactly the distance scrolled, step after step', async () => {
+  const page = await open('kind=messages&n=3000&seed=13&maxLines=30');
+  for (let step = 0; step < 40; step++) {
+    const before = await firstVisible(page);
+    await scrollBy(page, -250);
+    const top = await topOf(page, before.key);
+    assert.ok(top !== null && Math.abs(top - (before.top + 250)) <= 1, `step ${step}: ${before.key} was at ${before.top}, now ${top} (expected ${before.top + 250})`);
+  }
   await done(page);
 });
 
