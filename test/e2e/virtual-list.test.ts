@@ -219,6 +219,23 @@ test('scrolling up through items not measured yet moves the content by exactly t
   await done(page);
 });
 
+test('hidden (display: none, as the conversation on a narrow screen) and shown again, the list shows what it showed', async () => {
+  const page = await open('kind=messages&n=3000&seed=17&maxLines=20');
+  await page.getByTestId('scroller').evaluate((el) => (el.scrollTop = el.scrollHeight / 3));
+  await frames(page);
+  const before = await firstVisible(page);
+  await page.evaluate(() => (document.getElementById('root')!.hidden = true));
+  await frames(page);
+  await page.evaluate(() => window.fixture.append(3));
+  await frames(page);
+  await page.evaluate(() => (document.getElementById('root')!.hidden = false));
+  await frames(page);
+  await frames(page);
+  const top = await topOf(page, before.key);
+  assert.ok(top !== null && Math.abs(top - before.top) <= 1, `${before.key} was at ${before.top}, now ${top}`);
+  await done(page);
+});
+
 test('keyboard focus on an item survives scrolling it far out of the rendered range, and back', async () => {
   const page = await open('kind=messages&n=5000&seed=2');
   const key = (await firstVisible(page)).key;

@@ -106,6 +106,8 @@ interface Memory {
   cssStale: boolean;
   /** The reader scrolled at least once (startAtEnd without followEnd holds only until then). */
   userScrolled: boolean;
+  /** The scroll container was not displayed at the last sync. */
+  hidden: boolean;
 }
 
 export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
@@ -132,6 +134,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     basePad: null,
     cssStale: true,
     userScrolled: false,
+    hidden: false,
   }).current;
   const [, setVersion] = useState(0);
   const rerender = () => setVersion((v) => v + 1);
@@ -191,8 +194,16 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     const scroller = scrollerRef.current;
     const list = listRef.current;
     if (!scroller || !list) return;
+    // Hidden (display: none, e.g. the conversation view on a narrow screen): nothing to measure, and the browser resets
+    // the scroll position; the anchor is kept for when it shows again.
+    if (scroller.clientHeight === 0 && scroller.getClientRects().length === 0) {
+      mem.hidden = true;
+      return;
+    }
+    const wasHidden = mem.hidden;
+    mem.hidden = false;
     // The reader scrolled and its event is not here yet: that position is the view to keep, not the last one seen.
-    if (mem.align === null && mem.syncedKeys === layout.keys && Math.abs(scroller.scrollTop - mem.listTop - mem.seenTop) >= 1) {
+    if (!wasHidden && mem.align === null && mem.syncedKeys === layout.keys && Math.abs(scroller.scrollTop - mem.listTop - mem.seenTop) >= 1) {
       mem.seenTop = scroller.scrollTop - mem.listTop;
       mem.anchor = layout.anchorAt(mem.seenTop);
     }
@@ -266,6 +277,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     const list = listRef.current!;
     scroller.style.overflowAnchor = 'none'; // this component anchors; the browser's own anchoring would fight it
     const onScroll = (): void => {
+      if (mem.hidden) return;
       const p = latest.current;
       const own = Math.abs(scroller.scrollTop - mem.wroteTop) < 1;
       const top = scroller.scrollTop - mem.listTop;
