@@ -123,6 +123,11 @@ async function scrolling(browser: Browser, target: ScrollTarget, report: (line: 
   try {
     // tsx (esbuild keepNames) wraps named functions in a __name() helper; the page needs one too.
     await page.evaluate('globalThis.__name ??= (f) => f');
+    // Main-thread time by kind (DevTools Performance domain), less at the mercy of a busy machine than frame intervals.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const m0 = await metrics();
     const result = await page.evaluate(async (selector) => {
       const el = document.querySelector<HTMLElement>(selector)!;
       el.scrollTop = el.scrollHeight;
@@ -155,6 +160,8 @@ async function scrolling(browser: Browser, target: ScrollTarget, report: (line: 
       observer?.disconnect();
       return { intervals, long, loaf, height, rows: document.querySelector(selector)!.querySelectorAll('li, [role="listitem"]').length };
     }, scroller);
+    const m1 = await metrics();
+    const spent = (name: string) => (((m1[name] ?? 0) - (m0[name] ?? 0)) * 1000) / result.intervals.length;
     const sorted = [...result.intervals].sort((a, b) => a - b);
     report(
       `scrolling ${target.name} bottom to top, ${result.intervals.length} frames of 300 px (scroll height ${Math.round(result.height / 1000)}k px): ` +
@@ -165,6 +172,9 @@ async function scrolling(browser: Browser, target: ScrollTarget, report: (line: 
               ? `, longest ${Math.max(...result.long.map((l) => l.duration)).toFixed(0)} ms, most script in one ${Math.max(...result.long.map((l) => l.script)).toFixed(0)} ms`
               : '')
           : 'long-animation-frame not supported'),
+    );
+    report(
+      `main-thread work per frame while scrolling (mean): script ${spent('ScriptDuration').toFixed(2)} ms, style ${spent('RecalcStyleDuration').toFixed(2)} ms, layout ${spent('LayoutDuration').toFixed(2)} ms, all tasks ${spent('TaskDuration').toFixed(2)} ms`,
     );
     report(`(machine load average while measuring: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
   } finally {

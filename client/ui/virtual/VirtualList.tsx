@@ -35,7 +35,9 @@ export interface VisibleRange {
 type ItemAttributes = HTMLAttributes<HTMLElement> & Record<`data-${string}`, string | number | undefined>;
 
 export interface VirtualListProps<T> {
+  /** The items in order. A new array when they change (keys are recomputed per new array, O(n)). */
   items: readonly T[];
+  /** A unique, stable key per item. Keep the function stable too (module level): a new one recomputes every key. */
   keyOf(item: T): string;
   /** The content of one item (inside its `itemTag` element). Keep it a stable function: rows re-render when it changes. */
   renderItem(item: T, index: number): ComponentChildren;
