@@ -3,12 +3,14 @@ import { benchCore } from './core.js';
 import { benchSync } from './sync.js';
 import { benchOmemo } from './omemo.js';
 import { benchHostile } from './hostile.js';
+import { benchClient } from './client.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
   ['sync', benchSync],
   ['omemo', benchOmemo],
   ['hostile', benchHostile],
+  ['client', (report) => benchClient(report)],
 ];
 const only = process.argv.slice(2);
 
