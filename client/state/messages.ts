@@ -19,6 +19,8 @@ export interface Conversation {
 
 interface Thread {
   messages: MessageDTO[];
+  /** What `get` hands out until the next change. */
+  view?: Conversation | undefined;
   ids: Set<string>;
   hasMore: boolean;
   loaded: boolean;
@@ -31,8 +33,15 @@ export class MessagesStore extends Observable {
   /** The peer whose conversation changed last, for views that only care about one. */
   lastChanged: string | null = null;
 
+  /**
+   * The conversation as views see it: a new object (and a new `messages` array) after every change, the same one
+   * otherwise, so a view can tell a change by identity. The copy is made on the first read after a change: a burst of
+   * messages costs one copy per render, not one per message.
+   */
   get(peer: string): Conversation {
-    return this.threads.get(peer) ?? EMPTY;
+    const thread = this.threads.get(peer);
+    if (!thread) return EMPTY;
+    return (thread.view ??= { messages: thread.messages.slice(), hasMore: thread.hasMore, loaded: thread.loaded });
   }
 
   /** The cursor for the next older page: the oldest loaded message. */
@@ -133,6 +142,12 @@ export class MessagesStore extends Observable {
   }
 
   private changed(peer: string | null): void {
+    if (peer !== null) {
+      const thread = this.threads.get(peer);
+      if (thread) thread.view = undefined;
+    } else {
+      for (const thread of this.threads.values()) thread.view = undefined;
+    }
     this.lastChanged = peer;
     this.notify();
   }

@@ -50,7 +50,7 @@ test('stamps with different precision and offsets compare by instant', () => {
   assert.deepEqual(ids(s), ['1', '2']);
 });
 
-test('a message with a known id replaces the stored one in place, never duplicates', () => {
+test('a message with a known id replaces the stored one at its place, never duplicates', () => {
   const s = new MessagesStore();
   for (const i of [1, 2, 3]) s.upsert(msg(i, i, { direction: 'out', state: 'pending' }));
   const before = s.get(PEER).messages;
@@ -60,7 +60,8 @@ test('a message with a known id replaces the stored one in place, never duplicat
   assert.deepEqual(ids(s), ['1', '2', '3']);
   assert.equal(after[1]!.state, 'delivered');
   assert.equal(after[1]!.stanzaId, 'abc');
-  assert.equal(after, before, 'same array, element replaced in place');
+  assert.notEqual(after, before, 'a changed conversation is a new array for the views');
+  assert.equal(before[1]!.state, 'pending', 'the array a view held is left as it was');
 });
 
 test('an update that changes the stamp moves the message to its new place', () => {
@@ -184,4 +185,18 @@ test('the conversation list keeps the newer state of its last message too', () =
   c.onMessage(out('delivered'));
   c.onMessage(out('pending'));
   assert.equal(c.get(PEER)?.last.state, 'delivered');
+});
+
+test('a conversation read twice without a change is the same object; after a change it is a new one (views compare identities)', () => {
+  const s = new MessagesStore();
+  s.addLatestPage(PEER, [msg(1, 1), msg(2, 2)], false);
+  const before = s.get(PEER);
+  assert.equal(s.get(PEER), before);
+  assert.equal(s.get(PEER).messages, before.messages);
+  s.upsert(msg(3, 3));
+  const after = s.get(PEER);
+  assert.notEqual(after, before);
+  assert.notEqual(after.messages, before.messages);
+  assert.deepEqual(before.messages.map((m) => m.id), ['1', '2'], 'what a view holds never changes under it');
+  assert.deepEqual(after.messages.map((m) => m.id), ['1', '2', '3']);
 });

@@ -95,12 +95,11 @@ export function Conversation({ peer }: { peer: string }) {
       </header>
       {profileOpen ? <ProfilePanel peer={peer} onClose={() => setProfileOpen(false)} /> : null}
       <MessageList
-        peer={peer}
         messages={conv.messages}
         status={status}
         endRequest={sentSignal.value}
         onNearStart={() => !error && history.loadOlder(peer)}
-        onShown={markDisplayed}
+        onSeenEnd={markDisplayed}
       />
       <Composer key={peer} peer={peer} handle={composer} />
     </section>

@@ -59,8 +59,9 @@ export function MessageItem({ message }: { message: MessageDTO }) {
     ) : null;
 
   const encryption = message.encrypted === null || !decrypted || decrypted.status === 'pending' ? undefined : decrypted.status;
+  // Inside the list's row element (VirtualList's <li>): the bubble is a block of its own.
   return (
-    <li
+    <div
       class={`message message-${message.direction} state-${message.state}`}
       data-testid="message"
       data-id={message.id}
@@ -88,7 +89,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
         </span>
       </div>
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
-    </li>
+    </div>
   );
 }
 

@@ -53,6 +53,7 @@ export interface VirtualListProps<T> {
   itemProps?(item: T, index: number): ItemAttributes;
   /** Class, label and test id of the list element. */
   listClass?: string;
+  listId?: string;
   listLabel?: string;
   listTestid?: string;
   /** Class and test id of the scroll container, and any other attribute of it (id, tabIndex, aria-label). */
@@ -383,6 +384,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     {
       ref: listRef as Ref<HTMLOListElement>,
       class: props.listClass,
+      id: props.listId,
       // Explicit: Safari drops the list role of a list styled list-style: none.
       role: 'list',
       'aria-label': props.listLabel,
