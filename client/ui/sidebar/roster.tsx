@@ -7,6 +7,11 @@ import { useServices } from '../context.js';
 import { listTime, presenceLabel } from '../format.js';
 import { t } from '../../i18n/index.js';
 import { moveFocus } from '../keyboard.js';
+import { VirtualList } from '../virtual/VirtualList.js';
+import { useMemo } from 'preact/hooks';
+
+const keyOf = (entry: RosterEntry): string => entry.jid;
+const rowProps = () => ({ class: 'contact-item' });
 
 export function Roster() {
   const { state } = useServices();
@@ -16,13 +21,25 @@ export function Roster() {
   const current = route.value;
   const openPeer = current.view === 'chat' ? current.peer : null;
   const entries = rosterEntries(state);
+  // A new function only when the open conversation changes: rows re-render then, and only those whose props changed.
+  const renderItem = useMemo(
+    () => (entry: RosterEntry) => <ContactItem {...entry} active={entry.jid === openPeer} time={entry.lastStamp ? listTime(entry.lastStamp) : ''} />,
+    [openPeer],
+  );
   return (
-    <nav class="contacts" aria-label={t('roster.label')}>
-      <ul class="contact-list" data-testid="contact-list" onKeyDown={(e) => moveFocus(e, '[data-testid="contact"]')}>
-        {entries.map((entry) => (
-          <ContactItem key={entry.jid} {...entry} active={entry.jid === openPeer} time={entry.lastStamp ? listTime(entry.lastStamp) : ''} />
-        ))}
-      </ul>
+    <nav class="contacts-nav" aria-label={t('roster.label')}>
+      <VirtualList
+        items={entries}
+        keyOf={keyOf}
+        renderItem={renderItem}
+        itemProps={rowProps}
+        estimateHeight={58}
+        tag="ul"
+        className="contacts"
+        listClass="contact-list"
+        listTestid="contact-list"
+        scrollerAttrs={{ onKeyDown: (e) => moveFocus(e, '[data-testid="contact"]') }}
+      />
       <p class="roster-empty" hidden={entries.length > 0}>{t('roster.empty')}</p>
     </nav>
   );
@@ -33,8 +50,7 @@ function ContactItem(props: RosterEntry & { active: boolean; time: string }) {
   const { active, time, ...entry } = props;
   const secondary = entry.lastText ?? entry.status ?? (entry.pending ? t('roster.pending') : entry.name !== entry.jid ? entry.jid : presenceLabel(entry.show));
   return (
-    <li class="contact-item">
-      <a
+    <a
         class={`contact${active ? ' active' : ''}${entry.unread > 0 ? ' has-unread' : ''}`}
         data-testid="contact"
         data-jid={entry.jid}
@@ -54,7 +70,6 @@ function ContactItem(props: RosterEntry & { active: boolean; time: string }) {
             ) : null}
           </span>
         </span>
-      </a>
-    </li>
+    </a>
   );
 }
