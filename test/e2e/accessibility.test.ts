@@ -79,7 +79,7 @@ describe('accessibility (axe-core, Prosody)', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     test(`main screen and a conversation with messages both ways (${colorScheme} theme)`, async () => {
       const { page, errors } = await conversationPage(colorScheme);
-      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const bg = await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
       if (colorScheme === 'dark') assert.equal(bg, 'rgb(18, 20, 28)', 'the dark palette follows the system setting');
       await page.locator('[data-testid="message"][data-direction="out"][data-state="delivered"]').first().waitFor(WAIT);
       await assertNoSeriousViolations(page, `conversation (${colorScheme})`);
@@ -107,8 +107,10 @@ describe('accessibility (axe-core, Prosody)', () => {
     const { page } = await conversationPage('light');
     await page.getByTestId('security-open').click();
     await page.getByTestId('security-dialog').waitFor(WAIT);
-    await page.getByTestId('security-own-fingerprint').waitFor(WAIT);
-    await page.getByTestId('security-device').first().waitFor(WAIT);
+    // The panel waits for this tab's OMEMO layer (seconds on a loaded machine): its own device section means loaded.
+    await page.getByTestId('security-own-fingerprint').waitFor({ timeout: 60_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nthe panel shows: ${await page.getByTestId('security-dialog').innerText()}`);
+    });
     await assertNoSeriousViolations(page, 'Security panel');
     await page.getByTestId('security-close').click();
     await page.getByTestId('security-dialog').waitFor({ state: 'hidden', ...WAIT });
