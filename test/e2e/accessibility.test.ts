@@ -50,7 +50,11 @@ describe('accessibility (axe-core, Prosody)', () => {
     await logInPage(page, stack.url, user.jid, user.password);
     await page.getByTestId('contact-list').waitFor({ state: 'attached', ...WAIT });
     await assertNoSeriousViolations(page, `main screen (${colorScheme})`);
-    await page.goto(`${stack.url}/#chat/${bob.jid}`);
+    // Contacts both ways: Bob shows his OMEMO device list (for the Security panel) to contacts only.
+    await bobTab.command('addContact', { jid: user.jid, name: null });
+    await page.getByTestId('add-contact-jid').fill(bob.jid);
+    await page.getByTestId('add-contact-submit').click();
+    await page.locator(`[data-testid="contact"][data-jid="${bob.jid}"]`).click();
     for (const text of ['Hello Bob, how are you?', 'Did you get the file?']) {
       await page.getByTestId('composer-input').fill(text);
       await page.getByTestId('composer-input').press('Enter');
