@@ -208,6 +208,7 @@ describe('phone layout and hostile names (Prosody)', () => {
     assert.ok(Math.abs(rtl.time.right - rtl.line.right) <= 1, 'the time stays at the end of the line');
     assert.ok(Math.abs(rtl.preview.left - rtl.text.left) <= 1, 'the preview starts its line');
     assert.ok(rtl.time.top < rtl.preview.top, 'the preview stays on its own line under the name');
+    assert.equal(await rtlRow.locator('.avatar-letter').textContent(), 'E', 'the avatar letter skips the invisible override');
     await saveScreenshot(page, 'phone-hostile-list.png');
 
     // Both conversations open without breaking the layout.
