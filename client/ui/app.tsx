@@ -1,6 +1,6 @@
 /** The app page: the sidebar and one main view (a conversation, the settings or nothing), plus the dialogs. */
-import { useEffect, useState } from 'preact/hooks';
-import { route } from '../app/route.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { route, type Route } from '../app/route.js';
 import { handover, type Handover } from '../app/omemo-loader.js';
 import { announcements, omemoSettled } from '../state/tab.js';
 import { Banner } from './banner.js';
@@ -23,8 +23,11 @@ export function App() {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
+  const previous = useRef(current);
   useEffect(() => {
     if (current.view !== 'chat') state.openPeer = null;
+    if (current.view === 'home' && previous.current.view !== 'home') focusListAfterBack(previous.current);
+    previous.current = current;
   }, [current]);
 
   return (
@@ -65,4 +68,16 @@ function HandoverHost() {
     if (settled) void handover().then(setH);
   }, [settled]);
   return h ? <HandoverDialog handover={h} /> : null;
+}
+
+/**
+ * Back on the list (Escape, the back link), the view that had the focus is gone: the focus goes to the contact that was
+ * open, or the first one, or the add-contact field, so a keyboard or screen reader user is not left on <body>.
+ */
+function focusListAfterBack(from: Route): void {
+  const active = document.activeElement;
+  if (active && active !== document.body && active.isConnected) return;
+  const contacts = [...document.querySelectorAll<HTMLElement>('[data-testid="contact"]')];
+  const target = (from.view === 'chat' ? contacts.find((c) => c.dataset.jid === from.peer) : undefined) ?? contacts[0] ?? document.getElementById('add-contact-jid');
+  target?.focus();
 }

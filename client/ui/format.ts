@@ -20,7 +20,10 @@ export function colourSlot(jid: string): number {
   return Math.abs(hash) % 8;
 }
 
+/** Bidi controls and other invisible format characters (Cf): a name starting with U+202E would show an empty avatar. */
+const INVISIBLE = /\p{Cf}/gu;
+
 export function initial(name: string): string {
-  const first = [...name.trim()][0];
+  const first = [...name.replace(INVISIBLE, '').trim()][0];
   return first ? first.toUpperCase() : '?';
 }

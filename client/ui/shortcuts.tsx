@@ -27,6 +27,14 @@ function typing(target: EventTarget | null): boolean {
   return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 }
 
+/** A field where Escape may mean "stop typing" rather than "leave the view": text, not a select or a checkbox. */
+function editingText(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  if (el.isContentEditable || el.tagName === 'TEXTAREA') return true;
+  return el.tagName === 'INPUT' && !['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'range', 'color'].includes((el as HTMLInputElement).type);
+}
+
 export function handleShortcut(e: KeyboardEvent, state: AppState): void {
   if (e.defaultPrevented || e.ctrlKey || e.metaKey) return;
   const current = route.value;
@@ -53,7 +61,7 @@ export function handleShortcut(e: KeyboardEvent, state: AppState): void {
   }
   if (e.altKey) return;
   if (e.key === 'Escape' && !shortcutsOpen.value && !securityPeer.value && document.querySelector('dialog[open]') === null) {
-    if (current.view !== 'home' && !typing(e.target)) {
+    if (current.view !== 'home' && !editingText(e.target)) {
       e.preventDefault();
       navigate({ view: 'home' });
     }

@@ -1,5 +1,5 @@
 /** The settings page of the tab: language, theme, notifications, and this account's encryption devices. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { LOCALES, locale, setLocale, t, type Locale } from '../../i18n/index.js';
 import { applyTheme, notificationsWanted, setNotifications, theme, type Theme } from '../../app/preferences.js';
 import { omemo, type DeviceInfo } from '../../app/omemo-loader.js';
@@ -13,11 +13,14 @@ export function Settings() {
   const { state } = useServices();
   const notificationsSupported = typeof Notification !== 'undefined';
   const [notifyNote, setNotifyNote] = useState<string | null>(null);
+  // The link or shortcut that opened the page may be gone (phones hide the sidebar): the focus starts at the title.
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => title.current?.focus(), []);
   return (
     <section class="settings" data-testid="settings" aria-labelledby="settings-title">
       <header class="conversation-header">
         <a href="#" class="back-link" data-testid="back" aria-label={t('conversation.back')}>‹</a>
-        <h1 id="settings-title">{t('settings.title')}</h1>
+        <h1 id="settings-title" ref={title} tabIndex={-1}>{t('settings.title')}</h1>
       </header>
       <div class="settings-body">
         <div class="settings-field">
