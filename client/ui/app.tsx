@@ -44,6 +44,7 @@ export function App() {
           {current.view === 'settings' ? <Settings /> : null}
           {current.view === 'home' ? (
             <div class="chat-empty">
+              <h1 class="visually-hidden">{t('app.title')}</h1>
               <p>{t('chat.empty')}</p>
               <p class="field-hint">{t('chat.shortcutsHint')}</p>
             </div>

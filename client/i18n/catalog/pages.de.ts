@@ -88,6 +88,7 @@ export const pagesDe: Record<keyof typeof pages, string> = {
   'admin.colTabs': 'Tabs',
   'admin.colSince': 'Seit',
   'admin.colConnection': 'XMPP-Verbindung',
+  'admin.colActions': 'Aktionen',
   'admin.endSession': 'Sitzung beenden',
   'admin.checksHeading': 'Prüfungen',
   'admin.checksRunAt': 'Ausgeführt am {at}',

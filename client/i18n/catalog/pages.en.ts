@@ -89,6 +89,7 @@ export const pages = {
   'admin.colTabs': 'Tabs',
   'admin.colSince': 'Since',
   'admin.colConnection': 'XMPP connection',
+  'admin.colActions': 'Actions',
   'admin.endSession': 'End session',
   'admin.checksHeading': 'Checks',
   'admin.checksRunAt': 'Run at {at}',

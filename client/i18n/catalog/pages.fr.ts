@@ -88,6 +88,7 @@ export const pagesFr: Record<keyof typeof pages, string> = {
   'admin.colTabs': 'Onglets',
   'admin.colSince': 'Depuis',
   'admin.colConnection': 'Connexion XMPP',
+  'admin.colActions': 'Actions',
   'admin.endSession': 'Terminer la session',
   'admin.checksHeading': 'Vérifications',
   'admin.checksRunAt': 'Exécutées le {at}',

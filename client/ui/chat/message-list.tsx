@@ -52,7 +52,7 @@ export function MessageList({ messages, status, onNearStart, onSeenEnd, endReque
       onVisible={onVisible}
       className="message-list"
       testid="message-list"
-      scrollerAttrs={{ tabIndex: 0, role: 'region', 'aria-labelledby': 'conversation-title' }}
+      scrollerAttrs={{ tabIndex: 0, role: 'log', 'aria-live': 'off', 'aria-labelledby': 'conversation-title' }}
       header={<div class="history-status" aria-live="polite">{status}</div>}
       listClass="messages"
       listId="messages"

@@ -34,6 +34,7 @@ export function Roster() {
         renderItem={renderItem}
         itemProps={rowProps}
         estimateHeight={58}
+        followStart
         tag="ul"
         className="contacts"
         listClass="contact-list"

@@ -64,6 +64,8 @@ export interface VirtualListProps<T> {
   header?: ComponentChildren;
   /** Chat: a reader at the end stays at the end when items are added or grow. */
   followEnd?: boolean;
+  /** Contact list: a reader at the very start stays there when items come in above (a new conversation on top). */
+  followStart?: boolean;
   /** Open at the end (default: followEnd). */
   startAtEnd?: boolean;
   /** How close to the end counts as "at the end" (default 80 px). */
@@ -158,6 +160,7 @@ export function VirtualList<T>(props: VirtualListProps<T>): JSX.Element {
     let top: number | null = null;
     if (mem.align) top = alignedTop(layout, mem.align, mem.viewport);
     else if (toEnd()) top = layout.totalHeight - mem.viewport;
+    else if (latest.current.followStart && mem.seenTop <= -mem.listTop + 1) top = -mem.listTop;
     else if (mem.anchor) top = layout.scrollTopFor(mem.anchor);
     return Math.max(top ?? mem.seenTop, -mem.listTop);
   };
