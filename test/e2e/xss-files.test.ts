@@ -10,7 +10,7 @@ import { xml } from '@xmpp/xml';
 import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser, saveScreenshot, logInPage, watchedPage, type WatchedPage } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage, watchedPage, scrollThrough, type WatchedPage } from '../harness/browser.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 import { cleanFileName } from '../../server/stanza/oob.js';
 
@@ -65,19 +65,21 @@ test('XSS payloads as file names and in file URLs render as link text, never run
   await page.goto(`${stack.url}/#chat/${bob.jid}`);
   await page.getByTestId('message-body').filter({ hasText: hostile.at(-1)! }).first().waitFor({ timeout: 20_000 });
 
-  // Scroll through the whole conversation so every message is rendered at least once.
+  // Scroll up through the whole conversation so every message is rendered at least once (the list is virtualised).
   const names = new Set<string>();
   const links: { href: string; rel: string | null; target: string | null; text: string }[] = [];
-  for (let i = 0; i < 10 && names.size < new Set(expected).size; i++) {
+  const seenBodies = new Set<string>();
+  const collect = async () => {
+    for (const b of await page.getByTestId('message-body').allTextContents()) seenBodies.add(b);
     const found = await page.getByTestId('message-attachment').evaluateAll((as) =>
       as.map((a) => ({ href: (a as HTMLAnchorElement).href, rel: a.getAttribute('rel'), target: a.getAttribute('target'), text: a.textContent ?? '' })));
     for (const l of found) {
       names.add(l.text);
       links.push(l);
     }
-    await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, 0)).catch(() => undefined);
-    await page.waitForTimeout(300);
-  }
+  };
+  const want = new Set(expected).size;
+  await scrollThrough(page, '[data-testid="message-list"]', 'up', collect, () => names.size >= want);
   assert.deepEqual(expected.filter((n) => !names.has(n)), [], 'every file name shown verbatim as link text');
   for (const l of links) {
     assert.match(l.href, new RegExp(`^https://${FILE_HOST.replaceAll('.', '\\.')}/`), 'only the http(s) link itself');
@@ -88,7 +90,7 @@ test('XSS payloads as file names and in file URLs render as link text, never run
   const allHrefs = await page.evaluate(() => [...document.querySelectorAll('[href], [src], [action], [formaction]')].map((e) =>
     e.getAttribute('href') ?? e.getAttribute('src') ?? e.getAttribute('action') ?? e.getAttribute('formaction') ?? ''));
   assert.deepEqual(allHrefs.filter((h) => /^\s*(javascript|data|vbscript):/i.test(h)), [], 'no script link anywhere on the page');
-  const bodies = await page.getByTestId('message-body').allTextContents();
+  const bodies = [...seenBodies];
   for (const url of hostile) assert.ok(bodies.includes(url), `the hostile "file" shows as text: ${url}`);
   assert.equal(bodies.filter((b) => b.includes(FILE_HOST)).length, 0, 'a file message whose body is its URL does not repeat the URL');
   assert.equal(await page.locator('#messages img, #messages iframe, #messages video, #messages audio, #messages object').count(), 0, 'nothing inlined');

@@ -8,7 +8,7 @@ import { xml } from '@xmpp/xml';
 import type { Browser } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
-import { launchBrowser, saveScreenshot, logInPage, watchedPage } from '../harness/browser.js';
+import { launchBrowser, saveScreenshot, logInPage, watchedPage, scrollThrough } from '../harness/browser.js';
 import { xssPayloads } from '../fixtures/xss-payloads.js';
 
 let stack: TestStack;
@@ -53,19 +53,22 @@ test('XSS payloads in bodies, contact names and status texts render as text and 
   await page.goto(`${stack.url}/#chat/${bob.jid}`);
   await page.getByTestId('message-body').filter({ hasText: payloads.at(-1)!.slice(0, 30) }).first().waitFor({ timeout: 20_000 });
 
-  // Scroll through the whole conversation so every payload is rendered at least once.
+  // Scroll through the whole conversation so every payload is rendered at least once (the list is virtualised).
   const bodies = new Set<string>();
-  for (let i = 0; i < 10 && bodies.size < payloads.length; i++) {
+  await scrollThrough(page, '[data-testid="message-list"]', 'up', async () => {
     for (const t of await page.getByTestId('message-body').allTextContents()) bodies.add(t);
-    await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, 0)).catch(() => undefined);
-    await page.waitForTimeout(300);
-  }
+  }, () => payloads.every((p) => bodies.has(p)));
   const missing = payloads.filter((p) => !bodies.has(p));
   assert.deepEqual(missing, [], 'every body shown verbatim as text');
 
   // XML attribute-value normalisation turns tabs and newlines in a roster name into spaces on the wire.
   const squash = (s: string) => s.replace(/\s+/g, ' ');
-  const contactText = squash((await page.getByTestId('contact').allTextContents()).join('\n'));
+  const contactTexts: string[] = [];
+  await page.locator('.contacts').evaluate((el) => el.scrollTo(0, 0));
+  await scrollThrough(page, '.contacts', 'down', async () => {
+    contactTexts.push(...(await page.getByTestId('contact').allTextContents()));
+  });
+  const contactText = squash(contactTexts.join('\n'));
   for (const name of named) assert.ok(contactText.includes(squash(name)), `contact name shown as text: ${name}`);
   await page.getByText(payloads[42]!, { exact: false }).first().waitFor({ timeout: 10_000 });
   await page.waitForTimeout(500);

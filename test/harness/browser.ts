@@ -70,3 +70,43 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
   });
   return { page, dialogs, hits: () => page.evaluate(() => (window as unknown as { __hits: number[] }).__hits) };
 }
+
+/**
+ * Parley's lists are virtualised: only the rows near the viewport are in the DOM. This scrolls the list in `scroller`
+ * from where it is towards its start (`up`, a conversation: older pages load at the top) or its end (`down`, the
+ * contact list), half a screen at a time, and calls `collect` at every step, so each row is rendered (and seen) once.
+ * It stops when `done()` says so or at the list's start/end (for a conversation: once its beginning shows).
+ */
+export async function scrollThrough(
+  page: Page,
+  scroller: string,
+  direction: 'up' | 'down',
+  collect: () => Promise<void>,
+  done: () => boolean = () => false,
+): Promise<void> {
+  const beginning = () =>
+    page.evaluate(() => !!document.querySelector('.history-status')?.textContent?.includes('beginning'));
+  for (let step = 0; step < 1_000; step++) {
+    await collect();
+    if (done()) return;
+    const edge = await page.locator(scroller).evaluate((el, dir) => {
+      el.scrollBy(0, (dir === 'up' ? -1 : 1) * el.clientHeight * 0.5);
+      return dir === 'up' ? el.scrollTop <= 0 : el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+    }, direction);
+    // A frame later the list has rendered the rows of the new position.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    if (!edge) continue;
+    if (direction === 'down') return collect();
+    // At the top of a conversation: the next older page comes (the first row changes), or the beginning shows.
+    if (await beginning()) return collect();
+    const first = await page.locator('[data-testid="message"]').first().getAttribute('data-id');
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector('[data-testid="message"]')?.getAttribute('data-id') !== id ||
+        !!document.querySelector('.history-status')?.textContent?.includes('beginning'),
+      first,
+      { timeout: 20_000 },
+    );
+  }
+  throw new Error(`scrollThrough(${scroller}): still not through after 1,000 steps`);
+}

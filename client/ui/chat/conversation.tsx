@@ -2,7 +2,7 @@
  * The open conversation: its header (name, presence, profile, security), the message list with its history status,
  * and the composer. Read markers go out for what this tab shows while it is visible.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { ReadMarker } from '../../state/read-marker.js';
 import { Avatar } from '../avatar.js';
@@ -10,7 +10,7 @@ import { useServices } from '../context.js';
 import { presenceLabel } from '../format.js';
 import { Composer, type ComposerHandle } from './composer.js';
 import { MessageList } from './message-list.js';
-import { ProfileButton, ProfilePanel } from './profile-panel.js';
+import { ProfileButton, ProfilePanel, profileOpen } from './profile-panel.js';
 import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
@@ -20,14 +20,12 @@ export function Conversation({ peer }: { peer: string }) {
   state.contacts.revision.value;
   state.messages.revision.value;
   history.revision.value;
-  const [profileOpen, setProfileOpen] = useState(false);
   const composer = useRef<ComposerHandle>(null);
   const marker = useMemo(() => new ReadMarker((p, id) => run('markDisplayed', { peer: p, id })), [run]);
 
   useEffect(() => {
     state.openPeer = peer;
     history.ensureLoaded(peer);
-    setProfileOpen(false);
     if (window.matchMedia('(min-width: 700px)').matches) composer.current?.focus();
   }, [peer]);
 
@@ -91,9 +89,9 @@ export function Conversation({ peer }: { peer: string }) {
         <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
           {t('conversation.security')}
         </button>
-        <ProfileButton open={profileOpen} onToggle={() => setProfileOpen((o) => !o)} />
+        <ProfileButton open={profileOpen.value} onToggle={() => (profileOpen.value = !profileOpen.value)} />
       </header>
-      {profileOpen ? <ProfilePanel peer={peer} onClose={() => setProfileOpen(false)} /> : null}
+      {profileOpen.value ? <ProfilePanel peer={peer} onClose={() => (profileOpen.value = false)} /> : null}
       <MessageList
         messages={conv.messages}
         status={status}

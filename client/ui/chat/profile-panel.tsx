@@ -3,10 +3,14 @@
  * as text. Websites become links only for http/https.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { signal } from '@preact/signals';
 import type { ProfileDTO } from '../../../server/realtime/contract.js';
 import { useServices } from '../context.js';
 import { PROFILE_FIELDS, fieldValues, safeWebUrl, stateText, type FieldKey } from '../profile-fields.js';
 import { t } from '../../i18n/index.js';
+
+/** Whether the profile panel is open: it stays open, following the conversation, until closed. */
+export const profileOpen = signal(false);
 
 type Shown = { kind: 'loading' } | { kind: 'error'; text: string } | { kind: 'profile'; profile: ProfileDTO };
 

@@ -46,14 +46,25 @@ export function SecurityPanel({ peer }: { peer: string }) {
   }, []);
   useEffect(() => setOutcome(null), [peer]);
 
+  // Device list changes (a revocation, a new key) reload the panel: subscribed once, so none falls between two loads.
   useEffect(() => {
     let live = true;
     let unsubscribe: (() => void) | undefined;
+    void omemo().then((service) => {
+      if (live && service) unsubscribe = service.onChange(() => reload());
+    });
+    return () => {
+      live = false;
+      unsubscribe?.();
+    };
+  }, []);
+
+  useEffect(() => {
+    let live = true;
     void (async () => {
       const service = await omemo();
       if (!live) return;
       if (!service) return setView({ kind: 'unavailable' });
-      unsubscribe = service.onChange(() => reload());
       try {
         const [contact, own, publication] = await Promise.all([
           service.devicesOf(peer),
@@ -68,7 +79,6 @@ export function SecurityPanel({ peer }: { peer: string }) {
     })();
     return () => {
       live = false;
-      unsubscribe?.();
     };
   }, [peer, reloads]);
 
