@@ -3,31 +3,21 @@
  * (French) for every later load of this browser, plurals and times follow the language, and right-to-left names and
  * bodies keep their direction without flipping what is around them.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { TestStack, HttpBrowser } from '../harness/parley.js';
+import { HttpBrowser } from '../harness/parley.js';
+import { e2eStack } from '../harness/e2e.js';
 import { launchBrowser, logInPage } from '../harness/browser.js';
 import { appDe } from '../../client/i18n/catalog/app.de.js';
 import { appFr } from '../../client/i18n/catalog/app.fr.js';
 
-let stack: TestStack;
-let browser: Browser;
-
-before(async () => {
-  stack = await TestStack.start();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const e2e = e2eStack();
 
 test('a German browser gets the app in German; the settings switch it to French, which stays after a reload', async () => {
-  const alice = await stack.newUser('langa');
-  const bob = await stack.newUser('langb');
-  const bobBrowser = new HttpBrowser(stack.url);
+  const alice = await e2e.stack.newUser('langa');
+  const bob = await e2e.stack.newUser('langb');
+  const bobBrowser = new HttpBrowser(e2e.stack.url);
   await bobBrowser.login(bob.jid, bob.password);
   const bobTab = bobBrowser.tab();
   await bobTab.waitFor('hello');
@@ -36,11 +26,11 @@ test('a German browser gets the app in German; the settings switch it to French,
   await bobTab.command('send', { to: alice.jid, body: 'first', originId: randomUUID() });
   await bobTab.command('send', { to: alice.jid, body: hebrew, originId: randomUUID() });
 
-  const context = await browser.newContext({ locale: 'de-DE', timezoneId: 'Europe/Berlin' });
+  const context = await e2e.browser.newContext({ locale: 'de-DE', timezoneId: 'Europe/Berlin' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await logInPage(page, stack.url, alice.jid, alice.password);
+  await logInPage(page, e2e.stack.url, alice.jid, alice.password);
   await page.getByTestId('contact').first().waitFor({ timeout: 20_000 });
   assert.equal(await page.getAttribute('html', 'lang'), 'de');
   assert.equal(await page.getByTestId('add-contact-jid').getAttribute('placeholder'), appDe['addContact.placeholder']);
@@ -72,7 +62,7 @@ test('a German browser gets the app in German; the settings switch it to French,
   assert.equal(await page.getAttribute('html', 'lang'), 'fr', 'the choice outlives the reload');
   // The choice is this browser's: the server pages follow it too (cookie).
   const login = await context.newPage();
-  await login.goto(`${stack.url}/login`);
+  await login.goto(`${e2e.stack.url}/login`);
   assert.equal(await login.getAttribute('html', 'lang'), 'fr');
 
   assert.deepEqual(errors, []);

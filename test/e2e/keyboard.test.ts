@@ -4,12 +4,12 @@
  * Escape), the settings (Alt+,) with the theme changed from the keyboard, and back with Escape. No click, no fill:
  * every key goes through page.keyboard. At each step the focused element must show a visible focus indicator.
  */
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { TestStack } from '../harness/parley.js';
-import { launchBrowser, saveScreenshot } from '../harness/browser.js';
+import type { Page } from 'playwright-core';
+import { e2eStack } from '../harness/e2e.js';
+import { saveScreenshot } from '../harness/browser.js';
 
 const WAIT = { timeout: 30_000 };
 
@@ -57,33 +57,23 @@ async function tabUntil(page: Page, wanted: (f: Focused) => boolean, step: strin
 const hash = (page: Page) => page.evaluate(() => decodeURIComponent(location.hash));
 
 describe('keyboard only (Prosody)', () => {
-  let stack: TestStack;
-  let browser: Browser;
-
-  before(async () => {
-    stack = await TestStack.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  const e2e = e2eStack();
 
   test('log in, add contacts, chat, shortcuts, Security panel and settings without the mouse', async () => {
-    const alice = await stack.newUser('kbalice');
-    const bob = await stack.newUser('kbbob');
-    const carol = await stack.newUser('kbcarol');
-    const page = await (await browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
+    const alice = await e2e.stack.newUser('kbalice');
+    const bob = await e2e.stack.newUser('kbbob');
+    const carol = await e2e.stack.newUser('kbcarol');
+    const page = await (await e2e.browser.newContext({ viewport: { width: 1200, height: 800 } })).newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
 
-    await page.goto(`${stack.url}/login`);
+    await page.goto(`${e2e.stack.url}/login`);
     await tabUntil(page, (f) => f.testid === 'login-jid', 'login: the address field');
     await page.keyboard.type(alice.jid);
     await tabUntil(page, (f) => f.testid === 'login-password', 'login: the password field');
     await page.keyboard.type(alice.password);
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${stack.url}/`, WAIT);
+    await page.waitForURL(`${e2e.stack.url}/`, WAIT);
     await page.getByTestId('contact-list').waitFor({ state: 'attached', ...WAIT });
 
     // `/` jumps to the add-contact field; Enter adds.

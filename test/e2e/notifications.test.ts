@@ -3,24 +3,15 @@
  * a message that arrives while the tab is in the background shows one, named after the contact, without the text of an
  * encrypted message; nothing shows while the tab is in front or after they are turned off.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { TestStack, HttpBrowser } from '../harness/parley.js';
+import type { Page } from 'playwright-core';
+import { HttpBrowser } from '../harness/parley.js';
+import { e2eStack } from '../harness/e2e.js';
 import { launchBrowser, logInPage } from '../harness/browser.js';
 
-let stack: TestStack;
-let browser: Browser;
-
-before(async () => {
-  stack = await TestStack.start();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const e2e = e2eStack();
 
 type Shown = { title: string; body: string; tag: string };
 const shown = (page: Page) => page.evaluate(() => (window as unknown as { __notifications: Shown[] }).__notifications);
@@ -30,15 +21,15 @@ const setHidden = (page: Page, hidden: boolean) =>
   page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, get() { return '${hidden ? 'hidden' : 'visible'}'; } })`);
 
 test('notifications: off by default, on from the settings, shown only for a tab in the background', async () => {
-  const alice = await stack.newUser('nota');
-  const bob = await stack.newUser('notb');
-  const bobBrowser = new HttpBrowser(stack.url);
+  const alice = await e2e.stack.newUser('nota');
+  const bob = await e2e.stack.newUser('notb');
+  const bobBrowser = new HttpBrowser(e2e.stack.url);
   await bobBrowser.login(bob.jid, bob.password);
   const bobTab = bobBrowser.tab();
   await bobTab.waitFor('hello');
 
-  const context = await browser.newContext();
-  await context.grantPermissions(['notifications'], { origin: stack.url });
+  const context = await e2e.browser.newContext();
+  await context.grantPermissions(['notifications'], { origin: e2e.stack.url });
   // What the page shows through the Notification API, recorded before any page script runs.
   await context.addInitScript(`
     const seen = [];
@@ -55,7 +46,7 @@ test('notifications: off by default, on from the settings, shown only for a tab 
     window.Notification = Recorded;
   `);
   const page = await context.newPage();
-  await logInPage(page, stack.url, alice.jid, alice.password);
+  await logInPage(page, e2e.stack.url, alice.jid, alice.password);
 
   const say = async (body: string) => {
     await bobTab.command('send', { to: alice.jid, body, originId: randomUUID() });
@@ -66,7 +57,7 @@ test('notifications: off by default, on from the settings, shown only for a tab 
   await say(`before turning them on ${randomUUID()}`);
   assert.deepEqual(await shown(page), [], 'off by default');
 
-  await page.goto(`${stack.url}/#settings`);
+  await page.goto(`${e2e.stack.url}/#settings`);
   await page.getByTestId('settings-notifications').check();
   await setHidden(page, false);
   await say(`while in front ${randomUUID()}`);
