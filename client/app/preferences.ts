@@ -3,6 +3,7 @@
  * client/i18n. Applied at start, before the first render, so the page does not flash in the wrong theme.
  */
 import { signal } from '@preact/signals';
+import { hashForPeer } from './router.js';
 
 export type Theme = 'system' | 'light' | 'dark';
 const THEME_KEY = 'parley.theme';
@@ -44,7 +45,7 @@ export function notify(title: string, body: string, peer: string): void {
   const n = new Notification(title, { body, tag: `parley:${peer}` });
   n.onclick = () => {
     window.focus();
-    location.hash = `#chat/${encodeURIComponent(peer).replace(/%40/g, '@')}`;
+    location.hash = hashForPeer(peer);
     n.close();
   };
 }
