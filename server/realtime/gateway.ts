@@ -10,7 +10,8 @@ import type { Logger } from '../app/logger.js';
 import type { Broadcaster } from '../xmpp/account-session.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { CommandError } from '../features/messages.js';
-import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults, type OmemoRelayDTO } from './contract.js';
+import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults, type OmemoRelayDTO, type ParsedCommands } from './contract.js';
+import type { AccountSession } from '../xmpp/account-session.js';
 import { TokenBucket } from './rate-limit.js';
 
 declare module 'express-session' {
@@ -22,6 +23,15 @@ declare module 'express-session' {
 
 type SessionRequest = IncomingMessage & { session?: Session & Partial<SessionData> };
 type ParleySocket = Socket<ClientCommands, ServerEvents>;
+
+/** Registers one command of a socket: `run` gets the validated payload; what it throws as CommandError reaches the tab. */
+export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: ParsedCommands[K]) => Promise<CommandResults[K]>) => void;
+
+/** One concern's commands (server/realtime/commands/*.ts), registered on every socket of a live account session. */
+export type CommandGroup = (handle: Handle, session: AccountSession) => void;
+
+/** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
+const COMMAND_GROUPS: CommandGroup[] = [];
 
 const room = (accountId: string) => `account:${accountId}`;
 
@@ -76,16 +86,16 @@ export class Gateway implements Broadcaster {
     socket.on('disconnect', () => session.detachTab(socket.id));
 
     const bucket = new TokenBucket(this.deps.rate.burst, this.deps.rate.perSecond);
-    const handle = <K extends keyof CommandResults>(name: K, run: (payload: never) => Promise<CommandResults[K]>) => {
+    const handle: Handle = (name, run) => {
       socket.on(name, (async (payload: unknown, ack: unknown) => {
-        const reply = typeof ack === 'function' ? (ack as (r: Result<CommandResults[K]>) => void) : () => undefined;
+        const reply = typeof ack === 'function' ? (ack as (r: Result<unknown>) => void) : () => undefined;
         if (!bucket.take()) return reply({ ok: false, error: 'Too many requests: slow down.' });
         const live = this.sessions?.byAccountId(accountId);
         if (!live || live.isEnded) return reply({ ok: false, error: 'Your session has ended. Log in again.' });
         const parsed = commandSchemas[name].safeParse(payload);
         if (!parsed.success) return reply({ ok: false, error: `Invalid ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}` });
         try {
-          reply({ ok: true, data: await run(parsed.data as never) });
+          reply({ ok: true, data: await run(parsed.data as never) } as never);
         } catch (err) {
           if (!(err instanceof CommandError)) log.error({ err, command: name }, 'command failed');
           reply({ ok: false, error: err instanceof CommandError ? err.message : 'The server could not do that right now.' });
@@ -127,6 +137,7 @@ export class Gateway implements Broadcaster {
     handle('omemoPublication', async () => session.omemo.publication());
     // The socket's own account session asks: a tab never reaches another account's session or its access rights.
     handle('profile', (c: { jid: string; fresh: boolean }) => session.profiles.get(c.jid, c.fresh));
+    for (const group of COMMAND_GROUPS) group(handle, session);
     handle('markDisplayed', async (c: { peer: string; id: string }) => {
       await session.messages.markDisplayed(c.peer, c.id);
       return {};
