@@ -5,6 +5,7 @@ import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_
 import { NS } from '../stanza/ns.js';
 import { NS_OOB } from '../stanza/oob.js';
 import { registerSoftwareInfo, softwareFeatures } from './software.js';
+import { XmppStanzaError } from '../xmpp/errors.js';
 
 const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
 
@@ -38,7 +39,8 @@ export function capsElement() {
 export function registerDisco(ctx: SessionContext): void {
   ctx.conn.onIq('get', NS_DISCO_INFO, (iq) => {
     const node = iq.getChild('query', NS_DISCO_INFO)?.attrs.node;
-    if (node && node !== `${CAPS_NODE}#${advertisedCapsVer()}`) return; // unknown node: the connection answers item-not-found/service-unavailable
+    // XEP-0030 §7: a node we do not have is <item-not-found/> (an empty result would claim the node exists, with no features).
+    if (node && node !== `${CAPS_NODE}#${advertisedCapsVer()}`) throw new XmppStanzaError('item-not-found', 'cancel');
     return xml('iq', { type: 'result' }, buildDiscoInfoResult(IDENTITY, features(), node ? String(node) : undefined));
   });
   ctx.conn.onIq('get', 'urn:xmpp:ping', () => xml('iq', { type: 'result' }));

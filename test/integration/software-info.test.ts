@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { xml, type Element } from '@xmpp/xml';
 import { TestStack } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
+import { capsVerification, CAPS_NODE } from '../../server/stanza/caps.js';
+import { advertisedCapsVer } from '../../server/features/disco.js';
 
 let stack: TestStack;
 const cleanup: (() => unknown)[] = [];
@@ -54,6 +56,15 @@ test('version, time and disco#info are answered; disco lists exactly what is ans
   for (const ns of ['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'urn:xmpp:ping']) assert.ok(features.includes(ns), `${ns} advertised`);
   // Every iq namespace advertised is answered (no promise disco cannot keep).
   for (const ns of ['jabber:iq:version', 'urn:xmpp:time']) await ask(stranger, to, xml(ns === 'urn:xmpp:time' ? 'time' : 'query', { xmlns: ns }));
+  await ask(stranger, to, xml('ping', { xmlns: 'urn:xmpp:ping' }));
+
+  // The caps hash our presence carries is the hash of exactly this answer (XEP-0115 §5.1), and the caps node is answered alike.
+  const identities = info.getChildren('identity').map((i) => ({ category: String(i.attrs.category), type: String(i.attrs.type), name: String(i.attrs.name ?? '') }));
+  const ver = capsVerification(identities, features);
+  assert.equal(ver, advertisedCapsVer());
+  const byNode = (await ask(stranger, to, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info', node: `${CAPS_NODE}#${ver}` }))).getChild('query', 'http://jabber.org/protocol/disco#info')!;
+  assert.deepEqual(byNode.getChildren('feature').map((f) => String(f.attrs.var)), features);
+  await assert.rejects(ask(stranger, to, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info', node: `${CAPS_NODE}#not-our-hash` })), (err) => condition(err) === 'item-not-found');
 });
 
 test('last activity: 0 while a tab is open, to our own account; forbidden to a stranger', async () => {

@@ -44,3 +44,19 @@ test('entity caps verification string matches XEP-0115 §5.2', async () => {
   ]);
   assert.equal(ver, 'QgayPKawpkPSDYmwT/WM94uAlu0=');
 });
+
+test('entity caps verification string matches XEP-0115 §5.3 (two languages, an extended form), and sees a changed value', async () => {
+  const { capsVerification } = await import('../../server/stanza/caps.js');
+  const features = ['http://jabber.org/protocol/caps', 'http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items', 'http://jabber.org/protocol/muc'];
+  const identities = [
+    { category: 'client', type: 'pc', lang: 'en', name: 'Psi 0.11' },
+    { category: 'client', type: 'pc', lang: 'el', name: 'Ψ 0.11' },
+  ];
+  const form = (os: string) => ({
+    formType: 'urn:xmpp:dataforms:softwareinfo',
+    fields: { FORM_TYPE: ['urn:xmpp:dataforms:softwareinfo'], ip_version: ['ipv6', 'ipv4'], os: [os], os_version: ['10.5.1'], software: ['Psi'], software_version: ['0.11'] },
+  });
+  assert.equal(capsVerification(identities, features, [form('Mac')]), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
+  assert.notEqual(capsVerification(identities, features, [form('Linux')]), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
+  assert.notEqual(capsVerification(identities, features), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
+});
