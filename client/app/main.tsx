@@ -90,6 +90,11 @@ socket.on('disconnect', (reason) => {
   if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2000);
 });
 
+// Whether anyone looks at this tab: the server goes CSI-inactive and, after a while, away when no tab is visible.
+document.addEventListener('visibilitychange', () => {
+  if (socket.connected) void run('visibility', { visible: document.visibilityState === 'visible' }).catch(() => undefined);
+});
+
 function updateTitle(): void {
   const unread = state.conversations.all().reduce((n, c) => n + c.unread, 0);
   document.title = unread > 0 ? t('app.titleUnread', { count: unread }) : t('app.title');

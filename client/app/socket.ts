@@ -7,7 +7,12 @@ export type CommandName = keyof Commands;
 
 export function connectSocket(): ParleySocket {
   // Same origin: the session cookie authenticates the socket. Polling is the fallback for proxies without WebSocket.
-  return io({ transports: ['websocket', 'polling'], withCredentials: true });
+  // `auth` is read at every (re)connect: the server learns at once whether anyone looks at this tab (CSI, auto-away).
+  return io({
+    transports: ['websocket', 'polling'],
+    withCredentials: true,
+    auth: (send) => send({ visible: document.visibilityState === 'visible' }),
+  });
 }
 
 export class CommandError extends Error {

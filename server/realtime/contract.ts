@@ -172,6 +172,8 @@ export const commandSchemas = {
     show: z.enum(['available', 'away', 'chat', 'dnd', 'xa']),
     status: z.string().max(1024).nullable().default(null),
   }),
+  /** The tab's page became visible or hidden: drives Client State Indication and automatic away. */
+  visibility: z.object({ visible: z.boolean() }).strict(),
   addContact: z.object({ jid: bareJid, name: z.string().trim().max(256).nullable().default(null) }),
   removeContact: z.object({ jid: bareJid }),
   /** The tab shows the conversation up to this message: sends a chat marker and syncs unread state. */
@@ -198,6 +200,7 @@ export interface CommandResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;
+  visibility: Record<string, never>;
   addContact: Record<string, never>;
   removeContact: Record<string, never>;
   markDisplayed: Record<string, never>;

@@ -82,7 +82,8 @@ export class Gateway implements Broadcaster {
     }
     const log = this.deps.log.child({ account: session.jid, socket: socket.id });
     await socket.join(room(accountId));
-    session.attachTab(socket.id);
+    // The tab says in its handshake whether its page is visible; anything else counts as visible (XEP-0352 'active').
+    session.attachTab(socket.id, (socket.handshake.auth as { visible?: unknown } | undefined)?.visible !== false);
     socket.on('disconnect', () => session.detachTab(socket.id));
 
     const bucket = new TokenBucket(this.deps.rate.burst, this.deps.rate.perSecond);
@@ -107,6 +108,10 @@ export class Gateway implements Broadcaster {
     handle('send', async (c: { to: string; body?: string; encrypted?: string; originId: string }) => ({ message: await session.messages.send(c) }));
     handle('setPresence', async (c: { show: 'available' | 'away' | 'chat' | 'dnd' | 'xa'; status: string | null }) => {
       await session.presence.set(c.show, c.status);
+      return {};
+    });
+    handle('visibility', async (c: { visible: boolean }) => {
+      session.setTabVisible(socket.id, c.visible);
       return {};
     });
     handle('addContact', async (c: { jid: string; name: string | null }) => {

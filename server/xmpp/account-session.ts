@@ -18,6 +18,7 @@ import { Omemo } from '../features/omemo.js';
 import { Profiles } from '../features/profile.js';
 import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
+import { ClientState } from '../features/client-state.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
@@ -76,6 +77,7 @@ export class AccountSession {
   readonly omemo: Omemo;
   readonly profiles: Profiles;
   readonly upload: HttpUpload;
+  readonly clientState: ClientState;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -115,6 +117,7 @@ export class AccountSession {
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
     this.upload = new HttpUpload(this.ctx, this.messages);
+    this.clientState = new ClientState(this.ctx, (visible) => this.onVisibleChange(visible));
     registerDisco(this.ctx);
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => {
@@ -122,7 +125,7 @@ export class AccountSession {
       this.ctx.emit('connection', { state, detail });
     });
     this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
-      const ready = resumed ? this.messages.flushOutbox() : this.startXmppSession();
+      const ready = resumed ? Promise.all([this.messages.flushOutbox(), this.clientState.resumed()]) : this.startXmppSession();
       void ready.catch((err: unknown) => log.error({ err }, 'session set-up after reconnect failed'));
     });
     this.conn.on('error', (err: unknown) => log.warn({ err }, 'xmpp connection error'));
@@ -160,6 +163,7 @@ export class AccountSession {
       await this.roster.sync();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
+      await this.clientState.startStream();
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
       void this.messages.flushOutbox();
@@ -224,26 +228,45 @@ export class AccountSession {
     };
   }
 
-  attachTab(tabId: string): void {
+  attachTab(tabId: string, visible = true): void {
     if (this.ended) return;
-    const wasEmpty = this.tabs.size === 0;
     this.tabs.add(tabId);
-    this.clearTimers();
-    if (wasEmpty) void this.presence.autoAway(false).catch(() => undefined);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.clientState.attach(tabId, visible);
   }
 
   detachTab(tabId: string): void {
-    if (!this.tabs.delete(tabId) || this.tabs.size > 0 || this.ended) return;
-    this.scheduleIdle();
+    if (!this.tabs.delete(tabId) || this.ended) return;
+    this.clientState.detach(tabId);
+    if (this.tabs.size === 0) this.scheduleIdle();
   }
 
+  /** A tab's page became visible or hidden (document.visibilityState). */
+  setTabVisible(tabId: string, visible: boolean): void {
+    if (!this.ended) this.clientState.setVisible(tabId, visible);
+  }
+
+  /** Someone looks again: back to the chosen presence. Nobody looks: away after a while (Movim: 10 s). */
+  private onVisibleChange(visible: boolean): void {
+    if (this.awayTimer) clearTimeout(this.awayTimer);
+    this.awayTimer = null;
+    if (visible) {
+      void this.presence.autoAway(false).catch(() => undefined);
+    } else if (!this.ended) {
+      this.awayTimer = setTimeout(() => void this.presence.autoAway(true).catch(() => undefined), this.deps.timers.awayAfterMs);
+      this.awayTimer.unref();
+    }
+  }
+
+  /** No tab at all: log out after the idle time. (Away follows visibility, which a closed tab also ends.) */
   private scheduleIdle(): void {
     if (this.tabs.size > 0) return;
-    this.clearTimers();
-    this.awayTimer = setTimeout(() => void this.presence.autoAway(true).catch(() => undefined), this.deps.timers.awayAfterMs);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => void this.deps.onIdle(this), this.deps.timers.idleLogoutMs);
-    this.awayTimer.unref();
     this.idleTimer.unref();
+    // Right after login no tab has attached yet: nobody is looking either.
+    if (!this.clientState.anyVisible && !this.awayTimer) this.onVisibleChange(false);
   }
 
   private clearTimers(): void {

@@ -96,6 +96,8 @@ export class XmppConnection extends EventEmitter {
   private lastKeys: ScramKeys | null = null;
 
   private stream: Stream | null = null;
+  /** The stream features of the current stream after authentication (what the server offers this session). */
+  private features: Element | null = null;
   private readonly sm = new StreamManagement();
   private resendAfterResume: Outbound[] = [];
   private readonly outbox: Queued[] = [];
@@ -155,6 +157,11 @@ export class XmppConnection extends EventEmitter {
   /** Full bound JID. */
   get jid(): string {
     return this.fullJid;
+  }
+
+  /** Whether the current stream's features (after authentication) include `<name xmlns=ns/>`, e.g. CSI (XEP-0352). */
+  offers(name: string, ns: string): boolean {
+    return !!this.features?.getChild(name, ns);
   }
 
   scramKeys(): ScramKeys | null {
@@ -467,6 +474,7 @@ export class XmppConnection extends EventEmitter {
     await this.authenticate(stream, features, tcp.isSecure() || isLoopback(stream.endpoint.host));
     await openStream(stream, () => tcp.restart());
     features = await nextFeatures(inbox);
+    this.features = features;
 
     const smOffered = !!features.getChild('sm', NS_SM);
     if (mode === 'resume' && smOffered && this.sm.id) {

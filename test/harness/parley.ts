@@ -92,8 +92,8 @@ export class TestStack {
     const browser = new HttpBrowser(this.url);
     const res = await browser.login(user.jid, user.password);
     if (res.status !== 303) throw new Error(`login of ${user.jid} failed (${res.status}): ${res.html.slice(0, 500)}`);
-    const openTab = () => {
-      const tab = browser.tab();
+    const openTab = (auth: TabAuth = {}) => {
+      const tab = browser.tab(undefined, auth);
       this.tabs.push(tab);
       return tab;
     };
@@ -118,7 +118,7 @@ export interface LoggedIn {
   tab: TestTab;
   accountId: string;
   /** Another tab of the same browser (closed with the stack). */
-  openTab: () => TestTab;
+  openTab: (auth?: TabAuth) => TestTab;
 }
 
 export interface LoginResult {
@@ -180,20 +180,25 @@ export class HttpBrowser {
   }
 
   /** Opens a socket.io "tab" with this browser's cookies and the instance's Origin. */
-  tab(origin = this.baseUrl): TestTab {
-    return new TestTab(this.baseUrl, this.cookieHeader, origin);
+  tab(origin = this.baseUrl, auth: TabAuth = {}): TestTab {
+    return new TestTab(this.baseUrl, this.cookieHeader, origin, auth);
   }
 }
 
 type AnyEvent = { name: keyof ServerEvents; payload: unknown };
+
+/** What a tab says in its socket.io handshake, as the app does: whether its page is visible. */
+export interface TabAuth {
+  visible?: boolean;
+}
 
 export class TestTab {
   readonly socket: Socket<ServerEvents, ClientCommands>;
   readonly events: AnyEvent[] = [];
   private waiters: { test: (e: AnyEvent) => boolean; resolve: (e: AnyEvent) => void }[] = [];
 
-  constructor(url: string, cookie: string, origin: string) {
-    this.socket = io(url, { transports: ['websocket'], extraHeaders: { cookie, origin }, reconnection: false, forceNew: true });
+  constructor(url: string, cookie: string, origin: string, auth: TabAuth = {}) {
+    this.socket = io(url, { transports: ['websocket'], extraHeaders: { cookie, origin }, auth: { ...auth }, reconnection: false, forceNew: true });
     this.socket.onAny((name: keyof ServerEvents, payload: unknown) => {
       const e = { name, payload };
       this.events.push(e);

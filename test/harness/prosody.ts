@@ -242,6 +242,15 @@ Component "${this.uploadDomain}" "http_file_share"
     return out.split('\n').filter((line) => line.includes(`${bareJid}/`)).length;
   }
 
+  /** Prosody's Client State Indication state (XEP-0352) of each c2s session of a bare JID: 'active', 'inactive', 'flushing'. */
+  async csiStates(bareJid: string): Promise<string[]> {
+    const out = await this.shell('c2s show');
+    return out
+      .split('\n')
+      .filter((line) => line.includes(`${bareJid}/`))
+      .map((line) => /\b(active|inactive|flushing)\b/.exec(line)?.[1] ?? 'unknown');
+  }
+
   /** SIGKILL and restart on the same ports and data (for survival tests). */
   async kill(): Promise<void> {
     await killChild(this.proc);

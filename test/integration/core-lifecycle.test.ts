@@ -3,6 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../harness/poll.js';
 import { TestStack, HttpBrowser, type TestTab, type LoggedIn } from '../harness/parley.js';
 
 let stack: TestStack;
@@ -44,6 +45,30 @@ test('closing every tab keeps the session: away after the grace time, messages k
   assert.equal(hello.connection, 'online');
   assert.ok(hello.conversations.some((c) => c.peer === b.jid && c.last.body === body));
   await b.tab.waitFor('presence', (e) => e.jid === a.jid && e.show === 'available' && b.tab.events.filter((x) => x.name === 'presence').length > 2);
+});
+
+test('CSI and automatic away follow whether any tab is visible, not whether a tab is open', async () => {
+  const a = await stack.loggedIn('csi');
+  const b = await stack.loggedIn('csipeer');
+  await befriend(a, b);
+  const csi = () => stack.prosody.csiStates(a.jid);
+  assert.deepEqual(await csi(), ['active']);
+
+  // A second tab that opens in the background does not count as someone looking.
+  const background = a.openTab({ visible: false });
+  await background.waitFor('hello');
+  assert.deepEqual(await csi(), ['active'], 'the first tab is still visible');
+
+  await a.tab.command('visibility', { visible: false });
+  await until(async () => ['inactive', 'flushing'].includes((await csi())[0]!), 'Prosody holds the session inactive');
+  await b.tab.waitFor('presence', (e) => e.jid === a.jid && e.show === 'away', 5000);
+  assert.equal(await stack.prosody.c2sSessionCount(a.jid), 1, 'both tabs are open: no logout');
+
+  const awayAt = b.tab.events.length;
+  await background.command('visibility', { visible: true });
+  await until(async () => (await csi())[0] === 'active', 'Prosody sees the session active again');
+  await b.tab.waitFor('presence', (e) => e.jid === a.jid && e.show === 'available' && b.tab.events.length > awayAt);
+  background.close();
 });
 
 test('a session with no tab is logged out after the idle time', async () => {

@@ -72,6 +72,14 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       const session = stack.parley.sessions.byAccountId(bob.accountId)!;
       assert.notEqual(session.presence.own.status, 'busy alice');
     },
+    async visibility({ alice }) {
+      // Alice hides her own tab; Bob's session still counts his tab as looking.
+      await alice.tab.command('visibility', { visible: false });
+      assert.equal(stack.parley.sessions.byAccountId(alice.accountId)!.clientState.anyVisible, false);
+      assert.equal(stack.parley.sessions.byAccountId(bob.accountId)!.clientState.anyVisible, true);
+      assert.equal((await alice.tab.rawCommand('visibility', { visible: false, accountId: bob.accountId })).ok, false);
+      await alice.tab.command('visibility', { visible: true });
+    },
     async addContact({ alice, carol }) {
       await alice.tab.command('addContact', { jid: carol.jid, name: 'Alice calls her Caz' });
     },
