@@ -40,7 +40,7 @@ export class AppState {
       case 'hello': {
         const e = payload as EventPayload<'hello'>;
         this.own.set({ account: e.account, resource: e.resource, show: e.own.show, status: e.own.status });
-        this.contacts.reset(e.contacts, e.presences);
+        this.contacts.reset(e.contacts, e.presences, e.subscriptions);
         this.conversations.reset(e.conversations);
         // Messages may have been missed while this tab was away: only the open one is reloaded (the caller does it).
         this.messages.reset(this.openPeer);
@@ -61,6 +61,14 @@ export class AppState {
       case 'presence':
         this.contacts.setPresence(payload as EventPayload<'presence'>);
         break;
+      case 'subscriptionRequests':
+        this.contacts.setRequests(payload as EventPayload<'subscriptionRequests'>);
+        break;
+      case 'ownPresence': {
+        const e = payload as EventPayload<'ownPresence'>;
+        this.own.set({ show: e.show, status: e.status });
+        break;
+      }
       case 'message': {
         const { message } = payload as EventPayload<'message'>;
         this.messages.upsert(message);
@@ -94,7 +102,13 @@ export interface RosterEntry {
   inRoster: boolean;
   /** A subscription request of ours is pending. */
   pending: boolean;
+  /** Roster groups (RFC 6121 §2.1.2.2). */
+  groups: string[];
+  /** Each online client of the contact, one per line ("phone: Away – brb"), for the hover text; '' when offline. */
+  resources: string;
 }
+
+const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
 
 /** Text for a conversation preview; encrypted bodies are not readable here. */
 export function previewText(body: string | null, encrypted: string | null, attachment?: { url: string; name: string }): string | null {
@@ -121,6 +135,10 @@ export function rosterEntries(state: AppState): RosterEntry[] {
       lastStamp: null,
       inRoster: contact !== undefined,
       pending: contact?.ask === true && contact.subscription !== 'both' && contact.subscription !== 'to',
+      groups: contact?.groups ?? [],
+      resources: presence.resources
+        .map((r) => `${r.resource || jid}: ${t(`presence.${r.show}`)}${r.status ? ` – ${r.status}` : ''}`)
+        .join('\n'),
     };
   };
   const recent = state.conversations.all().filter((c) => c.peer !== state.own.account);
@@ -131,6 +149,6 @@ export function rosterEntries(state: AppState): RosterEntry[] {
     .all()
     .filter((c) => !entries.has(c.jid))
     .map((c) => entry(c.jid))
-    .sort((a, b) => presenceRank(a.show) - presenceRank(b.show) || a.name.localeCompare(b.name));
+    .sort((a, b) => presenceRank(a.show) - presenceRank(b.show) || collator.compare(a.name, b.name));
   return [...entries.values(), ...rest];
 }

@@ -1,5 +1,5 @@
 /** The roster and the best presence of each contact, as the server pushes them. */
-import type { ContactDTO, Presence, PresenceDTO } from '../../server/realtime/contract.js';
+import type { ContactDTO, Presence, PresenceDTO, SubscriptionRequestsDTO } from '../../server/realtime/contract.js';
 import { Observable } from './observable.js';
 
 /** How "reachable" a presence is: the roster shows reachable contacts first. */
@@ -17,11 +17,14 @@ export function bestPresence(shows: Presence[]): Presence {
 export class ContactsStore extends Observable {
   private readonly contacts = new Map<string, ContactDTO>();
   private readonly presences = new Map<string, PresenceDTO>();
+  /** Pending requests to see our presence (newest first, bounded by the server; `total` counts all). */
+  requests: SubscriptionRequestsDTO = { requests: [], total: 0 };
 
   /** A full snapshot (hello): everything not in it is forgotten. */
-  reset(contacts: ContactDTO[], presences: PresenceDTO[]): void {
+  reset(contacts: ContactDTO[], presences: PresenceDTO[], requests: SubscriptionRequestsDTO = { requests: [], total: 0 }): void {
     this.contacts.clear();
     this.presences.clear();
+    this.requests = requests;
     for (const c of contacts) if (c.subscription !== 'remove') this.contacts.set(c.jid, c);
     for (const p of presences) this.presences.set(p.jid, p);
     this.notify();
@@ -47,6 +50,18 @@ export class ContactsStore extends Observable {
     this.upsertContact({ jid, name, subscription: 'none', ask: true, groups: [] });
   }
 
+  setRequests(requests: SubscriptionRequestsDTO): void {
+    this.requests = requests;
+    this.notify();
+  }
+
+  /** Every group name in the roster, sorted for the tab's language. */
+  groups(): string[] {
+    const names = new Set<string>();
+    for (const c of this.contacts.values()) for (const g of c.groups) names.add(g);
+    return [...names].sort((a, b) => a.localeCompare(b));
+  }
+
   setPresence(presence: PresenceDTO): void {
     this.presences.set(presence.jid, presence);
     this.notify();
@@ -61,7 +76,7 @@ export class ContactsStore extends Observable {
   }
 
   presence(jid: string): PresenceDTO {
-    return this.presences.get(jid) ?? { jid, show: 'unavailable', status: null };
+    return this.presences.get(jid) ?? { jid, show: 'unavailable', status: null, resources: [] };
   }
 
   /** What to call a contact: the roster name when it has one, else the address. */

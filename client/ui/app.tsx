@@ -8,6 +8,7 @@ import { useServices } from './context.js';
 import { MeHeader } from './sidebar/me-header.js';
 import { AddContact } from './sidebar/add-contact.js';
 import { Roster } from './sidebar/roster.js';
+import { SubscriptionRequests } from './sidebar/subscription-requests.js';
 import { Conversation } from './chat/conversation.js';
 import { Settings } from './settings/settings.js';
 import { SecurityHost } from './security/security-host.js';
@@ -37,6 +38,7 @@ export function App() {
         <aside class="sidebar" aria-label={t('sidebar.label')}>
           <MeHeader />
           <AddContact />
+          <SubscriptionRequests />
           <Roster />
         </aside>
         <main class="chat">

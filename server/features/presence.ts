@@ -1,10 +1,13 @@
 /** Presence (RFC 6121 §4): contacts' resources, the best show per contact, and our own presence. */
 import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
-import type { PresenceDTO } from '../realtime/contract.js';
+import type { PresenceDTO, ResourcePresenceDTO } from '../realtime/contract.js';
 import { capsElement } from './disco.js';
 import { registerLastActivity } from './software.js';
-import { buildPresence, buildSubscription, parsePresence, SHOW_RANK, type Show } from '../stanza/presence.js';
+import { buildPresence, parsePresence, SHOW_RANK, type InboundPresence, type Show } from '../stanza/presence.js';
+
+/** Resources listed per contact (a hostile contact could announce thousands). */
+const MAX_RESOURCES = 20;
 
 interface ResourcePresence {
   show: Show;
@@ -22,7 +25,8 @@ export class PresenceTracker {
 
   constructor(
     private readonly ctx: SessionContext,
-    private readonly autoApprove: (jid: string) => boolean,
+    /** subscribe / unsubscribe from others (RFC 6121 §3), and whether a sender is blocked. */
+    private readonly onSubscription: (p: InboundPresence) => void,
   ) {
     registerLastActivity(ctx, () => (this.awaySince === null ? 0 : (Date.now() - this.awaySince) / 1000));
   }
@@ -31,12 +35,14 @@ export class PresenceTracker {
     return [...this.resources.keys()].map((jid) => this.best(jid));
   }
 
+  /** The contact's presence: the resource with the highest priority, then the most available, leads (RFC 6121 §8.5.2). */
   best(jid: string): PresenceDTO {
-    let best: ResourcePresence | null = null;
-    for (const p of this.resources.get(jid)?.values() ?? []) {
-      if (!best || p.priority > best.priority || (p.priority === best.priority && SHOW_RANK[p.show] > SHOW_RANK[best.show])) best = p;
-    }
-    return best ? { jid, show: best.show, status: best.status } : { jid, show: 'unavailable', status: null };
+    const ordered = [...(this.resources.get(jid) ?? new Map<string, ResourcePresence>())]
+      .map(([resource, p]) => ({ resource, ...p }))
+      .sort((a, b) => b.priority - a.priority || SHOW_RANK[b.show] - SHOW_RANK[a.show] || a.resource.localeCompare(b.resource));
+    const best = ordered[0];
+    const resources: ResourcePresenceDTO[] = ordered.slice(0, MAX_RESOURCES).map((r) => ({ resource: r.resource, show: r.show, status: r.status }));
+    return best ? { jid, show: best.show, status: best.status, resources } : { jid, show: 'unavailable', status: null, resources: [] };
   }
 
   /** A new XMPP session knows nobody's presence: forget, then announce ours (the server then probes contacts). */
@@ -53,6 +59,8 @@ export class PresenceTracker {
       case 'available': {
         let res = this.resources.get(p.bare);
         if (!res) this.resources.set(p.bare, (res = new Map()));
+        // Past the bound only known resources are updated: memory stays flat whatever a contact announces.
+        if (res.size >= MAX_RESOURCES * 5 && !res.has(p.resource)) return;
         res.set(p.resource, { show: p.show, status: p.status, priority: p.priority });
         break;
       }
@@ -62,16 +70,18 @@ export class PresenceTracker {
         else this.resources.delete(p.bare);
         break;
       case 'subscribe':
-        if (this.autoApprove(p.bare)) this.ctx.conn.send(buildSubscription(p.bare, 'subscribed')).catch(() => undefined);
-        return;
+      case 'unsubscribe':
+        return this.onSubscription(p);
       default:
         return;
     }
     this.ctx.emit('presence', this.best(p.bare));
   }
 
+  /** The user chose a presence in a tab: every tab shows it. */
   async set(show: Show, status: string | null): Promise<void> {
     this.chosen = { show, status };
+    this.ctx.emit('ownPresence', this.chosen);
     await this.apply(show, status);
   }
 

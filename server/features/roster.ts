@@ -1,16 +1,21 @@
-/** Roster (RFC 6121 §2): fetched on every new XMPP session, kept current by roster pushes, mirrored in PostgreSQL. */
+/**
+ * Roster (RFC 6121 §2): mirrored in PostgreSQL with its version (§2.6), so a new XMPP session asks only for what
+ * changed since; kept current by roster pushes, which also carry what the account's other clients change.
+ */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { ContactDTO } from '../realtime/contract.js';
 import { NS } from '../stanza/ns.js';
-import { buildRosterGet, buildRosterSet, parseRosterQuery, type RosterItem } from '../stanza/roster.js';
-import { buildSubscription } from '../stanza/presence.js';
+import { buildRosterGet, buildRosterSet, parseRosterQuery, rosterVersion, type RosterItem } from '../stanza/roster.js';
 import { bareOf } from '../stanza/jid.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
 
 export class Roster {
   private readonly items = new Map<string, RosterItem>();
+  private readonly listeners: ((item: RosterItem) => void)[] = [];
+  /** How the last sync went, for tests and the logs: 'full' roster, or 'unchanged' (only pushes follow). */
+  lastSync: 'full' | 'unchanged' | null = null;
 
   constructor(private readonly ctx: SessionContext) {
     ctx.conn.onIq('set', NS.roster, (iq) => this.onPush(iq));
@@ -24,17 +29,40 @@ export class Roster {
     return this.items.has(jid);
   }
 
+  get(jid: string): RosterItem | undefined {
+    return this.items.get(jid);
+  }
+
+  /** Called for every item a push adds, changes or removes (subscription requests follow approvals made elsewhere). */
+  onChange(listener: (item: RosterItem) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Starts from the stored copy so tabs see contacts at once, then asks the server for the truth. */
   async loadStored(): Promise<void> {
     for (const c of await this.ctx.stores.contacts.list(this.ctx.accountId)) this.items.set(c.jid, c);
   }
 
+  /**
+   * With versioning the server answers an empty result when our stored copy is current (its changes, if any, come as
+   * pushes), or the whole roster with its new version. The stored copy is read again: it is the one the version names.
+   */
   async sync(): Promise<void> {
-    const result = await this.ctx.conn.iq(buildRosterGet());
-    const items = parseRosterQuery(result.getChild('query', NS.roster));
-    this.items.clear();
-    for (const item of items) this.items.set(item.jid, item);
-    await this.ctx.stores.contacts.replaceAll(this.ctx.accountId, items);
+    const versioned = this.ctx.conn.offers('ver', NS.rosterVer);
+    const held = versioned ? ((await this.ctx.stores.contacts.version(this.ctx.accountId)) ?? '') : undefined;
+    const result = await this.ctx.conn.iq(buildRosterGet(held));
+    const query = result.getChild('query', NS.roster);
+    if (versioned && !query) {
+      this.lastSync = 'unchanged';
+      this.items.clear();
+      await this.loadStored();
+    } else {
+      this.lastSync = 'full';
+      const items = parseRosterQuery(query);
+      this.items.clear();
+      for (const item of items) this.items.set(item.jid, item);
+      await this.ctx.stores.contacts.replaceAll(this.ctx.accountId, items, versioned ? rosterVersion(query) : null);
+    }
     this.ctx.emit('contacts', { contacts: this.list() });
   }
 
@@ -49,31 +77,29 @@ export class Roster {
       this.ctx.log.warn({ from: iq.attrs.from }, 'roster push from a foreign entity ignored');
       throw new XmppStanzaError('service-unavailable', 'cancel');
     }
-    for (const item of parseRosterQuery(iq.getChild('query', NS.roster))) {
-      if (item.subscription === 'remove') {
-        this.items.delete(item.jid);
-        await this.ctx.stores.contacts.remove(this.ctx.accountId, item.jid);
-      } else {
-        this.items.set(item.jid, item);
-        await this.ctx.stores.contacts.upsert(this.ctx.accountId, item);
-      }
-      this.ctx.emit('contact', { contact: item });
-    }
+    const query = iq.getChild('query', NS.roster);
+    // §2.1.6: a push carries exactly one item; anything else is not a push.
+    const items = parseRosterQuery(query);
+    if (items.length !== 1) throw new XmppStanzaError('bad-request', 'modify');
+    const item = items[0]!;
+    if (item.subscription === 'remove') this.items.delete(item.jid);
+    else this.items.set(item.jid, item);
+    await this.ctx.stores.contacts.applyPush(this.ctx.accountId, item, rosterVersion(query));
+    this.ctx.emit('contact', { contact: item });
+    for (const listener of this.listeners) listener(item);
     return xml('iq', { type: 'result' });
   }
 
-  /** Adds a contact, asks for their presence and pre-approves ours (RFC 6121 §3.4). */
-  async add(jid: string, name: string | null): Promise<void> {
-    await this.ctx.conn.iq(buildRosterSet({ jid, name }));
-    await this.ctx.conn.send(buildSubscription(jid, 'subscribe'));
-    await this.ctx.conn.send(buildSubscription(jid, 'subscribed'));
+  /** Adds or changes a contact's name and groups (a roster set replaces the item: RFC 6121 §2.3). */
+  async set(jid: string, name: string | null, groups: readonly string[]): Promise<void> {
+    await this.ctx.conn.iq(buildRosterSet({ jid, name, groups }));
   }
 
   async remove(jid: string): Promise<void> {
     await this.ctx.conn.iq(buildRosterSet({ jid, remove: true }));
   }
 
-  /** Answers a subscription request from someone we asked to see, or already let see us. */
+  /** Whether a subscription request from `jid` answers itself: we asked to see them, or already do (RFC 6121 §3.4). */
   shouldAutoApprove(jid: string): boolean {
     const item = this.items.get(jid);
     return !!item && (item.ask || item.subscription === 'to' || item.subscription === 'both');

@@ -7,6 +7,10 @@
  */
 import { z } from 'zod';
 import type { ProfileFields } from '../stanza/vcard.js';
+import { bareJid, deviceId } from './contract/fields.js';
+import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
+
+export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -24,6 +28,14 @@ export interface PresenceDTO {
   /** Bare JID of the contact. */
   jid: string;
   /** Best presence over the contact's resources. */
+  show: Presence;
+  status: string | null;
+  /** Each online resource (client) of the contact, the most available first; at most 20. */
+  resources: ResourcePresenceDTO[];
+}
+
+export interface ResourcePresenceDTO {
+  resource: string;
   show: Presence;
   status: string | null;
 }
@@ -90,6 +102,7 @@ export interface HelloEvent {
   presences: PresenceDTO[];
   conversations: ConversationDTO[];
   own: { show: Presence; status: string | null };
+  subscriptions: SubscriptionRequestsDTO;
 }
 
 /**
@@ -101,7 +114,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents {
+export interface ServerEvents extends RosterEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -135,15 +148,6 @@ export interface OmemoRelayDTO {
 export type Result<T> = { ok: true; data: T } | { ok: false; error: string };
 type Ack<T> = (result: Result<T>) => void;
 
-const bareJid = z
-  .string()
-  .trim()
-  .min(3)
-  .max(3071)
-  .regex(/^[^@/\s]+@[^@/\s]+$/, 'expected a bare JID (user@domain)')
-  .transform((s) => s.toLowerCase());
-
-const deviceId = z.number().int().min(1).max(2 ** 31 - 1);
 
 /** Limits that keep one tab from exhausting the server. */
 export const LIMITS = {
@@ -174,7 +178,7 @@ export const commandSchemas = {
   }),
   /** The tab's page became visible or hidden: drives Client State Indication and automatic away. */
   visibility: z.object({ visible: z.boolean() }).strict(),
-  addContact: z.object({ jid: bareJid, name: z.string().trim().max(256).nullable().default(null) }),
+  addContact: addContactSchema,
   removeContact: z.object({ jid: bareJid }),
   /** The tab shows the conversation up to this message: sends a chat marker and syncs unread state. */
   markDisplayed: z.object({ peer: bareJid, id: z.string().regex(/^\d{1,19}$/) }),
@@ -191,12 +195,13 @@ export const commandSchemas = {
   omemoPublication: z.object({}).strict(),
   /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
+  ...rosterSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults {
+export interface CommandResults extends RosterResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;

@@ -13,6 +13,7 @@ import { CommandError } from '../features/messages.js';
 import { commandSchemas, type ClientCommands, type ServerEvents, type Result, type CommandResults, type OmemoRelayDTO, type ParsedCommands } from './contract.js';
 import type { AccountSession } from '../xmpp/account-session.js';
 import { TokenBucket } from './rate-limit.js';
+import { rosterCommands } from './commands/roster.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -31,7 +32,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 
@@ -112,15 +113,6 @@ export class Gateway implements Broadcaster {
     });
     handle('visibility', async (c: { visible: boolean }) => {
       session.setTabVisible(socket.id, c.visible);
-      return {};
-    });
-    handle('addContact', async (c: { jid: string; name: string | null }) => {
-      if (c.jid === session.jid) throw new CommandError('You cannot add yourself.');
-      await session.roster.add(c.jid, c.name);
-      return {};
-    });
-    handle('removeContact', async (c: { jid: string }) => {
-      await session.roster.remove(c.jid);
       return {};
     });
     /** OMEMO devices this socket announced: it may relay only as one of them. */

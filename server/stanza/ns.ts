@@ -2,6 +2,11 @@
 export const NS = {
   client: 'jabber:client',
   roster: 'jabber:iq:roster',
+  /** Stream features (RFC 6121 §2.6.1, §3.4): roster versioning and subscription pre-approval. */
+  rosterVer: 'urn:xmpp:features:rosterver',
+  preApproval: 'urn:xmpp:features:pre-approval',
+  /** User nickname (XEP-0172), e.g. in a subscription request. */
+  nick: 'http://jabber.org/protocol/nick',
   delay: 'urn:xmpp:delay',
   sid: 'urn:xmpp:sid:0',
   hints: 'urn:xmpp:hints',

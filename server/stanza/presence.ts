@@ -1,6 +1,7 @@
 /** RFC 6121 presence: parse inbound presence, build our own. */
 import { xml, type Element } from '@xmpp/xml';
 import { parseJid } from './jid.js';
+import { NS } from './ns.js';
 
 export type Show = 'available' | 'away' | 'chat' | 'dnd' | 'xa';
 const SHOWS = new Set(['away', 'chat', 'dnd', 'xa']);
@@ -13,6 +14,8 @@ export interface InboundPresence {
   show: Show;
   status: string | null;
   priority: number;
+  /** The sender's nickname (XEP-0172), bounded; only meaningful in a subscription request. */
+  nick: string | null;
 }
 
 const TYPES = new Set(['unavailable', 'subscribe', 'subscribed', 'unsubscribe', 'unsubscribed', 'error', 'probe']);
@@ -31,6 +34,7 @@ export function parsePresence(el: Element): InboundPresence | null {
     show: show && SHOWS.has(show) ? (show as Show) : 'available',
     status: el.getChildText('status')?.slice(0, 1024) ?? null,
     priority: Number.isFinite(prio) ? Math.max(-128, Math.min(127, prio)) : 0,
+    nick: el.getChild('nick', NS.nick)?.text().trim().slice(0, 256) || null,
   };
 }
 

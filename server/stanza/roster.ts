@@ -31,13 +31,37 @@ export function parseRosterQuery(query: Element | undefined): RosterItem[] {
   return items;
 }
 
-export function buildRosterGet(): Element {
-  return xml('iq', { type: 'get' }, xml('query', { xmlns: NS.roster }));
+/** The roster version a result or push carries (RFC 6121 §2.6), or null when the server does not version. */
+export function rosterVersion(query: Element | undefined): string | null {
+  const ver = query?.attrs.ver;
+  return typeof ver === 'string' && ver.length <= 1024 ? ver : null;
 }
 
-export function buildRosterSet(item: { jid: string; name?: string | null; remove?: boolean }): Element {
+/** `ver`: the version we hold ('' for none yet) when the server offers versioning; undefined when it does not. */
+export function buildRosterGet(ver?: string): Element {
+  return xml('iq', { type: 'get' }, xml('query', ver === undefined ? { xmlns: NS.roster } : { xmlns: NS.roster, ver }));
+}
+
+/** Limits of what Parley writes into a roster item (the server may have its own, lower ones). */
+export const ROSTER_LIMITS = { nameChars: 256, groupChars: 256, groups: 50 } as const;
+
+/** Group names as a roster item takes them: trimmed, none empty, no duplicates, bounded. */
+export function cleanGroups(groups: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const g of groups) {
+    const name = g.trim().slice(0, ROSTER_LIMITS.groupChars);
+    if (name) seen.add(name);
+    if (seen.size === ROSTER_LIMITS.groups) break;
+  }
+  return [...seen];
+}
+
+/** A roster set replaces the whole item (RFC 6121 §2.1.2.2): name and groups are always sent together. */
+export function buildRosterSet(item: { jid: string; name?: string | null; groups?: readonly string[]; remove?: boolean }): Element {
   const attrs: Record<string, string> = { jid: item.jid };
-  if (item.remove) attrs.subscription = 'remove';
-  else if (item.name) attrs.name = item.name;
-  return xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, xml('item', attrs)));
+  if (item.remove) return xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, xml('item', { ...attrs, subscription: 'remove' })));
+  const name = item.name?.trim().slice(0, ROSTER_LIMITS.nameChars);
+  if (name) attrs.name = name;
+  const groups = cleanGroups(item.groups ?? []).map((g) => xml('group', {}, g));
+  return xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, xml('item', attrs, ...groups)));
 }

@@ -19,6 +19,7 @@ import { Profiles } from '../features/profile.js';
 import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
 import { ClientState } from '../features/client-state.js';
+import { Subscriptions } from '../features/subscriptions.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
@@ -78,6 +79,7 @@ export class AccountSession {
   readonly profiles: Profiles;
   readonly upload: HttpUpload;
   readonly clientState: ClientState;
+  readonly subscriptions: Subscriptions;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -101,7 +103,8 @@ export class AccountSession {
       emit: (event, ...payload) => deps.broadcaster.toAccount(deps.accountId, event, ...payload),
     };
     this.roster = new Roster(this.ctx);
-    this.presence = new PresenceTracker(this.ctx, (jid) => this.roster.has(jid) && this.roster.shouldAutoApprove(jid));
+    this.subscriptions = new Subscriptions(this.ctx, this.roster);
+    this.presence = new PresenceTracker(this.ctx, (p) => this.subscriptions.handle(p));
     this.messages = new Messages(this.ctx);
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
@@ -161,6 +164,7 @@ export class AccountSession {
     try {
       anchor = await this.archive.anchor();
       await this.roster.sync();
+      this.subscriptions.reset();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
       await this.clientState.startStream();
@@ -225,6 +229,7 @@ export class AccountSession {
       presences: this.presence.all(),
       conversations: conversations.map((c) => ({ peer: c.last.peer, last: toMessageDTO(c.last), unread: c.unread })),
       own: this.presence.own,
+      subscriptions: this.subscriptions.snapshot(),
     };
   }
 
@@ -283,6 +288,7 @@ export class AccountSession {
     if (this.ended) return;
     this.ended = true;
     this.clearTimers();
+    this.subscriptions.close();
     if (reason === 'shutdown') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {

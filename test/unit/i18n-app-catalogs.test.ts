@@ -55,11 +55,11 @@ function sampleValues(args: Map<string, Argument>, count: number, choice: string
 
 const englishArgs = new Map(Object.entries(english).map(([key, message]) => [key, argumentsOf(message)]));
 const catalogs = [
-  { tag: 'de', catalog: appDe as Record<string, string>, sameAsEnglish: ['app.title', 'app.titleUnread', 'presence.unavailable', 'profile.field.org', 'profile.field.urls'] },
+  { tag: 'de', catalog: appDe as Record<string, string>, sameAsEnglish: ['app.title', 'app.titleUnread', 'presence.unavailable', 'profile.field.org', 'profile.field.urls', 'contact.nameLabel', 'contact.namePlaceholder'] },
   {
     tag: 'fr',
     catalog: appFr as Record<string, string>,
-    sameAsEnglish: ['app.title', 'app.titleUnread', 'roster.label', 'composer.label', 'profile.field.org'],
+    sameAsEnglish: ['app.title', 'app.titleUnread', 'roster.label', 'composer.label', 'profile.field.org', 'roster.ungrouped'],
   },
 ];
 

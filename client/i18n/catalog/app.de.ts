@@ -5,6 +5,7 @@
  * Verlaufsübergabe / Verlauf übergeben, Tab, Browser, Ende-zu-Ende-verschlüsselt, unverschlüsselt (for "in clear").
  */
 import type { app as english } from './app.en.js';
+import { rosterDe } from './app/roster.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -232,4 +233,5 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.offline': 'Du bist offline. Parley zeigt, was es schon hat, und verbindet sich wieder, sobald das Netz zurück ist.',
   'pwa.update': 'Eine neue Version von Parley ist verfügbar.',
   'pwa.reload': 'Neu laden',
+  ...rosterDe,
 };

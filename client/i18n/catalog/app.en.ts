@@ -2,6 +2,8 @@
  * English texts of the app page (client/ui), as ICU messages. The source catalog: every other language is checked
  * against it (test/unit/i18n-catalogs.test.ts). Keys are grouped by the part of the page that shows them.
  */
+import { rosterEn } from './app/roster.en.js';
+
 export const app = {
   'app.title': 'Parley',
   'app.titleUnread': '({count}) Parley',
@@ -223,4 +225,5 @@ export const app = {
   'pwa.offline': 'You are offline. Parley shows what it has and reconnects when the network is back.',
   'pwa.update': 'A new version of Parley is available.',
   'pwa.reload': 'Reload',
+  ...rosterEn,
 } as const;

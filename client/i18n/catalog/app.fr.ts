@@ -7,6 +7,7 @@
  * transfert de l’historique / transférer l’historique, onglet, navigateur, chiffré de bout en bout, en clair.
  */
 import type { app as english } from './app.en.js';
+import { rosterFr } from './app/roster.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -239,4 +240,5 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.offline': 'Vous êtes hors ligne. Parley affiche ce qu’il a déjà et se reconnecte dès que le réseau revient.',
   'pwa.update': 'Une nouvelle version de Parley est disponible.',
   'pwa.reload': 'Recharger',
+  ...rosterFr,
 };

@@ -8,6 +8,7 @@ import type { ProfileDTO } from '../../../server/realtime/contract.js';
 import { useServices } from '../context.js';
 import { PROFILE_FIELDS, fieldValues, safeWebUrl, stateText, type FieldKey } from '../profile-fields.js';
 import { t } from '../../i18n/index.js';
+import { ContactEditor } from './contact-editor.js';
 
 /** Whether the profile panel is open: it stays open, following the conversation, until closed. */
 export const profileOpen = signal(false);
@@ -65,6 +66,7 @@ export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => v
         }}>{t('profile.refresh')}</button>
         <button type="button" class="button-quiet" data-testid="profile-close" aria-label={t('profile.closeLabel')} onClick={onClose}>{t('common.close')}</button>
       </div>
+      <ContactEditor peer={peer} />
       <p class="profile-state" data-testid="profile-state" role="status" hidden={status === ''}>{status}</p>
       <dl class="profile-fields" data-testid="profile-fields">
         {profile ? PROFILE_FIELDS.flatMap(({ key, label }) => {
