@@ -65,6 +65,7 @@ export class ClientState {
     const active = this.anyVisible;
     if (active === this.told || this.ctx.conn.state !== 'online' || !this.ctx.conn.offers('csi', NS_CSI)) return;
     this.told = active;
-    await this.ctx.conn.send(buildClientState(active));
+    // A nonza: sent as a stanza, stream management would count it and never see the last real stanza acked.
+    await this.ctx.conn.sendNonza(buildClientState(active));
   }
 }

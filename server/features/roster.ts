@@ -14,6 +14,8 @@ import { XmppStanzaError } from '../xmpp/errors.js';
 export class Roster {
   private readonly items = new Map<string, RosterItem>();
   private readonly listeners: ((item: RosterItem) => void)[] = [];
+  /** Pushes are stored and told to the tabs one after another, in the order the server sent them. */
+  private pushes: Promise<unknown> = Promise.resolve();
   /** How the last sync went, for tests and the logs: 'full' roster, or 'unchanged' (only pushes follow). */
   lastSync: 'full' | 'unchanged' | null = null;
 
@@ -52,6 +54,7 @@ export class Roster {
     const held = versioned ? ((await this.ctx.stores.contacts.version(this.ctx.accountId)) ?? '') : undefined;
     const result = await this.ctx.conn.iq(buildRosterGet(held));
     const query = result.getChild('query', NS.roster);
+    this.ctx.log.debug({ held, got: rosterVersion(query) }, 'roster fetched');
     if (versioned && !query) {
       this.lastSync = 'unchanged';
       this.items.clear();
@@ -82,11 +85,17 @@ export class Roster {
     const items = parseRosterQuery(query);
     if (items.length !== 1) throw new XmppStanzaError('bad-request', 'modify');
     const item = items[0]!;
+    const ver = rosterVersion(query);
     if (item.subscription === 'remove') this.items.delete(item.jid);
     else this.items.set(item.jid, item);
-    await this.ctx.stores.contacts.applyPush(this.ctx.accountId, item, rosterVersion(query));
-    this.ctx.emit('contact', { contact: item });
-    for (const listener of this.listeners) listener(item);
+    // In order: a later push must never be overwritten in the database, or in a tab, by an earlier one still in flight.
+    const applied = this.pushes.then(async () => {
+      await this.ctx.stores.contacts.applyPush(this.ctx.accountId, item, ver);
+      this.ctx.emit('contact', { contact: item });
+      for (const listener of this.listeners) listener(item);
+    });
+    this.pushes = applied.catch(() => undefined);
+    await applied;
     return xml('iq', { type: 'result' });
   }
 

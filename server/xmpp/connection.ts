@@ -83,6 +83,9 @@ interface Queued extends Outbound {
 
 type IqHandler = (iq: Element) => Promise<Element | void> | Element | void;
 
+/** RFC 6120 §8: the only top-level elements that are stanzas (and that XEP-0198 counts). */
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+
 export class XmppConnection extends EventEmitter {
   readonly bareJid: string;
   private fullJid = '';
@@ -219,7 +222,20 @@ export class XmppConnection extends EventEmitter {
     return this.enqueue(stanza, true);
   }
 
+  /**
+   * A nonza on the current stream (CSI's <active/>/<inactive/>, XEP-0352): not a stanza, so XEP-0198 does not count
+   * it, and it is not queued: it only means something on the stream it was sent on. Resolves false when offline.
+   */
+  async sendNonza(el: Element): Promise<boolean> {
+    if (STANZA_NAMES.has(el.name)) throw new TypeError(`<${el.name}/> is a stanza: use send()`);
+    if (this.state !== 'online' || !this.stream) return false;
+    await this.stream.tcp.write(el.toString());
+    return true;
+  }
+
   private enqueue(stanza: Element, wantAck: boolean): Promise<void> {
+    // Stream management counts what goes through here; a nonza counted as a stanza would leave the last real one unacked forever.
+    if (!STANZA_NAMES.has(stanza.name)) return Promise.reject(new TypeError(`<${stanza.name}/> is not a stanza: use sendNonza()`));
     if (this.state === 'offline') return Promise.reject(new Error('XMPP connection is offline'));
     return new Promise<void>((resolve, reject) => {
       let ackResolve!: () => void;

@@ -68,6 +68,11 @@ test('CSI and automatic away follow whether any tab is visible, not whether a ta
   await background.command('visibility', { visible: true });
   await until(async () => (await csi())[0] === 'active', 'Prosody sees the session active again');
   await b.tab.waitFor('presence', (e) => e.jid === a.jid && e.show === 'available' && b.tab.events.length > awayAt);
+  // <inactive/> and <active/> are nonzas: stream management must not count them, or no later message is ever acked.
+  // (To an account that is offline, so no receipt can stand in for the server's ack.)
+  const silent = await stack.newUser('csisilent');
+  const { message } = await a.tab.command('send', { to: silent.jid, body: 'after inactive and active', originId: randomUUID() });
+  await a.tab.waitFor('message', (e) => e.message.id === message.id && e.message.state === 'sent');
   background.close();
 });
 

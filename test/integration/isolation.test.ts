@@ -83,6 +83,30 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
     async addContact({ alice, carol }) {
       await alice.tab.command('addContact', { jid: carol.jid, name: 'Alice calls her Caz' });
     },
+    async updateContact({ alice, carol }) {
+      await alice.tab.command('updateContact', { jid: carol.jid, name: 'Caz', groups: ['Alice only'] });
+      // Bob is not in Alice's roster: naming him changes nothing anywhere.
+      const r = await alice.tab.rawCommand('updateContact', { jid: bob.jid, name: 'Bobby', groups: [] });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /not in your contacts/);
+    },
+    async approveSubscription({ alice, carol }) {
+      // Requests live in each account's own session: Alice has none to approve, whatever Bob's session holds.
+      const bobsPending = stack.parley.sessions.byAccountId(bob.accountId)!.subscriptions.snapshot();
+      const r = await alice.tab.rawCommand('approveSubscription', { jid: carol.jid });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /no longer pending/);
+      assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.subscriptions.snapshot(), bobsPending);
+    },
+    async denySubscription({ alice, carol }) {
+      const r = await alice.tab.rawCommand('denySubscription', { jid: carol.jid, accountId: bob.accountId });
+      assert.equal(r.ok, false);
+    },
+    async denyAllSubscriptions({ alice }) {
+      const bobsPending = stack.parley.sessions.byAccountId(bob.accountId)!.subscriptions.snapshot();
+      await alice.tab.command('denyAllSubscriptions', {});
+      assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.subscriptions.snapshot(), bobsPending);
+    },
     async removeContact({ alice, carol }) {
       await alice.tab.command('removeContact', { jid: carol.jid });
     },

@@ -31,7 +31,7 @@ function msg(id: number, peer: string, extra: Partial<MessageDTO> = {}): Message
   };
 }
 function hello(extra: Partial<HelloEvent> = {}): HelloEvent {
-  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, ...extra };
+  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, subscriptions: { requests: [], total: 0 }, ...extra };
 }
 
 test('presence aggregation: the most reachable presence wins; unknown contacts are offline', () => {
@@ -40,10 +40,10 @@ test('presence aggregation: the most reachable presence wins; unknown contacts a
   assert.equal(bestPresence([]), 'unavailable');
   assert.ok(presenceRank('available') < presenceRank('away'));
   const s = new ContactsStore();
-  s.reset([contact('bob@example.org', 'Bob')], [{ jid: 'bob@example.org', show: 'dnd', status: 'busy' }]);
-  assert.deepEqual(s.presence('bob@example.org'), { jid: 'bob@example.org', show: 'dnd', status: 'busy' });
+  s.reset([contact('bob@example.org', 'Bob')], [{ jid: 'bob@example.org', show: 'dnd', status: 'busy', resources: [] }]);
+  assert.deepEqual(s.presence('bob@example.org'), { jid: 'bob@example.org', show: 'dnd', status: 'busy', resources: [] });
   assert.equal(s.presence('nobody@example.org').show, 'unavailable');
-  s.setPresence({ jid: 'bob@example.org', show: 'unavailable', status: null });
+  s.setPresence({ jid: 'bob@example.org', show: 'unavailable', status: null, resources: [] });
   assert.equal(s.presence('bob@example.org').show, 'unavailable');
 });
 
@@ -69,8 +69,8 @@ test('roster entries: recent conversations first, then contacts by reachability 
     hello({
       contacts: [contact('zed@example.org', 'Zed'), contact('amy@example.org', 'Amy'), contact('bob@example.org', 'Bob'), contact('cat@example.org', 'Cat')],
       presences: [
-        { jid: 'zed@example.org', show: 'available', status: null },
-        { jid: 'cat@example.org', show: 'away', status: 'lunch' },
+        { jid: 'zed@example.org', show: 'available', status: null, resources: [] },
+        { jid: 'cat@example.org', show: 'away', status: 'lunch', resources: [] },
       ],
       conversations: [
         { peer: 'bob@example.org', last: msg(1, 'bob@example.org'), unread: 2 },

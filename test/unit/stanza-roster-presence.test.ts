@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import parse from 'ltx/lib/parse.js';
-import { parseRosterQuery, buildRosterSet } from '../../server/stanza/roster.js';
+import { parseRosterQuery, buildRosterSet, buildRosterGet, rosterVersion, cleanGroups } from '../../server/stanza/roster.js';
 import { parsePresence, buildPresence } from '../../server/stanza/presence.js';
 import { parseJid } from '../../server/stanza/jid.js';
 
@@ -18,9 +18,40 @@ test('roster items are parsed; bad JIDs and unknown subscriptions are tamed', ()
   assert.equal(buildRosterSet({ jid: 'a@b', remove: true }).toString(), `<iq type="set"><query xmlns="jabber:iq:roster"><item jid="a@b" subscription="remove"/></query></iq>`);
 });
 
+test('roster versioning (RFC 6121 §2.6): the version we hold goes out, the one a result or push carries comes back', () => {
+  assert.equal(buildRosterGet().toString(), '<iq type="get"><query xmlns="jabber:iq:roster"/></iq>');
+  assert.equal(buildRosterGet('').toString(), '<iq type="get"><query xmlns="jabber:iq:roster" ver=""/></iq>');
+  assert.equal(buildRosterGet('ver14').toString(), '<iq type="get"><query xmlns="jabber:iq:roster" ver="ver14"/></iq>');
+  assert.equal(rosterVersion(parse(`<query xmlns='jabber:iq:roster' ver='ver34'><item jid='a@b'/></query>`)), 'ver34');
+  assert.equal(rosterVersion(parse(`<query xmlns='jabber:iq:roster'/>`)), null);
+  assert.equal(rosterVersion(undefined), null);
+  assert.equal(rosterVersion(parse(`<query xmlns='jabber:iq:roster' ver='${'x'.repeat(2000)}'/>`)), null, 'an absurd version is not stored');
+});
+
+test('a roster set carries the name and every group, cleaned; a 100,000-character name is cut', () => {
+  assert.equal(
+    buildRosterSet({ jid: 'bob@example.org', name: ' Bob ', groups: ['Friends', ' Work ', '', 'Friends'] }).toString(),
+    '<iq type="set"><query xmlns="jabber:iq:roster"><item jid="bob@example.org" name="Bob"><group>Friends</group><group>Work</group></item></query></iq>',
+  );
+  assert.equal(buildRosterSet({ jid: 'bob@example.org', name: null, groups: [] }).toString(), '<iq type="set"><query xmlns="jabber:iq:roster"><item jid="bob@example.org"/></query></iq>');
+  const huge = buildRosterSet({ jid: 'bob@example.org', name: 'n'.repeat(100_000), groups: [] }).getChild('query')!.getChild('item')!;
+  assert.equal(String(huge.attrs.name).length, 256);
+  assert.equal(cleanGroups(Array.from({ length: 80 }, (_, i) => `g${i}`)).length, 50);
+  const pushed = parseRosterQuery(parse(`<query xmlns='jabber:iq:roster'><item jid='x@y' name='${'n'.repeat(100_000)}'/></query>`));
+  assert.equal(pushed[0]!.name!.length, 256, 'what the server sends is bounded too');
+});
+
+test('a subscription request carries the nickname the sender gives (XEP-0172), bounded', () => {
+  const p = parsePresence(parse(`<presence from='bob@example.org' type='subscribe'><nick xmlns='http://jabber.org/protocol/nick'> Bobby &lt;b&gt; </nick></presence>`));
+  assert.equal(p?.type, 'subscribe');
+  assert.equal(p?.nick, 'Bobby <b>');
+  assert.equal(parsePresence(parse(`<presence from='bob@example.org' type='subscribe'><nick>wrong namespace</nick></presence>`))?.nick, null);
+  assert.equal(parsePresence(parse(`<presence from='b@e' type='subscribe'><nick xmlns='http://jabber.org/protocol/nick'>${'n'.repeat(5000)}</nick></presence>`))?.nick?.length, 256);
+});
+
 test('presence is parsed with show, status and priority; garbage is refused', () => {
   assert.deepEqual(parsePresence(parse(`<presence from='bob@example.org/x'><show>dnd</show><status>busy</status><priority>300</priority></presence>`)), {
-    bare: 'bob@example.org', resource: 'x', type: 'available', show: 'dnd', status: 'busy', priority: 127,
+    bare: 'bob@example.org', resource: 'x', type: 'available', show: 'dnd', status: 'busy', priority: 127, nick: null,
   });
   assert.equal(parsePresence(parse(`<presence from='bob@example.org/x'><show>sleeping</show></presence>`))?.show, 'available');
   assert.equal(parsePresence(parse(`<presence from='bob@example.org/x' type='bogus'/>`)), null);
