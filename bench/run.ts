@@ -4,6 +4,7 @@ import { benchSync } from './sync.js';
 import { benchOmemo } from './omemo.js';
 import { benchHostile } from './hostile.js';
 import { benchClient } from './client.js';
+import { benchRoster } from './roster.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
@@ -11,6 +12,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['omemo', benchOmemo],
   ['hostile', benchHostile],
   ['client', (report) => benchClient(report)],
+  ['roster', benchRoster],
 ];
 const only = process.argv.slice(2);
 
