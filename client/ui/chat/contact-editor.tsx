@@ -2,7 +2,7 @@
  * The contact part of the profile panel: rename, move between groups, remove (RFC 6121 §2.3, §2.5), or add someone
  * who is not in the roster. Changes come back as roster pushes, so every tab (and other clients) shows them.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useServices } from '../context.js';
 import { t } from '../../i18n/index.js';
 import { formatGroups, parseGroups } from '../groups.js';
@@ -17,11 +17,16 @@ export function ContactEditor({ peer }: { peer: string }) {
   const [confirmRemove, setConfirmRemove] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
-  // Another tab or client changed the contact: show what the roster now says.
+  // Another tab or client changed the contact: show what the roster now says. Not on mount (the fields start with
+  // it), which would undo what was typed between the first render and the effect.
+  const rosterSays = `${peer}\n${contact?.name ?? ''}\n${formatGroups(contact?.groups ?? [])}`;
+  const synced = useRef(rosterSays);
   useEffect(() => {
+    if (synced.current === rosterSays) return;
+    synced.current = rosterSays;
     setName(contact?.name ?? '');
     setGroups(formatGroups(contact?.groups ?? []));
-  }, [peer, contact?.name, formatGroups(contact?.groups ?? [])]);
+  }, [rosterSays]);
   useEffect(() => {
     setConfirmRemove(false);
     setMessage(null);

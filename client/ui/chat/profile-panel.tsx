@@ -29,7 +29,10 @@ export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => v
   const [request, setRequest] = useState({ fresh: false, n: 0 });
   const panel = useRef<HTMLElement>(null);
 
-  useEffect(() => panel.current?.focus(), []);
+  // Focus moves into the panel when it opens, unless it is already there (a field the user has started typing in).
+  useEffect(() => {
+    if (!panel.current?.contains(document.activeElement)) panel.current?.focus();
+  }, []);
   useEffect(() => {
     // Only the newest request may render: an older answer for another contact is dropped.
     let live = true;
