@@ -19,6 +19,7 @@ import { Profiles } from '../features/profile.js';
 import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
 import { ClientState } from '../features/client-state.js';
+import { OwnProfile } from '../features/own-profile.js';
 import { Subscriptions } from '../features/subscriptions.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
@@ -79,6 +80,7 @@ export class AccountSession {
   readonly profiles: Profiles;
   readonly upload: HttpUpload;
   readonly clientState: ClientState;
+  readonly ownProfile: OwnProfile;
   readonly subscriptions: Subscriptions;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
@@ -119,6 +121,7 @@ export class AccountSession {
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
+    this.ownProfile = new OwnProfile(this.ctx, this.profiles);
     this.upload = new HttpUpload(this.ctx, this.messages);
     this.clientState = new ClientState(this.ctx, (visible) => this.onVisibleChange(visible));
     registerDisco(this.ctx);

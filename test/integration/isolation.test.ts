@@ -107,6 +107,13 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       await alice.tab.command('denyAllSubscriptions', {});
       assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.subscriptions.snapshot(), bobsPending);
     },
+    async setOwnProfile({ alice }) {
+      // No address in the command: it can only ever write the profile of the tab's own account.
+      const r = await alice.tab.command('setOwnProfile', { fn: 'Alice, not Bob', nickname: 'alice-nick' });
+      assert.equal(r.profile.jid, alice.jid);
+      const bobs = await stack.parley.sessions.byAccountId(bob.accountId)!.profiles.get(bob.jid, true);
+      assert.notEqual(bobs.fields.fn, 'Alice, not Bob');
+    },
     async removeContact({ alice, carol }) {
       await alice.tab.command('removeContact', { jid: carol.jid });
     },
