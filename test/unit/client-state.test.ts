@@ -11,7 +11,7 @@ function fixture(opts: { offers?: boolean } = {}) {
   const conn = {
     state: 'online',
     offers: (name: string, ns: string) => (opts.offers ?? true) && name === 'csi' && ns === 'urn:xmpp:csi:0',
-    send: async (el: Element) => void sent.push(el.toString()),
+    sendNonza: async (el: Element) => (sent.push(el.toString()), true),
   };
   const ctx = { conn, log: { debug() {}, warn() {} } } as unknown as SessionContext;
   return { cs: new ClientState(ctx, (v) => changes.push(v)), sent, changes, conn };
