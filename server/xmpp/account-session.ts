@@ -218,9 +218,10 @@ export class AccountSession {
 
   /** Blocks an address; a request of theirs to see our presence is denied, and their presence forgotten. */
   async block(jid: string): Promise<void> {
-    await this.blocking.block(jid);
+    // Denied first: once blocked, the server lets nothing of ours reach them (XEP-0191 §3.3), the denial included.
     const bare = bareOf(jid);
-    if (bare && this.subscriptions.has(bare)) await this.subscriptions.deny(bare).catch(() => undefined);
+    if (bare && bare !== this.jid && this.blocking.supported && this.subscriptions.has(bare)) await this.subscriptions.deny(bare).catch(() => undefined);
+    await this.blocking.block(jid);
   }
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
