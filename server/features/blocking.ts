@@ -50,8 +50,8 @@ export class Blocking {
       const info = await this.ctx.conn.iq(buildDiscoInfo(domain), SYNC_TIMEOUT_MS);
       this.supported = !!info.getChild('query', NS_DISCO_INFO)?.getChildren('feature').some((f) => f.attrs.var === NS.blocking);
       if (!this.supported) {
-        this.replace([]);
-        this.changed();
+        // Told even when the list stays empty: the tabs learn that blocking is not offered.
+        if (!this.replace([])) this.changed();
         return;
       }
       const result = parseBlocklistResult(await this.ctx.conn.iq(buildBlocklistGet(), SYNC_TIMEOUT_MS));
@@ -132,11 +132,14 @@ export class Blocking {
     if (removed) this.changed();
   }
 
-  private replace(jids: string[]): void {
+  /** Replaces the list; true when it changed (and the tabs were told). */
+  private replace(jids: string[]): boolean {
     const before = this.list().join('\n');
     this.blocked.clear();
     for (const jid of jids) this.blocked.add(jid);
-    if (this.list().join('\n') !== before) this.changed();
+    if (this.list().join('\n') === before) return false;
+    this.changed();
+    return true;
   }
 
   snapshot(): BlocklistDTO {
