@@ -35,7 +35,7 @@ const services: AppServices = {
 };
 
 // Events that only feed the stores.
-const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence'];
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'blocklist'];
 for (const event of forwarded) {
   socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
 }
@@ -44,6 +44,8 @@ socket.on('hello', (hello) => {
   // Sent on every (re)connect: the snapshot replaces what this tab knew; the open conversation reloads its newest page.
   state.apply('hello', hello);
   state.connection.helloReceived();
+  // The blocklist is not in the snapshot: asked once per (re)connect, then kept current by `blocklist` events.
+  void run('blocklist', {}).then((r) => state.apply('blocklist', r), () => undefined);
   // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
   void startOmemo(hello.account, run).then(() => (omemoSettled.value = true));
   void handover().then(followHandover);

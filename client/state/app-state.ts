@@ -8,6 +8,7 @@ import { ConversationsStore } from './conversations.js';
 import { MessagesStore } from './messages.js';
 import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
+import { BlockedStore } from './blocking.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -32,6 +33,8 @@ export class AppState {
   readonly messages = new MessagesStore();
   readonly connection = new ConnectionStore();
   readonly own = new OwnStore();
+  /** Blocked addresses (XEP-0191). */
+  readonly blocked = new BlockedStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -80,6 +83,9 @@ export class AppState {
         this.conversations.onRead(e.peer, e.upTo);
         break;
       }
+      case 'blocklist':
+        this.blocked.set(payload as EventPayload<'blocklist'>);
+        break;
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);
         break;
@@ -104,6 +110,8 @@ export interface RosterEntry {
   pending: boolean;
   /** Roster groups (RFC 6121 §2.1.2.2). */
   groups: string[];
+  /** Blocked (XEP-0191): nothing they send reaches us. */
+  blocked: boolean;
   /** Each online client of the contact, one per line ("phone: Away – brb"), for the hover text; '' when offline. */
   resources: string;
 }
@@ -136,6 +144,7 @@ export function rosterEntries(state: AppState): RosterEntry[] {
       inRoster: contact !== undefined,
       pending: contact?.ask === true && contact.subscription !== 'both' && contact.subscription !== 'to',
       groups: contact?.groups ?? [],
+      blocked: state.blocked.has(jid),
       resources: presence.resources
         .map((r) => `${r.resource || jid}: ${t(`presence.${r.show}`)}${r.status ? ` – ${r.status}` : ''}`)
         .join('\n'),

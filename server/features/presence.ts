@@ -78,6 +78,11 @@ export class PresenceTracker {
     this.ctx.emit('presence', this.best(p.bare));
   }
 
+  /** Someone was blocked: what we knew of their presence goes, and every tab shows them offline. */
+  forget(jid: string): void {
+    if (this.resources.delete(jid)) this.ctx.emit('presence', this.best(jid));
+  }
+
   /** The user chose a presence in a tab: every tab shows it. */
   async set(show: Show, status: string | null): Promise<void> {
     this.chosen = { show, status };

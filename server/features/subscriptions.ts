@@ -99,6 +99,11 @@ export class Subscriptions {
     this.resolved(jid);
   }
 
+  /** Drops a pending request without answering it (its sender was blocked by another client of the account). */
+  forget(jid: string): void {
+    this.resolved(jid);
+  }
+
   /** Denies every pending request (a flood): one stanza each, sent in order. */
   async denyAll(): Promise<number> {
     const jids = [...this.pending.keys()];

@@ -10,8 +10,10 @@ import type { ProfileFields } from '../stanza/vcard.js';
 import { bareJid, deviceId } from './contract/fields.js';
 import { ownProfileSchemas, type OwnProfileEvents, type OwnProfileResults } from './contract/own-profile.js';
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
+import { blockingSchemas, type BlockingEvents, type BlockingResults } from './contract/blocking.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
+export type { BlocklistDTO } from './contract/blocking.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -115,7 +117,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents {
+export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -198,12 +200,13 @@ export const commandSchemas = {
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
   ...rosterSchemas,
   ...ownProfileSchemas,
+  ...blockingSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults {
+export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;

@@ -20,4 +20,6 @@ export const NS = {
   markers: 'urn:xmpp:chat-markers:0',
   chatstates: 'http://jabber.org/protocol/chatstates',
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
+  /** Blocking Command (XEP-0191). */
+  blocking: 'urn:xmpp:blocking',
 } as const;

@@ -21,6 +21,7 @@ import { registerDisco } from '../features/disco.js';
 import { ClientState } from '../features/client-state.js';
 import { OwnProfile } from '../features/own-profile.js';
 import { Subscriptions } from '../features/subscriptions.js';
+import { Blocking } from '../features/blocking.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
@@ -82,6 +83,7 @@ export class AccountSession {
   readonly clientState: ClientState;
   readonly ownProfile: OwnProfile;
   readonly subscriptions: Subscriptions;
+  readonly blocking: Blocking;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -107,6 +109,12 @@ export class AccountSession {
     this.roster = new Roster(this.ctx);
     this.subscriptions = new Subscriptions(this.ctx, this.roster);
     this.presence = new PresenceTracker(this.ctx, (p) => this.subscriptions.handle(p));
+    this.blocking = new Blocking(this.ctx);
+    this.blocking.onBlocked((jid, by) => {
+      this.presence.forget(jid);
+      // Blocked by another client of the account: its request is moot here (that client answered it, or chose not to).
+      if (by === 'push') this.subscriptions.forget(jid);
+    });
     this.messages = new Messages(this.ctx);
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
@@ -167,6 +175,8 @@ export class AccountSession {
     try {
       anchor = await this.archive.anchor();
       await this.roster.sync();
+      // Before our presence: the server then sends contacts' presences and pending requests, some maybe from blocked JIDs.
+      await this.blocking.sync();
       this.subscriptions.reset();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
@@ -190,8 +200,31 @@ export class AccountSession {
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');
     }
+    if (this.fromBlocked(el)) return;
     // The arrival time is the message's time when it carries no delay stamp, however long it waits in the queue.
     this.inbound.push({ el, receivedAt: new Date() });
+  }
+
+  /**
+   * Messages, presences and subscription requests from a blocked JID are dropped here, never stored or shown: the server
+   * should already have dropped them, but its list can be stale for a moment and some servers do not implement XEP-0191.
+   * Errors (a bounce of our own message) and iqs pass; so do our own stanzas.
+   */
+  private fromBlocked(el: Element): boolean {
+    if (el.name !== 'message' && el.name !== 'presence') return false;
+    if (el.attrs.type === 'error') return false;
+    const from = bareOf(el.attrs.from);
+    if (!from || from === this.jid || !this.blocking.isBlocked(from)) return false;
+    this.ctx.log.debug({ kind: el.name }, 'stanza from a blocked JID dropped');
+    return true;
+  }
+
+  /** Blocks an address; a request of theirs to see our presence is denied, and their presence forgotten. */
+  async block(jid: string): Promise<void> {
+    // Denied first: once blocked, the server lets nothing of ours reach them (XEP-0191 §3.3), the denial included.
+    const bare = bareOf(jid);
+    if (bare && bare !== this.jid && this.blocking.supported && this.subscriptions.has(bare)) await this.subscriptions.deny(bare).catch(() => undefined);
+    await this.blocking.block(jid);
   }
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
@@ -201,6 +234,8 @@ export class AccountSession {
     const carbon = unwrapCarbon(el, this.jid);
     if (carbon.kind === 'forged') return this.ctx.log.warn({ from: carbon.from }, 'forged carbon dropped');
     const message = carbon.kind === 'carbon' ? carbon.message : el;
+    // A carbon of what a blocked JID sent to another client of ours (that client's server let it through).
+    if (carbon.kind === 'carbon' && this.fromBlocked(message)) return;
     const event = carbon.kind === 'none' ? parseEvent(el) : null;
     if (event) {
       const from = bareOf(el.attrs.from);

@@ -38,11 +38,14 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   await bob.tab.command('addContact', { jid: carol.jid, name: 'Carol' });
   const bobDevice = 1_000_001;
   await bob.tab.command('omemoAnnounce', { deviceId: bobDevice, bundle: null });
+  await bob.tab.command('block', { jid: 'spammer@example.net' });
   const bobBefore = {
     history: await bob.tab.command('history', { peer: carol.jid, limit: 50 }),
     devices: (await bob.tab.command('omemoDevices', { jid: bob.jid, fresh: true })).devices,
     contacts: await stack.parley.stores.contacts.list(bob.accountId),
+    blocklist: (await bob.tab.command('blocklist', {})).jids,
   };
+  assert.deepEqual(bobBefore.blocklist, ['spammer@example.net']);
   assert.deepEqual(bobBefore.devices, [bobDevice]);
   const bobEventsBefore = bob.tab.events.length;
 
@@ -156,6 +159,27 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.deepEqual(await alice.tab.command('omemoPublication', {}), { open: true, problem: null });
       assert.equal((await alice.tab.rawCommand('omemoPublication', { accountId: bob.accountId })).ok, false);
     },
+    async blocklist({ alice }) {
+      // Alice's own list: nothing of Bob's, and no field names another account.
+      assert.deepEqual((await alice.tab.command('blocklist', {})).jids, []);
+      assert.equal((await alice.tab.rawCommand('blocklist', { accountId: bob.accountId })).ok, false);
+    },
+    async block({ alice, carol }) {
+      // Into Alice's list only; naming Bob's account is refused; Bob's session's list is unchanged.
+      assert.equal((await alice.tab.rawCommand('block', { jid: carol.jid, accountId: bob.accountId })).ok, false);
+      await alice.tab.command('block', { jid: carol.jid });
+      assert.deepEqual((await alice.tab.command('blocklist', {})).jids, [carol.jid]);
+      assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.blocking.list(), ['spammer@example.net']);
+      assert.equal(stack.parley.sessions.byAccountId(bob.accountId)!.blocking.isBlocked(carol.jid), false);
+    },
+    async unblock({ alice, carol }) {
+      // Unblocking what Bob blocked is a no-op in Alice's own list: Bob still blocks it.
+      await alice.tab.command('unblock', { jid: 'spammer@example.net' });
+      assert.equal((await alice.tab.rawCommand('unblock', { jid: 'spammer@example.net', accountId: bob.accountId })).ok, false);
+      await alice.tab.command('unblock', { jid: carol.jid });
+      assert.deepEqual((await alice.tab.command('blocklist', {})).jids, []);
+      assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.blocking.list(), ['spammer@example.net']);
+    },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
   for (const [name, run] of Object.entries(cases)) {
@@ -177,6 +201,7 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.deepEqual(history.messages.map((m) => [m.id, m.state, m.body]), bobBefore.history.messages.map((m) => [m.id, m.state, m.body]));
   assert.deepEqual((await bob.tab.command('omemoDevices', { jid: bob.jid, fresh: true })).devices, [bobDevice]);
   assert.deepEqual(await stack.parley.stores.contacts.list(bob.accountId), bobBefore.contacts);
+  assert.deepEqual((await bob.tab.command('blocklist', {})).jids, bobBefore.blocklist);
   const leaked = bob.tab.events.slice(bobEventsBefore).filter((e) => JSON.stringify(e.payload).includes('alice'));
   assert.deepEqual(leaked.filter((e) => e.name !== 'presence' && e.name !== 'omemoDevices'), [], 'no event of Alice reached Bob beyond public presence/devices');
   assert.equal(bob.tab.events.slice(bobEventsBefore).some((e) => e.name === 'omemoRelay'), false, 'no relay of Alice reached Bob');

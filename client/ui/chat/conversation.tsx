@@ -11,6 +11,7 @@ import { presenceLabel } from '../format.js';
 import { Composer, type ComposerHandle } from './composer.js';
 import { MessageList } from './message-list.js';
 import { ProfileButton, ProfilePanel, profileOpen } from './profile-panel.js';
+import { BlockedNote } from './block-button.js';
 import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
@@ -99,6 +100,7 @@ export function Conversation({ peer }: { peer: string }) {
         onNearStart={() => !error && history.loadOlder(peer)}
         onSeenEnd={markDisplayed}
       />
+      <BlockedNote peer={peer} />
       <Composer key={peer} peer={peer} handle={composer} />
     </section>
   );

@@ -9,6 +9,7 @@ import { useServices } from '../context.js';
 import { PROFILE_FIELDS, fieldValues, safeWebUrl, stateText, type FieldKey } from '../profile-fields.js';
 import { t } from '../../i18n/index.js';
 import { ContactEditor } from './contact-editor.js';
+import { BlockToggle } from './block-button.js';
 
 /** Whether the profile panel is open: it stays open, following the conversation, until closed. */
 export const profileOpen = signal(false);
@@ -70,6 +71,7 @@ export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => v
         <button type="button" class="button-quiet" data-testid="profile-close" aria-label={t('profile.closeLabel')} onClick={onClose}>{t('common.close')}</button>
       </div>
       <ContactEditor peer={peer} />
+      <BlockToggle peer={peer} />
       <p class="profile-state" data-testid="profile-state" role="status" hidden={status === ''}>{status}</p>
       <dl class="profile-fields" data-testid="profile-fields">
         {profile ? PROFILE_FIELDS.flatMap(({ key, label }) => {

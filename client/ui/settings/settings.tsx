@@ -6,6 +6,7 @@ import { omemo, type DeviceInfo } from '../../app/omemo-loader.js';
 import { omemoSettled } from '../../state/tab.js';
 import { useServices } from '../context.js';
 import { openSecurity } from '../security/open.js';
+import { useBlockAction } from '../chat/block-button.js';
 
 const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
@@ -45,8 +46,40 @@ export function Settings() {
           </label>
           <p class="field-hint" role="status">{notifyNote ?? (notificationsSupported ? t('settings.notificationsHint') : t('settings.notificationsUnsupported'))}</p>
         </div>
+        <BlockedContacts />
         <OwnDevices account={state.own.account} />
       </div>
+    </section>
+  );
+}
+
+/** The account's blocklist (XEP-0191), each address with Unblock; the list follows the `blocklist` event. */
+function BlockedContacts() {
+  const { state } = useServices();
+  state.blocked.revision.value;
+  state.contacts.revision.value;
+  const { busy, message, act } = useBlockAction();
+  const jids = state.blocked.all();
+  return (
+    <section class="settings-blocked" data-testid="settings-blocked" aria-labelledby="settings-blocked-title">
+      <h2 id="settings-blocked-title">{t('blocking.settingsTitle')}</h2>
+      <p class="field-hint">{state.blocked.supported ? t('blocking.settingsHint') : t('blocking.unsupported')}</p>
+      {jids.length === 0 ? <p data-testid="settings-blocked-empty">{t('blocking.settingsEmpty')}</p> : (
+        <ul class="blocked-list">
+          {jids.map((jid) => {
+            const name = state.contacts.displayName(jid);
+            return (
+              <li key={jid} class="blocked-item" data-testid="settings-blocked-item" data-jid={jid}>
+                <bdi class="blocked-name">{name}</bdi>
+                {name !== jid ? <bdi class="blocked-jid">{jid}</bdi> : null}
+                <button type="button" class="button-quiet" data-testid="settings-unblock" disabled={busy}
+                  aria-label={t('blocking.unblockLabel', { jid })} onClick={() => act('unblock', jid)}>{t('blocking.unblock')}</button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <p class={message?.error ? 'form-error' : 'field-hint'} role="status" hidden={message === null}>{message?.text ?? ''}</p>
     </section>
   );
 }

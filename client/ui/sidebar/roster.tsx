@@ -35,6 +35,7 @@ export function Roster() {
   state.contacts.revision.value;
   state.conversations.revision.value;
   state.own.revision.value;
+  state.blocked.revision.value;
   const [filter, setFilter] = useState('');
   const current = route.value;
   const openPeer = current.view === 'chat' ? current.peer : null;
@@ -116,9 +117,10 @@ function ContactItem(props: Omit<RosterEntry, 'groups'> & { active: boolean; tim
   const secondary = entry.lastText ?? entry.status ?? (entry.pending ? t('roster.pending') : entry.name !== entry.jid ? entry.jid : presenceLabel(entry.show));
   return (
     <a
-        class={`contact${active ? ' active' : ''}${entry.unread > 0 ? ' has-unread' : ''}`}
+        class={`contact${active ? ' active' : ''}${entry.unread > 0 ? ' has-unread' : ''}${entry.blocked ? ' is-blocked' : ''}`}
         data-testid="contact"
         data-jid={entry.jid}
+        data-blocked={entry.blocked ? 'true' : undefined}
         href={hashForPeer(entry.jid)}
         aria-current={active ? 'page' : undefined}
         title={entry.resources || undefined}
@@ -127,6 +129,7 @@ function ContactItem(props: Omit<RosterEntry, 'groups'> & { active: boolean; tim
         <span class="contact-text">
           <span class="contact-line">
             <bdi class="contact-name">{entry.name}</bdi>
+            {entry.blocked ? <span class="contact-blocked" data-testid="contact-blocked">{t('blocking.rosterMark')}</span> : null}
             {time ? <span class="contact-time">{time}</span> : null}
           </span>
           <span class="contact-line">

@@ -58,7 +58,7 @@ function DenyAll({ onError }: { onError: (text: string | null) => void }) {
 function Request({ request, onError }: { request: SubscriptionRequestDTO; onError: (text: string | null) => void }) {
   const { run } = useServices();
   const [busy, setBusy] = useState(false);
-  const answer = (name: 'approveSubscription' | 'denySubscription') => {
+  const answer = (name: 'approveSubscription' | 'denySubscription' | 'block') => {
     setBusy(true);
     run(name, { jid: request.jid })
       .then(() => onError(null))
@@ -77,6 +77,8 @@ function Request({ request, onError }: { request: SubscriptionRequestDTO; onErro
       <div class="subscription-request-actions">
         <button type="button" class="button-primary" data-testid="subscription-approve" disabled={busy} onClick={() => answer('approveSubscription')}>{t('requests.approve')}</button>
         <button type="button" class="button-quiet" data-testid="subscription-deny" disabled={busy} onClick={() => answer('denySubscription')}>{t('requests.deny')}</button>
+        {/* Blocking denies the request too (server side), and nothing more comes from them. */}
+        <button type="button" class="button-quiet" data-testid="subscription-block" disabled={busy} aria-label={t('blocking.blockRequestLabel', { jid: request.jid })} onClick={() => answer('block')}>{t('blocking.block')}</button>
       </div>
     </li>
   );
