@@ -8,9 +8,11 @@
 import { z } from 'zod';
 import type { ProfileFields } from '../stanza/vcard.js';
 import { bareJid, deviceId } from './contract/fields.js';
+import { avatarSchemas, type AvatarDTO, type AvatarEvents, type AvatarResults } from './contract/avatar.js';
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
+export type { AvatarDTO } from './contract/avatar.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -103,6 +105,8 @@ export interface HelloEvent {
   conversations: ConversationDTO[];
   own: { show: Presence; status: string | null };
   subscriptions: SubscriptionRequestsDTO;
+  /** Contacts (and we) with a stored avatar. */
+  avatars: AvatarDTO[];
 }
 
 /**
@@ -114,7 +118,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents {
+export interface ServerEvents extends RosterEvents, AvatarEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -196,12 +200,13 @@ export const commandSchemas = {
   /** A contact's or our own vCard, asked through this tab's own account session; `fresh` skips the cache. */
   profile: z.object({ jid: bareJid, fresh: z.boolean().default(false) }).strict(),
   ...rosterSchemas,
+  ...avatarSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults {
+export interface CommandResults extends RosterResults, AvatarResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;

@@ -14,6 +14,7 @@ import { commandSchemas, type ClientCommands, type ServerEvents, type Result, ty
 import type { AccountSession } from '../xmpp/account-session.js';
 import { TokenBucket } from './rate-limit.js';
 import { rosterCommands } from './commands/roster.js';
+import { avatarCommands } from './commands/avatar.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -32,7 +33,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [rosterCommands];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, avatarCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 

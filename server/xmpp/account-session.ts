@@ -20,6 +20,8 @@ import { HttpUpload } from '../features/upload.js';
 import { registerDisco } from '../features/disco.js';
 import { ClientState } from '../features/client-state.js';
 import { Subscriptions } from '../features/subscriptions.js';
+import { Avatars, type AvatarCache } from '../features/avatars.js';
+import { NS_AVATAR_METADATA } from '../stanza/avatar.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
@@ -60,6 +62,8 @@ export interface AccountSessionDeps {
   sync: SyncSettings;
   /** Waiting inbound stanzas past which the connection stops reading (default 1000). */
   inboundQueueLimit?: number;
+  /** The process's avatar cache (on disk, by hash); without one, avatars are ignored. */
+  avatars?: AvatarCache;
   /** Called once the session has ended, whatever ended it. */
   onEnded: (session: AccountSession, reason: EndReason) => void;
   /** No tab for the idle time: the manager logs the account out. */
@@ -80,6 +84,7 @@ export class AccountSession {
   readonly upload: HttpUpload;
   readonly clientState: ClientState;
   readonly subscriptions: Subscriptions;
+  readonly avatars: Avatars;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -106,6 +111,7 @@ export class AccountSession {
     this.subscriptions = new Subscriptions(this.ctx, this.roster);
     this.presence = new PresenceTracker(this.ctx, (p) => this.subscriptions.handle(p));
     this.messages = new Messages(this.ctx);
+    this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
@@ -192,7 +198,11 @@ export class AccountSession {
   }
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
-    if (el.name === 'presence') return this.presence.handle(el);
+    if (el.name === 'presence') {
+      // Fetching a vCard can take seconds: not in the line of stanzas that must be stored in order.
+      void this.avatars.onPresence(el);
+      return this.presence.handle(el);
+    }
     if (el.name !== 'message') return;
     if (el.attrs.type === 'error') return this.messages.bounced(el);
     const carbon = unwrapCarbon(el, this.jid);
@@ -201,7 +211,12 @@ export class AccountSession {
     const event = carbon.kind === 'none' ? parseEvent(el) : null;
     if (event) {
       const from = bareOf(el.attrs.from);
-      if (from) this.omemo.onEvent(from, event);
+      if (!from) return;
+      if (event.node === NS_AVATAR_METADATA) {
+        void this.avatars.onMetadata(from, event.items);
+        return;
+      }
+      this.omemo.onEvent(from, event);
       return;
     }
     const ack = parseAcknowledgement(message);
@@ -230,6 +245,7 @@ export class AccountSession {
       conversations: conversations.map((c) => ({ peer: c.last.peer, last: toMessageDTO(c.last), unread: c.unread })),
       own: this.presence.own,
       subscriptions: this.subscriptions.snapshot(),
+      avatars: this.avatars.snapshot(),
     };
   }
 
