@@ -169,7 +169,7 @@ export class Avatars {
 
   private set(jid: string, hash: string | null, source: 'pep' | 'vcard'): void {
     const before = this.current.get(jid);
-    if (!before && this.current.size >= MAX_TRACKED) return;
+    if (!before && (hash === null || this.current.size >= MAX_TRACKED)) return;
     this.current.set(jid, { hash, source });
     if (before?.hash === hash) return;
     this.ctx.emit('avatar', { jid, hash });
