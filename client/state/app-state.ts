@@ -8,6 +8,7 @@ import { ConversationsStore } from './conversations.js';
 import { MessagesStore } from './messages.js';
 import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
+import { AvatarsStore } from './avatars.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -32,6 +33,7 @@ export class AppState {
   readonly messages = new MessagesStore();
   readonly connection = new ConnectionStore();
   readonly own = new OwnStore();
+  readonly avatars = new AvatarsStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -42,6 +44,7 @@ export class AppState {
         this.own.set({ account: e.account, resource: e.resource, show: e.own.show, status: e.own.status });
         this.contacts.reset(e.contacts, e.presences, e.subscriptions);
         this.conversations.reset(e.conversations);
+        this.avatars.reset(e.avatars ?? []);
         // Messages may have been missed while this tab was away: only the open one is reloaded (the caller does it).
         this.messages.reset(this.openPeer);
         this.connection.setXmpp(e.connection);
@@ -80,6 +83,9 @@ export class AppState {
         this.conversations.onRead(e.peer, e.upTo);
         break;
       }
+      case 'avatar':
+        this.avatars.set(payload as EventPayload<'avatar'>);
+        break;
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);
         break;

@@ -6,6 +6,7 @@ import { omemo, type DeviceInfo } from '../../app/omemo-loader.js';
 import { omemoSettled } from '../../state/tab.js';
 import { useServices } from '../context.js';
 import { openSecurity } from '../security/open.js';
+import { OwnAvatar } from './own-avatar.js';
 
 const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
@@ -45,6 +46,7 @@ export function Settings() {
           </label>
           <p class="field-hint" role="status">{notifyNote ?? (notificationsSupported ? t('settings.notificationsHint') : t('settings.notificationsUnsupported'))}</p>
         </div>
+        <OwnAvatar />
         <OwnDevices account={state.own.account} />
       </div>
     </section>
