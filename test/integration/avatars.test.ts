@@ -14,7 +14,7 @@ import { crc32, deflateSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { xml, type Element } from '@xmpp/xml';
-import { TestStack, type LoggedIn } from '../harness/parley.js';
+import { TestStack, HttpBrowser, type LoggedIn } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { buildPublish, buildItemsGet, parseItems } from '../../server/stanza/pubsub.js';
 import { buildDataPayload, buildMetadataPayload, buildPhotoUpdate, NS_AVATAR_DATA, NS_AVATAR_METADATA, photoFromVcard } from '../../server/stanza/avatar.js';
@@ -181,8 +181,21 @@ test('setAvatar: re-encoded, published to PEP (data then metadata) and to vcard-
   while (!presences.some((p) => p.getChild('x', 'vcard-temp:x:update')?.getChildText('photo') === r.hash) && Date.now() < deadline) await sleep(50);
   assert.ok(presences.some((p) => p.getChild('x', 'vcard-temp:x:update')?.getChildText('photo') === r.hash), 'presence with the photo hash');
 
+  // A new XMPP session learns our avatar again from our own PEP node (last item on +notify): the tab and presence have it.
+  await stack.parley.sessions.logout(bob.accountId);
+  const again = new HttpBrowser(stack.url);
+  assert.equal((await again.login(bob.jid, bob.password)).status, 303);
+  const tab = again.tab();
+  await tab.waitFor('hello');
+  await tab.waitFor('avatar', (e) => e.jid === bob.jid && e.hash === r.hash).catch(async () => {
+    const hello = await tab.waitFor('hello');
+    assert.ok(hello.avatars.some((a) => a.jid === bob.jid && a.hash === r.hash), 'own avatar after a new session');
+  });
+  tab.close();
+
   // Not an image: refused with a reason, nothing published.
-  const bad = await bob.tab.rawCommand('setAvatar', { data: randomBytes(300).toString('base64'), type: 'image/png' });
+  const bobTab = (await stack.loggedIn('avbob2')).tab;
+  const bad = await bobTab.rawCommand('setAvatar', { data: randomBytes(300).toString('base64'), type: 'image/png' });
   assert.equal(bad.ok, false);
   assert.match(bad.error!, /image/);
 });
