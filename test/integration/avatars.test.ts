@@ -186,11 +186,9 @@ test('setAvatar: re-encoded, published to PEP (data then metadata) and to vcard-
   const again = new HttpBrowser(stack.url);
   assert.equal((await again.login(bob.jid, bob.password)).status, 303);
   const tab = again.tab();
-  await tab.waitFor('hello');
-  await tab.waitFor('avatar', (e) => e.jid === bob.jid && e.hash === r.hash).catch(async () => {
-    const hello = await tab.waitFor('hello');
-    assert.ok(hello.avatars.some((a) => a.jid === bob.jid && a.hash === r.hash), 'own avatar after a new session');
-  });
+  const hello = await tab.waitFor('hello');
+  // In the snapshot when our PEP node answered before the tab attached, else as an event.
+  if (!hello.avatars.some((a) => a.jid === bob.jid && a.hash === r.hash)) await tab.waitFor('avatar', (e) => e.jid === bob.jid && e.hash === r.hash);
   tab.close();
 
   // Not an image: refused with a reason, nothing published.
