@@ -9,6 +9,7 @@ import { MessagesStore } from './messages.js';
 import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
 import { BlockedStore } from './blocking.js';
+import { AvatarsStore } from './avatars.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -35,6 +36,7 @@ export class AppState {
   readonly own = new OwnStore();
   /** Blocked addresses (XEP-0191). */
   readonly blocked = new BlockedStore();
+  readonly avatars = new AvatarsStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -45,6 +47,7 @@ export class AppState {
         this.own.set({ account: e.account, resource: e.resource, show: e.own.show, status: e.own.status });
         this.contacts.reset(e.contacts, e.presences, e.subscriptions);
         this.conversations.reset(e.conversations);
+        this.avatars.reset(e.avatars ?? []);
         // Messages may have been missed while this tab was away: only the open one is reloaded (the caller does it).
         this.messages.reset(this.openPeer);
         this.connection.setXmpp(e.connection);
@@ -85,6 +88,8 @@ export class AppState {
       }
       case 'blocklist':
         this.blocked.set(payload as EventPayload<'blocklist'>);
+      case 'avatar':
+        this.avatars.set(payload as EventPayload<'avatar'>);
         break;
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);

@@ -13,17 +13,24 @@ export function stateLabel(state: MessageState): string {
   return t(`state.${state}`);
 }
 
-/** A stable colour slot (0..7) per address, for avatars; a class, because the CSP forbids inline styles. */
-export function colourSlot(jid: string): number {
-  let hash = 0;
-  for (let i = 0; i < jid.length; i++) hash = (hash * 31 + jid.charCodeAt(i)) | 0;
-  return Math.abs(hash) % 8;
-}
-
 /** Bidi controls and other invisible format characters (Cf): a name starting with U+202E would show an empty avatar. */
 const INVISIBLE = /\p{Cf}/gu;
 
+/**
+ * The first visible grapheme (an emoji with its joiners, a letter with its accents), upper-cased. Invisible format
+ * characters (bidi controls) are their own graphemes and skipped; the joiners inside an emoji sequence are kept.
+ */
 export function initial(name: string): string {
-  const first = [...name.replace(INVISIBLE, '').trim()][0];
+  let first: string | undefined;
+  if (typeof Intl.Segmenter === 'function') {
+    for (const { segment } of new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(name)) {
+      if (segment.replace(INVISIBLE, '').trim() !== '') {
+        first = segment.replace(/^\p{Cf}+/u, '');
+        break;
+      }
+    }
+  } else {
+    first = [...name.replace(INVISIBLE, '').trim()][0];
+  }
   return first ? first.toUpperCase() : '?';
 }

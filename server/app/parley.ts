@@ -2,6 +2,7 @@
  * Boots one Parley instance: database, stores, session manager, HTTP app, socket.io gateway.
  * Used by server/main.ts and by the tests, which start real instances on free ports.
  */
+import { AvatarCache, avatarDir, fetchableBytes } from '../features/avatars.js';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +94,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       },
     },
   });
+  const avatars = new AvatarCache(avatarDir(config.dataDir), log, { maxBytes: fetchableBytes(config.xmpp.guards.limits.maxTextBytes) });
   const sessions = new SessionManager({
     stores,
     log,
@@ -107,6 +109,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     guards: { limits: config.xmpp.guards.limits, stanzaRate: config.xmpp.guards.stanzaRate, timeoutMs: config.xmpp.guards.timeoutMs },
     inboundQueueLimit: config.xmpp.guards.inboundQueue,
     vault: new CredentialVault(config.sessionSecret),
+    avatars,
     connect: metrics.instrumentConnect(opts.connect),
   });
   gateway.attach(sessions);

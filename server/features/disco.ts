@@ -24,6 +24,7 @@ const BASE_FEATURES = [
   NS.eme,
   NS_OOB,
   'eu.siacs.conversations.axolotl.devicelist+notify',
+  'urn:xmpp:avatar:metadata+notify',
 ];
 
 /** XEP-0115 verification string of what we advertise. */

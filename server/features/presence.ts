@@ -4,6 +4,7 @@ import type { SessionContext } from './context.js';
 import type { PresenceDTO, ResourcePresenceDTO } from '../realtime/contract.js';
 import { capsElement } from './disco.js';
 import { registerLastActivity } from './software.js';
+import { buildPhotoUpdate } from '../stanza/avatar.js';
 import { buildPresence, parsePresence, SHOW_RANK, type InboundPresence, type Show } from '../stanza/presence.js';
 
 /** Resources listed per contact (a hostile contact could announce thousands). */
@@ -22,6 +23,8 @@ export class PresenceTracker {
   private chosen: { show: Show; status: string | null } = { show: 'available', status: null };
   /** When the last tab left long enough ago to go away (null: a tab is here): the user's idle time (XEP-0012). */
   private awaySince: number | null = null;
+  /** Our avatar's SHA-1 for XEP-0153 (null: none); undefined: not known, so presence carries no vcard-temp:x:update. */
+  private photo: string | null | undefined = undefined;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -48,7 +51,7 @@ export class PresenceTracker {
   /** A new XMPP session knows nobody's presence: forget, then announce ours (the server then probes contacts). */
   async startSession(): Promise<void> {
     this.resources.clear();
-    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status, [capsElement()]));
+    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status, this.extensions()));
   }
 
   async handle(el: Element): Promise<void> {
@@ -103,6 +106,17 @@ export class PresenceTracker {
   private async apply(show: Show, status: string | null): Promise<void> {
     if (this.own.show === show && this.own.status === status) return;
     this.own = { show, status };
-    await this.ctx.conn.send(buildPresence(show, status, [capsElement()]));
+    await this.ctx.conn.send(buildPresence(show, status, this.extensions()));
+  }
+
+  private extensions() {
+    return this.photo === undefined ? [capsElement()] : [capsElement(), buildPhotoUpdate(this.photo)];
+  }
+
+  /** Our avatar changed (XEP-0153 §4.1): presence is sent again with its hash. */
+  async setPhoto(hash: string | null): Promise<void> {
+    if (this.photo === hash) return;
+    this.photo = hash;
+    await this.ctx.conn.send(buildPresence(this.own.show, this.own.status, this.extensions()));
   }
 }

@@ -8,6 +8,7 @@ import type { Config } from '../app/config.js';
 import type { Logger } from '../app/logger.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import { appRoutes } from './routes.js';
+import { avatarRoutes } from './avatar-route.js';
 import { normaliseLoginJid } from './login-form.js';
 import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
@@ -142,6 +143,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     }),
   );
 
+  app.use(avatarRoutes({ dataDir: config.dataDir, sessions: deps.sessions }));
   app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
   app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));

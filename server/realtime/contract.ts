@@ -9,11 +9,13 @@ import { z } from 'zod';
 import type { ProfileFields } from '../stanza/vcard.js';
 import { bareJid, deviceId } from './contract/fields.js';
 import { ownProfileSchemas, type OwnProfileEvents, type OwnProfileResults } from './contract/own-profile.js';
+import { avatarSchemas, type AvatarDTO, type AvatarEvents, type AvatarResults } from './contract/avatar.js';
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
 import { blockingSchemas, type BlockingEvents, type BlockingResults } from './contract/blocking.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
 export type { BlocklistDTO } from './contract/blocking.js';
+export type { AvatarDTO } from './contract/avatar.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -106,6 +108,8 @@ export interface HelloEvent {
   conversations: ConversationDTO[];
   own: { show: Presence; status: string | null };
   subscriptions: SubscriptionRequestsDTO;
+  /** Contacts (and we) with a stored avatar. */
+  avatars: AvatarDTO[];
 }
 
 /**
@@ -117,7 +121,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents {
+export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -201,12 +205,13 @@ export const commandSchemas = {
   ...rosterSchemas,
   ...ownProfileSchemas,
   ...blockingSchemas,
+  ...avatarSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults {
+export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;

@@ -16,6 +16,7 @@ import { TokenBucket } from './rate-limit.js';
 import { rosterCommands } from './commands/roster.js';
 import { ownProfileCommands } from './commands/own-profile.js';
 import { blockingCommands } from './commands/blocking.js';
+import { avatarCommands } from './commands/avatar.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -34,7 +35,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 

@@ -22,6 +22,8 @@ import { ClientState } from '../features/client-state.js';
 import { OwnProfile } from '../features/own-profile.js';
 import { Subscriptions } from '../features/subscriptions.js';
 import { Blocking } from '../features/blocking.js';
+import { Avatars, type AvatarCache } from '../features/avatars.js';
+import { NS_AVATAR_METADATA } from '../stanza/avatar.js';
 import { parseEvent } from '../stanza/pubsub.js';
 import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
@@ -62,6 +64,8 @@ export interface AccountSessionDeps {
   sync: SyncSettings;
   /** Waiting inbound stanzas past which the connection stops reading (default 1000). */
   inboundQueueLimit?: number;
+  /** The process's avatar cache (on disk, by hash); without one, avatars are ignored. */
+  avatars?: AvatarCache;
   /** Called once the session has ended, whatever ended it. */
   onEnded: (session: AccountSession, reason: EndReason) => void;
   /** No tab for the idle time: the manager logs the account out. */
@@ -84,6 +88,7 @@ export class AccountSession {
   readonly ownProfile: OwnProfile;
   readonly subscriptions: Subscriptions;
   readonly blocking: Blocking;
+  readonly avatars: Avatars;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -116,6 +121,7 @@ export class AccountSession {
       if (by === 'push') this.subscriptions.forget(jid);
     });
     this.messages = new Messages(this.ctx);
+    this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
@@ -228,7 +234,11 @@ export class AccountSession {
   }
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
-    if (el.name === 'presence') return this.presence.handle(el);
+    if (el.name === 'presence') {
+      // Fetching a vCard can take seconds: not in the line of stanzas that must be stored in order.
+      void this.avatars.onPresence(el);
+      return this.presence.handle(el);
+    }
     if (el.name !== 'message') return;
     if (el.attrs.type === 'error') return this.messages.bounced(el);
     const carbon = unwrapCarbon(el, this.jid);
@@ -239,7 +249,12 @@ export class AccountSession {
     const event = carbon.kind === 'none' ? parseEvent(el) : null;
     if (event) {
       const from = bareOf(el.attrs.from);
-      if (from) this.omemo.onEvent(from, event);
+      if (!from) return;
+      if (event.node === NS_AVATAR_METADATA) {
+        void this.avatars.onMetadata(from, event.items);
+        return;
+      }
+      this.omemo.onEvent(from, event);
       return;
     }
     const ack = parseAcknowledgement(message);
@@ -268,6 +283,7 @@ export class AccountSession {
       conversations: conversations.map((c) => ({ peer: c.last.peer, last: toMessageDTO(c.last), unread: c.unread })),
       own: this.presence.own,
       subscriptions: this.subscriptions.snapshot(),
+      avatars: this.avatars.snapshot(),
     };
   }
 

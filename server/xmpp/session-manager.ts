@@ -2,6 +2,7 @@
  * Account -> its one live XMPP session. Logins of the same account from many tabs and browsers
  * share it; concurrent logins of one account wait for the same connection attempt.
  */
+import type { AvatarCache } from '../features/avatars.js';
 import type { Stores } from '../features/context.js';
 import type { Logger } from '../app/logger.js';
 import { XmppConnection, type ConnectOptions, type ScramKeys } from './connection.js';
@@ -31,6 +32,8 @@ export interface SessionManagerDeps {
   /** Waiting inbound stanzas per account past which its socket stops being read (back-pressure). */
   inboundQueueLimit?: number;
   vault: CredentialVault;
+  /** The process's avatar cache, shared by every session. */
+  avatars?: AvatarCache;
   connect?: Connect;
 }
 
@@ -182,6 +185,7 @@ export class SessionManager {
         broadcaster: this.deps.broadcaster,
         timers: this.deps.timers,
         sync: this.deps.sync,
+        ...(this.deps.avatars ? { avatars: this.deps.avatars } : {}),
         ...(this.deps.inboundQueueLimit ? { inboundQueueLimit: this.deps.inboundQueueLimit } : {}),
         onEnded: (s, reason) => this.onEnded(s, reason),
         // Idle ends the XMPP session only: a remembered browser brings it back on its next visit.

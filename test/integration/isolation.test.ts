@@ -8,7 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestStack, type LoggedIn } from '../harness/parley.js';
+import sharp from 'sharp';
+import { TestStack, HttpBrowser, type LoggedIn } from '../harness/parley.js';
 import { commandSchemas } from '../../server/realtime/contract.js';
 
 let stack: TestStack;
@@ -49,6 +50,7 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.deepEqual(bobBefore.devices, [bobDevice]);
   const bobEventsBefore = bob.tab.events.length;
 
+  let avatarHash = '';
   const cases: Record<keyof typeof commandSchemas, Case> = {
     async history({ alice, carol }) {
       // Even with an extra field naming Bob's account: unknown fields are dropped, the socket's account is used.
@@ -154,6 +156,16 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       const r = await alice.tab.command('omemoRevoke', { deviceId: bobDevice });
       assert.deepEqual(r.devices, []);
     },
+    async setAvatar({ alice }) {
+      // Alice's own avatar only: a command naming another account is refused, and nothing of it reaches Bob (checked below).
+      const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c04' } }).png().toBuffer();
+      const named = await alice.tab.rawCommand('setAvatar', { data: png.toString('base64'), type: 'image/png', accountId: bob.accountId });
+      assert.equal(named.ok, false);
+      const r = await alice.tab.command('setAvatar', { data: png.toString('base64'), type: 'image/png' });
+      assert.match(r.hash, /^[0-9a-f]{40}$/);
+      await alice.tab.waitFor('avatar', (e) => e.jid === alice.jid && e.hash === r.hash);
+      avatarHash = r.hash;
+    },
     async omemoPublication({ alice }) {
       // Alice's own session's state; extra fields naming another account are refused.
       assert.deepEqual(await alice.tab.command('omemoPublication', {}), { open: true, problem: null });
@@ -194,6 +206,14 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.equal(shell.includes(bob.jid), false);
   assert.equal((await alice.browser.request('/admin')).status, 404);
   assert.equal((await alice.browser.request('/admin/api/sessions')).status, 404);
+  // Avatars: served to a logged-in browser only; anything but 40 hex digits is not found.
+  assert.equal((await alice.browser.request(`/avatars/${avatarHash}`)).status, 200);
+  assert.equal((await alice.browser.request(`/avatars/${avatarHash.toUpperCase()}`)).status, 404);
+  assert.equal((await alice.browser.request('/avatars/..%2F..%2Fsecret')).status, 404);
+  const stranger = new HttpBrowser(stack.url);
+  const anonymous = await stranger.request(`/avatars/${avatarHash}`);
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get('content-type')?.startsWith('image/'), false);
 
   // Bob: unchanged, and told nothing about any of it.
   await sleep(300);

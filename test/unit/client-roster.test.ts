@@ -31,7 +31,7 @@ function msg(id: number, peer: string, extra: Partial<MessageDTO> = {}): Message
   };
 }
 function hello(extra: Partial<HelloEvent> = {}): HelloEvent {
-  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, subscriptions: { requests: [], total: 0 }, ...extra };
+  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, subscriptions: { requests: [], total: 0 }, avatars: [], ...extra };
 }
 
 test('presence aggregation: the most reachable presence wins; unknown contacts are offline', () => {

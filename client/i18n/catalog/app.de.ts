@@ -7,6 +7,7 @@
 import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
+import { avatarDe } from './app/avatar.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -236,4 +237,5 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.reload': 'Neu laden',
   ...rosterDe,
   ...blockingDe,
+  ...avatarDe,
 };

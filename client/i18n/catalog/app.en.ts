@@ -4,6 +4,7 @@
  */
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
+import { avatarEn } from './app/avatar.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -228,4 +229,5 @@ export const app = {
   'pwa.reload': 'Reload',
   ...rosterEn,
   ...blockingEn,
+  ...avatarEn,
 } as const;

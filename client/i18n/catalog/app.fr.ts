@@ -9,6 +9,7 @@
 import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
+import { avatarFr } from './app/avatar.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -243,4 +244,5 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.reload': 'Recharger',
   ...rosterFr,
   ...blockingFr,
+  ...avatarFr,
 };

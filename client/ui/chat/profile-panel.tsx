@@ -10,6 +10,7 @@ import { PROFILE_FIELDS, fieldValues, safeWebUrl, stateText, type FieldKey } fro
 import { t } from '../../i18n/index.js';
 import { ContactEditor } from './contact-editor.js';
 import { BlockToggle } from './block-button.js';
+import { Avatar } from '../avatar.js';
 
 /** Whether the profile panel is open: it stays open, following the conversation, until closed. */
 export const profileOpen = signal(false);
@@ -25,7 +26,7 @@ export function ProfileButton({ open, onToggle }: { open: boolean; onToggle: () 
 }
 
 export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => void }) {
-  const { run } = useServices();
+  const { run, state } = useServices();
   const [shown, setShown] = useState<Shown>({ kind: 'loading' });
   const [request, setRequest] = useState({ fresh: false, n: 0 });
   const panel = useRef<HTMLElement>(null);
@@ -70,6 +71,7 @@ export function ProfilePanel({ peer, onClose }: { peer: string; onClose: () => v
         }}>{t('profile.refresh')}</button>
         <button type="button" class="button-quiet" data-testid="profile-close" aria-label={t('profile.closeLabel')} onClick={onClose}>{t('common.close')}</button>
       </div>
+      <div class="profile-avatar"><Avatar jid={peer} name={state.contacts.displayName(peer)} show={null} size="large" /></div>
       <ContactEditor peer={peer} />
       <BlockToggle peer={peer} />
       <p class="profile-state" data-testid="profile-state" role="status" hidden={status === ''}>{status}</p>

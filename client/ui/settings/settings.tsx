@@ -7,6 +7,7 @@ import { omemoSettled } from '../../state/tab.js';
 import { useServices } from '../context.js';
 import { openSecurity } from '../security/open.js';
 import { useBlockAction } from '../chat/block-button.js';
+import { OwnAvatar } from './own-avatar.js';
 
 const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
@@ -47,6 +48,7 @@ export function Settings() {
           <p class="field-hint" role="status">{notifyNote ?? (notificationsSupported ? t('settings.notificationsHint') : t('settings.notificationsUnsupported'))}</p>
         </div>
         <BlockedContacts />
+        <OwnAvatar />
         <OwnDevices account={state.own.account} />
       </div>
     </section>

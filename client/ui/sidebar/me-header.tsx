@@ -3,7 +3,7 @@ import type { Presence } from '../../../server/realtime/contract.js';
 import { useServices } from '../context.js';
 import { presenceLabel } from '../format.js';
 import { t } from '../../i18n/index.js';
-import { initial } from '../format.js';
+import { Avatar } from '../avatar.js';
 
 type SettableShow = Exclude<Presence, 'unavailable'>;
 const SETTABLE: readonly SettableShow[] = ['available', 'chat', 'away', 'xa', 'dnd'];
@@ -24,10 +24,7 @@ export function MeHeader() {
 
   return (
     <header class="me">
-      <span class="avatar avatar-me" aria-hidden="true">
-        <span class="avatar-letter">{initial(account)}</span>
-        <span class={`presence-dot presence-${show}`} />
-      </span>
+      <Avatar jid={account} name={account} show={null} />
       <div class="me-text">
         <bdi class="me-jid" title={account}>{account}</bdi>
         <label class="visually-hidden" for="presence-select">{t('me.status')}</label>
