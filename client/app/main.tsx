@@ -35,7 +35,7 @@ const services: AppServices = {
 };
 
 // Events that only feed the stores.
-const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'blocklist', 'avatar'];
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar'];
 for (const event of forwarded) {
   socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
 }

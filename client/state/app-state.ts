@@ -2,7 +2,7 @@
  * Everything the tab knows, fed only by contract events. `apply` is the one place where a server event
  * becomes store changes, so it can be tested without a socket or a DOM.
  */
-import type { Presence, ServerEvents } from '../../server/realtime/contract.js';
+import type { Presence, ProfileDTO, ServerEvents } from '../../server/realtime/contract.js';
 import { ContactsStore, presenceRank } from './contacts.js';
 import { ConversationsStore } from './conversations.js';
 import { MessagesStore } from './messages.js';
@@ -21,8 +21,10 @@ export class OwnStore extends Observable {
   resource: string | null = null;
   show: Presence = 'available';
   status: string | null = null;
+  /** Our own profile as last saved from a tab of this account (null until one is saved in this page's life). */
+  profile: ProfileDTO | null = null;
 
-  set(fields: Partial<Pick<OwnStore, 'account' | 'resource' | 'show' | 'status'>>): void {
+  set(fields: Partial<Pick<OwnStore, 'account' | 'resource' | 'show' | 'status' | 'profile'>>): void {
     Object.assign(this, fields);
     this.notify();
   }
@@ -69,6 +71,9 @@ export class AppState {
         break;
       case 'subscriptionRequests':
         this.contacts.setRequests(payload as EventPayload<'subscriptionRequests'>);
+        break;
+      case 'ownProfile':
+        this.own.set({ profile: (payload as EventPayload<'ownProfile'>).profile });
         break;
       case 'ownPresence': {
         const e = payload as EventPayload<'ownPresence'>;

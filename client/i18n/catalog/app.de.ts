@@ -8,6 +8,7 @@ import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
 import { avatarDe } from './app/avatar.de.js';
+import { ownProfileDe } from './app/own-profile.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -238,4 +239,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...rosterDe,
   ...blockingDe,
   ...avatarDe,
+  ...ownProfileDe,
 };

@@ -5,6 +5,7 @@
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
 import { avatarEn } from './app/avatar.en.js';
+import { ownProfileEn } from './app/own-profile.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -230,4 +231,5 @@ export const app = {
   ...rosterEn,
   ...blockingEn,
   ...avatarEn,
+  ...ownProfileEn,
 } as const;

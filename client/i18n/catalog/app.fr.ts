@@ -10,6 +10,7 @@ import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
 import { avatarFr } from './app/avatar.fr.js';
+import { ownProfileFr } from './app/own-profile.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -245,4 +246,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...rosterFr,
   ...blockingFr,
   ...avatarFr,
+  ...ownProfileFr,
 };

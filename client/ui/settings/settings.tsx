@@ -8,6 +8,7 @@ import { useServices } from '../context.js';
 import { openSecurity } from '../security/open.js';
 import { useBlockAction } from '../chat/block-button.js';
 import { OwnAvatar } from './own-avatar.js';
+import { OwnProfileForm } from './own-profile.js';
 
 const THEMES: readonly Theme[] = ['system', 'light', 'dark'];
 
@@ -49,6 +50,7 @@ export function Settings() {
         </div>
         <BlockedContacts />
         <OwnAvatar />
+        <OwnProfileForm />
         <OwnDevices account={state.own.account} />
       </div>
     </section>
