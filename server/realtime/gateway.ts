@@ -20,6 +20,8 @@ declare module 'express-session' {
   interface SessionData {
     accountId?: string;
     jid?: string;
+    /** the browser's user agent at login, bounded (shown shortened on /account) */
+    userAgent?: string;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
+import { accountDe } from './app/account.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -234,4 +235,5 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.update': 'Eine neue Version von Parley ist verfügbar.',
   'pwa.reload': 'Neu laden',
   ...rosterDe,
+  ...accountDe,
 };

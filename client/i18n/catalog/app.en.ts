@@ -3,6 +3,7 @@
  * against it (test/unit/i18n-catalogs.test.ts). Keys are grouped by the part of the page that shows them.
  */
 import { rosterEn } from './app/roster.en.js';
+import { accountEn } from './app/account.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -226,4 +227,5 @@ export const app = {
   'pwa.update': 'A new version of Parley is available.',
   'pwa.reload': 'Reload',
   ...rosterEn,
+  ...accountEn,
 } as const;

@@ -8,6 +8,7 @@
  */
 import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
+import { accountFr } from './app/account.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -241,4 +242,5 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.update': 'Une nouvelle version de Parley est disponible.',
   'pwa.reload': 'Recharger',
   ...rosterFr,
+  ...accountFr,
 };
