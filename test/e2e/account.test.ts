@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { e2eStack } from '../harness/e2e.js';
 import { saveScreenshot } from '../harness/browser.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
+import { assertNoSeriousViolations } from '../harness/axe.js';
 
 const e2e = e2eStack();
 
@@ -23,12 +24,24 @@ test('change the password through the UI', async () => {
   await page.getByTestId('login-submit').click();
   await page.waitForURL(`${stack.url}/`);
 
+  // This tab's OMEMO device (announced and published) is then listed on the account page and marked as this tab.
+  await page.waitForSelector('body[data-omemo-device]', { state: 'attached', timeout: 60_000 });
+  const device = await page.evaluate(() => document.body.dataset.omemoDevice!);
   await page.getByTestId('settings-open').click();
   await page.getByTestId('settings-account-link').click();
   await page.waitForURL(/\/account/);
   await page.getByTestId('account-page').waitFor();
   // This browser is listed and marked.
   assert.equal(await page.locator('[data-testid="account-browser"][data-this="true"]').count(), 1);
+  const own = page.locator(`[data-testid="account-device"][data-device-id="${device}"]`);
+  // Server-rendered from the PEP list: if the tab's publication is still on its way, look again.
+  for (let i = 0; i < 20 && (await own.count()) === 0; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page.reload();
+  }
+  await own.waitFor();
+  assert.match((await own.textContent())!, /this tab/);
+  await assertNoSeriousViolations(page, 'account page');
 
   await page.getByTestId('account-current').fill('not-my-password');
   await page.getByTestId('account-new').fill('a-new-password');
@@ -36,6 +49,7 @@ test('change the password through the UI', async () => {
   await page.getByTestId('account-password-submit').click();
   await page.getByTestId('account-error').waitFor();
   assert.equal(await page.getByTestId('account-error').textContent(), 'The password is wrong.');
+  await assertNoSeriousViolations(page, 'account page with an error');
 
   await page.getByTestId('account-current').fill(user.password);
   await page.getByTestId('account-new').fill('a-new-password');
