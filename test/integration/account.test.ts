@@ -9,16 +9,20 @@ import { TestStack, HttpBrowser, type TestTab } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { until } from '../harness/poll.js';
 import { CredentialVault } from '../../server/xmpp/credential-vault.js';
+import { HostileXmppServer } from '../harness/hostile-xmpp.js';
 
 let stack: TestStack;
+let hostile: HostileXmppServer;
 const tabs: TestTab[] = [];
 
 before(async () => {
-  stack = await TestStack.start();
+  hostile = await HostileXmppServer.start();
+  stack = await TestStack.start({ services: [hostile.service] });
 });
 after(async () => {
   for (const t of tabs) t.close();
   await stack?.close();
+  await hostile?.stop();
 });
 
 async function rawLogin(jid: string, password: string): Promise<boolean> {
@@ -179,4 +183,34 @@ test('sign out another browser: its tab is disconnected and its cookie dead; thi
   await one.tab.command('visibility', { visible: true });
   assert.equal((await one.browser.request('/')).status, 200);
   assert.equal((await one.browser.post('/account/browsers/signout', { _csrf: csrf, browser: otherId })).status, 404, 'already gone');
+});
+
+test('the XMPP server refuses (not-allowed, not-acceptable with its text): said in words, escaped; nothing kept changes', async () => {
+  // A server that refuses password changes on command (it accepts any password at login).
+  const jid = `refused@${hostile.domain}`;
+  const { browser } = await signedIn(jid, 'old-password');
+  const server = await hostile.sessionOf(jid);
+  const csrf = await browser.csrf('/account');
+  const post = () => browser.post('/account/password', { _csrf: csrf, current: 'old-password', password: 'n3w', confirm: 'n3w' });
+
+  server.iqRefusals.set('jabber:iq:register', { condition: 'not-allowed', type: 'cancel' });
+  const notAllowed = await post();
+  assert.equal(notAllowed.status, 403);
+  assert.match(await notAllowed.text(), /Your XMPP server does not allow this\./);
+
+  server.iqRefusals.set('jabber:iq:register', { condition: 'not-acceptable', type: 'modify', text: '<b>too weak</b>' });
+  const weak = await post();
+  assert.equal(weak.status, 400);
+  const html = await weak.text();
+  assert.match(html, /Your XMPP server did not accept this password\. It said: “&lt;b&gt;too weak&lt;\/b&gt;”/);
+  assert.equal(html.includes('<b>too weak'), false);
+
+  // The old password still joins the live session: Parley's verifier did not move.
+  assert.equal((await new HttpBrowser(stack.url).login(jid, 'old-password')).status, 303);
+  // Deletion refused by the server: the account stays in Parley.
+  server.iqRefusals.set('jabber:iq:register', { condition: 'not-allowed', type: 'cancel' });
+  const accountId = stack.parley.sessions.sessions().find((s) => s.jid === jid)!.accountId;
+  const del = await browser.post('/account/delete', { _csrf: csrf, jid, password: 'old-password' });
+  assert.equal(del.status, 403);
+  assert.ok(await stack.parley.stores.accounts.byId(accountId));
 });
