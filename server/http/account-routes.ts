@@ -79,6 +79,8 @@ export function accountRoutes(deps: AccountRouteDeps): Router {
         return { status: 400, error: t('account.passwordEmpty') };
       case 'too-long':
         return { status: 400, error: t('account.passwordTooLong', { max: MAX_PASSWORD_LENGTH }) };
+      case 'invalid-characters':
+        return { status: 400, error: t('account.passwordInvalid') };
       case 'address-mismatch':
         return { status: 400, error: t('account.addressMismatch') };
       case 'not-allowed':

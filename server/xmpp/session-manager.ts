@@ -20,13 +20,16 @@ export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutd
 /** Why a password change or an account deletion did not happen (the /account page says it in words). */
 export class AccountChangeError extends Error {
   constructor(
-    readonly reason: 'no-session' | 'wrong-password' | 'empty' | 'too-long' | 'address-mismatch' | 'not-allowed' | 'not-acceptable' | 'failed',
+    readonly reason: 'no-session' | 'wrong-password' | 'empty' | 'too-long' | 'invalid-characters' | 'address-mismatch' | 'not-allowed' | 'not-acceptable' | 'failed',
     /** the XMPP server's own explanation, if any (untrusted: render as text) */
     readonly serverText: string | null = null,
   ) {
     super(reason);
   }
 }
+
+/** Characters XML 1.0 cannot carry (controls, U+FFFE/U+FFFF, lone surrogates). */
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export type Connect = (opts: ConnectOptions) => Promise<XmppConnection>;
 
@@ -271,6 +274,8 @@ export class SessionManager {
   async changePassword(accountId: string, current: string, next: string): Promise<void> {
     if (next.length === 0) throw new AccountChangeError('empty');
     if (next.length > MAX_PASSWORD_LENGTH) throw new AccountChangeError('too-long');
+    // XML cannot carry these: sent in <password/>, they would break the stream rather than change anything.
+    if (NOT_IN_XML.test(next)) throw new AccountChangeError('invalid-characters');
     if (!(await this.verifyPassword(accountId, current))) throw new AccountChangeError('wrong-password');
     const session = this.byAccountId(accountId);
     const live = session && this.live.get(session.jid);

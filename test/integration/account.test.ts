@@ -108,6 +108,9 @@ test('password change refused: wrong current password, mismatch, empty, too long
   const tooLong = await post({ current: user.password, password: long, confirm: long });
   assert.equal(tooLong.status, 400);
   assert.match(await tooLong.text(), /too long: at most 1,?024 characters/);
+  const control = await post({ current: user.password, password: 'bell\u0007', confirm: 'bell\u0007' });
+  assert.equal(control.status, 400);
+  assert.match(await control.text(), /characters that cannot be sent/);
   // Without a valid CSRF token nothing happens at all.
   assert.equal((await browser.post('/account/password', { _csrf: 'forged', current: user.password, password: 'n1', confirm: 'n1' })).status, 403);
 

@@ -17,6 +17,7 @@ export const accountPagesDe: Record<keyof typeof accountPagesEn, string> = {
   'account.passwordMismatch': 'Die beiden neuen Passwörter sind verschieden.',
   'account.passwordEmpty': 'Gib ein neues Passwort ein.',
   'account.passwordTooLong': 'Das neue Passwort ist zu lang: höchstens {max} Zeichen.',
+  'account.passwordInvalid': 'Das neue Passwort enthält Zeichen, die sich nicht senden lassen (Steuerzeichen).',
   'account.wrongPassword': 'Das Passwort ist falsch.',
   'account.serverNotAllowed': 'Dein XMPP-Server erlaubt das nicht.',
   'account.serverNotAcceptable': 'Dein XMPP-Server hat dieses Passwort nicht angenommen.',

@@ -15,6 +15,7 @@ export const accountPagesEn = {
   'account.passwordMismatch': 'The two new passwords differ.',
   'account.passwordEmpty': 'Enter a new password.',
   'account.passwordTooLong': 'The new password is too long: at most {max} characters.',
+  'account.passwordInvalid': 'The new password contains characters that cannot be sent (control characters).',
   'account.wrongPassword': 'The password is wrong.',
   'account.serverNotAllowed': 'Your XMPP server does not allow this.',
   'account.serverNotAcceptable': 'Your XMPP server did not accept this password.',

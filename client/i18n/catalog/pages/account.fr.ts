@@ -17,6 +17,7 @@ export const accountPagesFr: Record<keyof typeof accountPagesEn, string> = {
   'account.passwordMismatch': 'Les deux nouveaux mots de passe diffèrent.',
   'account.passwordEmpty': 'Saisissez un nouveau mot de passe.',
   'account.passwordTooLong': 'Le nouveau mot de passe est trop long : au plus {max} caractères.',
+  'account.passwordInvalid': 'Le nouveau mot de passe contient des caractères impossibles à envoyer (caractères de contrôle).',
   'account.wrongPassword': 'Le mot de passe est incorrect.',
   'account.serverNotAllowed': 'Votre serveur XMPP ne le permet pas.',
   'account.serverNotAcceptable': 'Votre serveur XMPP n’a pas accepté ce mot de passe.',
