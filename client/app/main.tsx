@@ -81,7 +81,9 @@ socket.on('message', (e) => {
   }
 });
 
-socket.on('logout', () => location.assign('/login'));
+// After the account was deleted, or this browser was signed out from another one, the login page says so.
+const LOGIN_NOTICES: Record<string, string> = { 'account-deleted': 'deleted', 'signed-out': 'signed-out' };
+socket.on('logout', (e) => location.assign(LOGIN_NOTICES[e?.reason] ? `/login?notice=${LOGIN_NOTICES[e.reason]}` : '/login'));
 
 socket.on('connect', () => state.connection.setSocket('connected'));
 socket.on('connect_error', () => state.connection.setSocket('disconnected'));

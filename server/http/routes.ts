@@ -8,6 +8,7 @@ import { translatorOf } from './locale.js';
 import { AccountThrottle } from './account-throttle.js';
 import { registrationRoutes } from './registration-routes.js';
 import { uploadLimitBytes } from './upload-route.js';
+import { accountRoutes } from './account-routes.js';
 
 export interface RouteDeps {
   config: Config;
@@ -27,10 +28,11 @@ export function appRoutes(deps: RouteDeps): Router {
   const router = Router();
   const throttle = new AccountThrottle(() => config.limits.accountLoginFailures, 15 * 60_000);
 
-  const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '') =>
+  const renderLogin = (req: Request, res: Response, status: number, error: string | null, jid = '', notice: string | null = null) =>
     res.status(status).render('login', {
       title: translatorOf(res)('login.title'),
       error,
+      notice,
       jid,
       csrfToken: deps.csrfToken(req),
       defaultDomain: config.xmpp.defaultDomain,
@@ -48,7 +50,9 @@ export function appRoutes(deps: RouteDeps): Router {
   router.get('/login', (req, res) => {
     const accountId = req.session.accountId;
     if (accountId && sessions.byAccountId(accountId)) return res.redirect(303, '/');
-    renderLogin(req, res, 200, null);
+    // After the account was deleted, or this browser was signed out from another one.
+    const notice = req.query.notice === 'deleted' ? 'login.noticeDeleted' : req.query.notice === 'signed-out' ? 'login.noticeSignedOut' : null;
+    renderLogin(req, res, 200, null, '', notice ? translatorOf(res)(notice) : null);
   });
 
   /**
@@ -67,6 +71,8 @@ export function appRoutes(deps: RouteDeps): Router {
       await regenerate(req);
       req.session.accountId = session.accountId;
       req.session.jid = session.jid;
+      // Shown (shortened) in the account's list of browsers; bounded, never parsed.
+      req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 300);
       if (remember) req.session.cookie.maxAge = config.timers.rememberMs;
       await save(req);
       throttle.succeeded(jid);
@@ -99,6 +105,8 @@ export function appRoutes(deps: RouteDeps): Router {
   const isLoggedIn = (req: Request) => !!req.session.accountId && !!sessions.byAccountId(req.session.accountId);
   const registration = registrationRoutes({ config, log: deps.log, csrfToken: deps.csrfToken, signIn, isLoggedIn });
   router.use((req, res, next) => (config.xmpp.registration ? registration(req, res, next) : next()));
+
+  router.use(accountRoutes({ config, sessions, log: deps.log, csrfToken: deps.csrfToken }));
 
   router.post('/logout', async (req, res) => {
     const accountId = req.session.accountId;

@@ -17,11 +17,14 @@ import { rosterCommands } from './commands/roster.js';
 import { ownProfileCommands } from './commands/own-profile.js';
 import { blockingCommands } from './commands/blocking.js';
 import { avatarCommands } from './commands/avatar.js';
+import { hashSid } from '../store/sessions.js';
 
 declare module 'express-session' {
   interface SessionData {
     accountId?: string;
     jid?: string;
+    /** the browser's user agent at login, bounded (shown shortened on /account) */
+    userAgent?: string;
   }
 }
 
@@ -38,6 +41,8 @@ export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
+/** The sockets of one browser session, named by the session's row id (SHA-256 of its id, never the cookie). */
+const browserRoom = (browserId: string) => `browser:${browserId}`;
 
 export interface GatewayDeps {
   httpServer: HttpServer;
@@ -75,6 +80,11 @@ export class Gateway implements Broadcaster {
     this.io.in(room(accountId)).disconnectSockets(true);
   }
 
+  disconnectBrowser(browserId: string, reason: string): void {
+    this.io.to(browserRoom(browserId)).emit('logout', { reason });
+    this.io.in(browserRoom(browserId)).disconnectSockets(true);
+  }
+
   private async onConnection(socket: ParleySocket): Promise<void> {
     const req = socket.request as SessionRequest;
     const accountId = req.session?.accountId;
@@ -85,7 +95,8 @@ export class Gateway implements Broadcaster {
       return;
     }
     const log = this.deps.log.child({ account: session.jid, socket: socket.id });
-    await socket.join(room(accountId));
+    const sid = (req as { sessionID?: string }).sessionID;
+    await socket.join(sid ? [room(accountId), browserRoom(hashSid(sid))] : room(accountId));
     // The tab says in its handshake whether its page is visible; anything else counts as visible (XEP-0352 'active').
     session.attachTab(socket.id, (socket.handshake.auth as { visible?: unknown } | undefined)?.visible !== false);
     socket.on('disconnect', () => session.detachTab(socket.id));

@@ -153,3 +153,35 @@ function webUrl(raw: string | undefined | null): string | null {
     return null;
   }
 }
+
+// ------------------------------------------------------------------ the account's own management (XEP-0077 §3.3, §3.2)
+
+/** The longest password Parley sends (the form refuses longer ones before anything reaches the server). */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** XEP-0077 §3.3: a logged-in user changes their password; addressed to their own server. */
+export function buildPasswordChange(domain: string, username: string, password: string): Element {
+  return xml('iq', { type: 'set', to: domain }, xml('query', { xmlns: NS_REGISTER }, xml('username', {}, username), xml('password', {}, password)));
+}
+
+/** XEP-0077 §3.2: a logged-in user cancels (deletes) their account; addressed to their own server. */
+export function buildAccountRemove(domain: string): Element {
+  return xml('iq', { type: 'set', to: domain }, xml('query', { xmlns: NS_REGISTER }, xml('remove')));
+}
+
+/** Why the server refused a password change or an account removal, for the person asking. */
+export type AccountChangeRefusal = 'not-allowed' | 'not-acceptable' | 'not-authorized' | 'other';
+
+/** Classifies the error answer to buildPasswordChange / buildAccountRemove. */
+export function parseAccountChangeError(iq: Element): { refusal: AccountChangeRefusal; condition: string; text: string | null } {
+  const { condition, text } = parseRegisterError(iq);
+  const refusal: AccountChangeRefusal =
+    condition === 'not-allowed' || condition === 'forbidden' || condition === 'service-unavailable' || condition === 'feature-not-implemented'
+      ? 'not-allowed'
+      : condition === 'not-acceptable' || condition === 'bad-request' || condition === 'policy-violation'
+        ? 'not-acceptable'
+        : condition === 'not-authorized' || condition === 'registration-required'
+          ? 'not-authorized'
+          : 'other';
+  return { refusal, condition, text };
+}

@@ -55,6 +55,17 @@ export class AccountStore {
     return rows.map(toRow);
   }
 
+  /**
+   * Deletes the account and everything Parley keeps for it: its contacts, messages, OMEMO device rows and browser
+   * sessions go with it (every foreign key to Account is ON DELETE CASCADE). Returns whether a row was deleted.
+   */
+  async delete(id: string): Promise<boolean> {
+    const key = toBigInt(id);
+    if (key === null) return false;
+    const r = await this.db.pool.query(`DELETE FROM "Account" WHERE id = $1`, [key.toString()]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async touchLogin(id: string): Promise<void> {
     const key = toBigInt(id);
     if (key === null) return;

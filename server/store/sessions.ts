@@ -22,6 +22,14 @@ export function hashSid(sid: string): string {
   return createHash('sha256').update(sid, 'utf8').digest('hex');
 }
 
+export interface BrowserSessionRow {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** as the browser sent it at login (bounded), or null for sessions from before it was kept */
+  userAgent: string | null;
+}
+
 export class PgSessionStore extends session.Store {
   private readonly pruneTimer: NodeJS.Timeout | null;
   private readonly defaultTtlMs: number;
@@ -84,6 +92,31 @@ export class PgSessionStore extends session.Store {
     if (toBigInt(accountId) === null) return 0;
     const r = await this.db.pool.query(`DELETE FROM "BrowserSession" WHERE "accountId" = $1`, [accountId]);
     return r.rowCount ?? 0;
+  }
+
+  /**
+   * The account's live browser sessions, oldest first. `id` is the row key (SHA-256 of the cookie's session id):
+   * shown to the account's owner, it names a session without being a cookie that works.
+   */
+  async listForAccount(accountId: string): Promise<BrowserSessionRow[]> {
+    if (toBigInt(accountId) === null) return [];
+    const r = await this.db.pool.query<{ sid: string; createdAt: Date; expiresAt: Date; data: { userAgent?: unknown } }>(
+      `SELECT sid, "createdAt", "expiresAt", data FROM "BrowserSession" WHERE "accountId" = $1 AND "expiresAt" > now() ORDER BY "createdAt", sid`,
+      [accountId],
+    );
+    return r.rows.map((row) => ({
+      id: row.sid,
+      createdAt: row.createdAt,
+      expiresAt: row.expiresAt,
+      userAgent: typeof row.data?.userAgent === 'string' ? row.data.userAgent : null,
+    }));
+  }
+
+  /** Deletes one browser session of this account (by row id, see listForAccount); another account's id matches nothing. */
+  async destroyForAccount(accountId: string, id: string): Promise<boolean> {
+    if (toBigInt(accountId) === null || !/^[0-9a-f]{64}$/.test(id)) return false;
+    const r = await this.db.pool.query(`DELETE FROM "BrowserSession" WHERE "accountId" = $1 AND sid = $2`, [accountId, id]);
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Deletes expired sessions; returns how many. Runs on a timer too (see pruneEveryMs). */

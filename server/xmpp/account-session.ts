@@ -37,6 +37,8 @@ export interface Broadcaster {
   toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void;
   /** Closes every socket of the account (after logout). */
   disconnectAccount(accountId: string): void;
+  /** Closes the sockets of one browser session (by its row id, SHA-256 of the session id); after "sign out that browser". */
+  disconnectBrowser?(browserId: string, reason: string): void;
 }
 
 export interface SessionTimers {

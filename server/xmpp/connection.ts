@@ -171,6 +171,21 @@ export class XmppConnection extends EventEmitter {
     return this.lastKeys;
   }
 
+  /**
+   * After a password change on the server: what the next (re)login uses. SCRAM keys replace everything; a password is
+   * held only until the next login derives keys from it (as at the first login), then dropped.
+   */
+  replaceCredentials(secret: { scramKeys: ScramKeys } | { password: string }): void {
+    if ('scramKeys' in secret) {
+      this.cachedKeys = this.lastKeys = secret.scramKeys;
+      this.password = undefined;
+    } else {
+      this.password = secret.password;
+      this.cachedKeys = undefined;
+      this.lastKeys = null;
+    }
+  }
+
   /** @internal for tests: the TCP socket under the current stream. */
   get socketForTests(): XmppSocket | null {
     return this.stream?.tcp.socket ?? null;

@@ -12,8 +12,25 @@ import type { CredentialVault } from './credential-vault.js';
 import { unreachableMessage } from './errors.js';
 import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
 import { NoEndpoint } from './endpoints.js';
+import { XmppStanzaError } from './errors.js';
+import { buildAccountRemove, buildPasswordChange, MAX_PASSWORD_LENGTH, parseAccountChangeError } from '../stanza/register.js';
+import type { BrowserSessionRow } from '../store/sessions.js';
 
-export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown';
+export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown' | 'account-deleted';
+
+/** Why a password change or an account deletion did not happen (the /account page says it in words). */
+export class AccountChangeError extends Error {
+  constructor(
+    readonly reason: 'no-session' | 'wrong-password' | 'empty' | 'too-long' | 'invalid-characters' | 'address-mismatch' | 'not-allowed' | 'not-acceptable' | 'failed',
+    /** the XMPP server's own explanation, if any (untrusted: render as text) */
+    readonly serverText: string | null = null,
+  ) {
+    super(reason);
+  }
+}
+
+/** Characters XML 1.0 cannot carry (controls, U+FFFE/U+FFFF, lone surrogates). */
+const NOT_IN_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export type Connect = (opts: ConnectOptions) => Promise<XmppConnection>;
 
@@ -228,6 +245,119 @@ export class SessionManager {
   private async forget(accountId: string): Promise<void> {
     await this.deps.stores.accounts.setCredential(accountId, null);
     await this.deps.stores.sessions.destroyAllForAccount(accountId);
+  }
+
+  // ---------------------------------------------------------------- the account's own management (/account)
+
+  /**
+   * Whether `password` is the account's current password: the in-memory verifier when it knows it, otherwise (a
+   * restored session, or the password changed elsewhere) a login to the XMPP server, which alone can tell.
+   */
+  async verifyPassword(accountId: string, password: string): Promise<boolean> {
+    const session = this.byAccountId(accountId);
+    const live = session && this.live.get(session.jid);
+    if (!session || !live) throw new AccountChangeError('no-session');
+    if (!password || password.length > MAX_PASSWORD_LENGTH) return false;
+    if (live.verifier && (await live.verifier.matches(password))) return true;
+    try {
+      const probe = await this.open(session.jid, { password });
+      await probe.stop();
+    } catch (err) {
+      if (err instanceof LoginError && err.condition === 'not-authorized') return false;
+      throw new AccountChangeError('failed');
+    }
+    live.verifier = await PasswordVerifier.of(password);
+    return true;
+  }
+
+  /**
+   * XEP-0077 password change on the account's own server, after checking the current password. Then what Parley keeps
+   * follows: the live connection re-logs in with SCRAM keys of the new password (taken from a login with it, so no
+   * password stays in memory), the verifier for other browsers, and the sealed keys of "keep me signed in".
+   */
+  async changePassword(accountId: string, current: string, next: string): Promise<void> {
+    if (next.length === 0) throw new AccountChangeError('empty');
+    if (next.length > MAX_PASSWORD_LENGTH) throw new AccountChangeError('too-long');
+    // XML cannot carry these: sent in <password/>, they would break the stream rather than change anything.
+    if (NOT_IN_XML.test(next)) throw new AccountChangeError('invalid-characters');
+    if (!(await this.verifyPassword(accountId, current))) throw new AccountChangeError('wrong-password');
+    const session = this.byAccountId(accountId);
+    const live = session && this.live.get(session.jid);
+    if (!session || !live) throw new AccountChangeError('no-session');
+    const at = session.jid.indexOf('@');
+    try {
+      await session.conn.iq(buildPasswordChange(session.jid.slice(at + 1), session.jid.slice(0, at), next));
+    } catch (err) {
+      throw this.refusal(err);
+    }
+    // From here on the old password no longer works anywhere: a reconnect must not use the old keys.
+    session.conn.replaceCredentials({ password: next });
+    live.verifier = await PasswordVerifier.of(next);
+    let keys: ScramKeys | null = null;
+    try {
+      const probe = await this.open(session.jid, { password: next });
+      keys = probe.scramKeys();
+      await probe.stop();
+    } catch (err) {
+      this.deps.log.warn({ account: session.jid, err }, 'login with the new password failed; the next reconnect will try it');
+    }
+    if (keys) session.conn.replaceCredentials({ scramKeys: keys });
+    const account = await this.deps.stores.accounts.byId(accountId);
+    if (account?.credential) await this.deps.stores.accounts.setCredential(accountId, keys ? this.deps.vault.seal(accountId, keys) : null);
+    this.deps.log.info({ account: session.jid }, 'password changed');
+  }
+
+  /**
+   * XEP-0077 account removal, only when `typedJid` is the account's address and the password is right. Then the session
+   * ends in every tab and browser ('account-deleted') and everything Parley stored for the account is deleted.
+   */
+  async deleteAccount(accountId: string, typedJid: string, password: string): Promise<void> {
+    const session = this.byAccountId(accountId);
+    if (!session) throw new AccountChangeError('no-session');
+    if (typedJid.trim().toLowerCase() !== session.jid.toLowerCase()) throw new AccountChangeError('address-mismatch');
+    if (!(await this.verifyPassword(accountId, password))) throw new AccountChangeError('wrong-password');
+    try {
+      await session.conn.iq(buildAccountRemove(session.jid.slice(session.jid.indexOf('@') + 1)));
+    } catch (err) {
+      // The server may close the stream right after removing the account, before its answer is read: ask it.
+      if (err instanceof XmppStanzaError && err.stanza) throw this.refusal(err);
+      if (await this.verifyAbsent(session.jid, password)) this.deps.log.info({ account: session.jid }, 'account removal answer lost; the account is gone');
+      else throw this.refusal(err);
+    }
+    await session.end('account-deleted');
+    await this.deps.stores.accounts.delete(accountId);
+    this.deps.log.info({ account: session.jid }, 'account deleted on the XMPP server and in Parley');
+  }
+
+  /** The account's browser sessions (for "Sessions and devices"). */
+  listBrowsers(accountId: string): Promise<BrowserSessionRow[]> {
+    return this.deps.stores.sessions.listForAccount(accountId);
+  }
+
+  /** Ends one browser session of this account: its cookie stops working and its tabs are disconnected. */
+  async signOutBrowser(accountId: string, browserId: string): Promise<boolean> {
+    const done = await this.deps.stores.sessions.destroyForAccount(accountId, browserId);
+    if (done) this.deps.broadcaster.disconnectBrowser?.(browserId, 'signed-out');
+    return done;
+  }
+
+  private async verifyAbsent(jid: string, password: string): Promise<boolean> {
+    try {
+      const probe = await this.open(jid, { password });
+      await probe.stop();
+      return false;
+    } catch (err) {
+      return err instanceof LoginError && err.condition === 'not-authorized';
+    }
+  }
+
+  private refusal(err: unknown): AccountChangeError {
+    if (err instanceof XmppStanzaError && err.stanza) {
+      const { refusal, text } = parseAccountChangeError(err.stanza);
+      return new AccountChangeError(refusal === 'not-allowed' || refusal === 'not-acceptable' ? refusal : 'failed', text);
+    }
+    this.deps.log.warn({ err }, 'account change failed');
+    return new AccountChangeError('failed');
   }
 
   /** Graceful shutdown: close every XMPP session cleanly; browser sessions and sealed credentials stay for the next start. */

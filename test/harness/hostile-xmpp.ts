@@ -89,10 +89,19 @@ export class HostileSession extends EventEmitter {
       this.emit('bound', this.jid);
       return;
     }
+    const refusal = ns ? this.iqRefusals.get(ns) : undefined;
+    if (refusal) {
+      const text = refusal.text ? `<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>${refusal.text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</text>` : '';
+      const from = el.attrs.to ? ` from='${el.attrs.to}'` : '';
+      return this.raw(`<iq type='error' id='${id}'${from}><error type='${refusal.type}'><${refusal.condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>${text}</error></iq>`);
+    }
     if (ns === 'jabber:iq:roster') return this.raw(`<iq type='result' id='${id}'><query xmlns='jabber:iq:roster'/></iq>`);
     if (ns === 'urn:xmpp:mam:2') return void this.answerArchive(id, child!.attrs.queryid ?? '');
     this.raw(`<iq type='result' id='${id}'/>`);
   }
+
+  /** Namespaces whose iqs this session answers with an error (e.g. jabber:iq:register → not-allowed). */
+  readonly iqRefusals = new Map<string, { condition: string; type: string; text?: string }>();
 
   private local = 'x';
   /** Messages the account's archive answers its first query with, all in one page (see HostileXmppServer.archive). */

@@ -215,6 +215,29 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.headers.get('content-type')?.startsWith('image/'), false);
 
+  // /account: Alice's page lists her browsers and devices only; Bob's browser id, his address and his password open nothing.
+  const bobBrowsers = await stack.parley.stores.sessions.listForAccount(bob.accountId);
+  assert.equal(bobBrowsers.length, 1);
+  const accountPage = await (await alice.browser.request('/account')).text();
+  assert.match(accountPage, new RegExp(alice.jid.replace(/[.]/g, '\\.')));
+  assert.equal(accountPage.includes(bob.jid), false);
+  assert.equal(accountPage.includes(bobBrowsers[0]!.id), false);
+  assert.equal(accountPage.includes(String(bobDevice)), false, "Bob's OMEMO device is not in Alice's list");
+  const csrf = await alice.browser.csrf('/account');
+  const signout = await alice.browser.post('/account/browsers/signout', { _csrf: csrf, browser: bobBrowsers[0]!.id });
+  assert.equal(signout.status, 404);
+  assert.equal((await stack.parley.stores.sessions.listForAccount(bob.accountId)).length, 1, "Bob's browser session stays");
+  assert.equal(bob.tab.socket.connected, true, "Bob's tab stays connected");
+  // Deleting "Bob" from Alice's page: the typed address must be the page's own account.
+  const del = await alice.browser.post('/account/delete', { _csrf: csrf, jid: bob.jid, password: bob.password });
+  assert.equal(del.status, 400);
+  assert.ok(await stack.parley.stores.accounts.byId(bob.accountId), "Bob's account stays");
+  // Bob's password is not Alice's current password.
+  const change = await alice.browser.post('/account/password', { _csrf: csrf, current: bob.password, password: 'x-new', confirm: 'x-new' });
+  assert.equal(change.status, 401);
+  // Without a session, the account page and its actions lead to the login page.
+  assert.equal((await stranger.request('/account')).headers.get('location'), '/login');
+
   // Bob: unchanged, and told nothing about any of it.
   await sleep(300);
   const history = await bob.tab.command('history', { peer: carol.jid, limit: 50 });

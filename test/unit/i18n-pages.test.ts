@@ -15,6 +15,11 @@ const pages: Record<string, Record<string, unknown>> = {
   login: { title: 'T', error: 'E', jid: '', csrfToken: 'c', defaultDomain: hostile, registration: true },
   register: { title: 'T', error: null, errors: { confirm: 'C' }, jid: 'x', csrfToken: 'c', defaultDomain: hostile, domains: null, passwordMin: 8 },
   error: { title: 'T', message: 'M' },
+  account: {
+    title: 'T', jid: hostile, csrfToken: 'c', error: 'E', errorForm: 'password', notice: 'N', maxPassword: 1024, tabDevice: 7,
+    browsers: [{ id: 'a'.repeat(64), createdAt: '2026-03-03T14:05:00Z', agent: hostile, isThis: false }, { id: 'b'.repeat(64), createdAt: '2026-03-03T14:05:00Z', agent: null, isThis: true }],
+    devices: [7, 12345],
+  },
   admin: {
     title: 'T', admin: hostile, csrfToken: 'c', notice: 'N', settingError: 'S',
     sessions: [{ jid: 'a@b', tabs: 2, since: '2026-03-03T14:05:00Z', state: 'online' }],

@@ -9,6 +9,7 @@ import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
 import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
+import { accountDe } from './app/account.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -240,4 +241,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...blockingDe,
   ...avatarDe,
   ...ownProfileDe,
+  ...accountDe,
 };

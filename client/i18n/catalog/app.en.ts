@@ -6,6 +6,7 @@ import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
 import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
+import { accountEn } from './app/account.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -232,4 +233,5 @@ export const app = {
   ...blockingEn,
   ...avatarEn,
   ...ownProfileEn,
+  ...accountEn,
 } as const;

@@ -11,6 +11,7 @@ import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
 import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
+import { accountFr } from './app/account.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -247,4 +248,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...blockingFr,
   ...avatarFr,
   ...ownProfileFr,
+  ...accountFr,
 };

@@ -1,7 +1,10 @@
 /** German texts of the server-rendered pages (see pages.en.ts). */
 import type { pages } from './pages.en.js';
 
+import { accountPagesDe } from './pages/account.de.js';
+
 export const pagesDe: Record<keyof typeof pages, string> = {
+  ...accountPagesDe,
   'page.backToParley': 'Zurück zu Parley',
   'page.rememberMe': 'In diesem Browser angemeldet bleiben',
   'page.namePlaceholder': 'name',

@@ -2,7 +2,10 @@
  * English texts of the server-rendered pages (login, registration, errors, admin) and of the messages server code
  * puts into them. ICU syntax; an argument that a page wraps in markup (<strong>, <code>) is a plain {argument}.
  */
+import { accountPagesEn } from './pages/account.en.js';
+
 export const pages = {
+  ...accountPagesEn,
   'page.backToParley': 'Back to Parley',
   'page.rememberMe': 'Keep me signed in on this browser',
   'page.namePlaceholder': 'name',

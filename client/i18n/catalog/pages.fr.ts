@@ -1,7 +1,10 @@
 /** French texts of the server-rendered pages (see pages.en.ts). Typographic apostrophes (’): an ASCII one quotes in ICU. */
 import type { pages } from './pages.en.js';
 
+import { accountPagesFr } from './pages/account.fr.js';
+
 export const pagesFr: Record<keyof typeof pages, string> = {
+  ...accountPagesFr,
   'page.backToParley': 'Retour à Parley',
   'page.rememberMe': 'Rester connecté sur ce navigateur',
   'page.namePlaceholder': 'nom',

@@ -10,7 +10,7 @@ import { PROFILE_FIELDS, type FieldKey } from '../profile-fields.js';
 
 type Draft = Record<FieldKey, string>;
 const LISTS = new Set<FieldKey>(['emails', 'tels', 'urls']);
-const INPUT_TYPE: Partial<Record<FieldKey, 'date' | 'text'>> = { bday: 'date' };
+
 /** As the contract (PROFILE_LIMITS): the browser stops typing at the limit; the server refuses more anyway. */
 const MAX: Partial<Record<FieldKey, number>> = { note: 4000, urls: 5 * 2049, emails: 5 * 257, tels: 5 * 257 };
 
@@ -97,7 +97,7 @@ export function OwnProfileForm() {
           return (
             <div class="own-profile-field" key={key}>
               <label for={id}>{t(label)}</label>
-              {key === 'note' || LISTS.has(key) ? <textarea rows={key === 'note' ? 3 : 2} {...common} /> : <input type={INPUT_TYPE[key] ?? 'text'} {...common} />}
+              {key === 'note' || LISTS.has(key) ? <textarea rows={key === 'note' ? 3 : 2} {...common} /> : key === 'bday' ? <input type="date" {...common} /> : <input type="text" {...common} />}
               {LISTS.has(key) ? <span class="field-hint">{t('ownProfile.onePerLine')}</span> : null}
             </div>
           );

@@ -52,6 +52,12 @@ export function Settings() {
         <OwnAvatar />
         <OwnProfileForm />
         <OwnDevices account={state.own.account} />
+        <section class="settings-account" data-testid="settings-account" aria-labelledby="settings-account-title">
+          <h2 id="settings-account-title">{t('settings.account')}</h2>
+          <p class="field-hint">{t('settings.accountHint')}</p>
+          {/* The account page marks this tab's OMEMO device in the account's device list. */}
+          <a class="button-quiet" data-testid="settings-account-link" href={`/account${document.body.dataset.omemoDevice ? `?device=${encodeURIComponent(document.body.dataset.omemoDevice)}` : ''}`}>{t('settings.accountManage')}</a>
+        </section>
       </div>
     </section>
   );
