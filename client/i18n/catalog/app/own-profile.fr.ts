@@ -5,6 +5,6 @@ export const ownProfileFr = {
   'ownProfile.onePerLine': 'Une valeur par ligne.',
   'ownProfile.save': 'Enregistrer le profil',
   'ownProfile.saved': 'Profil enregistré.',
-  'ownProfile.failed': 'Le profil n’a pas pu être enregistré : {reason}',
-  'ownProfile.loadFailed': 'Votre profil n’a pas pu être chargé : {reason}',
+  'ownProfile.failed': 'Le profil n’a pas pu être enregistré : {reason}',
+  'ownProfile.loadFailed': 'Votre profil n’a pas pu être chargé : {reason}',
 } as const;
