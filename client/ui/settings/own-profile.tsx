@@ -103,7 +103,7 @@ export function OwnProfileForm() {
           );
         })}
         <button type="submit" class="button-primary" data-testid="own-profile-save" disabled={busy}>{t('ownProfile.save')}</button>
-        <p class={note?.error ? 'form-error' : 'field-hint'} role="status" data-testid="own-profile-note" hidden={note === null}>{note?.text ?? ''}</p>
+        <p class={note?.error ? 'form-error' : 'field-hint'} role="status" data-testid="own-profile-status" hidden={note === null}>{note?.text ?? ''}</p>
       </form>
     </section>
   );
