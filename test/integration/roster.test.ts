@@ -208,8 +208,9 @@ test('own presence chosen in one tab shows in every tab; a contact with two clie
   const bob = await stack.newUser('ownbob');
   const phone = await peer(bob.jid, bob.password);
   const laptop = await peer(bob.jid, bob.password);
-  await alice.tab.command('addContact', { jid: bob.jid, name: 'Bob', groups: [] });
+  // Listening before asking: the request can reach Bob's phone before addContact's answer reaches the tab.
   const phoneSeen = presences(phone);
+  await alice.tab.command('addContact', { jid: bob.jid, name: 'Bob', groups: [] });
   await phoneSeen.next((el) => el.attrs.type === 'subscribe');
   await phone.sendRaw(xml('presence', { to: alice.jid, type: 'subscribed' }));
   await phone.sendRaw(xml('presence', {}, xml('show', {}, 'away'), xml('status', {}, 'on the train')));
