@@ -1,4 +1,5 @@
 /** RFC 6121 roster: parse items from a roster result or push, build roster sets. */
+import { sliceText } from './xml-text.js';
 import { xml, type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
 import { bareOf } from './jid.js';
@@ -22,7 +23,7 @@ export function parseRosterQuery(query: Element | undefined): RosterItem[] {
     const sub = String(item.attrs.subscription ?? 'none');
     items.push({
       jid,
-      name: item.attrs.name ? String(item.attrs.name).slice(0, 256) : null,
+      name: item.attrs.name ? sliceText(String(item.attrs.name), ROSTER_LIMITS.nameChars) : null,
       subscription: (SUBSCRIPTIONS.has(sub) ? sub : 'none') as RosterItem['subscription'],
       ask: item.attrs.ask === 'subscribe',
       groups: item.getChildren('group').map((g) => g.text().slice(0, 256)).filter(Boolean).slice(0, 50),
@@ -49,7 +50,7 @@ export const ROSTER_LIMITS = { nameChars: 256, groupChars: 256, groups: 50 } as 
 export function cleanGroups(groups: readonly string[]): string[] {
   const seen = new Set<string>();
   for (const g of groups) {
-    const name = g.trim().slice(0, ROSTER_LIMITS.groupChars);
+    const name = sliceText(g.trim(), ROSTER_LIMITS.groupChars);
     if (name) seen.add(name);
     if (seen.size === ROSTER_LIMITS.groups) break;
   }
@@ -60,7 +61,7 @@ export function cleanGroups(groups: readonly string[]): string[] {
 export function buildRosterSet(item: { jid: string; name?: string | null; groups?: readonly string[]; remove?: boolean }): Element {
   const attrs: Record<string, string> = { jid: item.jid };
   if (item.remove) return xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, xml('item', { ...attrs, subscription: 'remove' })));
-  const name = item.name?.trim().slice(0, ROSTER_LIMITS.nameChars);
+  const name = item.name === null || item.name === undefined ? undefined : sliceText(item.name.trim(), ROSTER_LIMITS.nameChars);
   if (name) attrs.name = name;
   const groups = cleanGroups(item.groups ?? []).map((g) => xml('group', {}, g));
   return xml('iq', { type: 'set' }, xml('query', { xmlns: NS.roster }, xml('item', attrs, ...groups)));

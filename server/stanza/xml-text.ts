@@ -8,3 +8,10 @@ const ILLEGAL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\u
 export function isXmlText(s: string): boolean {
   return !ILLEGAL.test(s);
 }
+
+/** The first `max` UTF-16 units of `s`, one fewer when the cut would leave half of a surrogate pair (an unpaired one is not XML text). */
+export function sliceText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const last = s.charCodeAt(max - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}

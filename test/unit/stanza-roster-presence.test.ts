@@ -39,6 +39,12 @@ test('a roster set carries the name and every group, cleaned; a 100,000-characte
   assert.equal(cleanGroups(Array.from({ length: 80 }, (_, i) => `g${i}`)).length, 50);
   const pushed = parseRosterQuery(parse(`<query xmlns='jabber:iq:roster'><item jid='x@y' name='${'n'.repeat(100_000)}'/></query>`));
   assert.equal(pushed[0]!.name!.length, 256, 'what the server sends is bounded too');
+  // The cut never leaves half of an emoji (a lone surrogate is not XML text: the stanza would break the stream).
+  const emoji = `${'n'.repeat(255)}😀😀`;
+  const cut = buildRosterSet({ jid: 'bob@example.org', name: emoji, groups: [emoji] }).getChild('query')!.getChild('item')!;
+  assert.equal(cut.attrs.name, 'n'.repeat(255));
+  assert.equal(cut.getChildText('group'), 'n'.repeat(255));
+  assert.equal(parseRosterQuery(parse(`<query xmlns='jabber:iq:roster'><item jid='x@y' name='${emoji}'/></query>`))[0]!.name, 'n'.repeat(255));
 });
 
 test('a subscription request carries the nickname the sender gives (XEP-0172), bounded', () => {
