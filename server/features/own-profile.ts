@@ -14,6 +14,8 @@ import { CommandError } from './messages.js';
 
 /** Contacts (presence subscribers) read the vCard4; the whole world does not (phone numbers, addresses). */
 const VCARD4_OPTIONS = { 'pubsub#access_model': 'presence' };
+/** How long a subscription request waits for our nickname before it goes without. */
+const NICK_WAIT_MS = 2000;
 /** A nickname is what strangers see on a subscription request (XEP-0172 §4.2): open. */
 const NICK_OPTIONS = { 'pubsub#access_model': 'open' };
 
@@ -37,6 +39,23 @@ export class OwnProfile {
     private readonly ctx: SessionContext,
     private readonly profiles: Profiles,
   ) {}
+
+  /**
+   * Our nickname for a subscription request: the profile (vCard4 or vcard-temp, cached briefly by Profiles), or
+   * null when there is none or it cannot be read now. Never throws: a request goes out without a nickname then.
+   */
+  async nickname(): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    // Adding a contact must not wait on a slow vCard answer: after a moment, ask without a nickname.
+    const late = new Promise<null>((resolve) => (timer = setTimeout(resolve, NICK_WAIT_MS, null)));
+    try {
+      return await Promise.race([this.profiles.get(this.ctx.jid).then((p) => p.fields.nickname), late]);
+    } catch {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   save(fields: ProfileFields): Promise<SaveOutcome> {
     const run = this.chain.then(() => this.saveNow(fields));

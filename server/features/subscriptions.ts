@@ -24,6 +24,8 @@ export class Subscriptions {
   constructor(
     private readonly ctx: SessionContext,
     private readonly roster: Roster,
+    /** Our nickname, to introduce ourselves in a request (XEP-0172 §4.1); null when we have none. */
+    private readonly ownNick: () => Promise<string | null> = async () => null,
   ) {
     // Approved or refused from another client of the account: the roster push says they now see us, or are gone.
     roster.onChange((item) => {
@@ -76,7 +78,7 @@ export class Subscriptions {
    */
   async addContact(jid: string, name: string | null, groups: readonly string[]): Promise<void> {
     await this.roster.set(jid, name, groups);
-    await this.ctx.conn.send(buildSubscription(jid, 'subscribe'));
+    await this.ctx.conn.send(buildSubscription(jid, 'subscribe', await this.ownNick()));
     if (this.pending.has(jid) || this.ctx.conn.offers('sub', NS.preApproval)) await this.ctx.conn.send(buildSubscription(jid, 'subscribed'));
     this.resolved(jid);
   }
@@ -88,7 +90,7 @@ export class Subscriptions {
     if (!this.roster.shouldAutoApprove(jid)) {
       const item = this.roster.get(jid);
       await this.roster.set(jid, item?.name ?? this.pending.get(jid)?.nick ?? null, item?.groups ?? []);
-      await this.ctx.conn.send(buildSubscription(jid, 'subscribe'));
+      await this.ctx.conn.send(buildSubscription(jid, 'subscribe', await this.ownNick()));
     }
     this.resolved(jid);
   }

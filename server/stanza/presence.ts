@@ -45,8 +45,9 @@ export function buildPresence(show: Show, status: string | null, extra: Element[
   return xml('presence', {}, ...children);
 }
 
-export function buildSubscription(to: string, type: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed'): Element {
-  return xml('presence', { to, type });
+/** A subscription presence; a request (`subscribe`) may carry our nickname (XEP-0172 §4.1). */
+export function buildSubscription(to: string, type: 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed', nick: string | null = null): Element {
+  return xml('presence', { to, type }, ...(type === 'subscribe' && nick ? [xml('nick', { xmlns: NS.nick }, nick)] : []));
 }
 
 /** Orders shows from most to least reachable, to pick the best over a contact's resources. */

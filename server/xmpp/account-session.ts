@@ -114,7 +114,7 @@ export class AccountSession {
       emit: (event, ...payload) => deps.broadcaster.toAccount(deps.accountId, event, ...payload),
     };
     this.roster = new Roster(this.ctx);
-    this.subscriptions = new Subscriptions(this.ctx, this.roster);
+    this.subscriptions = new Subscriptions(this.ctx, this.roster, () => this.ownProfile.nickname());
     this.presence = new PresenceTracker(this.ctx, (p) => this.subscriptions.handle(p));
     this.blocking = new Blocking(this.ctx);
     this.blocking.onBlocked((jid, by) => {

@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { xml } from '@xmpp/xml';
+import { xml, type Element } from '@xmpp/xml';
 import { TestStack, type LoggedIn } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { buildVcard4Get, parseVcard4, parseVcardTemp, vcard4FromItems, vcardTempFromResult } from '../../server/stanza/vcard.js';
@@ -86,4 +86,20 @@ test('bad input is refused with a clear error and nothing is written', async () 
   }
   const after = vcardTempFromResult(await other.conn.iq(xml('iq', { type: 'get' }, xml('vCard', { xmlns: 'vcard-temp' }))))!.toString();
   assert.equal(after, before);
+});
+
+test('a subscription request we send introduces us with our nickname (XEP-0172 §4.1)', async () => {
+  await alice.tab.command('setOwnProfile', { fn: 'Alice', nickname: 'Ali <b>' });
+  const carol = await stack.newUser('selfprofilecarol');
+  const carolClient = await XmppPeer.login(stack.server, carol.jid, carol.password);
+  try {
+    const asked = new Promise<Element>((resolve) =>
+      carolClient.conn.on('stanza', (el: Element) => el.name === 'presence' && el.attrs.type === 'subscribe' && resolve(el)),
+    );
+    await alice.tab.command('addContact', { jid: carol.jid, name: 'Carol' });
+    const request = await asked;
+    assert.equal(request.getChildText('nick', 'http://jabber.org/protocol/nick'), 'Ali <b>');
+  } finally {
+    await carolClient.stop();
+  }
 });

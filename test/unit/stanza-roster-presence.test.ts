@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import parse from 'ltx/lib/parse.js';
 import { parseRosterQuery, buildRosterSet, buildRosterGet, rosterVersion, cleanGroups } from '../../server/stanza/roster.js';
-import { parsePresence, buildPresence } from '../../server/stanza/presence.js';
+import { parsePresence, buildPresence, buildSubscription } from '../../server/stanza/presence.js';
 import { parseJid } from '../../server/stanza/jid.js';
 
 test('roster items are parsed; bad JIDs and unknown subscriptions are tamed', () => {
@@ -96,4 +96,11 @@ test('entity caps verification string matches XEP-0115 §5.3 (two languages, an 
   assert.equal(capsVerification(identities, features, [form('Mac')]), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
   assert.notEqual(capsVerification(identities, features, [form('Linux')]), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
   assert.notEqual(capsVerification(identities, features), 'q07IKJEyjvHSyhy//CH0CxmKi8w=');
+});
+
+test('a subscription request carries our nickname when we have one (XEP-0172 §4.1); answers never do', () => {
+  assert.equal(buildSubscription('bob@example.org', 'subscribe', 'Ali <b>').toString(),
+    '<presence to="bob@example.org" type="subscribe"><nick xmlns="http://jabber.org/protocol/nick">Ali &lt;b&gt;</nick></presence>');
+  assert.equal(buildSubscription('bob@example.org', 'subscribe').toString(), '<presence to="bob@example.org" type="subscribe"/>');
+  assert.equal(buildSubscription('bob@example.org', 'subscribed', 'Ali').toString(), '<presence to="bob@example.org" type="subscribed"/>');
 });
