@@ -37,6 +37,8 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   await carol.tab.command('send', { to: bob.jid, body: 'secret reply', originId: randomUUID() });
   const bobIncoming = await bob.tab.waitFor('message', (e) => e.message.body === 'secret reply');
   await bob.tab.command('addContact', { jid: carol.jid, name: 'Carol' });
+  // The roster pushes (the item, then the pending request) are stored after the command's answer: wait for the last.
+  await bob.tab.waitFor('contact', (e) => e.contact.jid === carol.jid && e.contact.ask);
   const bobDevice = 1_000_001;
   await bob.tab.command('omemoAnnounce', { deviceId: bobDevice, bundle: null });
   await bob.tab.command('block', { jid: 'spammer@example.net' });

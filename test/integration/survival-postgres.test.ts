@@ -62,6 +62,9 @@ test('incoming messages survive a PostgreSQL restart; the tab sees the degraded 
   }
   await tab.waitFor('degraded', (e) => e.degraded === true, 30_000);
   await tab.waitFor('degraded', (e) => e.degraded === false, 60_000);
+  // Bob's client has the server's ack for the last one, which may still be on its way to Alice's session: wait for
+  // it to reach the tab (messages reach tabs once stored, in order), then for anything still queued.
+  await tab.waitFor('message', (e) => e.message.body === `pg-${String(total - 1).padStart(3, '0')}`, 30_000);
   const session = parley.sessions.sessions().find((s) => s.jid === alice.jid)!;
   await session.drainInbound();
 
