@@ -7,10 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { xml } from '@xmpp/xml';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { TestStack } from '../harness/parley.js';
 import { launchBrowser, logInPage, saveScreenshot } from '../harness/browser.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+import { buildPublish } from '../../server/stanza/pubsub.js';
+import { buildDataPayload, buildMetadataPayload, NS_AVATAR_DATA, NS_AVATAR_METADATA } from '../../server/stanza/avatar.js';
 
 let stack: TestStack;
 let browser: Browser;
@@ -65,4 +70,42 @@ test('own avatar set through the file input shows as <img> in another tab', asyn
   const natural = await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
   assert.deepEqual(natural, [192, 192], 'cropped to a square and scaled in the browser');
   assert.deepEqual(problems.filter((p) => /Content Security Policy|Refused/.test(p)), []);
+});
+
+test("a contact's XEP-0084 avatar shows in its roster row, served by Parley itself", async () => {
+  const alice = await stack.newUser('e2eavatarrow');
+  const dave = await stack.newUser('e2eavatardave');
+  // A context of its own: the shared one is logged in as the first test's account.
+  const own = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await own.newPage();
+  await logInPage(page, stack.url, alice.jid, alice.password);
+  const daveClient = await XmppPeer.login(stack.server, dave.jid, dave.password);
+  try {
+    // Mutual: Prosody only notifies those the publisher sees (and whose +notify it learnt from their presence).
+    await page.getByTestId('add-contact-jid').fill(dave.jid);
+    await page.getByTestId('add-contact-submit').click();
+    const row = page.locator(`[data-testid="contact"][data-jid="${dave.jid}"]`);
+    await row.waitFor();
+    await daveClient.sendRaw(xml('presence', { to: alice.jid, type: 'subscribed' }));
+    await daveClient.sendRaw(xml('presence', { to: alice.jid, type: 'subscribe' }));
+    await page.waitForFunction((j) => !document.querySelector(`[data-testid="subscription-request"][data-jid="${j}"]`), dave.jid);
+    assert.equal(await row.locator('.avatar img').count(), 0, 'a letter before');
+
+    const picture = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#2a9d8f' } }).png().toBuffer();
+    const id = createHash('sha1').update(picture).digest('hex');
+    const open = { 'pubsub#access_model': 'open' };
+    await daveClient.conn.iq(buildPublish(NS_AVATAR_DATA, id, buildDataPayload(picture), open));
+    await daveClient.conn.iq(buildPublish(NS_AVATAR_METADATA, id, buildMetadataPayload({ id, bytes: picture.length, type: 'image/png', width: 96, height: 96 }), open));
+
+    const img = row.locator('.avatar img');
+    await img.waitFor({ timeout: 15_000 });
+    assert.equal(await img.getAttribute('src'), `/avatars/${id}`);
+    await page.waitForFunction((j) => {
+      const el = document.querySelector<HTMLImageElement>(`[data-testid="contact"][data-jid="${j}"] .avatar img`);
+      return !!el && el.complete && el.naturalWidth > 0;
+    }, dave.jid);
+  } finally {
+    await daveClient.stop();
+    await own.close();
+  }
 });
