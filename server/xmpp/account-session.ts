@@ -151,6 +151,7 @@ export class AccountSession {
       void ready.catch((err: unknown) => log.error({ err }, 'session set-up after reconnect failed'));
     });
     this.conn.on('error', (err: unknown) => log.warn({ err }, 'xmpp connection error'));
+    this.conn.on('oversized', (what: { name: string; type: string | null; from: string | null; reason: string }) => log.warn(what, 'oversized stanza dropped'));
     this.conn.on('fatal', (err: unknown) => {
       log.warn({ err }, 'xmpp connection gave up');
       void this.end('connection-lost');

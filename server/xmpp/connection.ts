@@ -17,7 +17,7 @@ import { ElementInbox } from './element-inbox.js';
 import { isLoopback, resolveEndpoints, serviceUri, type Endpoint, type Resolver } from './endpoints.js';
 import { XmppLoginError, XmppStanzaError, XmppStreamError, type LoginFailure } from './errors.js';
 import { GuardedTcp, NS_STREAMS, StreamLimitError, beforeOpen, connectFailure, loginError, openSecuredStream, openStream, nextFeatures, tuneSocket, type NegotiationStream } from './negotiation.js';
-import type { StanzaLimits } from './bounded-parser.js';
+import { NS_OVERSIZED, type StanzaLimits } from './bounded-parser.js';
 import { DEFAULT_STANZA_RATE, StanzaRate, type RateSettings } from './stanza-rate.js';
 import { ScramError, ScramMechanism, type ScramKeys, type ScramMechanismName } from './scram.js';
 import { NS_SM, StreamManagement, type Outbound } from './stream-management.js';
@@ -352,6 +352,10 @@ export class XmppConnection extends EventEmitter {
       xml('iq', { type, id: iq.attrs.id, ...(iq.attrs.from ? { to: iq.attrs.from } : {}) }, ...children);
     const errorReply = (condition: string, errType: string) =>
       reply('error', xml('error', { type: errType }, xml(condition, { xmlns: NS_STANZAS })));
+    if (child?.is('oversized', NS_OVERSIZED)) {
+      await this.send(errorReply('policy-violation', 'modify'));
+      return;
+    }
     if (!handler) {
       await this.send(errorReply('service-unavailable', 'cancel'));
       return;
@@ -438,6 +442,12 @@ export class XmppConnection extends EventEmitter {
 
   private onStanza(el: Element): void {
     const type = el.attrs.type;
+    const oversized = el.getChild('oversized', NS_OVERSIZED);
+    if (oversized) {
+      // Counted by stream management already; an iq result stub is an error now and settles its caller below.
+      this.emit('oversized', { name: el.name, type: type ?? null, from: el.attrs.from ?? null, reason: oversized.attrs.reason });
+      if (el.name !== 'iq') return;
+    }
     if (el.name === 'iq') {
       if (type === 'get' || type === 'set') {
         this.answerIq(el).catch((err: unknown) => this.report(err));

@@ -34,7 +34,8 @@ export interface GuardedTcpOptions {
 /**
  * ConnectionTCP with the guards a shared process needs against whatever server it talks to:
  * - every stream's parser is a BoundedParser, and the bytes of an unfinished top-level element are counted per socket
- *   read here, before ltx buffers them; crossing a bound sends the stream error, closes, and emits 'limit';
+ *   read here; a stanza over the size bound is read on as a stub (its content dropped), and crossing the hard bound
+ *   (or any other) sends the stream error, closes, and emits 'limit';
  * - a see-other-host stream error is not followed (the server would choose where Parley connects: an SSRF);
  * - @xmpp/connection 0.14 throws a TypeError from the socket's 'data' handler when a `</stream:stream>` arrives after
  *   its parser was dropped (late close after a stop() timeout), which kills the process: data without a parser is ignored.
@@ -68,7 +69,10 @@ export class GuardedTcp extends ConnectionTCP {
     }
     // A read that finished an element starts the count again (its tail, at most one read, goes uncounted).
     this.pendingBytes = parser.boundary ? 0 : this.pendingBytes + data.length;
-    if (this.pendingBytes > this.limits.maxBytes) this.closeForLimit('policy-violation', `element larger than ${this.limits.maxBytes} bytes`);
+    if (this.pendingBytes <= this.limits.maxBytes) return;
+    // Over the bound: the stanza's content is dropped as it arrives (BoundedParser.skipStanza), up to a hard bound.
+    if (this.pendingBytes > this.limits.maxSkippedBytes) this.closeForLimit('policy-violation', `element larger than ${this.limits.maxSkippedBytes} bytes`);
+    else if (!parser.skipStanza('bytes')) this.closeForLimit('policy-violation', `element larger than ${this.limits.maxBytes} bytes`);
   }
 
   /** RFC 6120 §4.9: the stream error, the stream close, then the socket; nothing more is read from it. */

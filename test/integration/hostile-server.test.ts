@@ -9,7 +9,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { TestStack, HttpBrowser, type LoggedIn, type TestTab } from '../harness/parley.js';
 import { HostileXmppServer, type HostileSession } from '../harness/hostile-xmpp.js';
+import { until } from '../harness/poll.js';
 
+/** Past this, an oversized stanza ends the stream (below it, its content is dropped and the session goes on). */
+const OVERSIZED_LIMIT = 1024 * 1024;
 let stack: TestStack;
 let hostile: HostileXmppServer;
 let alice: LoggedIn;
@@ -29,6 +32,7 @@ before(async () => {
       PARLEY_XMPP_INBOUND_QUEUE: '50',
       PARLEY_XMPP_STANZA_RATE: '20',
       PARLEY_XMPP_STANZA_BURST: '3000',
+      PARLEY_XMPP_OVERSIZED_LIMIT: String(OVERSIZED_LIMIT),
     },
   });
   alice = await stack.loggedIn('alice');
@@ -67,9 +71,20 @@ async function parleyIsUp(): Promise<void> {
   await roundTrip(alice.tab, bob.tab, bob.jid);
 }
 
-test('an element larger than the stanza limit: <policy-violation/>, nothing stored, Parley up, reconnect with a growing delay', async () => {
+test('a stanza over the stanza limit is dropped as a stub: the session stays, the next message is stored', async () => {
   const { session } = await hostileAccount('huge');
   await session.hugeElement(300 * 1024);
+  await session.write(`<message type='chat' from='mallory@${hostile.domain}/x' to='${session.jid}' id='after-huge'><body>still here</body></message>`);
+  const live = stack.parley.sessions.sessions().find((s) => s.jid === session.bare)!;
+  await until(() => stack.parley.stores.messages.findByMessageId(live.accountId, `mallory@${hostile.domain}`, 'after-huge'), 'the message after the oversized one is stored', 20_000);
+  assert.equal(await stack.parley.stores.messages.findByMessageId(live.accountId, `mallory@${hostile.domain}`, 'huge'), null);
+  assert.deepEqual(session.streamErrors, []);
+  assert.equal(session.closed, false);
+});
+
+test('an element larger than the oversized limit: <policy-violation/>, nothing stored, Parley up, reconnect with a growing delay', async () => {
+  const { session } = await hostileAccount('giant');
+  await session.hugeElement(OVERSIZED_LIMIT + 512 * 1024);
   assert.deepEqual(await closedWith(session), ['policy-violation']);
   const live = stack.parley.sessions.sessions().find((s) => s.jid === session.bare)!;
   assert.equal(await stack.parley.stores.messages.findByMessageId(live.accountId, `mallory@${hostile.domain}`, 'huge'), null);
@@ -79,7 +94,7 @@ test('an element larger than the stanza limit: <policy-violation/>, nothing stor
   let again = session;
   for (let i = 0; i < 2; i++) {
     again = await hostile.sessionOf(session.bare, { after: again });
-    await again.hugeElement(300 * 1024);
+    await again.hugeElement(OVERSIZED_LIMIT + 512 * 1024);
     await closedWith(again);
   }
   assert.ok(live.conn.backoffAttempts >= 3, `backoff attempts ${live.conn.backoffAttempts}`);

@@ -42,7 +42,7 @@ test('lists and maps are parsed', () => {
 test('bounds on what XMPP servers may send: Prosody-like defaults, each one settable and checked', () => {
   const d = loadConfig({ PARLEY_DATA_DIR: tmp() });
   assert.deepEqual(d.xmpp.guards, {
-    limits: { maxBytes: 262144, maxDepth: 32, maxAttributes: 64, maxAttributeBytes: 16384, maxTextBytes: 262144 },
+    limits: { maxBytes: 262144, maxDepth: 32, maxAttributes: 64, maxAttributeBytes: 16384, maxTextBytes: 262144, maxSkippedBytes: 4 * 2 ** 20 },
     stanzaRate: { perSecond: 200, burst: 5000 },
     inboundQueue: 1000,
     timeoutMs: 15_000,
