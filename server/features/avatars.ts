@@ -10,6 +10,7 @@
  * `Avatars` is one per account session: which contact has which avatar (only hashes that are stored), `avatar`
  * events to the tabs, and publishing our own.
  */
+import { Serial } from './serial.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile, unlink, access } from 'node:fs/promises';
 import path from 'node:path';
@@ -148,6 +149,8 @@ const FAILURE_TTL_MS = 10 * 60_000;
 /** Contacts tracked per session (a hostile server could announce many). */
 const MAX_TRACKED = 5000;
 
+const OPEN_NODE = { 'pubsub#access_model': 'open' };
+
 export class Avatars {
   /** jid → hash shown (stored on disk), and where it came from: a PEP avatar wins over a vCard one. */
   private readonly current = new Map<string, { hash: string | null; source: 'pep' | 'vcard' }>();
@@ -161,6 +164,8 @@ export class Avatars {
     private readonly cache: AvatarCache | null,
     /** Our presence must carry the new hash (XEP-0153 §4.1). */
     private readonly onOwnPhoto: (hash: string | null) => Promise<void> = async () => undefined,
+    /** One vcard-temp write at a time (shared with the profile editor). */
+    private readonly vcardWrites = new Serial(),
   ) {}
 
   snapshot(): AvatarDTO[] {
@@ -243,19 +248,38 @@ export class Avatars {
     const hash = sha1Hex(data);
     if (this.cache) await this.cache.store(hash, data);
     const iq = (el: Element) => this.ctx.conn.iq(el);
-    const options = { 'pubsub#access_model': 'open' };
-    await publishWithOptions(iq, NS_AVATAR_DATA, hash, buildDataPayload(data), options, this.publishMemory);
-    await publishWithOptions(iq, NS_AVATAR_METADATA, hash, buildMetadataPayload({ id: hash, bytes: data.length, type: 'image/png', width, height }), options, this.publishMemory);
+    await publishWithOptions(iq, NS_AVATAR_DATA, hash, buildDataPayload(data), OPEN_NODE, this.publishMemory);
+    await publishWithOptions(iq, NS_AVATAR_METADATA, hash, buildMetadataPayload({ id: hash, bytes: data.length, type: 'image/png', width, height }), OPEN_NODE, this.publishMemory);
+    await this.vcardWrites.run(() => this.writeVcardPhoto({ bytes: data, type: 'image/png' }));
+    await this.ownIs(hash);
+    return { hash };
+  }
+
+  /**
+   * No avatar any more: empty XEP-0084 metadata (§4.7, "disabling"), the vcard-temp PHOTO removed (other fields kept),
+   * an empty XEP-0153 photo in presence. The old data item is retracted by overwriting nothing: clients follow metadata.
+   */
+  async removeOwn(): Promise<void> {
+    const iq = (el: Element) => this.ctx.conn.iq(el);
+    await publishWithOptions(iq, NS_AVATAR_METADATA, 'current', buildMetadataPayload(null), OPEN_NODE, this.publishMemory);
+    await this.vcardWrites.run(() => this.writeVcardPhoto(null));
+    await this.ownIs(null);
+  }
+
+  /** Our vcard-temp with `photo` as its PHOTO (or none); read first so the other fields survive. */
+  private async writeVcardPhoto(photo: { bytes: Buffer; type: string } | null): Promise<void> {
     let vcard: Element | null = null;
     try {
       vcard = (await this.ctx.conn.iq(buildVcardGet())).getChild('vCard', NS_VCARD_TEMP) ?? null;
     } catch (err) {
       if ((err as { condition?: string }).condition !== 'item-not-found') throw err;
     }
-    await this.ctx.conn.iq(replacePhoto(vcard, { bytes: data, type: 'image/png' }));
+    await this.ctx.conn.iq(replacePhoto(vcard, photo));
+  }
+
+  private async ownIs(hash: string | null): Promise<void> {
     this.ownPhoto = hash;
     this.set(this.ctx.jid, hash, 'pep');
     await this.onOwnPhoto(hash);
-    return { hash };
   }
 }

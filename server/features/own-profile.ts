@@ -3,6 +3,7 @@
  * mirrors it into PEP), then the vCard4 on PEP (XEP-0292) so it holds exactly what was saved, then the nickname
  * (XEP-0172). The vcard-temp is read and merged, so its PHOTO (the XEP-0153 avatar) and other fields survive.
  */
+import { Serial } from './serial.js';
 import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { Profiles } from './profile.js';
@@ -32,12 +33,11 @@ export interface SaveOutcome {
 
 export class OwnProfile {
   private readonly memory = newPublishMemory();
-  /** One save at a time: two tabs saving at once must not interleave a read-merge-write of vcard-temp. */
-  private chain: Promise<unknown> = Promise.resolve();
-
   constructor(
     private readonly ctx: SessionContext,
     private readonly profiles: Profiles,
+    /** One vcard-temp write at a time (shared with the avatar): two saves must not interleave a read-merge-write. */
+    private readonly vcardWrites = new Serial(),
   ) {}
 
   /**
@@ -58,9 +58,7 @@ export class OwnProfile {
   }
 
   save(fields: ProfileFields): Promise<SaveOutcome> {
-    const run = this.chain.then(() => this.saveNow(fields));
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.vcardWrites.run(() => this.saveNow(fields));
   }
 
   private async saveNow(fields: ProfileFields): Promise<SaveOutcome> {

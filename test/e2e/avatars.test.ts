@@ -35,7 +35,7 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-test('own avatar set through the file input shows as <img> in another tab', async () => {
+test('own avatar set through the file input shows as <img> in another tab, and removed again', async () => {
   const alice = await stack.newUser('e2eavatar');
   const tab1 = await context.newPage();
   const problems: string[] = [];
@@ -69,6 +69,12 @@ test('own avatar set through the file input shows as <img> in another tab', asyn
   });
   const natural = await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
   assert.deepEqual(natural, [192, 192], 'cropped to a square and scaled in the browser');
+
+  // Removed in one tab: the other shows the letter again.
+  await tab1.getByTestId('avatar-remove').click();
+  await tab1.getByTestId('avatar-note').filter({ hasText: 'Picture removed.' }).waitFor({ timeout: 15_000 });
+  await tab2.locator('header.me .avatar img').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await tab1.getByTestId('avatar-remove').count(), 0, 'nothing to remove any more');
   assert.deepEqual(problems.filter((p) => /Content Security Policy|Refused/.test(p)), []);
 });
 

@@ -197,3 +197,36 @@ test('setAvatar: re-encoded, published to PEP (data then metadata) and to vcard-
   assert.equal(bad.ok, false);
   assert.match(bad.error!, /image/);
 });
+
+test('removeAvatar: empty XEP-0084 metadata, no vcard-temp PHOTO (other fields kept), an empty photo in presence; a profile save racing an avatar save undoes neither', async () => {
+  const carol = await stack.loggedIn('avcarol');
+  const phone = await XmppPeer.login(stack.server, carol.jid, carol.password);
+  peers.push(phone);
+  const presences: Element[] = [];
+  phone.conn.on('stanza', (el: Element) => el.name === 'presence' && presences.push(el));
+  const vcardOf = async () => (await phone.conn.iq(xml('iq', { type: 'get', to: carol.jid }, xml('vCard', { xmlns: 'vcard-temp' })))).getChild('vCard')!;
+
+  // Both read-merge-write vcard-temp: sent together, run one after the other, so the PHOTO and the name both stay.
+  const upload = await png(64, 64, '#0a8');
+  const [set] = await Promise.all([
+    carol.tab.command('setAvatar', { data: upload.toString('base64'), type: 'image/png' }),
+    carol.tab.command('setOwnProfile', { fn: 'Carol Racer', emails: [] }),
+  ]);
+  let vcard = await vcardOf();
+  assert.equal(sha1(photoFromVcard(xml('iq', {}, vcard))!.bytes), set.hash);
+  assert.equal(vcard.getChildText('FN'), 'Carol Racer');
+
+  const gone = carol.tab.waitFor('avatar', (e) => e.jid === carol.jid && e.hash === null);
+  assert.deepEqual(await carol.tab.command('removeAvatar', {}), {});
+  await gone;
+  // Our empty metadata (XEP-0084 §4.7); Prosody's vcard_legacy then purges the node for a vCard without PHOTO.
+  const meta = parseItems(await phone.conn.iq(buildItemsGet(carol.jid, NS_AVATAR_METADATA)));
+  assert.equal(meta.at(-1)?.payload?.getChildren('info').length ?? 0, 0, 'no <info/> left in the metadata node');
+  vcard = await vcardOf();
+  assert.equal(vcard.getChild('PHOTO'), undefined);
+  assert.equal(vcard.getChildText('FN'), 'Carol Racer');
+  const deadline = Date.now() + 5000;
+  const emptyPhoto = () => presences.some((p) => p.getChild('x', 'vcard-temp:x:update')?.getChild('photo')?.getText() === '');
+  while (!emptyPhoto() && Date.now() < deadline) await sleep(50);
+  assert.ok(emptyPhoto(), 'presence with an empty photo element');
+});

@@ -168,6 +168,13 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       await alice.tab.waitFor('avatar', (e) => e.jid === alice.jid && e.hash === r.hash);
       avatarHash = r.hash;
     },
+    async removeAvatar({ alice }) {
+      // Alice's own avatar only (set just above): a field naming another account is refused.
+      assert.equal((await alice.tab.rawCommand('removeAvatar', { accountId: bob.accountId })).ok, false);
+      const gone = alice.tab.waitFor('avatar', (e) => e.jid === alice.jid && e.hash === null);
+      assert.deepEqual(await alice.tab.command('removeAvatar', {}), {});
+      await gone;
+    },
     async omemoPublication({ alice }) {
       // Alice's own session's state; extra fields naming another account are refused.
       assert.deepEqual(await alice.tab.command('omemoPublication', {}), { open: true, problem: null });

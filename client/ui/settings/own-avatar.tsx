@@ -1,6 +1,6 @@
 /**
  * Our own avatar: a picture file is cropped to a centred square and scaled to 192x192 on a canvas, encoded as PNG
- * and sent with `setAvatar`; the server re-encodes it and publishes it (XEP-0084 and vcard-temp).
+ * and sent with `setAvatar`; the server re-encodes it and publishes it (XEP-0084 and vcard-temp). `removeAvatar` undoes it.
  */
 import { useState } from 'preact/hooks';
 import { t } from '../../i18n/index.js';
@@ -37,6 +37,7 @@ function base64(bytes: Uint8Array): string {
 export function OwnAvatar() {
   const { state, run } = useServices();
   state.own.revision.value;
+  state.avatars.revision.value;
   const account = state.own.account;
   const [note, setNote] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -70,6 +71,19 @@ export function OwnAvatar() {
     }
   };
 
+  const remove = async (): Promise<void> => {
+    setBusy(true);
+    setNote(t('avatar.saving'));
+    try {
+      await run('removeAvatar', {});
+      setNote(t('avatar.removed'));
+    } catch (err) {
+      setNote(t('avatar.failed', { reason: err instanceof Error ? err.message : String(err) }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   return (
     <section class="settings-avatar" data-testid="settings-avatar" aria-labelledby="settings-avatar-title">
       <h2 id="settings-avatar-title">{t('avatar.heading')}</h2>
@@ -79,6 +93,11 @@ export function OwnAvatar() {
           {t('avatar.choose')}
           <input type="file" accept="image/png,image/jpeg,image/webp,image/gif" data-testid="avatar-file" class="visually-hidden" disabled={busy} onChange={(e) => void chosen(e)} />
         </label>
+        {state.avatars.hash(account) !== null && (
+          <button type="button" class="button-quiet" data-testid="avatar-remove" disabled={busy} onClick={() => void remove()}>
+            {t('avatar.remove')}
+          </button>
+        )}
       </div>
       <p class="field-hint" role="status" data-testid="avatar-note">{note ?? t('avatar.hint')}</p>
     </section>

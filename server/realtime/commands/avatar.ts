@@ -13,4 +13,8 @@ export const avatarCommands: CommandGroup = (handle, session) => {
       throw err;
     }
   });
+  handle('removeAvatar', async () => {
+    await session.avatars.removeOwn();
+    return {};
+  });
 };

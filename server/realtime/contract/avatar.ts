@@ -19,10 +19,13 @@ export const avatarSchemas = {
       type: z.enum(['image/png', 'image/jpeg', 'image/webp']),
     })
     .strict(),
+  /** No own avatar any more (XEP-0084 empty metadata, vcard-temp without PHOTO). */
+  removeAvatar: z.object({}).strict(),
 } as const;
 
 export interface AvatarResults {
   setAvatar: { hash: string };
+  removeAvatar: Record<string, never>;
 }
 
 export interface AvatarEvents {

@@ -10,4 +10,6 @@ export const avatarDe: Record<keyof typeof avatarEn, string> = {
   'avatar.unreadable': 'Diese Datei konnte nicht als Bild gelesen werden.',
   'avatar.failed': 'Das Bild konnte nicht gespeichert werden: {reason}',
   'avatar.of': 'Bild von {name}',
+  'avatar.remove': 'Dein Bild entfernen',
+  'avatar.removed': 'Bild entfernt. Deine Kontakte sehen stattdessen deine Initiale.',
 };

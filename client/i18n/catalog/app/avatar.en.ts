@@ -8,4 +8,6 @@ export const avatarEn = {
   'avatar.unreadable': 'That file could not be read as a picture.',
   'avatar.failed': 'The picture could not be saved: {reason}',
   'avatar.of': 'Picture of {name}',
+  'avatar.remove': 'Remove your picture',
+  'avatar.removed': 'Picture removed. Your contacts see your initial instead.',
 } as const;

@@ -10,4 +10,6 @@ export const avatarFr: Record<keyof typeof avatarEn, string> = {
   'avatar.unreadable': 'Ce fichier n’a pas pu être lu comme une image.',
   'avatar.failed': 'L’image n’a pas pu être enregistrée\u202F: {reason}',
   'avatar.of': 'Image de {name}',
+  'avatar.remove': 'Supprimer votre image',
+  'avatar.removed': 'Image supprimée. Vos contacts voient votre initiale à la place.',
 };
