@@ -154,8 +154,27 @@ export class AccountSession {
     this.conn.on('oversized', (what: { name: string; type: string | null; from: string | null; reason: string }) => log.warn(what, 'oversized stanza dropped'));
     this.conn.on('fatal', (err: unknown) => {
       log.warn({ err }, 'xmpp connection gave up');
-      void this.end('connection-lost');
+      // A server may end the stream of an account it just removed (ejabberd does): the removal says how it ended.
+      if (this.removal) this.removal.fatal = true;
+      else void this.end('connection-lost');
     });
+  }
+
+  /** Set while the removal of this account is asked (see whileRemoving). */
+  private removal: { fatal: boolean } | null = null;
+
+  /**
+   * Runs the removal of this account (`remove` ends the session itself when it succeeded). A connection that gives
+   * up meanwhile ends the session as lost only when `remove` did not end it.
+   */
+  async whileRemoving(remove: () => Promise<void>): Promise<void> {
+    const removal = (this.removal = { fatal: false });
+    try {
+      await remove();
+    } finally {
+      this.removal = null;
+      if (removal.fatal && !this.ended) void this.end('connection-lost');
+    }
   }
 
   get state(): ConnectionState {

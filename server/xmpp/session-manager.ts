@@ -316,15 +316,17 @@ export class SessionManager {
     if (!session) throw new AccountChangeError('no-session');
     if (typedJid.trim().toLowerCase() !== session.jid.toLowerCase()) throw new AccountChangeError('address-mismatch');
     if (!(await this.verifyPassword(accountId, password))) throw new AccountChangeError('wrong-password');
-    try {
-      await session.conn.iq(buildAccountRemove(session.jid.slice(session.jid.indexOf('@') + 1)));
-    } catch (err) {
-      // The server may close the stream right after removing the account, before its answer is read: ask it.
-      if (err instanceof XmppStanzaError && err.stanza) throw this.refusal(err);
-      if (await this.verifyAbsent(session.jid, password)) this.deps.log.info({ account: session.jid }, 'account removal answer lost; the account is gone');
-      else throw this.refusal(err);
-    }
-    await session.end('account-deleted');
+    await session.whileRemoving(async () => {
+      try {
+        await session.conn.iq(buildAccountRemove(session.jid.slice(session.jid.indexOf('@') + 1)));
+      } catch (err) {
+        // The server may close the stream right after removing the account, before its answer is read: ask it.
+        if (err instanceof XmppStanzaError && err.stanza) throw this.refusal(err);
+        if (await this.verifyAbsent(session.jid, password)) this.deps.log.info({ account: session.jid }, 'account removal answer lost; the account is gone');
+        else throw this.refusal(err);
+      }
+      await session.end('account-deleted');
+    });
     await this.deps.stores.accounts.delete(accountId);
     this.deps.log.info({ account: session.jid }, 'account deleted on the XMPP server and in Parley');
   }
