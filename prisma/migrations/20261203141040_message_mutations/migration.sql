@@ -1,5 +1,6 @@
 -- AlterTable
-ALTER TABLE "Message" ADD COLUMN     "editedAt" TIMESTAMPTZ(3),
+ALTER TABLE "Message" ADD COLUMN     "correctionId" TEXT,
+ADD COLUMN     "editedAt" TIMESTAMPTZ(3),
 ADD COLUMN     "retractedAt" TIMESTAMPTZ(3),
 ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
 
