@@ -1,5 +1,5 @@
 /** The message box: Enter sends, Shift+Enter adds a line. The message appears from the server's answer. */
-import { useEffect, useImperativeHandle, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Ref } from 'preact';
 import { omemo } from '../../app/omemo-loader.js';
 import { uploadFile } from '../../app/upload.js';
@@ -44,7 +44,8 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
   useEffect(() => () => typing.sent(), [typing]);
   // Correcting our last message (XEP-0308): the box holds its text until sent or cancelled (Escape).
   const edit = editing.value?.peer === peer ? editing.value : null;
-  useEffect(() => {
+  // Before paint: the box never shows the "editing" note with the old contents.
+  useLayoutEffect(() => {
     if (!edit || !input.current) return;
     input.current.value = edit.text;
     input.current.focus();
