@@ -21,7 +21,7 @@ export function MessageActions({ message }: { message: MessageDTO }) {
   return (
     <>
       <details class="message-actions" data-testid="message-actions">
-        <summary class="button-quiet" aria-label={t('mutations.actions')} title={t('mutations.actions')}>⋯</summary>
+        <summary aria-label={t('mutations.actions')} title={t('mutations.actions')}>⋯</summary>
         <div class="message-actions-menu">
           {editable ? (
             <button type="button" class="link-button" data-testid="message-edit" onClick={act(() => startEditing(message.peer, message))}>{t('mutations.edit')}</button>

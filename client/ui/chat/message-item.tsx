@@ -79,7 +79,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       <div class="bubble">
         {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
         {body}
-        <span class="message-meta">
+        <div class="message-meta">
           {badge}
           <EditedMark message={message} />
           <time class="message-time" dateTime={message.stamp} title={fullTime(message.stamp)}>{messageTime(message.stamp)}</time>
@@ -92,8 +92,8 @@ export function MessageItem({ message }: { message: MessageDTO }) {
               {STATE_ICON[message.state] ?? ''}
             </span>
           ) : null}
-        </span>
-        <MessageActions message={message} />
+          <MessageActions message={message} />
+        </div>
       </div>
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
     </div>
