@@ -98,6 +98,8 @@ export class Mutations {
   /** Corrects our own message: stored as a new version first, then sent with `<replace>` naming the original's id. */
   async correct(cmd: { peer: string; id: string; body?: string; encrypted?: string; originId: string }): Promise<MessageDTO> {
     const row = await this.ownMessage(cmd.peer, cmd.id);
+    // A pending original is on this same stream already (or waits in the outbox while offline, refused below).
+    if (row.state === 'failed') throw new CommandError('this message was not sent');
     this.online();
     const encrypted = cmd.encrypted === undefined ? undefined : parseEncrypted(cmd.encrypted);
     const replaces = row.messageId ?? row.originId;

@@ -33,6 +33,12 @@ export interface MessageKeys {
   stamp: Date;
 }
 
+/**
+ * Earlier versions kept per message besides the original (version 0): a contact who corrects the same message
+ * thousands of times fills no table; the versions in between go, oldest first.
+ */
+export const MAX_VERSIONS = 20;
+
 export class MutationStore {
   constructor(private readonly db: Database) {}
 
@@ -87,6 +93,11 @@ export class MutationStore {
       await c.query(
         `INSERT INTO "MessageVersion" ("messageId", version, body, encrypted, "sourceId", stamp) VALUES ($1, $2, $3, $4, $5, $6)`,
         [rowId, row.version, row.body, row.encrypted, row.correctionId ?? row.originId ?? row.messageId, row.editedAt ?? row.stamp],
+      );
+      await c.query(
+        `DELETE FROM "MessageVersion" WHERE "messageId" = $1 AND version > 0 AND version <= (
+           SELECT max(version) - $2 FROM "MessageVersion" WHERE "messageId" = $1)`,
+        [rowId, MAX_VERSIONS],
       );
       const updated = await c.query<MessageRow>(
         `UPDATE "Message" SET body = $2, encrypted = $3, "correctionId" = $4, "editedAt" = $5, version = version + 1 WHERE id = $1 RETURNING *`,

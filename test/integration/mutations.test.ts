@@ -11,7 +11,7 @@ import { xml, type Element } from '@xmpp/xml';
 import { TestStack, HttpBrowser, type TestTab } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { serverLabel, testServers } from '../harness/xmpp-server.js';
-import type { MessageDTO } from '../../server/realtime/contract.js';
+import { MAX_VERSIONS } from '../../server/store/mutations.js';
 
 const CORRECT = 'urn:xmpp:message-correct:0';
 const RETRACT = 'urn:xmpp:message-retract:1';
@@ -87,7 +87,15 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     assert.deepEqual(all.map((r) => r.body).filter((b) => /mallory was here|bob rewrote|correction of nothing|fallback/.test(b ?? '')), []);
     assert.equal(all.find((r) => r.id === mine.id)!.body, 'mine');
     assert.equal(all.find((r) => r.id === original.message.id)!.body, 'the <b>original</b>');
+    // The text only: what the spoofs said reached no tab either.
     assert.equal(alice.tab.events.some((e) => JSON.stringify(e.payload).includes('mallory was here')), false);
+
+    // Bob corrects the same message 30 times: the original and the newest MAX_VERSIONS earlier versions are kept.
+    for (let i = 0; i < 30; i++) await bobClient.sendRaw(correction(alice.jid, id, `again ${i}`));
+    await alice.tab.waitFor('message', (m) => m.message.id === original.message.id && m.message.body === 'again 29');
+    const kept = (await alice.tab.command('versions', { peer: bob.jid, id: original.message.id })).versions;
+    assert.equal(kept.length, MAX_VERSIONS + 1);
+    assert.deepEqual([kept[0]!.body, kept.at(-1)!.body], ['teh original', 'again 28']);
 
     // Bob retracts his own message: a tombstone everywhere, the text gone from PostgreSQL with its versions.
     await bobClient.sendRaw(retraction(alice.jid, id));

@@ -18,7 +18,7 @@ export interface Editing {
 
 export const editing = signal<Editing | null>(null);
 
-/** Our newest message that may still be corrected: sent by us, not retracted, and one the server has stored. */
+/** Our newest message that may still be corrected: sent by us (not failed), not retracted, not a file. */
 export function lastEditable(messages: readonly MessageDTO[]): MessageDTO | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i]!;
