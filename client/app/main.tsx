@@ -7,7 +7,7 @@ import { App } from '../ui/app.js';
 import { Services, type AppServices } from '../ui/context.js';
 import { initLocale, t } from '../i18n/index.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
-import { handover, startOmemo } from './omemo-loader.js';
+import { handover, omemo, startOmemo } from './omemo-loader.js';
 import { applyTheme, notify } from './preferences.js';
 import { registerServiceWorker } from '../pwa/register.js';
 import { PwaStatus } from '../pwa/PwaStatus.js';
@@ -35,7 +35,7 @@ const services: AppServices = {
 };
 
 // Events that only feed the stores.
-const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar'];
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar', 'chatState'];
 for (const event of forwarded) {
   socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
 }
@@ -70,9 +70,25 @@ socket.on('omemoDevices', (e) => {
   void handover().then((h) => h?.handleDevicesEvent(e));
 });
 
+// Deleted for this account, or retracted: the plaintexts this browser kept of them go too.
+const forgetPlaintexts = (ids: readonly string[]): void => {
+  void omemo().then((service) => service?.plaintexts.forget(ids)).catch(() => undefined);
+};
+socket.on('messageDeleted', (e) => {
+  state.apply('messageDeleted', e);
+  forgetPlaintexts(e.ids);
+});
+socket.on('conversationDeleted', (e) => {
+  state.apply('conversationDeleted', e);
+  forgetPlaintexts(e.ids);
+});
+
 socket.on('message', (e) => {
   state.apply('message', e);
   const m = e.message;
+  if (m.retractedAt !== undefined) forgetPlaintexts([m.id]);
+  // A correction or retraction is not a new message: no announcement, no notification.
+  if (m.version !== undefined || m.retractedAt !== undefined) return;
   if (m.direction === 'in' && m.state === 'received') {
     const name = state.contacts.displayName(m.peer);
     const preview = m.encrypted !== null ? t('preview.encrypted') : previewText(m.body, null, m.attachment) ?? '';

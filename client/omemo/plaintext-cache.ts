@@ -65,6 +65,19 @@ export class PlaintextCache {
     await this.db.put('plaintext', { ...entry, at: Date.now() }, [this.account, messageId]);
   }
 
+  /**
+   * Drops the texts of messages deleted or retracted for this account, with those of their corrected versions
+   * (keyed `<id>.<version>`, see client/ui/chat/versions.ts).
+   */
+  async forget(messageIds: readonly string[]): Promise<void> {
+    const tx = this.db.transaction('plaintext', 'readwrite');
+    for (const id of messageIds) {
+      void tx.store.delete([this.account, id]);
+      void tx.store.delete(IDBKeyRange.bound([this.account, `${id}.`], [this.account, `${id}.\uffff`]));
+    }
+    await tx.done;
+  }
+
   /** At send time, before the server assigned an id. */
   async rememberSent(originId: string, text: string, senderDeviceId: number): Promise<void> {
     await this.db.put('sent', { text, senderDeviceId, at: Date.now() }, [this.account, originId]);

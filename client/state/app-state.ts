@@ -10,6 +10,7 @@ import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
 import { BlockedStore } from './blocking.js';
 import { AvatarsStore } from './avatars.js';
+import { ChatStatesStore } from './chat-states.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -39,6 +40,8 @@ export class AppState {
   /** Blocked addresses (XEP-0191). */
   readonly blocked = new BlockedStore();
   readonly avatars = new AvatarsStore();
+  /** Contacts' chat states (XEP-0085): who is typing. */
+  readonly chatStates = new ChatStatesStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -50,6 +53,7 @@ export class AppState {
         this.contacts.reset(e.contacts, e.presences, e.subscriptions);
         this.conversations.reset(e.conversations);
         this.avatars.reset(e.avatars ?? []);
+        this.chatStates.reset();
         // Messages may have been missed while this tab was away: only the open one is reloaded (the caller does it).
         this.messages.reset(this.openPeer);
         this.connection.setXmpp(e.connection);
@@ -84,6 +88,24 @@ export class AppState {
         const { message } = payload as EventPayload<'message'>;
         this.messages.upsert(message);
         this.conversations.onMessage(message);
+        if (message.direction === 'in' && message.version === undefined && message.retractedAt === undefined) this.chatStates.clear(message.peer);
+        break;
+      }
+      case 'chatState': {
+        const e = payload as EventPayload<'chatState'>;
+        this.chatStates.set(e.peer, e.state);
+        break;
+      }
+      case 'messageDeleted': {
+        const e = payload as EventPayload<'messageDeleted'>;
+        this.messages.remove(e.peer, e.ids);
+        this.conversations.onDeleted(e.peer, e.ids, this.messages.newest(e.peer));
+        break;
+      }
+      case 'conversationDeleted': {
+        const e = payload as EventPayload<'conversationDeleted'>;
+        this.messages.clear(e.peer);
+        this.conversations.remove(e.peer);
         break;
       }
       case 'read': {

@@ -60,6 +60,25 @@ export class ConversationsStore extends Observable {
     this.notify();
   }
 
+  /**
+   * Messages deleted for this account: no longer unread, and no longer the preview. `newest` is what the tab still
+   * holds of the conversation; without it the conversation leaves the list until its next message.
+   */
+  onDeleted(peer: string, ids: readonly string[], newest: MessageDTO | undefined): void {
+    const entry = this.entries.get(peer);
+    if (!entry) return;
+    for (const id of ids) entry.unreadIds.delete(id);
+    if (ids.includes(entry.last.id)) {
+      if (newest) entry.last = newest;
+      else this.entries.delete(peer);
+    }
+    this.notify();
+  }
+
+  remove(peer: string): void {
+    if (this.entries.delete(peer)) this.notify();
+  }
+
   get(peer: string): ConversationSummary | undefined {
     const entry = this.entries.get(peer);
     return entry && { peer, last: entry.last, unread: entry.snapshotUnread + entry.unreadIds.size };

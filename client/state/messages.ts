@@ -93,6 +93,23 @@ export class MessagesStore extends Observable {
     this.changed(peer);
   }
 
+  /** Messages deleted for this account ("delete for me"): gone from the list. */
+  remove(peer: string, ids: readonly string[]): void {
+    const thread = this.threads.get(peer);
+    if (!thread) return;
+    const gone = new Set(ids.filter((id) => thread.ids.has(id)));
+    if (gone.size === 0) return;
+    thread.messages = thread.messages.filter((m) => !gone.has(m.id));
+    for (const id of gone) thread.ids.delete(id);
+    this.changed(peer);
+  }
+
+  /** The whole conversation was deleted for this account: nothing older to load either. */
+  clear(peer: string): void {
+    this.threads.set(peer, { messages: [], ids: new Set(), hasMore: false, loaded: true });
+    this.changed(peer);
+  }
+
   /** Forgets every conversation but `keep` (after a reconnect: they reload when opened). */
   reset(keep: string | null = null): void {
     for (const peer of [...this.threads.keys()]) if (peer !== keep) this.threads.delete(peer);

@@ -10,8 +10,22 @@ const RANK: Record<MessageDTO['state'], number> = { received: 0, pending: 1, sen
  * lacked. 'failed' replaces only 'pending' or 'sent'; after 'failed', only the server's real progress counts.
  */
 export function merge(held: MessageDTO, next: MessageDTO): MessageDTO {
-  if (held.state === next.state || advances(held.state, next.state)) return next;
-  return next.stanzaId !== null && held.stanzaId === null ? { ...held, stanzaId: next.stanzaId } : held;
+  if (held.state === next.state || advances(held.state, next.state)) return newerContent(next, held);
+  const kept = newerContent(held, next);
+  return next.stanzaId !== null && kept.stanzaId === null ? { ...kept, stanzaId: next.stanzaId } : kept;
+}
+
+/**
+ * `base` with the content of `other` if that is newer: a correction (higher version) or a retraction. Content and state
+ * move forward independently: a late copy from before a correction must not bring back the old text.
+ */
+function newerContent(base: MessageDTO, other: MessageDTO): MessageDTO {
+  const newer = (other.retractedAt !== undefined && base.retractedAt === undefined) || (base.retractedAt === undefined && (other.version ?? 0) > (base.version ?? 0));
+  if (!newer) return base;
+  const { body, encrypted, attachment, editedAt, version, correctionId, retractedAt } = other;
+  const merged: MessageDTO = { ...base, body, encrypted, editedAt, version, correctionId, retractedAt, attachment };
+  for (const key of ['attachment', 'editedAt', 'version', 'correctionId', 'retractedAt'] as const) if (merged[key] === undefined) delete merged[key];
+  return merged;
 }
 
 function advances(from: MessageDTO['state'], to: MessageDTO['state']): boolean {

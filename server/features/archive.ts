@@ -11,6 +11,7 @@ import type { Messages } from './messages.js';
 import { buildMamQuery, parseMamFin, type MamResult } from '../stanza/mam.js';
 import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import type { BatchStamp } from '../store/messages.js';
+import { Mutations } from './mutations.js';
 
 const PAGE = 250;
 
@@ -25,6 +26,8 @@ const MAX_BATCH = 1000;
 interface Collector {
   /** Parsed results in archive order, not stored yet. */
   pending: ChatMessage[];
+  /** Corrections and retractions among them, applied after the messages before them are stored. */
+  mutations: { el: Element; stamp: Date }[];
   /** Batches being stored, one after the other. */
   chain: Promise<void>;
   stored: number;
@@ -56,6 +59,8 @@ export function archiveOrder(initial: Date | null): { stamp: BatchStamp; floor: 
 export class ArchiveSync {
   private readonly collectors = new Map<string, Collector>();
   private running: Promise<number> | null = null;
+  /** Applies archived corrections and retractions (set by the session). */
+  mutations: Mutations | null = null;
 
   /**
    * `serialize` runs a page's storage in line with the live stanzas (InboundQueue.exclusive): a live message stored
@@ -73,6 +78,12 @@ export class ArchiveSync {
   onResult(result: Extract<MamResult, { kind: 'result' }>): void {
     const c = this.collectors.get(result.queryId);
     if (!c) return;
+    if (Mutations.isMutation(result.message)) {
+      // Never a message of its own: applied to the message it names once the batch so far is stored.
+      c.mutations.push({ el: result.message, stamp: result.stamp ?? new Date() });
+      if (c.mutations.length >= MAX_BATCH) this.flush(c).catch(() => undefined);
+      return;
+    }
     let msg: ChatMessage | null;
     try {
       msg = parseChatMessage(result.message, this.ctx.jid);
@@ -94,14 +105,18 @@ export class ArchiveSync {
   /** Stores what has been collected as one batch, after the batches before it. */
   private flush(c: Collector): Promise<void> {
     const batch = c.pending;
+    const mutations = c.mutations;
     c.pending = [];
+    c.mutations = [];
     c.chain = c.chain.then(async () => {
-      if (batch.length === 0) return;
-      const order = archiveOrder(c.floor);
-      const results = await this.serialize(() => this.messages.storeMany(batch, order.stamp));
-      c.stored += results.length;
-      c.fresh += results.filter((r) => r.inserted).length;
-      c.floor = order.floor();
+      if (batch.length > 0) {
+        const order = archiveOrder(c.floor);
+        const results = await this.serialize(() => this.messages.storeMany(batch, order.stamp));
+        c.stored += results.length;
+        c.fresh += results.filter((r) => r.inserted).length;
+        c.floor = order.floor();
+      }
+      for (const m of mutations) await this.serialize(() => this.mutations?.fromArchive(m.el, m.stamp) ?? Promise.resolve(false));
     });
     return c.chain;
   }
@@ -162,7 +177,7 @@ export class ArchiveSync {
     floor: Date | null = null,
   ): Promise<{ stored: number; fresh: number; complete: boolean; last: string | null; floor: Date | null }> {
     const queryId = randomUUID();
-    const collector: Collector = { pending: [], chain: Promise.resolve(), stored: 0, fresh: 0, floor };
+    const collector: Collector = { pending: [], mutations: [], chain: Promise.resolve(), stored: 0, fresh: 0, floor };
     this.collectors.set(queryId, collector);
     try {
       let result: Element;

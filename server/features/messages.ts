@@ -14,6 +14,7 @@ import { ReadMarks } from './read-marks.js';
 import { bareOf } from '../stanza/jid.js';
 import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/messages.js';
 import type { Attachment } from '../stanza/oob.js';
+import { mutationFields } from './mutation-fields.js';
 
 export function toMessageDTO(row: MessageRow): MessageDTO {
   return {
@@ -30,6 +31,7 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     originId: row.originId,
     stanzaId: row.stanzaId,
     ...(row.attachmentUrl ? { attachment: attachmentDTO(row) } : {}),
+    ...mutationFields(row),
   } as MessageDTO;
 }
 
@@ -83,6 +85,8 @@ export class Messages {
   /** Conversations whose archive has been paged to its start: no more MAM queries for them. */
   private readonly archiveExhausted = new Set<string>();
   olderFromArchive: OlderFromArchive | null = null;
+  /** Drops messages deleted for this account ("delete for me") before an archive page or a redelivery is stored. */
+  withoutForgotten: ((msgs: ChatMessage[]) => Promise<ChatMessage[]>) | null = null;
   /** Outgoing rows handed to the connection and not yet acknowledged. */
   private readonly inFlight = new Set<string>();
   private outboxOpen = true;
@@ -111,6 +115,8 @@ export class Messages {
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
     if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
     msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
+    // Only a delayed message can be one deleted for us before (offline storage delivering it again).
+    if (msg.delay && this.withoutForgotten && (await this.withoutForgotten([msg])).length === 0) return;
     await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
     if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
       // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
@@ -179,7 +185,8 @@ export class Messages {
    * Stores a batch of received or archived messages (a MAM page) like `store` does one by one, in a few round trips
    * (MessageStore.insertMany); the tabs hear of the new ones in batch order.
    */
-  async storeMany(msgs: readonly ChatMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
+  async storeMany(all: readonly ChatMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
+    const msgs = this.withoutForgotten ? await this.withoutForgotten([...all]) : all;
     const results = await this.ctx.stores.messages.insertMany(
       msgs.map((msg) => this.toNewMessage(msg, msg.direction === 'in' ? 'received' : 'sent')),
       stamp,

@@ -12,6 +12,8 @@ import type { EndReason } from './session-manager.js';
 import { Roster } from '../features/roster.js';
 import { PresenceTracker } from '../features/presence.js';
 import { Messages, toMessageDTO } from '../features/messages.js';
+import { Mutations } from '../features/mutations.js';
+import { ChatStates } from '../features/chat-states.js';
 import { ArchiveSync } from '../features/archive.js';
 import { InboundQueue } from '../features/inbound-queue.js';
 import { Omemo } from '../features/omemo.js';
@@ -82,6 +84,8 @@ export class AccountSession {
   readonly roster: Roster;
   readonly presence: PresenceTracker;
   readonly messages: Messages;
+  readonly mutations: Mutations;
+  readonly chatStates: ChatStates;
   readonly archive: ArchiveSync;
   readonly omemo: Omemo;
   readonly profiles: Profiles;
@@ -123,6 +127,9 @@ export class AccountSession {
       if (by === 'push') this.subscriptions.forget(jid);
     });
     this.messages = new Messages(this.ctx);
+    this.mutations = new Mutations(this.ctx);
+    this.messages.withoutForgotten = (msgs) => this.mutations.withoutForgotten(msgs);
+    this.chatStates = new ChatStates(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
@@ -134,6 +141,7 @@ export class AccountSession {
       },
     );
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
+    this.archive.mutations = this.mutations;
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
@@ -281,6 +289,8 @@ export class AccountSession {
     }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
+    this.chatStates.onMessage(message);
+    if (await this.mutations.receive(message, receivedAt)) return;
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }
 
@@ -365,6 +375,7 @@ export class AccountSession {
     this.ended = true;
     this.clearTimers();
     this.subscriptions.close();
+    this.chatStates.stop();
     if (reason === 'shutdown') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {

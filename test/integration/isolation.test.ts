@@ -201,6 +201,39 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.deepEqual((await alice.tab.command('blocklist', {})).jids, []);
       assert.deepEqual(stack.parley.sessions.byAccountId(bob.accountId)!.blocking.list(), ['spammer@example.net']);
     },
+    async chatState({ alice, carol }) {
+      // Sent as Alice to Carol; naming Bob's account is refused.
+      assert.equal((await alice.tab.rawCommand('chatState', { peer: carol.jid, state: 'composing', accountId: bob.accountId })).ok, false);
+      await alice.tab.command('chatState', { peer: carol.jid, state: 'composing' });
+    },
+    async correct({ alice, carol, bobMessage }) {
+      // Bob's message id, in Bob's conversation or Alice's own: not a message of Alice's.
+      for (const peer of [carol.jid, bob.jid]) {
+        const r = await alice.tab.rawCommand('correct', { peer, id: bobMessage.id, body: 'edited by alice', originId: randomUUID() });
+        assert.equal(r.ok, false);
+        assert.match(r.error!, /no such message/);
+      }
+    },
+    async retract({ alice, carol, bobMessage }) {
+      const r = await alice.tab.rawCommand('retract', { peer: carol.jid, id: bobMessage.id });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /no such message/);
+    },
+    async versions({ alice, carol, bobMessage }) {
+      const r = await alice.tab.rawCommand('versions', { peer: carol.jid, id: bobMessage.id });
+      assert.equal(r.ok, false);
+    },
+    async deleteMessage({ alice, carol, bobMessage }) {
+      const r = await alice.tab.rawCommand('deleteMessage', { peer: carol.jid, id: bobMessage.id });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /no such message/);
+    },
+    async deleteConversation({ alice, carol }) {
+      // Alice's own conversation with Carol (her 'from alice' message); Bob's with Carol is checked below.
+      const r = await alice.tab.command('deleteConversation', { peer: carol.jid });
+      assert.equal(r.deleted, 1);
+      assert.equal((await alice.tab.rawCommand('deleteConversation', { peer: carol.jid, accountId: bob.accountId })).ok, false);
+    },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
   for (const [name, run] of Object.entries(cases)) {

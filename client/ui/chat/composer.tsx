@@ -1,5 +1,5 @@
 /** The message box: Enter sends, Shift+Enter adds a line. The message appears from the server's answer. */
-import { useEffect, useImperativeHandle, useRef, useState } from 'preact/hooks';
+import { useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Ref } from 'preact';
 import { omemo } from '../../app/omemo-loader.js';
 import { uploadFile } from '../../app/upload.js';
@@ -7,6 +7,8 @@ import { useServices } from '../context.js';
 import { formatBytes } from '../../i18n/format.js';
 import { encryptionWanted, setEncryption, useEncryptionWanted } from './encryption.js';
 import { t } from '../../i18n/index.js';
+import { TypingSender } from '../../state/chat-states.js';
+import { editing, lastEditable, sendCorrection, startEditing } from './edit-state.js';
 
 /** Mirrors LIMITS.bodyChars of the contract (a value import would pull zod into the bundle). */
 export const MAX_BODY_CHARS = 10_000;
@@ -29,7 +31,7 @@ export interface ComposerHandle {
 }
 
 export function Composer({ peer, handle }: { peer: string; handle?: Ref<ComposerHandle> }) {
-  const { run, onSent, uploadLimitBytes } = useServices();
+  const { run, onSent, uploadLimitBytes, state } = useServices();
   const input = useRef<HTMLTextAreaElement>(null);
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -37,6 +39,21 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
   useEffect(() => {
     if (input.current) input.current.value = drafts.get(peer) ?? '';
   }, [peer]);
+  // Chat states (XEP-0085) for the contact; leaving the conversation says we stopped.
+  const typing = useMemo(() => new TypingSender((s) => void run('chatState', { peer, state: s }).catch(() => undefined)), [peer]);
+  useEffect(() => () => typing.sent(), [typing]);
+  // Correcting our last message (XEP-0308): the box holds its text until sent or cancelled (Escape).
+  const edit = editing.value?.peer === peer ? editing.value : null;
+  // Before paint: the box never shows the "editing" note with the old contents.
+  useLayoutEffect(() => {
+    if (!edit || !input.current) return;
+    input.current.value = edit.text;
+    input.current.focus();
+  }, [edit]);
+  const cancelEdit = (): void => {
+    editing.value = null;
+    if (input.current) input.current.value = drafts.get(peer) ?? '';
+  };
 
   const send = (): void => {
     const box = input.current;
@@ -47,7 +64,16 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
     box.value = '';
     drafts.delete(to);
     setError(null);
+    typing.sent();
     const originId = newOriginId();
+    if (edit) {
+      editing.value = null;
+      sendCorrection(run, edit, body, originId).catch((err: Error) => {
+        setError(t('composer.notSent', { error: err.message }));
+        if (box.value === '') box.value = body;
+      });
+      return;
+    }
     (async () => {
       if (!(await encryptionWanted(to))) return run('send', { to, body, originId });
       const service = await omemo();
@@ -106,8 +132,27 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
         maxLength={MAX_BODY_CHARS}
         placeholder={t('composer.placeholder')}
         aria-describedby="composer-hint"
-        onInput={(e) => drafts.set(peer, (e.currentTarget as HTMLTextAreaElement).value)}
+        onInput={(e) => {
+          const value = (e.currentTarget as HTMLTextAreaElement).value;
+          if (!edit) drafts.set(peer, value);
+          typing.input(value.trim() !== '');
+        }}
         onKeyDown={(e) => {
+          const box = e.currentTarget as HTMLTextAreaElement;
+          if (e.key === 'ArrowUp' && box.value === '' && !edit) {
+            const last = lastEditable(state.messages.get(peer).messages);
+            if (last) {
+              e.preventDefault();
+              void startEditing(peer, last);
+            }
+            return;
+          }
+          if (e.key === 'Escape' && edit) {
+            e.preventDefault();
+            e.stopPropagation();
+            cancelEdit();
+            return;
+          }
           // isComposing: Enter also confirms an IME candidate (Japanese, Chinese…) and must not send then.
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
             e.preventDefault();
@@ -117,6 +162,12 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       />
       <button type="submit" class="button-primary composer-send" data-testid="composer-send">{t('composer.send')}</button>
       <p id="composer-hint" class="visually-hidden">{t('composer.hint')}</p>
+      {edit ? (
+        <p class="composer-editing" data-testid="composer-editing" role="status">
+          {t('mutations.editing')}{' '}
+          <button type="button" class="link-button" data-testid="composer-edit-cancel" onClick={cancelEdit}>{t('mutations.cancelEdit')}</button>
+        </p>
+      ) : null}
       <p id="composer-error" class="form-error composer-error" role="alert" hidden={error === null}>{error ?? ''}</p>
       <p id="composer-status" class="composer-status" data-testid="composer-status" role="status" hidden={status === null}>{status ?? ''}</p>
     </form>

@@ -15,6 +15,7 @@ import { BlockedNote } from './block-button.js';
 import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
+import { DeleteConversationButton, TypingNote } from './conversation-actions.js';
 
 export function Conversation({ peer }: { peer: string }) {
   const { state, history, run, connected } = useServices();
@@ -86,7 +87,9 @@ export function Conversation({ peer }: { peer: string }) {
         <div class="conversation-heading">
           <h1 id="conversation-title" dir="auto"><bdi>{name}</bdi></h1>
           <p id="conversation-subtitle" dir="auto">{subtitle}</p>
+          <TypingNote peer={peer} name={name} />
         </div>
+        <DeleteConversationButton peer={peer} name={name} />
         <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
           {t('conversation.security')}
         </button>

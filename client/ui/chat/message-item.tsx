@@ -7,6 +7,9 @@ import { formatBytes } from '../../i18n/format.js';
 import { plaintextsArrived } from '../../state/tab.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import { app as english } from '../../i18n/catalog/app.en.js';
+import { MessageActions } from './message-actions.js';
+import { EditedMark } from './message-edits.js';
+import { forDecryption } from './versions.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -32,7 +35,9 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   const readable = decrypted && (decrypted.status === 'ok' || decrypted.status === 'plain') ? (decrypted as Extract<Decrypted, { text: string }>) : null;
 
   let body = null;
-  if (message.encrypted !== null) {
+  if (message.retractedAt !== undefined) {
+    body = <p class="message-body message-retracted" data-testid="message-retracted">{t('mutations.retracted')}</p>;
+  } else if (message.encrypted !== null) {
     const text = readable
       ? readable.text
       : decrypted?.status === 'unavailable'
@@ -74,8 +79,9 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       <div class="bubble">
         {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
         {body}
-        <span class="message-meta">
+        <div class="message-meta">
           {badge}
+          <EditedMark message={message} />
           <time class="message-time" dateTime={message.stamp} title={fullTime(message.stamp)}>{messageTime(message.stamp)}</time>
           {message.claimedStamp ? (
             // The time a sender's delay claimed but Parley did not believe (too far from the arrival).
@@ -86,7 +92,8 @@ export function MessageItem({ message }: { message: MessageDTO }) {
               {STATE_ICON[message.state] ?? ''}
             </span>
           ) : null}
-        </span>
+          <MessageActions message={message} />
+        </div>
       </div>
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
     </div>
@@ -139,13 +146,13 @@ function useDecrypted(message: MessageDTO): Decrypted | null {
       const service = await omemo();
       if (!live) return;
       if (!service) return setResult({ status: 'unavailable' });
-      const r = await service.decryptMessage(message);
+      const r = await service.decryptMessage(forDecryption(message));
       if (live) setResult(r as Decrypted);
     })();
     return () => {
       live = false;
     };
     // A new version of the same message (a state change) keeps its plaintext: only a different payload decrypts again.
-  }, [message.id, message.encrypted, retry ? arrived : null]);
+  }, [message.id, message.encrypted, message.version, retry ? arrived : null]);
   return result;
 }
