@@ -7,6 +7,7 @@ import { formatBytes } from '../../i18n/format.js';
 import { plaintextsArrived } from '../../state/tab.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import { app as english } from '../../i18n/catalog/app.en.js';
+import { StyledBody } from './styling.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -41,12 +42,12 @@ export function MessageItem({ message }: { message: MessageDTO }) {
           ? displayText(decrypted.message)
           : t('message.decrypting');
     body = (
-      <p class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
-        {text}
-      </p>
+      <div class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
+        {readable ? <StyledBody text={text} /> : text}
+      </div>
     );
   } else if (!bodyIsLink) {
-    body = <p class="message-body" data-testid="message-body" dir="auto">{message.body || (attachment ? '' : t('message.empty'))}</p>;
+    body = <div class="message-body" data-testid="message-body" dir="auto">{message.body ? <StyledBody text={message.body} /> : attachment ? '' : t('message.empty')}</div>;
   }
 
   const badge =
