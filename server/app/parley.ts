@@ -15,6 +15,7 @@ import { AccountStore } from '../store/accounts.js';
 import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
 import { PgSessionStore } from '../store/sessions.js';
+import { ReactionStore } from '../store/reactions.js';
 import { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Stores } from '../features/context.js';
 import { SessionManager, type Connect } from '../xmpp/session-manager.js';
@@ -57,6 +58,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     messages: metrics.instrumentMessageStore(new MessageStore(db)),
     sessions: new PgSessionStore(db),
     omemoDevices: new OmemoDeviceStore(db),
+    reactions: new ReactionStore(db),
   };
 
   const sessionMiddleware = session({

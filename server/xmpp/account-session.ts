@@ -13,6 +13,8 @@ import { Roster } from '../features/roster.js';
 import { PresenceTracker } from '../features/presence.js';
 import { Messages, toMessageDTO } from '../features/messages.js';
 import { ArchiveSync } from '../features/archive.js';
+import { Reactions } from '../features/reactions.js';
+import { NS_REACTIONS } from '../stanza/reactions.js';
 import { InboundQueue } from '../features/inbound-queue.js';
 import { Omemo } from '../features/omemo.js';
 import { Profiles } from '../features/profile.js';
@@ -83,6 +85,7 @@ export class AccountSession {
   readonly presence: PresenceTracker;
   readonly messages: Messages;
   readonly archive: ArchiveSync;
+  readonly reactions: Reactions;
   readonly omemo: Omemo;
   readonly profiles: Profiles;
   readonly upload: HttpUpload;
@@ -134,6 +137,8 @@ export class AccountSession {
       },
     );
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
+    this.reactions = new Reactions(this.ctx);
+    this.archive.claim = (el, stamp) => (el.getChild('reactions', NS_REACTIONS) ? () => this.reactions.receive(el, stamp) : null);
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
@@ -261,6 +266,7 @@ export class AccountSession {
     }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
+    if (await this.reactions.receive(message, receivedAt)) return;
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }
 
