@@ -10,6 +10,7 @@ import { ConnectionStore } from './connection.js';
 import { Observable } from './observable.js';
 import { BlockedStore } from './blocking.js';
 import { AvatarsStore } from './avatars.js';
+import { ReactionsStore } from './reactions.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -39,6 +40,8 @@ export class AppState {
   /** Blocked addresses (XEP-0191). */
   readonly blocked = new BlockedStore();
   readonly avatars = new AvatarsStore();
+  /** Reactions (XEP-0444) per message row. */
+  readonly reactions = new ReactionsStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -95,6 +98,9 @@ export class AppState {
         this.blocked.set(payload as EventPayload<'blocklist'>);
       case 'avatar':
         this.avatars.set(payload as EventPayload<'avatar'>);
+        break;
+      case 'reactions':
+        this.reactions.set(payload as EventPayload<'reactions'>);
         break;
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);

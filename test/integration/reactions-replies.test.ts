@@ -100,8 +100,10 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
 
     // Mallory names Bob's message id: it is not in Mallory's conversation with Alice.
     await evil.sendRaw(reaction(alice.jid, id, ['💩']));
-    // A forged "from" inside a reaction is overwritten by the servers: Mallory still reacts as Mallory.
-    await evil.sendRaw(xml('message', { to: alice.jid, from: `${bob.jid}/x`, type: 'chat', id: randomUUID() }, xml('reactions', { xmlns: NS_REACTIONS, id }, xml('reaction', {}, '💩'))));
+    // A forged "from": Prosody overwrites it (Mallory still reacts as Mallory), ejabberd ends that stream (invalid-from).
+    const forger = await XmppPeer.login(stack.server, mallory.jid, mallory.password, 'forger');
+    await forger.conn.send(xml('message', { to: alice.jid, from: `${bob.jid}/x`, type: 'chat', id: randomUUID() }, xml('reactions', { xmlns: NS_REACTIONS, id }, xml('reaction', {}, '💩')))).catch(() => undefined);
+    cleanup.push(() => forger.stop().catch(() => undefined));
     await bobClient.sendRaw(reaction(alice.jid, 'no-such-message', ['👍']));
     // A reaction stanza with a body is still only a reaction.
     await bobClient.sendRaw(xml('message', { to: alice.jid, type: 'chat', id: randomUUID() }, xml('body', {}, 'fallback body'), xml('reactions', { xmlns: NS_REACTIONS, id }, xml('reaction', {}, '😀'))));

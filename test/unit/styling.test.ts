@@ -125,3 +125,21 @@ test('quadratic trap: many openers each far from any closer', () => {
   assert.ok(performance.now() - t0 < 1_000);
   assert.equal(s.length, 1);
 });
+
+test('reply fallback: stripped by code points, quote recovered, ours built with its length', async () => {
+  const { stripFallback, fallbackQuote, buildFallback, isReplyTarget } = await import('../../client/ui/chat/reply-text.js');
+  const body = '> I 💜 cake\n> really\nMe too';
+  const end = Array.from('> I 💜 cake\n> really\n').length;
+  const reply = { id: 'm1', to: null, fallback: { start: 0, end } };
+  assert.equal(stripFallback(body, reply), 'Me too');
+  assert.equal(fallbackQuote(body, reply), 'I 💜 cake\nreally');
+  // A range past the body (hostile or from another body) strips nothing.
+  assert.equal(stripFallback('short', { id: 'm', to: null, fallback: { start: 0, end: 99 } }), 'short');
+  assert.equal(stripFallback(body, { id: 'm', to: null }), body);
+  const ours = buildFallback('I 💜 cake\nreally');
+  assert.equal(ours.text, '> I 💜 cake\n> really\n');
+  assert.equal(ours.length, end);
+  assert.equal(buildFallback('x'.repeat(500)).length, 200 + 1 + 3);
+  assert.equal(isReplyTarget({ messageId: 'a', originId: 'b' }, 'b'), true);
+  assert.equal(isReplyTarget({ originId: null }, 'b'), false);
+});

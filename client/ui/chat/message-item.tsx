@@ -8,6 +8,10 @@ import { plaintextsArrived } from '../../state/tab.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import { app as english } from '../../i18n/catalog/app.en.js';
 import { StyledBody } from './styling.js';
+import { ReplyQuote, highlighted, rememberShown } from './reply.js';
+import { stripFallback } from './reply-text.js';
+import { ReactionBar } from './reactions.js';
+import { MessageActions } from './message-actions.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -33,9 +37,12 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   const readable = decrypted && (decrypted.status === 'ok' || decrypted.status === 'plain') ? (decrypted as Extract<Decrypted, { text: string }>) : null;
 
   let body = null;
+  // The text as shown: a reply's "> quote" fallback (XEP-0428) is left out, also after decryption.
+  const shownText = readable ? stripFallback(readable.text, message.reply) : message.encrypted === null && message.body ? stripFallback(message.body, message.reply) : null;
+  if (shownText !== null) rememberShown(message.id, shownText);
   if (message.encrypted !== null) {
     const text = readable
-      ? readable.text
+      ? shownText!
       : decrypted?.status === 'unavailable'
         ? t('message.e2eUnavailable')
         : decrypted && 'message' in decrypted
@@ -47,7 +54,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       </div>
     );
   } else if (!bodyIsLink) {
-    body = <div class="message-body" data-testid="message-body" dir="auto">{message.body ? <StyledBody text={message.body} /> : attachment ? '' : t('message.empty')}</div>;
+    body = <div class="message-body" data-testid="message-body" dir="auto">{shownText ? <StyledBody text={shownText} /> : attachment ? '' : t('message.empty')}</div>;
   }
 
   const badge =
@@ -63,7 +70,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   // Inside the list's row element (VirtualList's <li>): the bubble is a block of its own.
   return (
     <div
-      class={`message message-${message.direction} state-${message.state}`}
+      class={`message message-${message.direction} state-${message.state}${highlighted.value === message.id ? ' message-highlight' : ''}`}
       data-testid="message"
       data-id={message.id}
       data-direction={message.direction}
@@ -73,6 +80,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       data-handed-over={readable?.handedOverBy !== undefined ? String(readable.handedOverBy) : undefined}
     >
       <div class="bubble">
+        {message.reply ? <ReplyQuote message={message} body={readable?.text ?? message.body ?? ''} /> : null}
         {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
         {body}
         <span class="message-meta">
@@ -89,6 +97,8 @@ export function MessageItem({ message }: { message: MessageDTO }) {
           ) : null}
         </span>
       </div>
+      <ReactionBar message={message} />
+      <MessageActions message={message} text={shownText} />
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
     </div>
   );
