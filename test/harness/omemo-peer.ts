@@ -107,7 +107,7 @@ export class OmemoPeer {
    * Encrypts to every device of `to` (or only `deviceIds`) and to this account's other devices, and sends a chat
    * message as Conversations does: <encrypted>, EME, fallback body, store hint, origin-id. Returns the message id.
    */
-  async sendEncrypted(to: string, plaintext: string, opts: { deviceIds?: number[] } = {}): Promise<string> {
+  async sendEncrypted(to: string, plaintext: string, opts: { deviceIds?: number[]; extra?: Element[] } = {}): Promise<string> {
     const theirs = opts.deviceIds ?? (await this.devices(to));
     const ours = opts.deviceIds ? [] : (await this.devices(this.jid)).filter((id) => id !== this.deviceId);
     const targets = [...theirs.map((deviceId) => ({ jid: to, deviceId })), ...ours.map((deviceId) => ({ jid: this.jid, deviceId }))];
@@ -121,7 +121,8 @@ export class OmemoPeer {
       xml('body', {}, FALLBACK),
       xml('store', { xmlns: 'urn:xmpp:hints' }),
       xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id }),
-      xml('request', { xmlns: 'urn:xmpp:receipts' })));
+      xml('request', { xmlns: 'urn:xmpp:receipts' }),
+      ...(opts.extra ?? [])));
     return id;
   }
 

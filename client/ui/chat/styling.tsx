@@ -3,14 +3,39 @@
  * (styling-parse.ts): every piece of the body is a text node, never HTML.
  */
 import type { ComponentChildren } from 'preact';
-import { useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
+import { t } from '../../i18n/index.js';
 import { parseStyling, type Block, type Span } from './styling-parse.js';
 import { isEmojiOnly } from './emoji-only.js';
 
+/**
+ * Past this many UTF-16 units a body shows its beginning and a "Show more" button: laying out a 200 KB bubble takes the
+ * browser a second, and a contact could send many. The cut never splits a surrogate pair.
+ */
+export const COLLAPSE_CHARS = 4000;
+
 export function StyledBody({ text }: { text: string }) {
-  const blocks = useMemo(() => parseStyling(text), [text]);
+  const [expanded, setExpanded] = useState(false);
+  const collapsed = !expanded && text.length > COLLAPSE_CHARS;
+  const shown = collapsed ? cut(text, COLLAPSE_CHARS) : text;
+  const blocks = useMemo(() => parseStyling(shown), [shown]);
   const large = useMemo(() => isEmojiOnly(text), [text]);
-  return <span class={large ? 'styled emoji-only' : 'styled'} data-emoji-only={large ? 'true' : undefined}>{renderBlocks(blocks)}</span>;
+  return (
+    <span class={large ? 'styled emoji-only' : 'styled'} data-emoji-only={large ? 'true' : undefined}>
+      {renderBlocks(blocks)}
+      {collapsed ? (
+        <>
+          {'…'}
+          <button type="button" class="link-button show-more" data-testid="message-show-more" onClick={() => setExpanded(true)}>{t('message.showMore')}</button>
+        </>
+      ) : null}
+    </span>
+  );
+}
+
+function cut(text: string, max: number): string {
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 function renderBlocks(blocks: readonly Block[]): ComponentChildren[] {

@@ -2,6 +2,7 @@
 import type { renderingEn } from './rendering.en.js';
 
 export const renderingDe: Record<keyof typeof renderingEn, string> = {
+  'message.showMore': 'Mehr anzeigen',
   'reactions.label': 'Reaktionen',
   'reactions.add': 'Reagieren',
   'reactions.you': 'Du',

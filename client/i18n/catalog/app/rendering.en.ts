@@ -1,5 +1,6 @@
 /** English texts of message rendering: reactions (XEP-0444), the emoji picker, replies (XEP-0461) (spread into app.en.ts). */
 export const renderingEn = {
+  'message.showMore': 'Show more',
   'reactions.label': 'Reactions',
   'reactions.add': 'React',
   'reactions.you': 'You',

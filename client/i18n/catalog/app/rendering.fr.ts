@@ -2,6 +2,7 @@
 import type { renderingEn } from './rendering.en.js';
 
 export const renderingFr: Record<keyof typeof renderingEn, string> = {
+  'message.showMore': 'Afficher plus',
   'reactions.label': 'Réactions',
   'reactions.add': 'Réagir',
   'reactions.you': 'Vous',
