@@ -19,7 +19,8 @@ state.own.set({ account: page.account ?? '' });
 
 const socket = connectSocket();
 const run: RunCommand = (name, payload) => command(socket, name, payload);
-const history = new HistoryLoader(state.messages, (p) => run('history', p), () => socket.connected);
+// A page's reactions (XEP-0444) go to their store before its messages render.
+const history = new HistoryLoader(state.messages, (p) => run('history', p).then((page) => (state.reactions.addPage(page.reactions), page)), () => socket.connected);
 
 const services: AppServices = {
   state,
@@ -35,7 +36,7 @@ const services: AppServices = {
 };
 
 // Events that only feed the stores.
-const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar', 'chatState'];
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar', 'chatState', 'reactions'];
 for (const event of forwarded) {
   socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
 }

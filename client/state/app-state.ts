@@ -11,6 +11,7 @@ import { Observable } from './observable.js';
 import { BlockedStore } from './blocking.js';
 import { AvatarsStore } from './avatars.js';
 import { ChatStatesStore } from './chat-states.js';
+import { ReactionsStore } from './reactions.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -42,6 +43,8 @@ export class AppState {
   readonly avatars = new AvatarsStore();
   /** Contacts' chat states (XEP-0085): who is typing. */
   readonly chatStates = new ChatStatesStore();
+  /** Reactions (XEP-0444) per message row. */
+  readonly reactions = new ReactionsStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -117,6 +120,9 @@ export class AppState {
         this.blocked.set(payload as EventPayload<'blocklist'>);
       case 'avatar':
         this.avatars.set(payload as EventPayload<'avatar'>);
+        break;
+      case 'reactions':
+        this.reactions.set(payload as EventPayload<'reactions'>);
         break;
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);

@@ -16,6 +16,7 @@ import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
 import { PgSessionStore } from '../store/sessions.js';
 import { MutationStore } from '../store/mutations.js';
+import { ReactionStore } from '../store/reactions.js';
 import { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Stores } from '../features/context.js';
 import { SessionManager, type Connect } from '../xmpp/session-manager.js';
@@ -59,6 +60,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     sessions: new PgSessionStore(db),
     omemoDevices: new OmemoDeviceStore(db),
     mutations: new MutationStore(db),
+    reactions: new ReactionStore(db),
   };
 
   const sessionMiddleware = session({

@@ -74,6 +74,12 @@ export class ArchiveSync {
     private readonly serialize: <R>(store: () => Promise<R>) => Promise<R>,
   ) {}
 
+  /**
+   * Archived stanzas that are not messages of their own (reactions): `claim` returns the work that applies one, run in
+   * archive order after the messages before it are stored, or null for an ordinary message.
+   */
+  claim: ((el: Element, stamp: Date) => (() => Promise<unknown>) | null) | null = null;
+
   /** Called by the session's router for every MAM result from our own archive. Results of unknown queries are dropped. */
   onResult(result: Extract<MamResult, { kind: 'result' }>): void {
     const c = this.collectors.get(result.queryId);
@@ -82,6 +88,12 @@ export class ArchiveSync {
       // Never a message of its own: applied to the message it names once the batch so far is stored.
       c.mutations.push({ el: result.message, stamp: result.stamp ?? new Date() });
       if (c.mutations.length >= MAX_BATCH) this.flush(c).catch(() => undefined);
+      return;
+    }
+    const claimed = this.claim?.(result.message, result.stamp ?? new Date());
+    if (claimed) {
+      this.flush(c).catch(() => undefined);
+      c.chain = c.chain.then(() => this.serialize(claimed)).then(() => undefined);
       return;
     }
     let msg: ChatMessage | null;

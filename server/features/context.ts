@@ -7,6 +7,7 @@ import type { MessageStore } from '../store/messages.js';
 import type { PgSessionStore } from '../store/sessions.js';
 import type { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { MutationStore } from '../store/mutations.js';
+import type { ReactionStore } from '../store/reactions.js';
 import type { Logger } from '../app/logger.js';
 
 /** The repositories a session works with (server/store is the only code that touches the database). */
@@ -17,6 +18,7 @@ export interface Stores {
   sessions: PgSessionStore;
   omemoDevices: OmemoDeviceStore;
   mutations: MutationStore;
+  reactions: ReactionStore;
 }
 
 export interface SessionContext {

@@ -6,7 +6,9 @@
 import type { Element } from '@xmpp/xml';
 import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from './context.js';
-import type { MessageDTO } from '../realtime/contract.js';
+import type { MessageDTO, ReactionsDTO } from '../realtime/contract.js';
+import { buildReply, codePoints, type ReplyRef } from '../stanza/reply.js';
+import { Reactions } from './reactions.js';
 import { NS } from '../stanza/ns.js';
 import { buildChatMessage, orderStamp, parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import { buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
@@ -32,7 +34,18 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     stanzaId: row.stanzaId,
     ...(row.attachmentUrl ? { attachment: attachmentDTO(row) } : {}),
     ...mutationFields(row),
+    ...(row.messageId && row.messageId !== row.originId ? { messageId: row.messageId } : {}),
+    ...(row.replyToId ? { reply: replyDTO(row) } : {}),
   } as MessageDTO;
+}
+
+function replyDTO(row: MessageRow): NonNullable<MessageDTO['reply']> {
+  const { replyFallbackStart: start, replyFallbackEnd: end } = row;
+  return { id: row.replyToId!, to: row.replyToJid, ...(start !== null && end !== null ? { fallback: { start, end } } : {}) };
+}
+
+function replyColumns(r: ReplyRef | null) {
+  return { replyToId: r?.id ?? null, replyToJid: r?.to ?? null, replyFallbackStart: r?.fallback?.start ?? null, replyFallbackEnd: r?.fallback?.end ?? null };
 }
 
 function attachmentDTO(row: MessageRow): NonNullable<MessageDTO['attachment']> {
@@ -63,6 +76,8 @@ export interface SendRequest {
   originId: string;
   /** An uploaded file (XEP-0363): sent as XEP-0066 OOB with the body = its URL. */
   file?: { url: string; size: number; type: string };
+  /** A reply (XEP-0461) to this message row; the body (or the plaintext inside `encrypted`) starts with its fallback. */
+  replyTo?: { id: string; fallbackLength: number };
 }
 
 export class CommandError extends Error {}
@@ -209,6 +224,7 @@ export class Messages {
       originId: msg.originId,
       stanzaId: msg.stanzaId,
       ...attachmentColumns(msg.attachment),
+      ...replyColumns(msg.reply),
       stamp: msg.stamp,
       state,
     };
@@ -218,7 +234,11 @@ export class Messages {
   async send(cmd: SendRequest): Promise<MessageDTO> {
     const encrypted = cmd.encrypted === undefined ? undefined : parseEncrypted(cmd.encrypted);
     const body = cmd.file ? cmd.file.url : cmd.body;
-    const stanza = buildChatMessage({ to: cmd.to, id: cmd.originId, originId: cmd.originId, body, encrypted, oobUrl: cmd.file?.url });
+    const reply = cmd.replyTo ? await this.replyTarget(cmd.to, cmd.replyTo, encrypted ? null : body ?? '') : null;
+    const stanza = buildChatMessage({
+      to: cmd.to, id: cmd.originId, originId: cmd.originId, body, encrypted, oobUrl: cmd.file?.url,
+      extra: reply ? buildReply(reply, cmd.replyTo!.fallbackLength) : undefined,
+    });
     const parsed = parseChatMessage(stanza, this.ctx.jid);
     if (!parsed) throw new CommandError('nothing to send');
     if (cmd.file && !parsed.attachment) throw new CommandError('the upload service gave an unusable file URL');
@@ -235,6 +255,7 @@ export class Messages {
       originId: cmd.originId,
       stanzaId: null,
       ...attachmentColumns(parsed.attachment, cmd.file),
+      ...replyColumns(parsed.reply),
       stamp: new Date(),
       state: 'pending',
     });
@@ -245,6 +266,19 @@ export class Messages {
     if (this.outboxOpen && this.ctx.conn.state === 'online') this.transmit(row, stanza);
     else void this.flushOutbox();
     return toMessageDTO(row);
+  }
+
+  /**
+   * What a reply names (XEP-0461 §3): the target's id attribute (origin-id for ours) and its author's full JID. A
+   * plain body must really start with a fallback that long; an encrypted one cannot be checked here.
+   */
+  private async replyTarget(peer: string, replyTo: { id: string; fallbackLength: number }, plainBody: string | null): Promise<{ id: string; to: string }> {
+    const target = await this.ctx.stores.messages.byId(this.ctx.accountId, replyTo.id);
+    if (!target || target.peer !== peer) throw new CommandError('no such message in this conversation to reply to');
+    const id = target.messageId ?? target.originId;
+    if (!id) throw new CommandError('this message cannot be replied to (it has no id)');
+    if (plainBody !== null && replyTo.fallbackLength > codePoints(plainBody)) throw new CommandError('the reply fallback is longer than the body');
+    return { id, to: target.fromJid };
   }
 
   private transmit(row: MessageRow, stanza: Element): void {
@@ -313,6 +347,9 @@ export class Messages {
       body: encrypted ? undefined : row.body ?? undefined,
       encrypted,
       oobUrl: encrypted ? undefined : row.attachmentUrl ?? undefined,
+      extra: row.replyToId
+        ? buildReply({ id: row.replyToId, to: row.replyToJid ?? row.peer }, row.replyFallbackStart === 0 ? row.replyFallbackEnd ?? 0 : 0)
+        : undefined,
     });
     this.transmit(row, stanza);
   }
@@ -329,9 +366,15 @@ export class Messages {
       const exhausted = complete || stored === 0;
       if (exhausted) this.archiveExhausted.add(peer);
       rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { before: cursor, limit: limit + 1 });
-      if (rows.length > 0 && rows.length <= limit && !exhausted) return { messages: rows.map(toMessageDTO), hasMore: true };
+      if (rows.length > 0 && rows.length <= limit && !exhausted) return this.withReactions(peer, rows, true);
     }
-    return { messages: rows.slice(0, limit).map(toMessageDTO), hasMore: rows.length > limit };
+    return this.withReactions(peer, rows.slice(0, limit), rows.length > limit);
+  }
+
+  /** A history page with the reactions to its messages (XEP-0444; server/features/reactions.ts). */
+  private async withReactions(peer: string, rows: MessageRow[], hasMore: boolean): Promise<{ messages: MessageDTO[]; hasMore: boolean; reactions: ReactionsDTO[] }> {
+    const reactions = rows.length ? await new Reactions(this.ctx).forMessages(peer, rows.map((r) => r.id)) : [];
+    return { messages: rows.map(toMessageDTO), hasMore, reactions };
   }
 }
 

@@ -13,11 +13,13 @@ import { avatarSchemas, type AvatarDTO, type AvatarEvents, type AvatarResults } 
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
 import { blockingSchemas, type BlockingEvents, type BlockingResults } from './contract/blocking.js';
 import { mutationSchemas, type MessageMutationFields, type MutationEvents, type MutationResults } from './contract/mutations.js';
+import { reactionSchemas, type ReactionEvents, type ReactionResults, type ReactionsDTO } from './contract/reactions.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
 export type { BlocklistDTO } from './contract/blocking.js';
 export type { AvatarDTO } from './contract/avatar.js';
 export type { ChatStateName, MessageVersionDTO } from './contract/mutations.js';
+export type { ReactionDTO, ReactionsDTO } from './contract/reactions.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -70,6 +72,19 @@ export interface MessageDTO extends MessageMutationFields {
   stanzaId: string | null;
   /** A file shared by link (XEP-0066 / XEP-0363): an http(s) URL the server never fetches; render `name` as text. */
   attachment?: AttachmentDTO;
+  /** The stanza's id attribute, when it differs from originId: what replies (XEP-0461) and reactions point at. */
+  messageId?: string;
+  /** XEP-0461: this message replies to the message whose id (or origin-id) is `id`. */
+  reply?: ReplyDTO;
+}
+
+export interface ReplyDTO {
+  /** The id attribute (or origin-id) of the message replied to, as the sender named it: not a row id. */
+  id: string;
+  /** Its author as the sender named it (informational). */
+  to: string | null;
+  /** Code points [start, end) of the body (after decryption, for OMEMO) that are the fallback quote: not shown. */
+  fallback?: { start: number; end: number };
 }
 
 export interface AttachmentDTO {
@@ -123,7 +138,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents {
+export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents, ReactionEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -179,6 +194,11 @@ export const commandSchemas = {
       encrypted: z.string().max(LIMITS.encryptedChars).optional(),
       /** Chosen by the tab, sent as origin-id (XEP-0359): makes retries idempotent. */
       originId: z.string().uuid(),
+      /**
+       * A reply (XEP-0461) to message row `id`; the body (inside the ciphertext, for OMEMO) starts with the "> quote"
+       * fallback of `fallbackLength` code points (XEP-0428).
+       */
+      replyTo: z.object({ id: z.string().regex(/^\d{1,19}$/), fallbackLength: z.number().int().min(0).max(LIMITS.bodyChars) }).strict().optional(),
     })
     .refine((c) => (c.body !== undefined && c.body.trim() !== '') || c.encrypted !== undefined, 'a message needs a body or an encrypted payload'),
   setPresence: z.object({
@@ -209,13 +229,15 @@ export const commandSchemas = {
   ...blockingSchemas,
   ...avatarSchemas,
   ...mutationSchemas,
+  ...reactionSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults {
-  history: { messages: MessageDTO[]; hasMore: boolean };
+export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults, ReactionResults {
+  /** `reactions`: the reactions to the page's messages that have any. */
+  history: { messages: MessageDTO[]; hasMore: boolean; reactions?: ReactionsDTO[] };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;
   visibility: Record<string, never>;

@@ -18,6 +18,7 @@ import { ownProfileCommands } from './commands/own-profile.js';
 import { blockingCommands } from './commands/blocking.js';
 import { avatarCommands } from './commands/avatar.js';
 import { mutationCommands } from './commands/mutations.js';
+import { reactionCommands } from './commands/reactions.js';
 import { hashSid } from '../store/sessions.js';
 
 declare module 'express-session' {
@@ -39,7 +40,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands, mutationCommands];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands, mutationCommands, reactionCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 /** The sockets of one browser session, named by the session's row id (SHA-256 of its id, never the cookie). */
@@ -121,7 +122,7 @@ export class Gateway implements Broadcaster {
     };
 
     handle('history', (c: { peer: string; before?: { stamp: string; id: string }; limit: number }) => session.messages.history(c.peer, c.before, c.limit));
-    handle('send', async (c: { to: string; body?: string; encrypted?: string; originId: string }) => ({ message: await session.messages.send(c) }));
+    handle('send', async (c: ParsedCommands['send']) => ({ message: await session.messages.send(c) }));
     handle('setPresence', async (c: { show: 'available' | 'away' | 'chat' | 'dnd' | 'xa'; status: string | null }) => {
       await session.presence.set(c.show, c.status);
       return {};

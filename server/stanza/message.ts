@@ -6,6 +6,7 @@ import { xml, type Element } from '@xmpp/xml';
 import { NS } from './ns.js';
 import { parseJid } from './jid.js';
 import { buildOob, parseOob, type Attachment } from './oob.js';
+import { parseReply, type ReplyRef } from './reply.js';
 
 export interface ChatMessage {
   direction: 'in' | 'out';
@@ -27,6 +28,8 @@ export interface ChatMessage {
   stamp: Date;
   /** The XEP-0203 delay the message carried, and whether our own server added it (offline storage). */
   delay: Delay | null;
+  /** XEP-0461: the message this one replies to (outside the ciphertext, also for OMEMO). */
+  reply: ReplyRef | null;
 }
 
 export interface Delay {
@@ -132,6 +135,7 @@ export function parseChatMessage(el: Element, ownBare: string, now = new Date())
     attachment: encryptedEl ? null : parseOob(el),
     stamp: delay?.stamp ?? now,
     delay,
+    reply: parseReply(el),
   };
 }
 
@@ -144,6 +148,8 @@ export interface OutgoingChat {
   encrypted?: Element;
   /** URL of an uploaded file (XEP-0363), sent as XEP-0066 OOB; the body should be the same URL. */
   oobUrl?: string;
+  /** More payload outside the body and ciphertext, e.g. a reply (XEP-0461) and its fallback (server/stanza/reply.ts). */
+  extra?: Element[];
 }
 
 export const ENCRYPTED_FALLBACK_BODY =
@@ -160,6 +166,7 @@ export function buildChatMessage(m: OutgoingChat): Element {
     children.push(xml('body', {}, m.body));
     if (m.oobUrl) children.push(buildOob(m.oobUrl));
   }
+  if (m.extra) children.push(...m.extra);
   children.push(xml('origin-id', { xmlns: NS.sid, id: m.originId }));
   // XEP-0334: an encrypted message without a <body> would not be archived by default.
   children.push(xml('store', { xmlns: NS.hints }));

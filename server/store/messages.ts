@@ -40,9 +40,15 @@ export interface MessageRow {
   claimedStamp: Date | null;
   state: MessageState;
   createdAt: Date;
+  /** XEP-0461: the id of the message this one replies to, its author, and the fallback quote's code point range. */
+  replyToId: string | null;
+  replyToJid: string | null;
+  replyFallbackStart: number | null;
+  replyFallbackEnd: number | null;
 }
 
-type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType' | 'claimedStamp';
+type ReplyColumns = 'replyToId' | 'replyToJid' | 'replyFallbackStart' | 'replyFallbackEnd';
+type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType' | 'claimedStamp' | ReplyColumns;
 
 /** The attachment columns and claimedStamp may be left out: most messages have none. */
 export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
@@ -71,10 +77,11 @@ export interface ConversationRow {
 }
 
 const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 'type', 'body', 'encrypted', 'messageId', 'originId', 'stanzaId', 'stamp', 'state',
-  'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType', 'claimedStamp'] as const;
+  'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType', 'claimedStamp',
+  'replyToId', 'replyToJid', 'replyFallbackStart', 'replyFallbackEnd'] as const;
 const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
-/** Rows per multi-row INSERT: 18 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
+/** Rows per multi-row INSERT: 22 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
 
 export class MessageStore {
@@ -320,8 +327,8 @@ export class MessageStore {
    */
   async bulkInsertRaw(rows: NewMessage[]): Promise<number> {
     let inserted = 0;
-    for (let i = 0; i < rows.length; i += 1000) {
-      const { text, values } = valuesClause(rows.slice(i, i + 1000));
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const { text, values } = valuesClause(rows.slice(i, i + ROWS_PER_INSERT));
       const r = await this.db.pool.query(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING`, values);
       inserted += r.rowCount ?? 0;
     }
@@ -329,7 +336,7 @@ export class MessageStore {
   }
 }
 
-/** `($1, ..., $18), ($19, ...)` and its values, for a multi-row INSERT of INSERT_COLUMNS. */
+/** `($1, ..., $22), ($23, ...)` and its values, for a multi-row INSERT of INSERT_COLUMNS. */
 function valuesClause(msgs: readonly NewMessage[]): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const tuples = msgs.map((m) => {

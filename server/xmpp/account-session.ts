@@ -15,6 +15,8 @@ import { Messages, toMessageDTO } from '../features/messages.js';
 import { Mutations } from '../features/mutations.js';
 import { ChatStates } from '../features/chat-states.js';
 import { ArchiveSync } from '../features/archive.js';
+import { Reactions } from '../features/reactions.js';
+import { NS_REACTIONS } from '../stanza/reactions.js';
 import { InboundQueue } from '../features/inbound-queue.js';
 import { Omemo } from '../features/omemo.js';
 import { Profiles } from '../features/profile.js';
@@ -87,6 +89,7 @@ export class AccountSession {
   readonly mutations: Mutations;
   readonly chatStates: ChatStates;
   readonly archive: ArchiveSync;
+  readonly reactions: Reactions;
   readonly omemo: Omemo;
   readonly profiles: Profiles;
   readonly upload: HttpUpload;
@@ -142,6 +145,8 @@ export class AccountSession {
     );
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
     this.archive.mutations = this.mutations;
+    this.reactions = new Reactions(this.ctx);
+    this.archive.claim = (el, stamp) => (el.getChild('reactions', NS_REACTIONS) ? () => this.reactions.receive(el, stamp) : null);
     this.messages.olderFromArchive = (peer, before) => this.archive.older(peer, before);
     this.omemo = new Omemo(this.ctx, deps.sync.omemoStaleDays);
     this.profiles = new Profiles(this.ctx);
@@ -291,6 +296,7 @@ export class AccountSession {
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     this.chatStates.onMessage(message);
     if (await this.mutations.receive(message, receivedAt)) return;
+    if (await this.reactions.receive(message, receivedAt)) return;
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }
 

@@ -74,6 +74,13 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.equal(r2.ok, false);
       assert.match(r2.error!, /no such message/);
     },
+    async react({ alice, carol }) {
+      // Bob's message, named by its row id, is not in any conversation of Alice's: nothing sent, nothing stored.
+      const r = await alice.tab.rawCommand('react', { peer: carol.jid, id: bobIncoming.message.id, emojis: ['👍'] });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /no such message/);
+      assert.deepEqual(await stack.parley.stores.reactions.forMessages([bobIncoming.message.id]), []);
+    },
     async setPresence({ alice }) {
       await alice.tab.command('setPresence', { show: 'dnd', status: 'busy alice' });
       const session = stack.parley.sessions.byAccountId(bob.accountId)!;

@@ -9,6 +9,7 @@ const row = (id: number): MessageRow => ({
   id: String(id), accountId: '1', peer: PEER, direction: 'in', fromJid: `${PEER}/x`, toJid: 'me@example.org', type: 'chat', body: 'b', encrypted: null,
   messageId: `m${id}`, originId: `o${id}`, stanzaId: null, attachmentUrl: null, attachmentName: null, attachmentSize: null, attachmentType: null,
   stamp: new Date(1_000_000 + id), claimedStamp: null, state: 'received', createdAt: new Date(),
+  replyToId: null, replyToJid: null, replyFallbackStart: null, replyFallbackEnd: null,
 });
 
 /** A session whose store records each update (and lets the test finish them) and whose connection records stanzas. */

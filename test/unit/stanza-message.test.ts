@@ -28,6 +28,7 @@ test('an inbound chat message is parsed with its ids; only our own archive’s s
     attachment: null,
     stamp: now,
     delay: null,
+    reply: null,
   });
 });
 

@@ -8,6 +8,7 @@ import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
 import { mutationsDe } from './app/mutations.de.js';
+import { renderingDe } from './app/rendering.de.js';
 import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
@@ -241,6 +242,7 @@ export const appDe: Record<keyof typeof english, string> = {
   ...rosterDe,
   ...blockingDe,
   ...mutationsDe,
+  ...renderingDe,
   ...avatarDe,
   ...ownProfileDe,
   ...accountDe,

@@ -5,6 +5,7 @@
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
 import { mutationsEn } from './app/mutations.en.js';
+import { renderingEn } from './app/rendering.en.js';
 import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
@@ -233,6 +234,7 @@ export const app = {
   ...rosterEn,
   ...blockingEn,
   ...mutationsEn,
+  ...renderingEn,
   ...avatarEn,
   ...ownProfileEn,
   ...accountEn,

@@ -9,6 +9,21 @@ import { encryptionWanted, setEncryption, useEncryptionWanted } from './encrypti
 import { t } from '../../i18n/index.js';
 import { TypingSender } from '../../state/chat-states.js';
 import { editing, lastEditable, sendCorrection, startEditing } from './edit-state.js';
+import { replyingTo } from './reply.js';
+import { buildFallback } from './reply-text.js';
+
+/**
+ * The body to send when the composer replies to a message (XEP-0461): the "> quote" fallback (XEP-0428) first, its
+ * length in code points for the server. The reply is used up. Too long with the quote: sent without the quote.
+ */
+function withReplyFallback(peer: string, body: string, max: number): { text: string; replyTo?: { id: string; fallbackLength: number } } {
+  const replying = replyingTo.value;
+  if (!replying || replying.message.peer !== peer) return { text: body };
+  replyingTo.value = null;
+  const fallback = buildFallback(replying.text);
+  if (fallback.text.length + body.length > max) return { text: body, replyTo: { id: replying.message.id, fallbackLength: 0 } };
+  return { text: fallback.text + body, replyTo: { id: replying.message.id, fallbackLength: fallback.length } };
+}
 
 /** Mirrors LIMITS.bodyChars of the contract (a value import would pull zod into the bundle). */
 export const MAX_BODY_CHARS = 10_000;
@@ -54,6 +69,11 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
     editing.value = null;
     if (input.current) input.current.value = drafts.get(peer) ?? '';
   };
+  // "Reply" in a bubble's menu: write the reply here.
+  const replying = replyingTo.value;
+  useEffect(() => {
+    if (replying) input.current?.focus();
+  }, [replying]);
 
   const send = (): void => {
     const box = input.current;
@@ -74,12 +94,14 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       });
       return;
     }
+    const { text: full, replyTo } = withReplyFallback(to, body, MAX_BODY_CHARS);
     (async () => {
-      if (!(await encryptionWanted(to))) return run('send', { to, body, originId });
+      if (!(await encryptionWanted(to))) return run('send', { to, body: full, originId, replyTo });
       const service = await omemo();
       if (!service) throw new Error(t('composer.noE2e'));
-      const { encrypted, unreachable } = await service.encryptFor(to, body, { originId });
-      const result = await run('send', { to, encrypted, originId });
+      // The quote goes inside the ciphertext; only the reply element (which message) is outside, as in Conversations.
+      const { encrypted, unreachable } = await service.encryptFor(to, full, { originId });
+      const result = await run('send', { to, encrypted, originId, replyTo });
       await service.bindSent(originId, result.message.id);
       // Sent, but a device of the contact cannot read it: say so, or the sender assumes it arrived everywhere.
       if (unreachable.length) {
@@ -151,6 +173,11 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
             e.preventDefault();
             e.stopPropagation();
             cancelEdit();
+            return;
+          }
+          if (e.key === 'Escape' && replyingTo.value) {
+            e.preventDefault();
+            replyingTo.value = null;
             return;
           }
           // isComposing: Enter also confirms an IME candidate (Japanese, Chinese…) and must not send then.

@@ -12,6 +12,7 @@ import { Composer, type ComposerHandle } from './composer.js';
 import { MessageList } from './message-list.js';
 import { ProfileButton, ProfilePanel, profileOpen } from './profile-panel.js';
 import { BlockedNote } from './block-button.js';
+import { ReplyingBanner, jumpMissing } from './reply.js';
 import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
@@ -75,6 +76,8 @@ export function Conversation({ peer }: { peer: string }) {
     </>
   ) : history.isLoading(peer) ? (
     t('history.loading')
+  ) : jumpMissing.value ? (
+    <span data-testid="reply-missing">{t('reply.missing')}</span>
   ) : conv.loaded && !conv.hasMore ? (
     conv.messages.length ? t('history.beginning') : t('history.empty')
   ) : null;
@@ -97,6 +100,7 @@ export function Conversation({ peer }: { peer: string }) {
       </header>
       {profileOpen.value ? <ProfilePanel peer={peer} onClose={() => (profileOpen.value = false)} /> : null}
       <MessageList
+        peer={peer}
         messages={conv.messages}
         status={status}
         endRequest={sentSignal.value}
@@ -104,6 +108,7 @@ export function Conversation({ peer }: { peer: string }) {
         onSeenEnd={markDisplayed}
       />
       <BlockedNote peer={peer} />
+      <ReplyingBanner peer={peer} />
       <Composer key={peer} peer={peer} handle={composer} />
     </section>
   );

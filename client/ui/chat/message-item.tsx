@@ -10,6 +10,11 @@ import { app as english } from '../../i18n/catalog/app.en.js';
 import { MessageActions } from './message-actions.js';
 import { EditedMark } from './message-edits.js';
 import { forDecryption } from './versions.js';
+import { StyledBody } from './styling.js';
+import { ReplyQuote, highlighted, rememberShown } from './reply.js';
+import { stripFallback } from './reply-text.js';
+import { ReactionBar } from './reactions.js';
+import { QuickActions } from './quick-actions.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -35,23 +40,26 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   const readable = decrypted && (decrypted.status === 'ok' || decrypted.status === 'plain') ? (decrypted as Extract<Decrypted, { text: string }>) : null;
 
   let body = null;
+  // The text as shown: a reply's "> quote" fallback (XEP-0428) is left out, also after decryption.
+  const shownText = message.retractedAt !== undefined ? null : readable ? stripFallback(readable.text, message.reply) : message.encrypted === null && message.body ? stripFallback(message.body, message.reply) : null;
+  if (shownText !== null) rememberShown(message.id, shownText);
   if (message.retractedAt !== undefined) {
     body = <p class="message-body message-retracted" data-testid="message-retracted">{t('mutations.retracted')}</p>;
   } else if (message.encrypted !== null) {
     const text = readable
-      ? readable.text
+      ? shownText!
       : decrypted?.status === 'unavailable'
         ? t('message.e2eUnavailable')
         : decrypted && 'message' in decrypted
           ? displayText(decrypted.message)
           : t('message.decrypting');
     body = (
-      <p class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
-        {text}
-      </p>
+      <div class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
+        {readable ? <StyledBody text={text} /> : text}
+      </div>
     );
   } else if (!bodyIsLink) {
-    body = <p class="message-body" data-testid="message-body" dir="auto">{message.body || (attachment ? '' : t('message.empty'))}</p>;
+    body = <div class="message-body" data-testid="message-body" dir="auto">{shownText ? <StyledBody text={shownText} /> : attachment ? '' : t('message.empty')}</div>;
   }
 
   const badge =
@@ -67,7 +75,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   // Inside the list's row element (VirtualList's <li>): the bubble is a block of its own.
   return (
     <div
-      class={`message message-${message.direction} state-${message.state}`}
+      class={`message message-${message.direction} state-${message.state}${highlighted.value === message.id ? ' message-highlight' : ''}`}
       data-testid="message"
       data-id={message.id}
       data-direction={message.direction}
@@ -77,6 +85,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       data-handed-over={readable?.handedOverBy !== undefined ? String(readable.handedOverBy) : undefined}
     >
       <div class="bubble">
+        {message.reply ? <ReplyQuote message={message} body={readable?.text ?? message.body ?? ''} /> : null}
         {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
         {body}
         <div class="message-meta">
@@ -95,6 +104,8 @@ export function MessageItem({ message }: { message: MessageDTO }) {
           <MessageActions message={message} />
         </div>
       </div>
+      <ReactionBar message={message} />
+      {message.retractedAt === undefined ? <QuickActions message={message} text={shownText} /> : null}
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
     </div>
   );

@@ -6,9 +6,11 @@
 import { useEffect, useRef } from 'preact/hooks';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { MessageItem } from './message-item.js';
+import { useReplyJump } from './reply.js';
 import { VirtualList, type VirtualListHandle, type VisibleRange } from '../virtual/VirtualList.js';
 
 export interface MessageListProps {
+  peer: string;
   messages: readonly MessageDTO[];
   /** Shown above the first message: loading, errors, the beginning of the conversation. */
   status: preact.ComponentChildren;
@@ -24,8 +26,9 @@ const keyOf = (m: MessageDTO): string => m.id;
 const renderMessage = (m: MessageDTO) => <MessageItem message={m} />;
 const rowProps = () => ({ class: 'message-row' });
 
-export function MessageList({ messages, status, onNearStart, onSeenEnd, endRequest }: MessageListProps) {
+export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, endRequest }: MessageListProps) {
   const list = useRef<VirtualListHandle>(null);
+  useReplyJump(peer, messages, list);
   const first = useRef(true);
   useEffect(() => {
     if (first.current) first.current = false;
