@@ -27,6 +27,8 @@ const DEFAULT_LIMIT = 20 * 1024 * 1024;
 const TIMEOUT_MS = 60_000;
 const MAX_PARALLEL = 4;
 const MAX_URL_CHARS = 4096;
+/** With plain http allowed: an https attempt whose TLS handshake does not finish by then is tried again over http (a plain-http server just waits). */
+const HANDSHAKE_MS = 3000;
 
 export interface MediaRouteDeps {
   config: Config;
@@ -94,7 +96,7 @@ export function mediaRoutes(deps: MediaRouteDeps): Router {
       const limit = mediaLimitBytes(deps.config);
       let upstream: http.IncomingMessage;
       try {
-        upstream = await get(url, allowPrivate, () => res.destroyed);
+        upstream = await get(url, allowPrivate, () => res.destroyed, allowPlain && url.protocol === 'https:' ? HANDSHAKE_MS : undefined);
       } catch (err) {
         if (allowPlain && url.protocol === 'https:' && !(err instanceof MediaRefused)) {
           const plain = new URL(url.href);
@@ -116,14 +118,22 @@ export function mediaRoutes(deps: MediaRouteDeps): Router {
   return router;
 }
 
-function get(url: URL, allowPrivate: boolean, gone: () => boolean): Promise<http.IncomingMessage> {
+function get(url: URL, allowPrivate: boolean, gone: () => boolean, handshakeMs?: number): Promise<http.IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.get(url, {
       timeout: TIMEOUT_MS,
       headers: { accept: '*/*', 'user-agent': 'Parley' },
+      // A socket of our own: the handshake timer below needs a fresh one (no kept-alive socket from the pool).
+      agent: false,
       ...(allowPrivate ? {} : { lookup: refusedLookup }),
     });
+    if (handshakeMs !== undefined) {
+      req.on('socket', (socket) => {
+        const timer = setTimeout(() => req.destroy(new Error('no TLS handshake')), handshakeMs);
+        socket.once('secureConnect', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
+      });
+    }
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (err) => reject(err instanceof MediaRefused ? err : (err as { cause?: unknown }).cause instanceof MediaRefused ? (err as { cause: MediaRefused }).cause : err));
     req.on('response', (upstream) => {
