@@ -9,7 +9,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { fetchEncrypted, fetchShared, looksLikeImage, MediaError, videoTypeOf } from '../../files/media.js';
 import { HEADER_BYTES, imageRefusal, readImageHeader, thumbnailSize } from '../../files/image-header.js';
-import { formatBytes } from '../../i18n/format.js';
+import { formatBytes, formatNumber } from '../../i18n/format.js';
 import { t } from '../../i18n/index.js';
 
 /** Plain files larger than this are only linked, never fetched for display. */
@@ -34,7 +34,7 @@ async function present(bytes: Uint8Array, name: string, declared: string | null,
   if (video) return { status: 'ready', kind: 'video', full, size: bytes.byteLength };
   if (!header) return { status: 'ready', kind: 'file', full, size: bytes.byteLength };
   if (imageRefusal(header)) {
-    return { status: 'ready', kind: 'refused', full, size: bytes.byteLength, text: t('files.imageTooLarge', { width: header.width, height: header.height }) };
+    return { status: 'ready', kind: 'refused', full, size: bytes.byteLength, text: t('files.imageTooLarge', { width: formatNumber(header.width), height: formatNumber(header.height) }) };
   }
   const size = thumbnailSize(header.width, header.height, THUMB_BOX);
   try {
