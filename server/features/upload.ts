@@ -2,7 +2,8 @@
  * Sending files (XEP-0363 HTTP File Upload): find the account's upload service, ask it for a slot, stream the file
  * from the tab's request straight to the slot, then send the link as an ordinary message with XEP-0066 OOB through
  * Messages.send (stored first, like every message). Files are never kept on the Parley server, nor fetched by it.
- * Encrypted file sharing (aesgcm://, XEP-0454) is not implemented: the tab asks before sending a file in clear.
+ * Encrypted files (XEP-0454): the tab encrypts, and `store` only uploads the ciphertext and returns its GET URL; the
+ * tab then sends the aesgcm:// link inside an OMEMO message itself. A tab that gave up (cancel) gets nothing sent.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -16,7 +17,7 @@ import {
 import { stripUnsafe } from '../stanza/oob.js';
 import { putFile, PutError } from './http-put.js';
 
-export type UploadFailure = 'too-large' | 'no-service' | 'slot-refused' | 'put-failed' | 'busy' | 'not-online';
+export type UploadFailure = 'too-large' | 'no-service' | 'slot-refused' | 'put-failed' | 'busy' | 'not-online' | 'cancelled';
 
 export class UploadError extends Error {
   constructor(readonly kind: UploadFailure, message: string) {
@@ -37,6 +38,8 @@ export interface FileToSend {
   size: number;
   type: string;
   body: Readable;
+  /** True once the tab gave up on the request (cancel, closed tab): then nothing is sent. */
+  cancelled?: () => boolean;
 }
 
 export interface UploadPolicy {
@@ -100,6 +103,13 @@ export class HttpUpload {
 
   /** Uploads the file and sends its link to `to`. The body stream is consumed (or destroyed) in every case. */
   async send(file: FileToSend, policy: UploadPolicy): Promise<MessageDTO> {
+    const getUrl = await this.store(file, policy);
+    if (file.cancelled?.()) throw new UploadError('cancelled', 'The upload was cancelled.');
+    return this.messages.send({ to: file.to, originId: randomUUID(), file: { url: getUrl, size: file.size, type: file.type } });
+  }
+
+  /** Uploads the file (for an encrypted file: its ciphertext) and returns the slot's GET URL; sends no message. */
+  async store(file: FileToSend, policy: UploadPolicy): Promise<string> {
     try {
       if (file.size > policy.limitBytes) throw new UploadError('too-large', `The file is larger than this Parley server accepts (${formatMb(policy.limitBytes)}).`);
       if (this.ctx.conn.state !== 'online') throw new UploadError('not-online', 'Not connected to your XMPP server right now. Try again in a moment.');
@@ -116,7 +126,7 @@ export class HttpUpload {
     }
   }
 
-  private async upload(file: FileToSend, policy: UploadPolicy): Promise<MessageDTO> {
+  private async upload(file: FileToSend, policy: UploadPolicy): Promise<string> {
     const service = await this.service().catch((err: unknown) => {
       this.ctx.log.warn({ err }, 'upload service discovery failed');
       return null;
@@ -137,7 +147,7 @@ export class HttpUpload {
       if (err instanceof PutError && err.tooLarge) throw new UploadError('too-large', `Not sent: ${err.message}.`);
       throw new UploadError('put-failed', `The upload failed: ${err instanceof Error ? err.message : 'unknown error'}.`);
     }
-    return this.messages.send({ to: file.to, originId: randomUUID(), file: { url: slot.getUrl, size: file.size, type: file.type } });
+    return slot.getUrl;
   }
 
   private async requestSlot(service: string, file: { name: string; size: number; type: string }): Promise<UploadSlot> {

@@ -14,6 +14,7 @@ import { renderRegister } from './registration-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { adminRoutes } from './admin-routes.js';
 import { uploadRoutes, isUploadPath } from './upload-route.js';
+import { mediaRoutes } from './media-route.js';
 import { localeMiddleware, translatorOf } from './locale.js';
 import type { Ops } from '../ops/ops.js';
 import { clientBuild } from './client-build.js';
@@ -47,6 +48,8 @@ export function createHttpApp(deps: HttpDeps): Express {
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:', 'blob:'],
+          // Shared videos play from object URLs of bytes fetched through /media (decrypted in the tab when encrypted).
+          mediaSrc: ["'self'", 'blob:'],
           connectSrc: ["'self'", config.publicUrl.origin.replace(/^http/, 'ws')],
           fontSrc: ["'self'"],
           objectSrc: ["'none'"],
@@ -145,6 +148,7 @@ export function createHttpApp(deps: HttpDeps): Express {
 
   app.use(avatarRoutes({ dataDir: config.dataDir, sessions: deps.sessions }));
   app.use(uploadRoutes({ config, sessions: deps.sessions, log: deps.log }));
+  app.use(mediaRoutes({ config, sessions: deps.sessions, log: deps.log }));
   app.use(appRoutes({ config, sessions: deps.sessions, log: deps.log, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
   app.use(adminRoutes({ config, log: deps.log, ops: deps.ops, csrfToken: (req, overwrite) => generateToken(req, overwrite) }));
 

@@ -2,6 +2,8 @@
  * POST /upload?to=JID: a tab sends a file (raw body, its name URI-encoded in X-File-Name, its type as Content-Type,
  * the page's CSRF token in X-CSRF-Token). The logged-in account's XMPP session uploads it (XEP-0363) and sends the
  * link to `to`. Answers a contract Result: { ok: true, data: { message } } or { ok: false, error }.
+ * With `&encrypted=1` the body is the tab's ciphertext (XEP-0454): it is only uploaded, nothing is sent, and the
+ * answer is { ok: true, data: { url } } (the slot's GET URL, which the tab puts into its aesgcm:// link).
  */
 import { Router, type Request, type Response } from 'express';
 import type { Config } from '../app/config.js';
@@ -26,6 +28,7 @@ const STATUS: Record<UploadFailure, number> = {
   'put-failed': 502,
   busy: 429,
   'not-online': 503,
+  cancelled: 499,
 };
 
 const MAX_NAME_HEADER = 2048;
@@ -63,15 +66,19 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
     if (size === 0) return fail(400, 'The file is empty.');
     if (size > limitBytes) return fail(413, `The file is larger than this Parley server accepts (${deps.config.limits.uploadMb} MB).`);
 
+    // The tab cancelled (or went away) when its connection closes before our answer: then nothing may be sent.
+    let gone = false;
+    res.on('close', () => (gone = !res.writableFinished));
+    const encrypted = req.query.encrypted === '1';
+    const file = { to: to.bare, name, size, type: encrypted ? 'application/octet-stream' : contentType(req), body: req, cancelled: () => gone };
+    const policy = {
+      limitBytes,
+      allowPlainHttp: deps.config.xmpp.requireTls === false,
+      allowPrivateNetwork: Object.hasOwn(deps.config.xmpp.services, session.jid.slice(session.jid.indexOf('@') + 1)),
+    };
     try {
-      const message = await session.upload.send(
-        { to: to.bare, name, size, type: contentType(req), body: req },
-        {
-          limitBytes,
-          allowPlainHttp: deps.config.xmpp.requireTls === false,
-          allowPrivateNetwork: Object.hasOwn(deps.config.xmpp.services, session.jid.slice(session.jid.indexOf('@') + 1)),
-        },
-      );
+      if (encrypted) return reply(res, 200, { ok: true, data: { url: await session.upload.store(file, policy) } });
+      const message = await session.upload.send(file, policy);
       reply(res, 200, { ok: true, data: { message } });
     } catch (err) {
       if (err instanceof UploadError) return fail(STATUS[err.kind], err.message);
@@ -83,7 +90,7 @@ export function uploadRoutes(deps: UploadRouteDeps): Router {
   return router;
 }
 
-function reply(res: Response, status: number, body: Result<{ message: MessageDTO }>): void {
+function reply(res: Response, status: number, body: Result<{ message: MessageDTO } | { url: string }>): void {
   if (res.headersSent) return;
   res.status(status).json(body);
 }

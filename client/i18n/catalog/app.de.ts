@@ -12,6 +12,7 @@ import { renderingDe } from './app/rendering.de.js';
 import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
+import { filesDe } from './app/files.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -108,9 +109,6 @@ export const appDe: Record<keyof typeof english, string> = {
   'composer.fileTitle': 'Datei senden',
   'composer.fileTooLarge': 'Nicht gesendet: {name} ist {size} groß; dieser Server nimmt Dateien bis {limit} an.',
   'composer.fileEmpty': 'Nicht gesendet: {name} ist leer.',
-  'composer.fileUnencrypted':
-    'Diese Unterhaltung ist Ende-zu-Ende-verschlüsselt, aber Parley kann Dateien noch nicht verschlüsseln.\n\n„{name}“ unverschlüsselt senden? Dein XMPP-Server und alle, die den Link haben, können die Datei lesen.',
-  'composer.fileSending': '{name} wird gesendet ({size})…',
 
   'profile.open': 'Profil',
   'profile.heading': 'Profil',
@@ -246,4 +244,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...avatarDe,
   ...ownProfileDe,
   ...accountDe,
+  ...filesDe,
 };

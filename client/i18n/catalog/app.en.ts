@@ -9,6 +9,7 @@ import { renderingEn } from './app/rendering.en.js';
 import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
+import { filesEn } from './app/files.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -105,9 +106,6 @@ export const app = {
   'composer.fileTitle': 'Send a file',
   'composer.fileTooLarge': 'Not sent: {name} is {size}; this server accepts files up to {limit}.',
   'composer.fileEmpty': 'Not sent: {name} is empty.',
-  'composer.fileUnencrypted':
-    'This conversation is end-to-end encrypted, but Parley cannot encrypt files yet.\n\nSend "{name}" unencrypted? Your XMPP server, and anyone with the link, can read it.',
-  'composer.fileSending': 'Sending {name} ({size})…',
 
   'profile.open': 'Profile',
   'profile.heading': 'Profile',
@@ -238,4 +236,5 @@ export const app = {
   ...avatarEn,
   ...ownProfileEn,
   ...accountEn,
+  ...filesEn,
 } as const;

@@ -14,6 +14,7 @@ import { renderingFr } from './app/rendering.fr.js';
 import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
+import { filesFr } from './app/files.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -112,9 +113,6 @@ export const appFr: Record<keyof typeof english, string> = {
   'composer.fileTitle': 'Envoyer un fichier',
   'composer.fileTooLarge': 'Non envoyé : {name} fait {size} ; ce serveur accepte les fichiers jusqu’à {limit}.',
   'composer.fileEmpty': 'Non envoyé : {name} est vide.',
-  'composer.fileUnencrypted':
-    'Cette conversation est chiffrée de bout en bout, mais Parley ne sait pas encore chiffrer les fichiers.\n\nEnvoyer « {name} » sans chiffrement ? Votre serveur XMPP, et toute personne disposant du lien, pourront le lire.',
-  'composer.fileSending': 'Envoi de {name} ({size})…',
 
   'profile.open': 'Profil',
   'profile.heading': 'Profil',
@@ -253,4 +251,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...avatarFr,
   ...ownProfileFr,
   ...accountFr,
+  ...filesFr,
 };

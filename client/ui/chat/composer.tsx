@@ -1,8 +1,10 @@
 /** The message box: Enter sends, Shift+Enter adds a line. The message appears from the server's answer. */
-import { useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Ref } from 'preact';
 import { omemo } from '../../app/omemo-loader.js';
-import { uploadFile } from '../../app/upload.js';
+import { sendFile } from '../../files/uploads.js';
+import { UploadProgress } from './upload-progress.js';
+import { useFileDrop } from './file-drop.js';
 import { useServices } from '../context.js';
 import { formatBytes } from '../../i18n/format.js';
 import { encryptionWanted, setEncryption, useEncryptionWanted } from './encryption.js';
@@ -49,7 +51,6 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
   const { run, onSent, uploadLimitBytes, state } = useServices();
   const input = useRef<HTMLTextAreaElement>(null);
   const [error, setError] = useState<string | null>(null);
-  const [status, setStatus] = useState<string | null>(null);
   useImperativeHandle(handle ?? null, () => ({ focus: () => input.current?.focus() }), []);
   useEffect(() => {
     if (input.current) input.current.value = drafts.get(peer) ?? '';
@@ -117,23 +118,34 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       });
   };
 
-  const sendFile = async (file: File): Promise<void> => {
+  // Several at once; each checked here first, then encrypted in the tab when the conversation is (see files/uploads.ts).
+  const sendFiles = useCallback(async (files: File[]): Promise<void> => {
     setError(null);
-    if (file.size > uploadLimitBytes) return setError(t('composer.fileTooLarge', { name: file.name, size: formatBytes(file.size), limit: formatBytes(uploadLimitBytes) }));
-    if (file.size === 0) return setError(t('composer.fileEmpty', { name: file.name }));
-    if ((await encryptionWanted(peer)) && !window.confirm(t('composer.fileUnencrypted', { name: file.name }))) return;
-    setStatus(t('composer.fileSending', { name: file.name, size: formatBytes(file.size) }));
-    try {
-      onSent(await uploadFile(peer, file));
-    } catch (err) {
-      setError(t('composer.notSent', { error: (err as Error).message }));
-    } finally {
-      setStatus(null);
+    const encrypted = await encryptionWanted(peer);
+    for (const file of files) {
+      if (file.size > uploadLimitBytes) {
+        setError(t('composer.fileTooLarge', { name: file.name, size: formatBytes(file.size), limit: formatBytes(uploadLimitBytes) }));
+        continue;
+      }
+      if (file.size === 0) {
+        setError(t('composer.fileEmpty', { name: file.name }));
+        continue;
+      }
+      sendFile(peer, file, encrypted, {
+        run,
+        onSent,
+        newOriginId,
+        onError: (u, why) => setError(t('files.notSent', { name: u.name, error: why })),
+        texts: { noE2e: t('composer.noE2e'), noDevices: (jid) => t('files.noDevices', { jid }) },
+      });
     }
-  };
+  }, [peer, uploadLimitBytes, run, onSent]);
+  const form = useRef<HTMLFormElement>(null);
+  useFileDrop(form, uploadLimitBytes > 0, useCallback((files: File[]) => void sendFiles(files), [sendFiles]));
 
   return (
     <form
+      ref={form}
       id="composer"
       class="composer"
       onSubmit={(e) => {
@@ -144,7 +156,8 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
     >
       <label class="visually-hidden" for="composer-input">{t('composer.label')}</label>
       <EncryptionToggle peer={peer} />
-      {uploadLimitBytes > 0 ? <FileButton busy={status !== null} onFile={(f) => void sendFile(f)} /> : null}
+      <UploadProgress peer={peer} />
+      {uploadLimitBytes > 0 ? <FileButton onFiles={(f) => void sendFiles(f)} /> : null}
       <textarea
         ref={input}
         id="composer-input"
@@ -196,7 +209,6 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
         </p>
       ) : null}
       <p id="composer-error" class="form-error composer-error" role="alert" hidden={error === null}>{error ?? ''}</p>
-      <p id="composer-status" class="composer-status" data-testid="composer-status" role="status" hidden={status === null}>{status ?? ''}</p>
     </form>
   );
 }
@@ -218,11 +230,8 @@ function EncryptionToggle({ peer }: { peer: string }) {
   );
 }
 
-/**
- * Picks a file and hands it to the composer. Files go unencrypted (encrypted file sharing, aesgcm://, is not
- * implemented): in a conversation that is end-to-end encrypted, the user is asked first.
- */
-function FileButton({ busy, onFile }: { busy: boolean; onFile: (file: File) => void }) {
+/** Picks files and hands them to the composer (encrypted in the tab when the conversation is: files/uploads.ts). */
+function FileButton({ onFiles }: { onFiles: (files: File[]) => void }) {
   const picker = useRef<HTMLInputElement>(null);
   return (
     <>
@@ -230,16 +239,17 @@ function FileButton({ busy, onFile }: { busy: boolean; onFile: (file: File) => v
         ref={picker}
         id="composer-file-input"
         type="file"
+        multiple
         data-testid="composer-file-input"
         hidden
         onChange={(e) => {
           const box = e.currentTarget as HTMLInputElement;
-          const file = box.files?.[0];
+          const files = [...(box.files ?? [])];
           box.value = ''; // the same file can be picked again
-          if (file) onFile(file);
+          if (files.length) onFiles(files);
         }}
       />
-      <button type="button" class="button-quiet composer-file" data-testid="composer-file" title={t('composer.fileTitle')} disabled={busy} onClick={() => picker.current?.click()}>
+      <button type="button" class="button-quiet composer-file" data-testid="composer-file" title={t('composer.fileTitle')} onClick={() => picker.current?.click()}>
         {t('composer.file')}
       </button>
     </>

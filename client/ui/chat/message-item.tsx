@@ -3,7 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { fullTime, messageTime, stateLabel } from '../format.js';
 import { omemo } from '../../app/omemo-loader.js';
-import { formatBytes } from '../../i18n/format.js';
+import { Attachment, EncryptedAttachment, isFileLinkText } from './attachment.js';
 import { plaintextsArrived } from '../../state/tab.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 import { app as english } from '../../i18n/catalog/app.en.js';
@@ -53,7 +53,8 @@ export function MessageItem({ message }: { message: MessageDTO }) {
         : decrypted && 'message' in decrypted
           ? displayText(decrypted.message)
           : t('message.decrypting');
-    body = (
+    // XEP-0454: an encrypted message that is just an aesgcm:// link is a file.
+    body = readable && isFileLinkText(readable.text) ? <EncryptedAttachment link={readable.text} /> : (
       <div class={`message-body${readable ? '' : ' message-encrypted'}`} data-testid="message-body" dir="auto" title={readable ? t('message.e2eTitle') : undefined}>
         {readable ? <StyledBody text={text} /> : text}
       </div>
@@ -86,7 +87,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
     >
       <div class="bubble">
         {message.reply ? <ReplyQuote message={message} body={readable?.text ?? message.body ?? ''} /> : null}
-        {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} /> : null}
+        {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} type={message.attachment!.type} /> : null}
         {body}
         <div class="message-meta">
           {badge}
@@ -119,19 +120,6 @@ const DISPLAY_KEYS: readonly MessageKey[] = [
 function displayText(text: string): string {
   const key = DISPLAY_KEYS.find((k) => english[k] === text);
   return key ? t(key) : text;
-}
-
-/**
- * A shared file as a plain link (text = its name). Never an <img>: loading it would tell the sender who read the
- * message and when. Only http(s) links, checked again here in case a server sent something else.
- */
-function Attachment({ href, name, size }: { href: string; name: string; size: number | undefined }) {
-  return (
-    <p class="message-file">
-      <a class="message-attachment" data-testid="message-attachment" href={href} target="_blank" rel="noopener noreferrer nofollow" title={name} dir="auto">{name}</a>
-      {size !== undefined ? <span class="message-attachment-size">{` ${formatBytes(size)}`}</span> : null}
-    </p>
-  );
 }
 
 function safeAttachment(message: MessageDTO): string | null {
