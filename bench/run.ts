@@ -5,6 +5,7 @@ import { benchOmemo } from './omemo.js';
 import { benchHostile } from './hostile.js';
 import { benchClient } from './client.js';
 import { benchRoster } from './roster.js';
+import { benchSearch } from './search.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
@@ -13,6 +14,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['hostile', benchHostile],
   ['client', (report) => benchClient(report)],
   ['roster', benchRoster],
+  ['search', benchSearch],
 ];
 const only = process.argv.slice(2);
 

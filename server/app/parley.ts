@@ -14,6 +14,8 @@ import { openDatabase, type Database } from '../store/db.js';
 import { AccountStore } from '../store/accounts.js';
 import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
+import { SearchStore } from '../store/search.js';
+import { MuteStore } from '../store/mutes.js';
 import { PgSessionStore } from '../store/sessions.js';
 import { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { Stores } from '../features/context.js';
@@ -57,6 +59,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     messages: metrics.instrumentMessageStore(new MessageStore(db)),
     sessions: new PgSessionStore(db),
     omemoDevices: new OmemoDeviceStore(db),
+    search: new SearchStore(db),
+    mutes: new MuteStore(db),
   };
 
   const sessionMiddleware = session({

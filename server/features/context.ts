@@ -6,6 +6,8 @@ import type { ContactStore } from '../store/contacts.js';
 import type { MessageStore } from '../store/messages.js';
 import type { PgSessionStore } from '../store/sessions.js';
 import type { OmemoDeviceStore } from '../store/omemo-devices.js';
+import type { SearchStore } from '../store/search.js';
+import type { MuteStore } from '../store/mutes.js';
 import type { Logger } from '../app/logger.js';
 
 /** The repositories a session works with (server/store is the only code that touches the database). */
@@ -15,6 +17,8 @@ export interface Stores {
   messages: MessageStore;
   sessions: PgSessionStore;
   omemoDevices: OmemoDeviceStore;
+  search: SearchStore;
+  mutes: MuteStore;
 }
 
 export interface SessionContext {

@@ -12,10 +12,12 @@ import { ownProfileSchemas, type OwnProfileEvents, type OwnProfileResults } from
 import { avatarSchemas, type AvatarDTO, type AvatarEvents, type AvatarResults } from './contract/avatar.js';
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
 import { blockingSchemas, type BlockingEvents, type BlockingResults } from './contract/blocking.js';
+import { searchSchemas, type SearchEvents, type SearchResults } from './contract/search.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
 export type { BlocklistDTO } from './contract/blocking.js';
 export type { AvatarDTO } from './contract/avatar.js';
+export type { SearchHitDTO } from './contract/search.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -121,7 +123,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents {
+export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, SearchEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -206,12 +208,13 @@ export const commandSchemas = {
   ...ownProfileSchemas,
   ...blockingSchemas,
   ...avatarSchemas,
+  ...searchSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults {
+export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, SearchResults {
   history: { messages: MessageDTO[]; hasMore: boolean };
   send: { message: MessageDTO };
   setPresence: Record<string, never>;

@@ -17,6 +17,7 @@ import { rosterCommands } from './commands/roster.js';
 import { ownProfileCommands } from './commands/own-profile.js';
 import { blockingCommands } from './commands/blocking.js';
 import { avatarCommands } from './commands/avatar.js';
+import { searchCommands } from './commands/search.js';
 import { hashSid } from '../store/sessions.js';
 
 declare module 'express-session' {
@@ -38,7 +39,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands, searchCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 /** The sockets of one browser session, named by the session's row id (SHA-256 of its id, never the cookie). */

@@ -22,6 +22,7 @@ import { ClientState } from '../features/client-state.js';
 import { OwnProfile } from '../features/own-profile.js';
 import { Subscriptions } from '../features/subscriptions.js';
 import { Blocking } from '../features/blocking.js';
+import { Search } from '../features/search.js';
 import { Avatars, type AvatarCache } from '../features/avatars.js';
 import { NS_AVATAR_METADATA } from '../stanza/avatar.js';
 import { parseEvent } from '../stanza/pubsub.js';
@@ -91,6 +92,7 @@ export class AccountSession {
   readonly subscriptions: Subscriptions;
   readonly blocking: Blocking;
   readonly avatars: Avatars;
+  readonly search: Search;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -123,6 +125,7 @@ export class AccountSession {
       if (by === 'push') this.subscriptions.forget(jid);
     });
     this.messages = new Messages(this.ctx);
+    this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
