@@ -7,6 +7,7 @@
 import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
+import { searchDe } from './app/search.de.js';
 import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
@@ -239,6 +240,7 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.reload': 'Neu laden',
   ...rosterDe,
   ...blockingDe,
+  ...searchDe,
   ...avatarDe,
   ...ownProfileDe,
   ...accountDe,

@@ -4,6 +4,7 @@
  */
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
+import { searchEn } from './app/search.en.js';
 import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
@@ -231,6 +232,7 @@ export const app = {
   'pwa.reload': 'Reload',
   ...rosterEn,
   ...blockingEn,
+  ...searchEn,
   ...avatarEn,
   ...ownProfileEn,
   ...accountEn,

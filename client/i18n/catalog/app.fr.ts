@@ -9,6 +9,7 @@
 import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
+import { searchFr } from './app/search.fr.js';
 import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
@@ -246,6 +247,7 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.reload': 'Recharger',
   ...rosterFr,
   ...blockingFr,
+  ...searchFr,
   ...avatarFr,
   ...ownProfileFr,
   ...accountFr,

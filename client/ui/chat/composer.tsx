@@ -54,7 +54,7 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       if (!service) throw new Error(t('composer.noE2e'));
       const { encrypted, unreachable } = await service.encryptFor(to, body, { originId });
       const result = await run('send', { to, encrypted, originId });
-      await service.bindSent(originId, result.message.id);
+      await service.bindSent(originId, result.message.id, { peer: result.message.peer, direction: 'out', stamp: result.message.stamp });
       // Sent, but a device of the contact cannot read it: say so, or the sender assumes it arrived everywhere.
       if (unreachable.length) {
         setError(t('composer.unreachable', { count: unreachable.length, jid: to, reason: unreachable[0]!.error?.replace(/^bundle: /, '') ?? '' }));
