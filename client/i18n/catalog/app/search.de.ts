@@ -9,7 +9,7 @@ export const searchDe = {
   'search.more': 'Weitere Treffer',
   'search.error': 'Suche fehlgeschlagen: {error}',
   'search.encrypted': 'Verschlüsselt, in diesem Browser gelesen',
-  'search.hitLabel': '{name}, {when}: {text}',
+  'search.hitLabel': '{name} am {when}: {text}',
   'search.results': '{count, plural, one {# Treffer} other {# Treffer}}',
   'mute.mute': 'Stummschalten',
   'mute.unmute': 'Ton an',
