@@ -48,6 +48,9 @@ export function SearchBox() {
 
 function SearchResults() {
   const { search, state } = useServices();
+  // Its own subscription: @preact/signals skips a child whose props did not change.
+  search.revision.value;
+  state.contacts.revision.value;
   const status = search.loading ? t('search.searching') : search.error ? t('search.error', { error: search.error }) : search.hits.length === 0 ? t('search.none') : t('search.results', { count: search.hits.length });
   return (
     <div class="search-results" data-testid="search-results">
