@@ -6,6 +6,7 @@ import { benchHostile } from './hostile.js';
 import { benchClient } from './client.js';
 import { benchRoster } from './roster.js';
 import { benchFiles } from './files.js';
+import { benchSearch } from './search.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
@@ -15,6 +16,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['client', (report) => benchClient(report)],
   ['roster', benchRoster],
   ['files', benchFiles],
+  ['search', benchSearch],
 ];
 const only = process.argv.slice(2);
 

@@ -1,5 +1,6 @@
 /** Entry point of the app page: wires the socket's events into the stores, and renders the app into the page. */
 import { render } from 'preact';
+import type { MessageDTO } from '../../server/realtime/contract.js';
 import { AppState, previewText, type EventName, type EventPayload } from '../state/app-state.js';
 import { HistoryLoader } from '../state/history.js';
 import { announce, omemoSettled, plaintextsArrived, sentSignal } from '../state/tab.js';
@@ -8,7 +9,11 @@ import { Services, type AppServices } from '../ui/context.js';
 import { initLocale, t } from '../i18n/index.js';
 import { command, connectSocket, type RunCommand } from './socket.js';
 import { handover, omemo, startOmemo } from './omemo-loader.js';
-import { applyTheme, notify } from './preferences.js';
+import { applyTheme, notify, notificationsAllowed, showNotification } from './preferences.js';
+import { SearchModel } from '../state/search.js';
+import { MutesStore } from '../state/mutes.js';
+import { browserCoordinator } from '../notify/coordinator.js';
+import { matchesAll } from '../../server/realtime/contract/search-text.js';
 import { registerServiceWorker } from '../pwa/register.js';
 import { PwaStatus } from '../pwa/PwaStatus.js';
 
@@ -20,11 +25,32 @@ state.own.set({ account: page.account ?? '' });
 const socket = connectSocket();
 const run: RunCommand = (name, payload) => command(socket, name, payload);
 // A page's reactions (XEP-0444) go to their store before its messages render.
-const history = new HistoryLoader(state.messages, (p) => run('history', p).then((page) => (state.reactions.addPage(page.reactions), page)), () => socket.connected);
+const history = new HistoryLoader(state.messages, (p) => run('history', p).then((page) => (state.reactions.addPage(page.reactions), page)), () => socket.connected, {
+  around: (p) => run('historyAround', p),
+  newer: (p) => run('historyNewer', p),
+});
+const mutes = new MutesStore();
+let omemoReady: Awaited<ReturnType<typeof omemo>> = null;
+const search = new SearchModel(
+  (p) => run('search', p),
+  () => {
+    const service = omemoReady;
+    if (!service) return null;
+    return (terms, peer) => service.searchPlaintexts((text) => matchesAll(text, terms), peer);
+  },
+);
+const coordinator = browserCoordinator(page.account ?? '', {
+  visible: () => document.visibilityState === 'visible',
+  enabled: notificationsAllowed,
+  muted: (peer) => mutes.has(peer),
+  show: ({ title, body, peer }) => showNotification(title, body, peer),
+});
 
 const services: AppServices = {
   state,
   history,
+  search,
+  mutes,
   run,
   connected: () => socket.connected,
   onSent: (message) => {
@@ -47,8 +73,13 @@ socket.on('hello', (hello) => {
   state.connection.helloReceived();
   // The blocklist is not in the snapshot: asked once per (re)connect, then kept current by `blocklist` events.
   void run('blocklist', {}).then((r) => state.apply('blocklist', r), () => undefined);
+  // Mutes too: asked once per (re)connect, then kept current by `mutes` events.
+  void run('mutes', {}).then((r) => mutes.set(r.peers), () => undefined);
   // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
-  void startOmemo(hello.account, run).then(() => (omemoSettled.value = true));
+  void startOmemo(hello.account, run).then((service) => {
+    omemoReady = service;
+    omemoSettled.value = true;
+  });
   void handover().then(followHandover);
 });
 
@@ -94,9 +125,21 @@ socket.on('message', (e) => {
     const name = state.contacts.displayName(m.peer);
     const preview = m.encrypted !== null ? t('preview.encrypted') : previewText(m.body, null, m.attachment) ?? '';
     announce(t('announce.message', { name, text: preview }));
-    notify(name, preview, m.peer);
+    if (!coordinator) notify(name, preview, m.peer);
+    else void coordinator.offer({ id: m.id, peer: m.peer, title: name, body: () => notificationText(m, preview) });
   }
 });
+
+socket.on('mutes', (e) => mutes.set(e.peers));
+
+/** An encrypted message's text only when this tab can decrypt it (its own device, or this browser's cache). */
+async function notificationText(m: MessageDTO, preview: string): Promise<string> {
+  if (m.encrypted === null) return preview;
+  const service = await Promise.race([omemo(), new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
+  if (!service) return preview;
+  const shown = await Promise.race([service.decryptMessage(m), new Promise<null>((r) => setTimeout(() => r(null), 3000))]);
+  return shown && shown.status === 'ok' ? shown.text : preview;
+}
 
 // After the account was deleted, or this browser was signed out from another one, the login page says so.
 const LOGIN_NOTICES: Record<string, string> = { 'account-deleted': 'deleted', 'signed-out': 'signed-out' };

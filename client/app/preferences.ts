@@ -40,8 +40,18 @@ export async function setNotifications(on: boolean): Promise<boolean> {
 
 /** A system notification for a message that arrived while the tab is hidden; one per conversation (tag) across tabs. */
 export function notify(title: string, body: string, peer: string): void {
-  if (!notificationsWanted.value || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  if (!notificationsAllowed()) return;
   if (document.visibilityState === 'visible') return;
+  showNotification(title, body, peer);
+}
+
+/** Turned on in this browser and permitted by it. */
+export function notificationsAllowed(): boolean {
+  return notificationsWanted.value && typeof Notification !== 'undefined' && Notification.permission === 'granted';
+}
+
+/** Shows one; a click opens the conversation in this tab. */
+export function showNotification(title: string, body: string, peer: string): void {
   const n = new Notification(title, { body, tag: `parley:${peer}` });
   n.onclick = () => {
     window.focus();

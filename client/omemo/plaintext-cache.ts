@@ -16,7 +16,19 @@ export interface CachedPlaintext {
   /** Set when the text came from another device of the account (history handover): that device vouches for it. */
   handedOverBy?: number;
   at: number;
+  /** Where the message sits (for searching this browser's plaintexts): its conversation, direction and stamp. */
+  peer?: string;
+  direction?: 'in' | 'out';
+  stamp?: string;
 }
+
+/** Where a message sits, kept beside its text so that search can name and open it. */
+export type PlaintextPlace = Required<Pick<CachedPlaintext, 'peer' | 'direction' | 'stamp'>>;
+
+/** At most this many plaintexts are read per search: a bounded scan, never a freeze (about 50 ms per 10,000 here). */
+export const SEARCH_SCAN_LIMIT = 50_000;
+/** At most this many hits per search, newest first. */
+export const SEARCH_HITS = 100;
 interface SentRecord {
   text: string;
   senderDeviceId: number;
@@ -78,20 +90,47 @@ export class PlaintextCache {
     await tx.done;
   }
 
+  /** Adds where a message sits to a text stored without it (stored before search existed, or handed over). */
+  async place(messageId: string, place: PlaintextPlace): Promise<void> {
+    const tx = this.db.transaction('plaintext', 'readwrite');
+    const entry = await tx.store.get([this.account, messageId]);
+    if (entry && entry.peer === undefined) await tx.store.put({ ...entry, ...place }, [this.account, messageId]);
+    await tx.done;
+  }
+
+  /**
+   * Decrypted messages containing every term (`matches`), newest first: a cursor over the account's entries, at most
+   * SEARCH_SCAN_LIMIT of them. Entries that do not say where they sit are skipped (they cannot be opened).
+   */
+  async search(matches: (text: string) => boolean, peer?: string): Promise<({ id: string; text: string } & PlaintextPlace)[]> {
+    const hits: ({ id: string; text: string } & PlaintextPlace)[] = [];
+    const tx = this.db.transaction('plaintext', 'readonly');
+    let scanned = 0;
+    for (let c = await tx.store.openCursor(IDBKeyRange.bound([this.account, ''], [this.account, '\uffff'])); c && scanned < SEARCH_SCAN_LIMIT; c = await c.continue()) {
+      scanned++;
+      const v = c.value;
+      if (v.peer === undefined || v.stamp === undefined || v.direction === undefined) continue;
+      if (peer !== undefined && v.peer !== peer) continue;
+      if (matches(v.text)) hits.push({ id: c.key[1], text: v.text, peer: v.peer, direction: v.direction, stamp: v.stamp });
+    }
+    await tx.done;
+    return hits.sort((a, b) => (a.stamp < b.stamp ? 1 : a.stamp > b.stamp ? -1 : 0)).slice(0, SEARCH_HITS);
+  }
+
   /** At send time, before the server assigned an id. */
   async rememberSent(originId: string, text: string, senderDeviceId: number): Promise<void> {
     await this.db.put('sent', { text, senderDeviceId, at: Date.now() }, [this.account, originId]);
   }
 
   /** Moves a sent text under its message id; returns it (null when this browser has no such sent text). */
-  async bindSent(originId: string, messageId: string): Promise<CachedPlaintext | null> {
+  async bindSent(originId: string, messageId: string, place?: PlaintextPlace): Promise<CachedPlaintext | null> {
     const tx = this.db.transaction(['sent', 'plaintext'], 'readwrite');
     const sent = await tx.objectStore('sent').get([this.account, originId]);
     if (!sent) {
       await tx.done;
       return (await this.get(messageId)) ?? null;
     }
-    const entry: CachedPlaintext = { text: sent.text, senderJid: this.account, senderDeviceId: sent.senderDeviceId, at: Date.now() };
+    const entry: CachedPlaintext = { text: sent.text, senderJid: this.account, senderDeviceId: sent.senderDeviceId, at: Date.now(), ...place };
     await tx.objectStore('plaintext').put(entry, [this.account, messageId]);
     await tx.objectStore('sent').delete([this.account, originId]);
     await tx.done;

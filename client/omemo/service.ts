@@ -10,7 +10,7 @@ import { decrypt, encrypt } from './cipher.js';
 import { buildBundle, parseBundle, parseXml } from './codec.js';
 import type { OmemoDevice } from './device.js';
 import { fingerprint, fingerprintUri, formatFingerprint, parseFingerprintUri } from './fingerprint.js';
-import { PlaintextCache } from './plaintext-cache.js';
+import { PlaintextCache, type PlaintextPlace } from './plaintext-cache.js';
 import { chooseDevice, lockName, tryLock, type LockManagerLike, type PoolChoice, type Release, type StorageLike } from './pool.js';
 import { hasSession } from './signal-adapter.js';
 import { OmemoStore } from './store.js';
@@ -315,8 +315,13 @@ export class OmemoService {
   }
 
   /** Call with the server's ack of `send`. Either order with the 'message' event works. */
-  async bindSent(originId: string, messageId: string): Promise<void> {
-    await this.cache.bindSent(originId, messageId);
+  async bindSent(originId: string, messageId: string, place?: PlaintextPlace): Promise<void> {
+    await this.cache.bindSent(originId, messageId, place);
+  }
+
+  /** This browser's decrypted messages of the account containing every term, newest first (bounded scan). */
+  searchPlaintexts(matches: (text: string) => boolean, peer?: string): ReturnType<PlaintextCache['search']> {
+    return this.cache.search(matches, peer);
   }
 
   // --- receiving ----------------------------------------------------------------------------------------------
@@ -339,7 +344,9 @@ export class OmemoService {
 
   private async decryptOnce(m: MessageDTO): Promise<DisplayResult> {
     const cached = await this.cache.get(m.id);
+    const place: PlaintextPlace = { peer: m.peer, direction: m.direction, stamp: m.stamp };
     if (cached) {
+      if (cached.peer === undefined) void this.cache.place(m.id, place).catch(() => undefined);
       const shown = { status: 'ok', text: cached.text, trust: await this.displayTrust(cached.senderJid, cached.senderDeviceId), senderDeviceId: cached.senderDeviceId, fromCache: true } as const;
       return cached.handedOverBy ? { ...shown, handedOverBy: cached.handedOverBy } : shown;
     }
@@ -352,7 +359,7 @@ export class OmemoService {
     const sid = Number(element.getChild('header')?.attrs.sid);
     if (m.direction === 'out' && sid === this.deviceId) {
       // Sent by this very tab: OMEMO gave this device no key, the text was kept at send time.
-      const sent = m.originId ? await this.cache.bindSent(m.originId, m.id) : null;
+      const sent = m.originId ? await this.cache.bindSent(m.originId, m.id, place) : null;
       if (sent) return { status: 'ok', text: sent.text, trust: 'own', senderDeviceId: this.deviceId, fromCache: true };
       return { status: 'sent-text-lost', message: DISPLAY_MESSAGES['sent-text-lost'] };
     }
@@ -360,7 +367,7 @@ export class OmemoService {
     const r = await decrypt(this.device, element, senderJid);
     switch (r.status) {
       case 'ok':
-        await this.cache.put(m.id, { text: r.plaintext, senderJid, senderDeviceId: r.senderDeviceId });
+        await this.cache.put(m.id, { text: r.plaintext, senderJid, senderDeviceId: r.senderDeviceId, ...place });
         // A PreKeySignalMessage used up one of our one-time prekeys: publish the bundle without it.
         if (r.prekey) void this.refreshBundle().catch(() => undefined);
         return { status: 'ok', text: r.plaintext, trust: await this.displayTrust(senderJid, r.senderDeviceId), senderDeviceId: r.senderDeviceId, fromCache: false };

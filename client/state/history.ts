@@ -9,6 +9,11 @@ import { Observable } from './observable.js';
 export const PAGE = 50;
 
 type History = (payload: Commands['history']) => Promise<CommandResults['history']>;
+/** The search part of paging: around a message, and newer from there (optional: tests of plain paging leave it out). */
+export interface AroundPaging {
+  around(payload: Commands['historyAround']): Promise<CommandResults['historyAround']>;
+  newer(payload: Commands['historyNewer']): Promise<CommandResults['historyNewer']>;
+}
 
 export class HistoryLoader extends Observable {
   private readonly loading = new Set<string>();
@@ -18,6 +23,7 @@ export class HistoryLoader extends Observable {
     private readonly messages: MessagesStore,
     private readonly history: History,
     private readonly connected: () => boolean,
+    private readonly paging?: AroundPaging,
   ) {
     super();
   }
@@ -42,6 +48,27 @@ export class HistoryLoader extends Observable {
     if (!conv.hasMore) return;
     const before = this.messages.oldest(peer);
     this.load(peer, () => this.history({ peer, before, limit: PAGE }).then((p) => this.messages.addOlderPage(peer, p.messages, p.hasMore)));
+  }
+
+  /**
+   * Opens a conversation around one message (a search hit), replacing what was loaded; paging older and newer goes
+   * on from there. Runs even while another page is on its way: the reader asked for this one.
+   */
+  loadAround(peer: string, id: string): void {
+    const paging = this.paging;
+    if (!paging) return;
+    this.loading.delete(peer);
+    this.load(peer, () => paging.around({ peer, id }).then((p) => this.messages.setAroundPage(peer, p.messages, p.hasOlder, p.hasNewer)));
+  }
+
+  /** The page after the newest loaded message, when the conversation was opened around an older one. */
+  loadNewer(peer: string): void {
+    const paging = this.paging;
+    const conv = this.messages.get(peer);
+    const newest = this.messages.newest(peer);
+    if (!paging || !conv.hasNewer || !newest) return;
+    const after = { stamp: newest.stamp, id: newest.id };
+    this.load(peer, () => paging.newer({ peer, after, limit: PAGE }).then((p) => this.messages.addNewerPage(peer, p.messages, p.hasMore)));
   }
 
   /** Loads the newest page unless one is loaded already. */

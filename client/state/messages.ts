@@ -15,6 +15,8 @@ export interface Conversation {
   readonly hasMore: boolean;
   /** At least one history page was loaded: `hasMore` is known. */
   readonly loaded: boolean;
+  /** Opened around a message (a search hit): newer messages than the newest loaded one exist on the server. */
+  readonly hasNewer: boolean;
 }
 
 interface Thread {
@@ -24,9 +26,10 @@ interface Thread {
   ids: Set<string>;
   hasMore: boolean;
   loaded: boolean;
+  hasNewer: boolean;
 }
 
-const EMPTY: Conversation = { messages: [], hasMore: true, loaded: false };
+const EMPTY: Conversation = { messages: [], hasMore: true, loaded: false, hasNewer: false };
 
 export class MessagesStore extends Observable {
   private readonly threads = new Map<string, Thread>();
@@ -41,7 +44,7 @@ export class MessagesStore extends Observable {
   get(peer: string): Conversation {
     const thread = this.threads.get(peer);
     if (!thread) return EMPTY;
-    return (thread.view ??= { messages: thread.messages.slice(), hasMore: thread.hasMore, loaded: thread.loaded });
+    return (thread.view ??= { messages: thread.messages.slice(), hasMore: thread.hasMore, loaded: thread.loaded, hasNewer: thread.hasNewer });
   }
 
   /** The cursor for the next older page: the oldest loaded message. */
@@ -54,10 +57,37 @@ export class MessagesStore extends Observable {
     return this.threads.get(peer)?.messages.at(-1);
   }
 
-  /** A live message (event or send acknowledgement): new, or a newer version of a stored one. */
+  /**
+   * A live message (event or send acknowledgement): new, or a newer version of a stored one. While the conversation
+   * shows an older stretch (opened around a search hit), a message newer than that stretch waits for the newer pages:
+   * appending it would hide the gap in between.
+   */
   upsert(message: MessageDTO): void {
-    this.insert(this.thread(message.peer), message);
+    const thread = this.thread(message.peer);
+    const newest = thread.messages.at(-1);
+    if (thread.hasNewer && !thread.ids.has(message.id) && newest && compareMessages(newest, message) < 0) return;
+    this.insert(thread, message);
     this.changed(message.peer);
+  }
+
+  /** The oldest-first page around a message (`historyAround`): replaces what was loaded. */
+  setAroundPage(peer: string, messages: MessageDTO[], hasOlder: boolean, hasNewer: boolean): void {
+    const thread = this.thread(peer);
+    thread.messages = [];
+    thread.ids.clear();
+    for (const m of [...messages].sort(compareMessages)) this.insert(thread, m);
+    thread.hasMore = hasOlder;
+    thread.hasNewer = hasNewer && messages.length > 0;
+    thread.loaded = true;
+    this.changed(peer);
+  }
+
+  /** A page from `historyNewer`: merged above what is loaded; the end of it reaches the present when !hasMore. */
+  addNewerPage(peer: string, messages: MessageDTO[], hasMore: boolean): void {
+    const thread = this.thread(peer);
+    for (const m of messages) this.insert(thread, m);
+    thread.hasNewer = hasMore && messages.length > 0;
+    this.changed(peer);
   }
 
   /** An older page from `history` with `before`: merged below what is loaded. */
@@ -90,6 +120,8 @@ export class MessagesStore extends Observable {
     }
     for (const m of sorted) this.insert(thread, m);
     thread.loaded = true;
+    // The newest page reaches the present (a gap below it was dropped above).
+    thread.hasNewer = false;
     this.changed(peer);
   }
 
@@ -106,7 +138,7 @@ export class MessagesStore extends Observable {
 
   /** The whole conversation was deleted for this account: nothing older to load either. */
   clear(peer: string): void {
-    this.threads.set(peer, { messages: [], ids: new Set(), hasMore: false, loaded: true });
+    this.threads.set(peer, { messages: [], ids: new Set(), hasMore: false, loaded: true, hasNewer: false });
     this.changed(peer);
   }
 
@@ -119,7 +151,7 @@ export class MessagesStore extends Observable {
   private thread(peer: string): Thread {
     let thread = this.threads.get(peer);
     if (!thread) {
-      thread = { messages: [], ids: new Set(), hasMore: true, loaded: false };
+      thread = { messages: [], ids: new Set(), hasMore: true, loaded: false, hasNewer: false };
       this.threads.set(peer, thread);
     }
     return thread;

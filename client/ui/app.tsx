@@ -8,6 +8,7 @@ import { useServices } from './context.js';
 import { MeHeader } from './sidebar/me-header.js';
 import { AddContact } from './sidebar/add-contact.js';
 import { Roster } from './sidebar/roster.js';
+import { SearchBox } from './search/search-box.js';
 import { SubscriptionRequests } from './sidebar/subscription-requests.js';
 import { Conversation } from './chat/conversation.js';
 import { Settings } from './settings/settings.js';
@@ -39,6 +40,7 @@ export function App() {
           <MeHeader />
           <AddContact />
           <SubscriptionRequests />
+          <SearchBox />
           <Roster />
         </aside>
         <main class="chat">

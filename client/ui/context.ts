@@ -3,12 +3,16 @@ import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { AppState } from '../state/app-state.js';
 import type { HistoryLoader } from '../state/history.js';
+import type { SearchModel } from '../state/search.js';
+import type { MutesStore } from '../state/mutes.js';
 import type { RunCommand } from '../app/socket.js';
 import type { MessageDTO } from '../../server/realtime/contract.js';
 
 export interface AppServices {
   state: AppState;
   history: HistoryLoader;
+  search: SearchModel;
+  mutes: MutesStore;
   run: RunCommand;
   connected: () => boolean;
   /** A message this tab sent, as the server acknowledged it. */

@@ -14,6 +14,8 @@ import { openDatabase, type Database } from '../store/db.js';
 import { AccountStore } from '../store/accounts.js';
 import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
+import { SearchStore } from '../store/search.js';
+import { MuteStore } from '../store/mutes.js';
 import { PgSessionStore } from '../store/sessions.js';
 import { MutationStore } from '../store/mutations.js';
 import { ReactionStore } from '../store/reactions.js';
@@ -61,6 +63,8 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     omemoDevices: new OmemoDeviceStore(db),
     mutations: new MutationStore(db),
     reactions: new ReactionStore(db),
+    search: new SearchStore(db),
+    mutes: new MuteStore(db),
   };
 
   const sessionMiddleware = session({

@@ -8,6 +8,8 @@ import type { PgSessionStore } from '../store/sessions.js';
 import type { OmemoDeviceStore } from '../store/omemo-devices.js';
 import type { MutationStore } from '../store/mutations.js';
 import type { ReactionStore } from '../store/reactions.js';
+import type { SearchStore } from '../store/search.js';
+import type { MuteStore } from '../store/mutes.js';
 import type { Logger } from '../app/logger.js';
 
 /** The repositories a session works with (server/store is the only code that touches the database). */
@@ -19,6 +21,8 @@ export interface Stores {
   omemoDevices: OmemoDeviceStore;
   mutations: MutationStore;
   reactions: ReactionStore;
+  search: SearchStore;
+  mutes: MuteStore;
 }
 
 export interface SessionContext {

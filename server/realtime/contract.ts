@@ -14,12 +14,14 @@ import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults,
 import { blockingSchemas, type BlockingEvents, type BlockingResults } from './contract/blocking.js';
 import { mutationSchemas, type MessageMutationFields, type MutationEvents, type MutationResults } from './contract/mutations.js';
 import { reactionSchemas, type ReactionEvents, type ReactionResults, type ReactionsDTO } from './contract/reactions.js';
+import { searchSchemas, type SearchEvents, type SearchResults } from './contract/search.js';
 
 export type { SubscriptionRequestDTO, SubscriptionRequestsDTO } from './contract/roster.js';
 export type { BlocklistDTO } from './contract/blocking.js';
 export type { AvatarDTO } from './contract/avatar.js';
 export type { ChatStateName, MessageVersionDTO } from './contract/mutations.js';
 export type { ReactionDTO, ReactionsDTO } from './contract/reactions.js';
+export type { SearchHitDTO } from './contract/search.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -138,7 +140,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents, ReactionEvents {
+export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents, ReactionEvents, SearchEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -230,12 +232,13 @@ export const commandSchemas = {
   ...avatarSchemas,
   ...mutationSchemas,
   ...reactionSchemas,
+  ...searchSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults, ReactionResults {
+export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults, ReactionResults, SearchResults {
   /** `reactions`: the reactions to the page's messages that have any. */
   history: { messages: MessageDTO[]; hasMore: boolean; reactions?: ReactionsDTO[] };
   send: { message: MessageDTO };

@@ -26,6 +26,7 @@ import { ClientState } from '../features/client-state.js';
 import { OwnProfile } from '../features/own-profile.js';
 import { Subscriptions } from '../features/subscriptions.js';
 import { Blocking } from '../features/blocking.js';
+import { Search } from '../features/search.js';
 import { Avatars, type AvatarCache } from '../features/avatars.js';
 import { NS_AVATAR_METADATA } from '../stanza/avatar.js';
 import { parseEvent } from '../stanza/pubsub.js';
@@ -98,6 +99,7 @@ export class AccountSession {
   readonly subscriptions: Subscriptions;
   readonly blocking: Blocking;
   readonly avatars: Avatars;
+  readonly search: Search;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -133,6 +135,7 @@ export class AccountSession {
     this.mutations = new Mutations(this.ctx);
     this.messages.withoutForgotten = (msgs) => this.mutations.withoutForgotten(msgs);
     this.chatStates = new ChatStates(this.ctx);
+    this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),

@@ -241,6 +241,32 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.equal(r.deleted, 1);
       assert.equal((await alice.tab.rawCommand('deleteConversation', { peer: carol.jid, accountId: bob.accountId })).ok, false);
     },
+    async search({ alice, carol }) {
+      // Bob's words are not in Alice's results, in all conversations or in Carol's; no field names another account.
+      assert.deepEqual((await alice.tab.command('search', { query: 'secret' })).hits, []);
+      assert.deepEqual((await alice.tab.command('search', { query: 'secret', peer: carol.jid })).hits, []);
+      assert.equal((await alice.tab.rawCommand('search', { query: 'secret', accountId: bob.accountId })).ok, false);
+    },
+    async historyAround({ alice, carol }) {
+      // Bob's message id opens nothing, neither in Carol's conversation nor in Bob's.
+      const r = await alice.tab.command('historyAround', { peer: carol.jid, id: bobSent.message.id });
+      assert.deepEqual(r.messages, []);
+      assert.deepEqual((await alice.tab.command('historyAround', { peer: bob.jid, id: bobIncoming.message.id })).messages, []);
+    },
+    async historyNewer({ alice, carol }) {
+      const r = await alice.tab.command('historyNewer', { peer: carol.jid, after: { stamp: '2000-01-01T00:00:00.000Z', id: '0' } });
+      assert.equal(r.messages.some((m) => /secret/.test(m.body ?? '')), false);
+    },
+    async mutes({ alice }) {
+      assert.deepEqual((await alice.tab.command('mutes', {})).peers, []);
+    },
+    async setMuted({ alice, carol }) {
+      // Alice's own mute: Bob's list stays empty.
+      await alice.tab.command('setMuted', { peer: carol.jid, muted: true });
+      assert.deepEqual(await stack.parley.stores.mutes.list(bob.accountId), []);
+      assert.deepEqual(await stack.parley.stores.mutes.list(alice.accountId), [carol.jid]);
+      assert.equal((await alice.tab.rawCommand('setMuted', { peer: carol.jid, muted: false, accountId: bob.accountId })).ok, false);
+    },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
   for (const [name, run] of Object.entries(cases)) {

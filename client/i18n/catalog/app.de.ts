@@ -9,6 +9,7 @@ import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
 import { mutationsDe } from './app/mutations.de.js';
 import { renderingDe } from './app/rendering.de.js';
+import { searchDe } from './app/search.de.js';
 import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
@@ -241,6 +242,7 @@ export const appDe: Record<keyof typeof english, string> = {
   ...blockingDe,
   ...mutationsDe,
   ...renderingDe,
+  ...searchDe,
   ...avatarDe,
   ...ownProfileDe,
   ...accountDe,

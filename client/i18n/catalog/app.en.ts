@@ -6,6 +6,7 @@ import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
 import { mutationsEn } from './app/mutations.en.js';
 import { renderingEn } from './app/rendering.en.js';
+import { searchEn } from './app/search.en.js';
 import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
@@ -233,6 +234,7 @@ export const app = {
   ...blockingEn,
   ...mutationsEn,
   ...renderingEn,
+  ...searchEn,
   ...avatarEn,
   ...ownProfileEn,
   ...accountEn,

@@ -11,6 +11,7 @@ import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
 import { mutationsFr } from './app/mutations.fr.js';
 import { renderingFr } from './app/rendering.fr.js';
+import { searchFr } from './app/search.fr.js';
 import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
@@ -248,6 +249,7 @@ export const appFr: Record<keyof typeof english, string> = {
   ...blockingFr,
   ...mutationsFr,
   ...renderingFr,
+  ...searchFr,
   ...avatarFr,
   ...ownProfileFr,
   ...accountFr,

@@ -103,7 +103,7 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       // The quote goes inside the ciphertext; only the reply element (which message) is outside, as in Conversations.
       const { encrypted, unreachable } = await service.encryptFor(to, full, { originId });
       const result = await run('send', { to, encrypted, originId, replyTo });
-      await service.bindSent(originId, result.message.id);
+      await service.bindSent(originId, result.message.id, { peer: result.message.peer, direction: 'out', stamp: result.message.stamp });
       // Sent, but a device of the contact cannot read it: say so, or the sender assumes it arrived everywhere.
       if (unreachable.length) {
         setError(t('composer.unreachable', { count: unreachable.length, jid: to, reason: unreachable[0]!.error?.replace(/^bundle: /, '') ?? '' }));

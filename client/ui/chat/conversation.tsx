@@ -13,6 +13,8 @@ import { MessageList } from './message-list.js';
 import { ProfileButton, ProfilePanel, profileOpen } from './profile-panel.js';
 import { BlockedNote } from './block-button.js';
 import { ReplyingBanner, jumpMissing } from './reply.js';
+import { MuteButton } from './mute-button.js';
+import { focus } from '../../state/search.js';
 import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
@@ -30,6 +32,10 @@ export function Conversation({ peer }: { peer: string }) {
     state.openPeer = peer;
     history.ensureLoaded(peer);
     if (window.matchMedia('(min-width: 700px)').matches) composer.current?.focus();
+    // A search hit is shown while its conversation is open; leaving it ends that.
+    return () => {
+      if (focus.value?.peer === peer) focus.value = null;
+    };
   }, [peer]);
 
   // A reconnect: the newest page again (it closes any gap), and the read marker state is forgotten.
@@ -96,6 +102,7 @@ export function Conversation({ peer }: { peer: string }) {
         <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
           {t('conversation.security')}
         </button>
+        <MuteButton peer={peer} />
         <ProfileButton open={profileOpen.value} onToggle={() => (profileOpen.value = !profileOpen.value)} />
       </header>
       {profileOpen.value ? <ProfilePanel peer={peer} onClose={() => (profileOpen.value = false)} /> : null}
@@ -105,6 +112,8 @@ export function Conversation({ peer }: { peer: string }) {
         status={status}
         endRequest={sentSignal.value}
         onNearStart={() => !error && history.loadOlder(peer)}
+        onNearEnd={() => !error && conv.hasNewer && history.loadNewer(peer)}
+        focusId={focus.value?.peer === peer ? focus.value.id : null}
         onSeenEnd={markDisplayed}
       />
       <BlockedNote peer={peer} />
