@@ -4,6 +4,10 @@ import type { SessionContext } from './context.js';
 import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_INFO, type Identity } from '../stanza/caps.js';
 import { NS } from '../stanza/ns.js';
 import { NS_OOB } from '../stanza/oob.js';
+import { NS_CORRECT } from '../stanza/correction.js';
+import { NS_RETRACT } from '../stanza/retraction.js';
+import { NS_REACTIONS } from '../stanza/reactions.js';
+import { NS_FALLBACK, NS_REPLY } from '../stanza/reply.js';
 import { registerSoftwareInfo, softwareFeatures } from './software.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
 
@@ -23,6 +27,13 @@ const BASE_FEATURES = [
   NS.sid,
   NS.eme,
   NS_OOB,
+  NS.chatstates,
+  NS_CORRECT,
+  NS_RETRACT,
+  NS_REACTIONS,
+  NS_REPLY,
+  NS_FALLBACK,
+  'urn:xmpp:styling:0',
   'eu.siacs.conversations.axolotl.devicelist+notify',
   'urn:xmpp:avatar:metadata+notify',
 ];
