@@ -25,7 +25,8 @@ describe('encrypted files with the reference OMEMO device', () => {
   const errors: string[] = [];
 
   before(async () => {
-    stack = await TestStack.start({ server: 'prosody' });
+    // 1 MB: what /media fetches at most, so that a larger file is refused cheaply.
+    stack = await TestStack.start({ server: 'prosody', env: { PARLEY_UPLOAD_LIMIT_MB: '1' } });
     browser = await launchBrowser();
     const alice = await stack.newUser('efa');
     aliceJid = alice.jid;
@@ -102,7 +103,7 @@ describe('encrypted files with the reference OMEMO device', () => {
     await saveScreenshot(page, 'e2e-files-encrypted.png');
   });
 
-  test('a wrong tag, a wrong key length and non-hex: "Could not decrypt this file." and nothing of the file', async () => {
+  test('a wrong tag, a wrong key length, non-hex and a file over the limit: "Could not decrypt this file" and nothing of the file', async () => {
     const png = await picture(50, 50);
     const sealed = sealFile(png);
     const tampered = Buffer.from(sealed.data);
@@ -112,9 +113,15 @@ describe('encrypted files with the reference OMEMO device', () => {
     await bob.sendEncrypted(alice, aesgcmLink(url, sealed.iv, sealed.key));
     await bob.sendEncrypted(alice, `${aesgcmLink(url, sealed.iv, sealed.key).slice(0, -2)}`); // 86 hex characters
     await bob.sendEncrypted(alice, `${aesgcmLink(url, sealed.iv, sealed.key).slice(0, -1)}z`);
+    // Over the size limit: refused before anything is decrypted.
+    const huge = sealFile(randomBytes(1024 * 1024 + 1));
+    const hugeUrl = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'huge.bin', huge.data);
+    await bob.sendEncrypted(alice, aesgcmLink(hugeUrl, huge.iv, huge.key));
     const failed = page.locator('[data-testid="message"][data-direction="in"] [data-file-status="failed"]');
-    await until(async () => (await failed.count()) === 3, 'three undecryptable files', 20_000);
-    for (const text of await failed.allTextContents()) assert.equal(text, 'Could not decrypt this file.');
+    await until(async () => (await failed.count()) === 4, 'four undecryptable files', 20_000);
+    const texts = await failed.allTextContents();
+    assert.deepEqual(texts.slice(0, 3), Array(3).fill('Could not decrypt this file.'));
+    assert.match(texts[3]!, /^Could not decrypt this file: it is larger than/);
     assert.equal(await page.locator('[data-testid="message"][data-direction="in"]').getByTestId('message-image').count(), 1, 'only the earlier good picture');
     assert.deepEqual(errors, []);
   });
