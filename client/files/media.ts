@@ -21,7 +21,33 @@ export interface FetchedFile {
   type: string | null;
 }
 
-export async function fetchShared(url: string, limit = MAX_FETCH_BYTES, signal?: AbortSignal): Promise<FetchedFile> {
+/** The server answers at most 4 fetches per account at once (429 beyond): a conversation full of pictures waits here. */
+const MAX_PARALLEL = 3;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  while (running >= MAX_PARALLEL) {
+    await new Promise<void>((r) => waiting.push(r));
+    if (signal?.aborted) {
+      waiting.shift()?.(); // the place this one was woken for goes to the next
+      throw new MediaError('unavailable', 'aborted');
+    }
+  }
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export function fetchShared(url: string, limit = MAX_FETCH_BYTES, signal?: AbortSignal): Promise<FetchedFile> {
+  return slot(() => fetchNow(url, limit, signal), signal);
+}
+
+async function fetchNow(url: string, limit: number, signal?: AbortSignal): Promise<FetchedFile> {
   let res: Response;
   try {
     res = await fetch(`/media?url=${encodeURIComponent(url)}`, { headers: { 'x-parley-media': '1' }, credentials: 'same-origin', signal });
