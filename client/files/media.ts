@@ -114,3 +114,43 @@ export function videoTypeOf(name: string, declared?: string | null): string | nu
 export function looksLikeImage(name: string, declared?: string | null): boolean {
   return (declared ? /^image\/(?:png|jpeg|gif|webp)$/.test(declared) : false) || IMAGE_EXTENSIONS.test(name);
 }
+
+/**
+ * Files already fetched (and decrypted) in this tab, newest last, at most CACHE_BYTES in all: a bubble that the
+ * virtual list unmounts and mounts again while scrolling shows its file again without another download.
+ */
+const CACHE_BYTES = 64 * 1024 * 1024;
+const cache = new Map<string, Promise<{ bytes: Uint8Array }>>();
+const cachedSize = new Map<string, number>();
+let cacheTotal = 0;
+
+export function cachedLoad<T extends { bytes: Uint8Array }>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key); // to the end: most recently used
+    cache.set(key, hit);
+    return hit as Promise<T>;
+  }
+  const p = load();
+  cache.set(key, p);
+  p.then(
+    (v) => {
+      if (cache.get(key) !== p) return;
+      cachedSize.set(key, v.bytes.byteLength);
+      cacheTotal += v.bytes.byteLength;
+      for (const [k] of cache) {
+        if (cacheTotal <= CACHE_BYTES || k === key) break;
+        cacheTotal -= cachedSize.get(k) ?? 0;
+        cachedSize.delete(k);
+        cache.delete(k);
+      }
+      if (cacheTotal > CACHE_BYTES) {
+        cacheTotal -= v.bytes.byteLength; // larger than the whole cache: not kept
+        cachedSize.delete(key);
+        cache.delete(key);
+      }
+    },
+    () => cache.delete(key), // failures are not remembered: a later mount tries again
+  );
+  return p;
+}
