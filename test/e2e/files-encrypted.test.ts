@@ -77,7 +77,7 @@ describe('encrypted files with the reference OMEMO device', () => {
     assert.equal(await page.locator('[data-testid="message"][data-direction="out"]').getByTestId('message-attachment').textContent(), 'holiday <b>1<_b>.png', 'the name as text (the upload service turned / into _)');
   });
 
-  test('Bob → Alice: a picture he encrypted and uploaded shows inline as a thumbnail; another file as a download with its name and size', async () => {
+  test('Bob → Alice: a picture he encrypted and uploaded shows inline as a thumbnail; another file as a download with its name and size; a video inline', async () => {
     const png = await picture(1200, 600);
     const sealed = sealFile(png);
     const url = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'from-bob.png', sealed.data);
@@ -100,6 +100,22 @@ describe('encrypted files with the reference OMEMO device', () => {
     const size = await link.locator('xpath=..').locator('.message-attachment-size').textContent();
     assert.equal(size?.trim(), `${text.length} B`);
     assert.equal(await link.getAttribute('download'), 'notes.txt');
+
+    // A video plays inline from its decrypted object URL, within the CSP (media-src blob:).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __csp: string[] }).__csp = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const clip = sealFile(randomBytes(4096));
+    const clipUrl = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'clip.webm', clip.data);
+    await bob.sendEncrypted(aliceJid, aesgcmLink(clipUrl, clip.iv, clip.key));
+    const video = page.locator('[data-testid="message"][data-direction="in"]').getByTestId('message-video');
+    await video.waitFor({ timeout: 20_000 });
+    assert.match((await video.getAttribute('src'))!, /^blob:/);
+    await until(async () => (await video.evaluate((v: HTMLVideoElement) => v.networkState !== HTMLMediaElement.NETWORK_EMPTY)), 'the video element loaded its source');
+    const violations = await page.evaluate(() => new Promise<string[]>((r) => setTimeout(() => r((window as unknown as { __csp: string[] }).__csp), 0)));
+    assert.deepEqual(violations, []);
     await saveScreenshot(page, 'e2e-files-encrypted.png');
   });
 
