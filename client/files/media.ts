@@ -21,7 +21,33 @@ export interface FetchedFile {
   type: string | null;
 }
 
-export async function fetchShared(url: string, limit = MAX_FETCH_BYTES, signal?: AbortSignal): Promise<FetchedFile> {
+/** The server answers at most 4 fetches per account at once (429 beyond): a conversation full of pictures waits here. */
+const MAX_PARALLEL = 3;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  while (running >= MAX_PARALLEL) {
+    await new Promise<void>((r) => waiting.push(r));
+    if (signal?.aborted) {
+      waiting.shift()?.(); // the place this one was woken for goes to the next
+      throw new MediaError('unavailable', 'aborted');
+    }
+  }
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+export function fetchShared(url: string, limit = MAX_FETCH_BYTES, signal?: AbortSignal): Promise<FetchedFile> {
+  return slot(() => fetchNow(url, limit, signal), signal);
+}
+
+async function fetchNow(url: string, limit: number, signal?: AbortSignal): Promise<FetchedFile> {
   let res: Response;
   try {
     res = await fetch(`/media?url=${encodeURIComponent(url)}`, { headers: { 'x-parley-media': '1' }, credentials: 'same-origin', signal });
@@ -87,4 +113,44 @@ export function videoTypeOf(name: string, declared?: string | null): string | nu
 
 export function looksLikeImage(name: string, declared?: string | null): boolean {
   return (declared ? /^image\/(?:png|jpeg|gif|webp)$/.test(declared) : false) || IMAGE_EXTENSIONS.test(name);
+}
+
+/**
+ * Files already fetched (and decrypted) in this tab, newest last, at most CACHE_BYTES in all: a bubble that the
+ * virtual list unmounts and mounts again while scrolling shows its file again without another download.
+ */
+const CACHE_BYTES = 64 * 1024 * 1024;
+const cache = new Map<string, Promise<{ bytes: Uint8Array }>>();
+const cachedSize = new Map<string, number>();
+let cacheTotal = 0;
+
+export function cachedLoad<T extends { bytes: Uint8Array }>(key: string, load: () => Promise<T>): Promise<T> {
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key); // to the end: most recently used
+    cache.set(key, hit);
+    return hit as Promise<T>;
+  }
+  const p = load();
+  cache.set(key, p);
+  p.then(
+    (v) => {
+      if (cache.get(key) !== p) return;
+      cachedSize.set(key, v.bytes.byteLength);
+      cacheTotal += v.bytes.byteLength;
+      for (const [k] of cache) {
+        if (cacheTotal <= CACHE_BYTES || k === key) break;
+        cacheTotal -= cachedSize.get(k) ?? 0;
+        cachedSize.delete(k);
+        cache.delete(k);
+      }
+      if (cacheTotal > CACHE_BYTES) {
+        cacheTotal -= v.bytes.byteLength; // larger than the whole cache: not kept
+        cachedSize.delete(key);
+        cache.delete(key);
+      }
+    },
+    () => cache.delete(key), // failures are not remembered: a later mount tries again
+  );
+  return p;
 }

@@ -25,7 +25,8 @@ describe('encrypted files with the reference OMEMO device', () => {
   const errors: string[] = [];
 
   before(async () => {
-    stack = await TestStack.start({ server: 'prosody' });
+    // 1 MB: what /media fetches at most, so that a larger file is refused cheaply.
+    stack = await TestStack.start({ server: 'prosody', env: { PARLEY_UPLOAD_LIMIT_MB: '1' } });
     browser = await launchBrowser();
     const alice = await stack.newUser('efa');
     aliceJid = alice.jid;
@@ -76,7 +77,7 @@ describe('encrypted files with the reference OMEMO device', () => {
     assert.equal(await page.locator('[data-testid="message"][data-direction="out"]').getByTestId('message-attachment').textContent(), 'holiday <b>1<_b>.png', 'the name as text (the upload service turned / into _)');
   });
 
-  test('Bob → Alice: a picture he encrypted and uploaded shows inline as a thumbnail; another file as a download with its name and size', async () => {
+  test('Bob → Alice: a picture he encrypted and uploaded shows inline as a thumbnail; another file as a download with its name and size; a video inline', async () => {
     const png = await picture(1200, 600);
     const sealed = sealFile(png);
     const url = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'from-bob.png', sealed.data);
@@ -99,10 +100,26 @@ describe('encrypted files with the reference OMEMO device', () => {
     const size = await link.locator('xpath=..').locator('.message-attachment-size').textContent();
     assert.equal(size?.trim(), `${text.length} B`);
     assert.equal(await link.getAttribute('download'), 'notes.txt');
+
+    // A video plays inline from its decrypted object URL, within the CSP (media-src blob:).
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { __csp: string[] }).__csp = seen;
+      document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    const clip = sealFile(randomBytes(4096));
+    const clipUrl = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'clip.webm', clip.data);
+    await bob.sendEncrypted(aliceJid, aesgcmLink(clipUrl, clip.iv, clip.key));
+    const video = page.locator('[data-testid="message"][data-direction="in"]').getByTestId('message-video');
+    await video.waitFor({ timeout: 20_000 });
+    assert.match((await video.getAttribute('src'))!, /^blob:/);
+    await until(async () => (await video.evaluate((v: HTMLVideoElement) => v.networkState !== HTMLMediaElement.NETWORK_EMPTY)), 'the video element loaded its source');
+    const violations = await page.evaluate(() => new Promise<string[]>((r) => setTimeout(() => r((window as unknown as { __csp: string[] }).__csp), 0)));
+    assert.deepEqual(violations, []);
     await saveScreenshot(page, 'e2e-files-encrypted.png');
   });
 
-  test('a wrong tag, a wrong key length and non-hex: "Could not decrypt this file." and nothing of the file', async () => {
+  test('a wrong tag, a wrong key length, non-hex and a file over the limit: "Could not decrypt this file" and nothing of the file', async () => {
     const png = await picture(50, 50);
     const sealed = sealFile(png);
     const tampered = Buffer.from(sealed.data);
@@ -112,9 +129,15 @@ describe('encrypted files with the reference OMEMO device', () => {
     await bob.sendEncrypted(alice, aesgcmLink(url, sealed.iv, sealed.key));
     await bob.sendEncrypted(alice, `${aesgcmLink(url, sealed.iv, sealed.key).slice(0, -2)}`); // 86 hex characters
     await bob.sendEncrypted(alice, `${aesgcmLink(url, sealed.iv, sealed.key).slice(0, -1)}z`);
+    // Over the size limit: refused before anything is decrypted.
+    const huge = sealFile(randomBytes(1024 * 1024 + 1));
+    const hugeUrl = await uploadToShare(bob.xmpp, stack.server.uploadDomain, 'huge.bin', huge.data);
+    await bob.sendEncrypted(alice, aesgcmLink(hugeUrl, huge.iv, huge.key));
     const failed = page.locator('[data-testid="message"][data-direction="in"] [data-file-status="failed"]');
-    await until(async () => (await failed.count()) === 3, 'three undecryptable files', 20_000);
-    for (const text of await failed.allTextContents()) assert.equal(text, 'Could not decrypt this file.');
+    await until(async () => (await failed.count()) === 4, 'four undecryptable files', 20_000);
+    const texts = await failed.allTextContents();
+    assert.deepEqual(texts.slice(0, 3), Array(3).fill('Could not decrypt this file.'));
+    assert.match(texts[3]!, /^Could not decrypt this file: it is larger than/);
     assert.equal(await page.locator('[data-testid="message"][data-direction="in"]').getByTestId('message-image').count(), 1, 'only the earlier good picture');
     assert.deepEqual(errors, []);
   });

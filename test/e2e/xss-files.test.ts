@@ -2,7 +2,8 @@
  * File names and file links from the network render as text in real Chromium: a real second XMPP account sends 100+
  * file messages (XEP-0066 OOB) whose desc and URL path carry XSS payloads, plus javascript:/data: "files". Every name
  * shows verbatim (minus control and bidi characters) as a link's text, none executes, no javascript: link exists,
- * nothing is fetched from the file host (no inline images, no previews). Alice also sends one through the file button.
+ * the page fetches nothing from the file host itself (pictures would go through /media; this host does not exist, so
+ * nothing is inlined). Alice also sends one through the file button.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

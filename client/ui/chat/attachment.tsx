@@ -7,7 +7,7 @@
  * Names are text, never markup.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { fetchEncrypted, fetchShared, looksLikeImage, MediaError, videoTypeOf } from '../../files/media.js';
+import { cachedLoad, fetchEncrypted, fetchShared, looksLikeImage, MediaError, videoTypeOf } from '../../files/media.js';
 import { HEADER_BYTES, imageRefusal, readImageHeader, thumbnailSize } from '../../files/image-header.js';
 import { formatBytes, formatNumber } from '../../i18n/format.js';
 import { t } from '../../i18n/index.js';
@@ -114,8 +114,8 @@ function FileLink({ href, name, size, download }: { href: string; name: string; 
 export function Attachment({ href, name, size, type }: { href: string; name: string; size: number | undefined; type?: string }) {
   const inline = (looksLikeImage(name, type) || videoTypeOf(name, type) !== null) && (size === undefined || size <= INLINE_LIMIT);
   const shown = useShown(
-    inline ? async (signal, urls) => {
-      const fetched = await fetchShared(href, INLINE_LIMIT, signal);
+    inline ? async (_signal, urls) => {
+      const fetched = await cachedLoad(`plain:${href}`, () => fetchShared(href, INLINE_LIMIT));
       return present(fetched.bytes, name, fetched.type ?? type ?? null, urls);
     } : null,
     href,
@@ -131,8 +131,8 @@ export function Attachment({ href, name, size, type }: { href: string; name: str
 /** An OMEMO message whose text is one aesgcm:// link: the file, decrypted here, or why it cannot be. */
 export function EncryptedAttachment({ link }: { link: string }) {
   const [name, setName] = useState('');
-  const shown = useShown(async (signal, urls) => {
-    const file = await fetchEncrypted(link, signal);
+  const shown = useShown(async (_signal, urls) => {
+    const file = await cachedLoad(`aesgcm:${link}`, () => fetchEncrypted(link));
     setName(file.name);
     return present(file.bytes, file.name, null, urls);
   }, link);

@@ -14,7 +14,7 @@ export const filesDe: Record<keyof typeof filesEn, string> = {
   'files.decrypting': 'Eine Datei wird entschlüsselt …',
   'files.undecryptable': 'Diese Datei konnte nicht entschlüsselt werden.',
   'files.unavailable': 'Diese Datei konnte nicht heruntergeladen werden.',
-  'files.tooLarge': 'Diese Datei ist zu groß, um sie hier herunterzuladen.',
+  'files.tooLarge': 'Diese Datei konnte nicht entschlüsselt werden: Sie ist größer, als dieser Parley-Server abruft.',
   'files.imageTooLarge': 'Dieses Bild ist zu groß zum Anzeigen ({width} × {height} Pixel).',
   'files.imageAlt': 'Bild: {name}',
 };

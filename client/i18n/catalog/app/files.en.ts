@@ -12,7 +12,7 @@ export const filesEn = {
   'files.decrypting': 'Decrypting a file…',
   'files.undecryptable': 'Could not decrypt this file.',
   'files.unavailable': 'Could not download this file.',
-  'files.tooLarge': 'This file is too large to download here.',
+  'files.tooLarge': 'Could not decrypt this file: it is larger than this Parley server fetches.',
   'files.imageTooLarge': 'This picture is too large to show ({width} × {height} pixels).',
   'files.imageAlt': 'Picture: {name}',
 } as const;

@@ -14,7 +14,7 @@ export const filesFr: Record<keyof typeof filesEn, string> = {
   'files.decrypting': 'Déchiffrement d’un fichier…',
   'files.undecryptable': 'Impossible de déchiffrer ce fichier.',
   'files.unavailable': 'Impossible de télécharger ce fichier.',
-  'files.tooLarge': 'Ce fichier est trop volumineux pour être téléchargé ici.',
+  'files.tooLarge': 'Impossible de déchiffrer ce fichier : il dépasse la taille que ce serveur Parley accepte de récupérer.',
   'files.imageTooLarge': 'Cette image est trop grande pour être affichée ({width} × {height} pixels).',
   'files.imageAlt': 'Image : {name}',
 };
