@@ -196,6 +196,8 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     await bobClient.sendChat(alice.jid, 'two');
     const sent = await alice.tab.command('send', { to: bob.jid, body: 'three', originId: randomUUID() });
     await bobClient.waitForMessage((el) => el.getChildText('body') === 'three');
+    // Bob's messages are stored when the tab hears of them (Bob's send is no proof of it, on a busy machine least of all).
+    await alice.tab.waitFor('message', (e) => e.message.body === 'two');
     const two = (await rows(alice.accountId, bob.jid)).find((r) => r.body === 'two')!;
 
     await alice.tab.command('deleteMessage', { peer: bob.jid, id: two.id });
