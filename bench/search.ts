@@ -64,15 +64,15 @@ function zipfSampler(n: number, r: () => number): () => number {
   };
 }
 
-async function load(pool: pg.Pool, accountIds: string[], words: string[]): Promise<void> {
+async function load(pool: pg.Pool, accountIds: string[], words: string[], perAccount = PER_ACCOUNT): Promise<void> {
   const r = rng(42);
   const pick = zipfSampler(words.length, r);
   const t0 = Date.parse('2024-01-01T00:00:00Z');
   for (const accountId of accountIds) {
-    for (let i = 0; i < PER_ACCOUNT; i += ROWS_PER_INSERT) {
+    for (let i = 0; i < perAccount; i += ROWS_PER_INSERT) {
       const values: unknown[] = [];
       const tuples: string[] = [];
-      for (let j = i; j < Math.min(PER_ACCOUNT, i + ROWS_PER_INSERT); j++) {
+      for (let j = i; j < Math.min(perAccount, i + ROWS_PER_INSERT); j++) {
         const peer = `peer${Math.floor(r() * PEERS)}@example.net`;
         const encrypted = r() < 0.05;
         const n = 4 + Math.floor(r() * 12);

@@ -45,9 +45,12 @@ export function notify(title: string, body: string, peer: string): void {
   showNotification(title, body, peer);
 }
 
-/** Turned on in this browser and permitted by it. */
+/**
+ * Turned on in this browser and permitted by it. Read from localStorage each time: the tab that shows notifications
+ * (client/notify) is not always the one where they were turned on or off.
+ */
 export function notificationsAllowed(): boolean {
-  return notificationsWanted.value && typeof Notification !== 'undefined' && Notification.permission === 'granted';
+  return localStorage.getItem(NOTIFY_KEY) === 'on' && typeof Notification !== 'undefined' && Notification.permission === 'granted';
 }
 
 /** Shows one; a click opens the conversation in this tab. */

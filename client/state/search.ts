@@ -36,6 +36,8 @@ export const focus = signal<{ peer: string; id: string } | null>(null);
 
 export class SearchModel extends Observable {
   query = '';
+  /** Only this conversation (undefined: all of the account's). */
+  peer: string | undefined = undefined;
   hits: SearchHit[] = [];
   hasMore = false;
   loading = false;
@@ -51,9 +53,10 @@ export class SearchModel extends Observable {
   }
 
   /** Starts a new search (an empty query clears the results). */
-  async search(query: string): Promise<void> {
+  async search(query: string, peer?: string): Promise<void> {
     const gen = ++this.generation;
     this.query = query;
+    this.peer = peer;
     this.hits = [];
     this.hasMore = false;
     this.cursor = undefined;
@@ -68,11 +71,11 @@ export class SearchModel extends Observable {
     this.notify();
     const localSearch = this.local();
     const [serverPage, localHits] = await Promise.all([
-      this.server({ query }).catch((err: Error) => {
+      this.server(peer === undefined ? { query } : { query, peer }).catch((err: Error) => {
         if (gen === this.generation) this.error = err.message;
         return { hits: [], hasMore: false };
       }),
-      localSearch ? localSearch(terms, undefined).catch(() => []) : Promise.resolve([]),
+      localSearch ? localSearch(terms, peer).catch(() => []) : Promise.resolve([]),
     ]);
     if (gen !== this.generation) return;
     this.accept(serverPage);
@@ -88,7 +91,7 @@ export class SearchModel extends Observable {
     this.loading = true;
     this.notify();
     try {
-      const page = await this.server({ query: this.query, before: this.cursor });
+      const page = await this.server(this.peer === undefined ? { query: this.query, before: this.cursor } : { query: this.query, peer: this.peer, before: this.cursor });
       if (gen !== this.generation) return;
       this.accept(page);
     } catch (err) {

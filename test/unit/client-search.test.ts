@@ -22,7 +22,7 @@ test('search: server hits and local OMEMO hits in one list, newest first, one pe
       asked.push(p);
       return new Promise((resolve) => answers.push(resolve));
     },
-    () => async (terms) => local.filter((l) => terms.every((t) => l.text.includes(t))),
+    () => async (terms, peer) => local.filter((l) => (peer === undefined || l.peer === peer) && terms.every((t) => l.text.includes(t))),
   );
   const first = model.search('lunch');
   const second = model.search('LUNCH plans');
@@ -39,9 +39,19 @@ test('search: server hits and local OMEMO hits in one list, newest first, one pe
   await more;
   assert.deepEqual(model.hits.map((h) => h.id), ['20', '15', '10', '5']);
 
+  const scoped = model.search('lunch', PEER);
+  assert.deepEqual(asked.at(-1), { query: 'lunch', peer: PEER });
+  answers.at(-1)!({ hits: [], hasMore: false });
+  await scoped;
+  assert.deepEqual(model.hits.map((h) => h.id), ['15'], 'the local search is scoped too');
+  const elsewhere = model.search('lunch', 'carol@example.org');
+  answers.at(-1)!({ hits: [], hasMore: false });
+  await elsewhere;
+  assert.deepEqual(model.hits, []);
+
   await model.search('   ');
   assert.deepEqual(model.hits, []);
-  assert.equal(asked.length, 3, 'an empty query asks nobody');
+  assert.equal(asked.length, 5, 'an empty query asks nobody');
 });
 
 test('mergeHits: the same id once, ties on stamp by id', () => {

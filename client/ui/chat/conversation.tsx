@@ -38,6 +38,15 @@ export function Conversation({ peer }: { peer: string }) {
     };
   }, [peer]);
 
+  // Sent while an older stretch is shown (opened at a search hit): back to the present, where the message is.
+  const sent = sentSignal.value;
+  const sentAtMount = useRef(sent);
+  useEffect(() => {
+    if (sent === sentAtMount.current || !state.messages.get(peer).hasNewer) return;
+    if (focus.value?.peer === peer) focus.value = null;
+    history.loadLatest(peer);
+  }, [sent]);
+
   // A reconnect: the newest page again (it closes any gap), and the read marker state is forgotten.
   const hellos = state.connection.hellos;
   useEffect(() => {

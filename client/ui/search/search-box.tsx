@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { snippetRuns } from '../../../server/realtime/contract/search-text.js';
 import { focus, type SearchHit } from '../../state/search.js';
 import { hashForPeer } from '../../app/router.js';
+import { route } from '../../app/route.js';
 import { useServices } from '../context.js';
 import { listTime } from '../format.js';
 import { t } from '../../i18n/index.js';
@@ -15,10 +16,13 @@ export function SearchBox() {
   const { search } = useServices();
   search.revision.value;
   const [text, setText] = useState('');
+  const [onlyHere, setOnlyHere] = useState(false);
+  const current = route.value;
+  const here = current.view === 'chat' ? current.peer : undefined;
 
   const submit = (e: Event): void => {
     e.preventDefault();
-    void search.search(text);
+    void search.search(text, onlyHere ? here : undefined);
   };
   const clear = (): void => {
     setText('');
@@ -40,6 +44,12 @@ export function SearchBox() {
           onKeyDown={(e) => e.key === 'Escape' && clear()}
         />
         <button type="submit" class="visually-hidden">{t('search.submit')}</button>
+        {here !== undefined ? (
+          <label class="field-hint message-search-scope">
+            <input type="checkbox" data-testid="search-only-here" checked={onlyHere} onChange={(e) => setOnlyHere((e.target as HTMLInputElement).checked)} />{' '}
+            {t('search.onlyHere')}
+          </label>
+        ) : null}
       </form>
       {active ? <SearchResults /> : null}
     </div>

@@ -6,6 +6,7 @@ export const searchDe = {
   'search.clear': 'Suche löschen',
   'search.searching': 'Suche läuft …',
   'search.none': 'Keine Nachrichten gefunden.',
+  'search.onlyHere': 'Nur dieses Gespräch',
   'search.more': 'Weitere Treffer',
   'search.error': 'Suche fehlgeschlagen: {error}',
   'search.encrypted': 'Verschlüsselt, in diesem Browser gelesen',

@@ -6,6 +6,7 @@ export const searchEn = {
   'search.clear': 'Clear search',
   'search.searching': 'Searching…',
   'search.none': 'No messages found.',
+  'search.onlyHere': 'Only this conversation',
   'search.more': 'More results',
   'search.error': 'Search failed: {error}',
   'search.encrypted': 'Encrypted, read in this browser',

@@ -6,6 +6,7 @@ export const searchFr = {
   'search.clear': 'Effacer la recherche',
   'search.searching': 'Recherche…',
   'search.none': 'Aucun message trouvé.',
+  'search.onlyHere': 'Seulement cette conversation',
   'search.more': 'Plus de résultats',
   'search.error': 'La recherche a échoué : {error}',
   'search.encrypted': 'Chiffré, lu dans ce navigateur',
