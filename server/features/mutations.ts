@@ -18,6 +18,8 @@ import { buildRetraction, isRetraction, parseRetraction } from '../stanza/retrac
 import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import type { MessageRow } from '../store/messages.js';
 import type { MutationStore } from '../store/mutations.js';
+import { buildReceipt, wantsReceipt } from '../stanza/receipts.js';
+import { bareOf } from '../stanza/jid.js';
 
 /** Ids per `conversationDeleted` event: a long conversation's ids go in several events of bounded size. */
 const IDS_PER_EVENT = 5000;
@@ -33,8 +35,13 @@ export class Mutations {
    * A live message or carbon: true when it was a correction or retraction (applied, or refused and dropped), so the
    * caller must not store it as a message.
    */
-  async receive(el: Element, receivedAt: Date): Promise<boolean> {
-    return this.apply(el, receivedAt);
+  async receive(el: Element, receivedAt: Date, live: boolean): Promise<boolean> {
+    const handled = await this.apply(el, receivedAt);
+    // The contact's client asked for a receipt of its correction (XEP-0184): answered as for any message to us.
+    if (handled && live && wantsReceipt(el) && typeof el.attrs.id === 'string' && el.attrs.from && bareOf(el.attrs.from) !== this.ctx.jid) {
+      this.ctx.conn.send(buildReceipt(String(el.attrs.from), el.attrs.id)).catch(() => undefined);
+    }
+    return handled;
   }
 
   /** An archive result (catch-up or older page), with the archive's own time. */
