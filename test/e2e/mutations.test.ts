@@ -66,6 +66,9 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       await edited.getByTestId('message-edited').click();
       await edited.getByTestId('message-version').filter({ hasText: 'helo <b>wrold</b>' }).waitFor({ timeout: 10_000 });
       await saveScreenshot(tab2, `${kind}-e2e-mutations-edited.png`);
+      // From PostgreSQL after a reload: still the corrected text, still marked.
+      await tab1.reload();
+      await tab1.getByTestId('message').filter({ hasText: 'hello <b>world</b>' }).getByTestId('message-edited').waitFor({ timeout: 10_000 });
 
       // Bob types: "typing…" in both tabs; then he stops.
       await bobClient.sendRaw(xml('message', { to: alice.jid, type: 'chat' }, xml('composing', { xmlns: STATES })));
@@ -83,6 +86,8 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       for (const tab of [tab1, tab2]) await tab.getByTestId('message-retracted').waitFor({ timeout: 10_000 });
       await bobClient.waitForMessage((el) => el.getChild('retract', 'urn:xmpp:message-retract:1') !== undefined);
       assert.equal(await tab1.getByTestId('message').filter({ hasText: 'hello' }).count(), 0);
+      await tab1.reload();
+      await tab1.getByTestId('message-retracted').waitFor({ timeout: 10_000 });
 
       // Delete the conversation from tab 1: tab 2 empties too, and stays empty after a reload (no archive comeback).
       await bobClient.sendChat(alice.jid, 'bob says hi');
