@@ -159,6 +159,26 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       // This tab shows its own corrected text (kept at send time under the correction's id).
       await page.getByTestId('message').filter({ hasText: 'encrypted final' }).getByTestId('message-edited').waitFor({ timeout: 10_000 });
       await saveScreenshot(page, `${kind}-e2e-mutations-omemo.png`);
+
+      // Deleting the conversation drops this browser's plaintexts too, the corrected versions' included.
+      const plaintexts = () => page.evaluate(() => new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('parley-omemo-plaintext');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('plaintext').objectStore('plaintext').count();
+          count.onsuccess = () => resolve(count.result);
+          count.onerror = () => reject(count.error);
+        };
+      }));
+      assert.ok((await plaintexts()) >= 3, 'the original, its correction and our corrected message were cached');
+      page.on('dialog', (d) => void d.accept());
+      await page.getByTestId('conversation-delete').click();
+      await page.getByTestId('message').first().waitFor({ state: 'detached', timeout: 10_000 });
+      const until = Date.now() + 10_000;
+      while ((await plaintexts()) !== 0) {
+        if (Date.now() > until) throw new Error(`plaintexts left: ${await plaintexts()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.deepEqual(errors, []);
     } finally {
       await bob.stop();
