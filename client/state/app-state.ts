@@ -118,6 +118,7 @@ export class AppState {
       }
       case 'blocklist':
         this.blocked.set(payload as EventPayload<'blocklist'>);
+        break;
       case 'avatar':
         this.avatars.set(payload as EventPayload<'avatar'>);
         break;

@@ -10,7 +10,7 @@ import type { SessionContext } from './context.js';
 import type { Messages } from './messages.js';
 import { buildMamQuery, parseMamFin, type MamResult } from '../stanza/mam.js';
 import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
-import type { BatchStamp } from '../store/messages.js';
+import type { BatchStamp, MessageRow } from '../store/messages.js';
 import { Mutations } from './mutations.js';
 
 const PAGE = 250;
@@ -121,14 +121,16 @@ export class ArchiveSync {
     c.pending = [];
     c.mutations = [];
     c.chain = c.chain.then(async () => {
+      let fresh: MessageRow[] = [];
       if (batch.length > 0) {
         const order = archiveOrder(c.floor);
         const results = await this.serialize(() => this.messages.storeMany(batch, order.stamp));
+        fresh = results.flatMap((r) => (r.inserted ? [r.row] : []));
         c.stored += results.length;
-        c.fresh += results.filter((r) => r.inserted).length;
+        c.fresh += fresh.length;
         c.floor = order.floor();
       }
-      for (const m of mutations) await this.serialize(() => this.mutations?.fromArchive(m.el, m.stamp) ?? Promise.resolve(false));
+      if (this.mutations) await this.serialize(() => this.mutations!.fromArchive(mutations, fresh));
     });
     return c.chain;
   }

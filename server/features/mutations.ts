@@ -18,11 +18,27 @@ import { buildRetraction, isRetraction, parseRetraction } from '../stanza/retrac
 import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import type { MessageRow } from '../store/messages.js';
 import type { MutationStore } from '../store/mutations.js';
+import { buildReceipt, wantsReceipt } from '../stanza/receipts.js';
+import { bareOf } from '../stanza/jid.js';
 
 /** Ids per `conversationDeleted` event: a long conversation's ids go in several events of bounded size. */
 const IDS_PER_EVENT = 5000;
+/**
+ * Archived mutations whose message is not stored yet, held until it is: paging back through the archive meets a
+ * correction before the older page with its original. Bounded (oldest dropped), per session, memory only.
+ */
+const MAX_ORPHANS = 500;
+
+export interface Orphan {
+  el: Element;
+  stamp: Date;
+}
 
 export class Mutations {
+  /** Keyed by conversation, sender side and the id they name (see `orphanKey`); each list in arrival order. */
+  private readonly orphans = new Map<string, Orphan[]>();
+  private orphanCount = 0;
+
   constructor(private readonly ctx: SessionContext) {}
 
   private get store(): MutationStore {
@@ -33,13 +49,49 @@ export class Mutations {
    * A live message or carbon: true when it was a correction or retraction (applied, or refused and dropped), so the
    * caller must not store it as a message.
    */
-  async receive(el: Element, receivedAt: Date): Promise<boolean> {
-    return this.apply(el, receivedAt);
+  async receive(el: Element, receivedAt: Date, live: boolean): Promise<boolean> {
+    const handled = await this.apply(el, receivedAt);
+    // The contact's client asked for a receipt of its correction (XEP-0184): answered as for any message to us.
+    if (handled && live && wantsReceipt(el) && typeof el.attrs.id === 'string' && el.attrs.from && bareOf(el.attrs.from) !== this.ctx.jid) {
+      this.ctx.conn.send(buildReceipt(String(el.attrs.from), el.attrs.id)).catch(() => undefined);
+    }
+    return handled;
   }
 
-  /** An archive result (catch-up or older page), with the archive's own time. */
-  async fromArchive(el: Element, stamp: Date): Promise<boolean> {
-    return this.apply(el, stamp);
+  /**
+   * The mutations of an archive batch, applied once the batch's messages are stored (`fresh`: the new rows), together
+   * with those held earlier for those rows, oldest first. Paging back meets newer pages first, so what was held is
+   * newer than this batch: on equal stamps (whole seconds) the batch's own go first. One without its message is held.
+   */
+  async fromArchive(batch: readonly Orphan[], fresh: readonly MessageRow[]): Promise<void> {
+    const held: Orphan[] = [];
+    if (this.orphans.size > 0) {
+      for (const row of fresh) {
+        for (const id of new Set([row.messageId, row.originId])) {
+          const key = id === null ? null : orphanKey(row.peer, row.direction, id);
+          const list = key === null ? undefined : this.orphans.get(key);
+          if (!list) continue;
+          this.orphans.delete(key!);
+          this.orphanCount -= list.length;
+          held.push(...list);
+        }
+      }
+    }
+    const all = [...batch, ...held].sort((a, b) => a.stamp.getTime() - b.stamp.getTime());
+    for (const m of all) await this.apply(m.el, m.stamp, true);
+  }
+
+  private hold(peer: string, direction: 'in' | 'out', id: string, el: Element, stamp: Date): void {
+    if (this.orphanCount >= MAX_ORPHANS) {
+      const [oldest, list] = this.orphans.entries().next().value!;
+      this.orphans.delete(oldest);
+      this.orphanCount -= list.length;
+    }
+    const key = orphanKey(peer, direction, id);
+    const list = this.orphans.get(key) ?? [];
+    list.push({ el, stamp });
+    this.orphans.set(key, list);
+    this.orphanCount++;
   }
 
   /** Cheap test before any database work: does this stanza try to change another message? */
@@ -47,11 +99,15 @@ export class Mutations {
     return isCorrection(el) || isRetraction(el);
   }
 
-  private async apply(el: Element, at: Date): Promise<boolean> {
+  private async apply(el: Element, at: Date, archived = false): Promise<boolean> {
     if (isRetraction(el)) {
       const r = parseRetraction(el, this.ctx.jid);
       if (!r) return this.refuse('unreadable retraction');
       const row = await this.store.findTarget(this.ctx.accountId, r.peer, r.direction, r.retracts);
+      if (!row && archived && !(await this.store.existsEitherSide(this.ctx.accountId, r.peer, r.retracts))) {
+        this.hold(r.peer, r.direction, r.retracts, el, at);
+        return true;
+      }
       if (!row) return this.refuse(await this.why(r.peer, r.retracts, 'retraction'));
       const updated = await this.store.retract(this.ctx.accountId, row.id, at);
       if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });
@@ -62,6 +118,10 @@ export class Mutations {
       if (!c) return this.refuse('unreadable correction');
       const m = c.message;
       const row = await this.store.findTarget(this.ctx.accountId, m.peer, m.direction, c.replaces);
+      if (!row && archived && !(await this.store.existsEitherSide(this.ctx.accountId, m.peer, c.replaces))) {
+        this.hold(m.peer, m.direction, c.replaces, el, at);
+        return true;
+      }
       if (!row) return this.refuse(await this.why(m.peer, c.replaces, 'correction'));
       const updated = await this.store.correct(this.ctx.accountId, row.id, { body: m.body, encrypted: m.encrypted, sourceId: c.sourceId, stamp: at });
       if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });
@@ -158,6 +218,8 @@ export class Mutations {
     return gone.size === 0 ? msgs : msgs.filter((_, i) => !gone.has(i));
   }
 }
+
+const orphanKey = (peer: string, direction: string, id: string) => JSON.stringify([peer, direction, id]);
 
 function parseEncrypted(xmlText: string): Element {
   let el: Element;

@@ -298,7 +298,7 @@ export class AccountSession {
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     this.chatStates.onMessage(message);
-    if (await this.mutations.receive(message, receivedAt)) return;
+    if (await this.mutations.receive(message, receivedAt, carbon.kind === 'none')) return;
     if (await this.reactions.receive(message, receivedAt)) return;
     await this.messages.receive(message, carbon.kind === 'none', receivedAt);
   }

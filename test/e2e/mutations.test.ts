@@ -66,6 +66,9 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       await edited.getByTestId('message-edited').click();
       await edited.getByTestId('message-version').filter({ hasText: 'helo <b>wrold</b>' }).waitFor({ timeout: 10_000 });
       await saveScreenshot(tab2, `${kind}-e2e-mutations-edited.png`);
+      // From PostgreSQL after a reload: still the corrected text, still marked.
+      await tab1.reload();
+      await tab1.getByTestId('message').filter({ hasText: 'hello <b>world</b>' }).getByTestId('message-edited').waitFor({ timeout: 10_000 });
 
       // Bob types: "typing…" in both tabs; then he stops.
       await bobClient.sendRaw(xml('message', { to: alice.jid, type: 'chat' }, xml('composing', { xmlns: STATES })));
@@ -83,6 +86,8 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       for (const tab of [tab1, tab2]) await tab.getByTestId('message-retracted').waitFor({ timeout: 10_000 });
       await bobClient.waitForMessage((el) => el.getChild('retract', 'urn:xmpp:message-retract:1') !== undefined);
       assert.equal(await tab1.getByTestId('message').filter({ hasText: 'hello' }).count(), 0);
+      await tab1.reload();
+      await tab1.getByTestId('message-retracted').waitFor({ timeout: 10_000 });
 
       // Delete the conversation from tab 1: tab 2 empties too, and stays empty after a reload (no archive comeback).
       await bobClient.sendChat(alice.jid, 'bob says hi');
@@ -154,6 +159,26 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
       // This tab shows its own corrected text (kept at send time under the correction's id).
       await page.getByTestId('message').filter({ hasText: 'encrypted final' }).getByTestId('message-edited').waitFor({ timeout: 10_000 });
       await saveScreenshot(page, `${kind}-e2e-mutations-omemo.png`);
+
+      // Deleting the conversation drops this browser's plaintexts too, the corrected versions' included.
+      const plaintexts = () => page.evaluate(() => new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('parley-omemo-plaintext');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('plaintext').objectStore('plaintext').count();
+          count.onsuccess = () => resolve(count.result);
+          count.onerror = () => reject(count.error);
+        };
+      }));
+      assert.ok((await plaintexts()) >= 3, 'the original, its correction and our corrected message were cached');
+      page.on('dialog', (d) => void d.accept());
+      await page.getByTestId('conversation-delete').click();
+      await page.getByTestId('message').first().waitFor({ state: 'detached', timeout: 10_000 });
+      const until = Date.now() + 10_000;
+      while ((await plaintexts()) !== 0) {
+        if (Date.now() > until) throw new Error(`plaintexts left: ${await plaintexts()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
       assert.deepEqual(errors, []);
     } finally {
       await bob.stop();

@@ -66,12 +66,15 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     await alice.tab.command('send', { to: bob.jid, body: 'mine', originId: randomUUID() });
     const mine = (await rows(alice.accountId, bob.jid)).find((r) => r.body === 'mine')!;
 
-    await bobClient.sendRaw(correction(alice.jid, id, 'the <b>original</b>'));
+    const fixId = randomUUID();
+    await bobClient.sendRaw(correction(alice.jid, id, 'the <b>original</b>', fixId).c('request', { xmlns: 'urn:xmpp:receipts' }).root());
     for (const tab of [alice.tab, second]) {
       const e = await tab.waitFor('message', (m) => m.message.id === original.message.id && m.message.version === 1);
       assert.equal(e.message.body, 'the <b>original</b>');
       assert.ok(e.message.editedAt);
     }
+    // Bob's client asked for a receipt of the correction and gets one.
+    await bobClient.waitForMessage((el) => el.getChild('received', 'urn:xmpp:receipts')?.attrs.id === fixId);
     const versions = await alice.tab.command('versions', { peer: bob.jid, id: original.message.id });
     assert.deepEqual(versions.versions.map((v) => [v.version, v.body]), [[0, 'teh original']]);
 
@@ -196,9 +199,7 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     await bobClient.sendChat(alice.jid, 'two');
     const sent = await alice.tab.command('send', { to: bob.jid, body: 'three', originId: randomUUID() });
     await bobClient.waitForMessage((el) => el.getChildText('body') === 'three');
-    // Bob's messages are stored when the tab hears of them (Bob's send is no proof of it, on a busy machine least of all).
-    await alice.tab.waitFor('message', (e) => e.message.body === 'two');
-    const two = (await rows(alice.accountId, bob.jid)).find((r) => r.body === 'two')!;
+    const two = (await alice.tab.waitFor('message', (e) => e.message.body === 'two')).message;
 
     await alice.tab.command('deleteMessage', { peer: bob.jid, id: two.id });
     await second.waitFor('messageDeleted', (e) => e.ids.includes(two.id));
