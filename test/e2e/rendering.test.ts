@@ -146,6 +146,9 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
   assert.equal(await page.locator('.message-body script, .message-body img, .message-body iframe, .message-body svg').count(), 0);
   await saveScreenshot(page, 'e2e-rendering.png');
 
+  // Measured in the front tab only: a tab in the background gets one frame a second.
+  await second.close();
+  await page.bringToFront();
   // A huge styled body (what one stanza can carry: 150,000 characters, 10,000 markers, unmatched and nested).
   const huge = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? '*' : i % 3 === 1 ? '_~' : '> `') + 'x'.repeat(12)).join(' ');
   const worst = await longestFrame(page, async () => {
@@ -162,6 +165,40 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
 
   assert.deepEqual(await hits(), [], 'no payload executed');
   assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+});
+
+test('a quote jumps to a message not loaded yet (older pages load until it shows), or says it is not available', async () => {
+  const alice = await stack.newUser('render-jump-a');
+  const bob = await stack.newUser('render-jump-b');
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  stops.push(() => bobClient.stop());
+  const original = `the very first ${randomUUID().slice(0, 8)}`;
+  const originalId = await bobClient.sendChat(alice.jid, original);
+  for (let i = 0; i < 130; i++) await bobClient.sendChat(alice.jid, `filler ${i}`);
+  const quote = `> ${original}\n`;
+  await bobClient.sendChat(alice.jid, `${quote}about that`, { extra: replyExtra(alice.jid, originalId, [...quote].length) });
+  const lost = '> something we never had\n';
+  await bobClient.sendChat(alice.jid, `${lost}and this`, { extra: replyExtra(alice.jid, 'never-seen-id', [...lost].length) });
+  await bobClient.waitForMessage(() => false, 300).catch(() => undefined);
+
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await logInPage(page, stack.url, alice.jid, alice.password);
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  const lostBubble = bubble(page, 'and this');
+  await lostBubble.waitFor({ timeout: 20_000 });
+  // Not held: the quote shows the fallback's text; a click says so.
+  assert.equal(await lostBubble.getByTestId('reply-quote').locator('.reply-text').textContent(), 'something we never had');
+  const jumpBubble = bubble(page, 'about that');
+  assert.equal(await jumpBubble.getByTestId('reply-quote').locator('.reply-text').textContent(), original, 'the fallback text until the message is loaded');
+  assert.equal(await page.getByTestId('message').filter({ hasText: original }).count(), 1, 'only the reply is in the list so far');
+  await jumpBubble.getByTestId('reply-quote').click();
+  await page.locator('.message-highlight').filter({ has: page.getByTestId('message-body').filter({ hasText: original }) }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await lostBubble.getByTestId('reply-quote').click();
+  await page.getByTestId('reply-missing').waitFor({ timeout: 30_000 });
   assert.deepEqual(errors, []);
 });
 

@@ -90,6 +90,21 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     assert.equal(refused.ok, false);
   });
 
+  test("reactions from the account's other client arrive as carbons and count as ours", async () => {
+    const alice = await stack.loggedIn('react-carbon-a');
+    const bob = await stack.newUser('react-carbon-b');
+    const phone = await peer(alice.jid, alice.password, 'phone');
+    await phone.enableCarbons();
+    const bobClient = await peer(bob.jid, bob.password);
+    const { id, row } = await incoming(alice.tab, bobClient, alice.jid, `carbon target ${randomUUID()}`);
+    await phone.sendRaw(reaction(bob.jid, id, ['👀']));
+    const e = await alice.tab.waitFor('reactions', (r) => r.id === row.id && r.reactions.length > 0);
+    assert.deepEqual(summary(e), [`👀:${alice.jid}`]);
+    // Bob's own reaction keeps ours: each reactor has a set of its own.
+    await bobClient.sendRaw(reaction(alice.jid, id, ['👀']));
+    await alice.tab.waitFor('reactions', (r) => r.id === row.id && summary(r).join() === `👀:${alice.jid},${bob.jid}`);
+  });
+
   test('spoofed and unknown-target reactions are ignored; a flood ends on its last set', async () => {
     const alice = await stack.loggedIn('react-evil-a');
     const bob = await stack.newUser('react-evil-b');

@@ -117,3 +117,9 @@ export function ReplyingBanner({ peer }: { peer: string }) {
     </div>
   );
 }
+
+/** Below the list: a quote's message could not be found in the history (shown for a few seconds). */
+export function JumpNotice() {
+  if (!jumpMissing.value) return null;
+  return <p class="reply-missing" data-testid="reply-missing" role="status">{t('reply.missing')}</p>;
+}
