@@ -129,7 +129,7 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
   for (const p of payloads) await bobClient.sendChat(alice.jid, `*${p}* _${p}_ \`${p}\``);
   const styled = 'Plain *bold* _it_ ~gone~ `a*b*c` https://example.org/a_b?q=1. javascript:xss(999) data:text/html,xss\n> quoted *x*\n>> deeper\n```\n*raw*\n```';
   await bobClient.sendChat(alice.jid, styled);
-  await bobClient.sendChat(alice.jid, '👍🎉');
+  const emojiId = await bobClient.sendChat(alice.jid, '👍🎉');
   const emojiOnly = page.locator('[data-emoji-only="true"]').filter({ hasText: '👍🎉' });
   await emojiOnly.waitFor({ timeout: 20_000 });
   const styledBubble = bubble(page, 'Plain');
@@ -149,6 +149,21 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
   // Measured in the front tab only: a tab in the background gets one frame a second.
   await second.close();
   await page.bringToFront();
+  // 2,000 reaction stanzas to one message: the last set wins, the tab stays responsive.
+  const N = 2_000;
+  const floodFrame = await longestFrame(page, async () => {
+    for (let i = 0; i < N; i++) {
+      void bobClient.conn.send(xml('message', { to: alice.jid, type: 'chat', id: `f${i}` }, xml('reactions', { xmlns: NS_REACTIONS, id: emojiId }, xml('reaction', {}, i % 2 ? '🔥' : '👍'), xml('reaction', {}, String.fromCodePoint(0x1f600 + (i % 40))))));
+    }
+    await bobClient.sendChat(alice.jid, 'after the flood');
+    await bubble(page, 'after the flood').waitFor({ timeout: 60_000 });
+    await page.locator('[data-emoji-only="true"]').locator('xpath=ancestor::*[@data-testid="message"]').locator(`[data-testid="reaction"][data-emoji="${String.fromCodePoint(0x1f600 + ((N - 1) % 40))}"]`).waitFor({ timeout: 60_000 });
+  });
+  console.log(`longest frame while ${N} reaction stanzas arrived: ${floodFrame.toFixed(0)} ms`);
+  const floodBar = page.locator('[data-emoji-only="true"]').locator('xpath=ancestor::*[@data-testid="message"]').getByTestId('reaction');
+  assert.deepEqual(await floodBar.evaluateAll((els) => els.map((e) => e.getAttribute('data-emoji'))), ['🔥', String.fromCodePoint(0x1f600 + ((N - 1) % 40))]);
+  assert.ok(floodFrame < 100, `longest frame ${floodFrame} ms`);
+
   // A huge styled body (what one stanza can carry: 150,000 characters, 10,000 markers, unmatched and nested).
   const huge = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? '*' : i % 3 === 1 ? '_~' : '> `') + 'x'.repeat(12)).join(' ');
   const worst = await longestFrame(page, async () => {

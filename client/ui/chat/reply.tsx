@@ -75,7 +75,9 @@ export function useReplyJump(peer: string, messages: readonly MessageDTO[], list
   const { history } = useServices();
   const pages = useRef(0);
   const request = jumpRequest.value;
+  // A new click starts afresh (and hides an earlier "not available"); the request ending must not.
   useEffect(() => {
+    if (!request) return;
     pages.current = 0;
     jumpMissing.value = null;
   }, [request?.n]);
