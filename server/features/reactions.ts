@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { ReactionsDTO } from '../realtime/contract.js';
-import { buildReactions, isReactionEmoji, MAX_REACTIONS, parseReactions } from '../stanza/reactions.js';
+import { buildReactions, isReactionEmoji, MAX_REACTIONS, NS_REACTIONS, parseReactions } from '../stanza/reactions.js';
 import { bareOf } from '../stanza/jid.js';
 import type { ReactionRow } from '../store/reactions.js';
 import { CommandError } from './messages.js';
@@ -23,7 +23,7 @@ export class Reactions {
    * stanza carries no reactions (it is then an ordinary message), true when it did, applied or not.
    */
   async receive(el: Element, stamp: Date): Promise<boolean> {
-    if (!el.getChild('reactions', 'urn:xmpp:reactions:0')) return false;
+    if (!el.getChild('reactions', NS_REACTIONS)) return false;
     const type = el.attrs.type ?? 'normal';
     if (type !== 'chat' && type !== 'normal') return true;
     const set = parseReactions(el);
