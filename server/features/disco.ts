@@ -4,6 +4,8 @@ import type { SessionContext } from './context.js';
 import { buildCaps, buildDiscoInfoResult, capsVer, CAPS_NODE, NS_CAPS, NS_DISCO_INFO, type Identity } from '../stanza/caps.js';
 import { NS } from '../stanza/ns.js';
 import { NS_OOB } from '../stanza/oob.js';
+import { NS_REACTIONS } from '../stanza/reactions.js';
+import { NS_FALLBACK, NS_REPLY } from '../stanza/reply.js';
 import { registerSoftwareInfo, softwareFeatures } from './software.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
 
@@ -25,6 +27,11 @@ const BASE_FEATURES = [
   NS_OOB,
   'eu.siacs.conversations.axolotl.devicelist+notify',
   'urn:xmpp:avatar:metadata+notify',
+  // Message rendering: reactions (XEP-0444), replies (XEP-0461) with their fallback (XEP-0428), styling (XEP-0393).
+  NS_REACTIONS,
+  NS_REPLY,
+  NS_FALLBACK,
+  'urn:xmpp:styling:0',
 ];
 
 /** XEP-0115 verification string of what we advertise. */

@@ -51,6 +51,11 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     const bob = await stack.newUser('react-b');
     const bobClient = await peer(bob.jid, bob.password);
     const { id, row } = await incoming(alice.tab, bobClient, alice.jid, `react to me ${randomUUID()}`);
+    // Our disco#info says we understand reactions and replies (XEP-0444 §2, XEP-0461 §2).
+    const parleyJid = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.conn.jid;
+    const info = await bobClient.conn.iq(xml('iq', { type: 'get', to: parleyJid }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const vars = (info.getChild('query')?.getChildren('feature') ?? []).map((f) => String(f.attrs.var));
+    for (const ns of [NS_REACTIONS, 'urn:xmpp:reply:0', 'urn:xmpp:fallback:0', 'urn:xmpp:styling:0']) assert.ok(vars.includes(ns), ns);
 
     await bobClient.sendRaw(reaction(alice.jid, id, ['👍', '🎉']));
     const first = await alice.tab.waitFor('reactions', (e) => e.id === row.id && e.reactions.length === 2);
