@@ -27,15 +27,17 @@ const BASE_FEATURES = [
   NS.sid,
   NS.eme,
   NS_OOB,
+  // Message mutations: chat states (XEP-0085), corrections (XEP-0308), retraction (XEP-0424).
   NS.chatstates,
   NS_CORRECT,
   NS_RETRACT,
+  'eu.siacs.conversations.axolotl.devicelist+notify',
+  'urn:xmpp:avatar:metadata+notify',
+  // Message rendering: reactions (XEP-0444), replies (XEP-0461) with their fallback (XEP-0428), styling (XEP-0393).
   NS_REACTIONS,
   NS_REPLY,
   NS_FALLBACK,
   'urn:xmpp:styling:0',
-  'eu.siacs.conversations.axolotl.devicelist+notify',
-  'urn:xmpp:avatar:metadata+notify',
 ];
 
 /** XEP-0115 verification string of what we advertise. */

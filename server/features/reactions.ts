@@ -10,12 +10,18 @@ import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import type { SessionContext } from './context.js';
 import type { ReactionsDTO } from '../realtime/contract.js';
-import { buildReactions, isReactionEmoji, MAX_REACTIONS, parseReactions } from '../stanza/reactions.js';
+import { buildReactions, isReactionEmoji, MAX_REACTIONS, NS_REACTIONS, parseReactions } from '../stanza/reactions.js';
 import { bareOf } from '../stanza/jid.js';
 import type { ReactionRow } from '../store/reactions.js';
 import { CommandError } from './messages.js';
 
+/** How often, at most, the tabs hear of received reaction changes to one message. */
+const ANNOUNCE_MS = 50;
+
 export class Reactions {
+  private readonly dirty = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+
   constructor(private readonly ctx: SessionContext) {}
 
   /**
@@ -23,7 +29,7 @@ export class Reactions {
    * stanza carries no reactions (it is then an ordinary message), true when it did, applied or not.
    */
   async receive(el: Element, stamp: Date): Promise<boolean> {
-    if (!el.getChild('reactions', 'urn:xmpp:reactions:0')) return false;
+    if (!el.getChild('reactions', NS_REACTIONS)) return false;
     const type = el.attrs.type ?? 'normal';
     if (type !== 'chat' && type !== 'normal') return true;
     const set = parseReactions(el);
@@ -38,7 +44,7 @@ export class Reactions {
       this.ctx.log.debug({ peer }, 'reaction to a message we do not have: ignored');
       return true;
     }
-    if (await this.ctx.stores.reactions.set(target.id, from, set.emojis, stamp)) await this.announce(peer, target.id);
+    if (await this.ctx.stores.reactions.set(target.id, from, set.emojis, stamp)) this.announceSoon(peer, target.id);
     return true;
   }
 
@@ -65,6 +71,27 @@ export class Reactions {
     const byMessage = new Map<string, ReactionRow[]>();
     for (const r of rows) byMessage.set(r.messageId, [...(byMessage.get(r.messageId) ?? []), r]);
     return [...byMessage].map(([id, sets]) => summarize(peer, id, sets));
+  }
+
+  /**
+   * Received changes reach the tabs at most every ANNOUNCE_MS per message, with the newest state: a contact sending
+   * thousands of reaction stanzas costs the tabs a few events, not thousands.
+   */
+  private announceSoon(peer: string, rowId: string): void {
+    this.dirty.set(rowId, peer);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const batch = new Map(this.dirty);
+      this.dirty.clear();
+      this.announceMany(batch).catch((err: unknown) => this.ctx.log.warn({ err }, 'reactions not announced'));
+    }, ANNOUNCE_MS);
+    this.timer.unref();
+  }
+
+  private async announceMany(batch: Map<string, string>): Promise<void> {
+    const rows = await this.ctx.stores.reactions.forMessages([...batch.keys()]);
+    for (const [rowId, peer] of batch) this.ctx.emit('reactions', summarize(peer, rowId, rows.filter((r) => r.messageId === rowId)));
   }
 
   private async announce(peer: string, rowId: string): Promise<ReactionsDTO> {

@@ -129,7 +129,7 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
   for (const p of payloads) await bobClient.sendChat(alice.jid, `*${p}* _${p}_ \`${p}\``);
   const styled = 'Plain *bold* _it_ ~gone~ `a*b*c` https://example.org/a_b?q=1. javascript:xss(999) data:text/html,xss\n> quoted *x*\n>> deeper\n```\n*raw*\n```';
   await bobClient.sendChat(alice.jid, styled);
-  await bobClient.sendChat(alice.jid, '👍🎉');
+  const emojiId = await bobClient.sendChat(alice.jid, '👍🎉');
   const emojiOnly = page.locator('[data-emoji-only="true"]').filter({ hasText: '👍🎉' });
   await emojiOnly.waitFor({ timeout: 20_000 });
   const styledBubble = bubble(page, 'Plain');
@@ -145,6 +145,24 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
   assert.equal(await page.locator('.message-body a[href^="javascript:"], .message-body a[href^="data:"]').count(), 0);
   assert.equal(await page.locator('.message-body script, .message-body img, .message-body iframe, .message-body svg').count(), 0);
   await saveScreenshot(page, 'e2e-rendering.png');
+
+  // Measured in the front tab only: a tab in the background gets one frame a second.
+  await second.close();
+  await page.bringToFront();
+  // 2,000 reaction stanzas to one message: the last set wins, the tab stays responsive.
+  const N = 2_000;
+  const floodFrame = await longestFrame(page, async () => {
+    for (let i = 0; i < N; i++) {
+      void bobClient.conn.send(xml('message', { to: alice.jid, type: 'chat', id: `f${i}` }, xml('reactions', { xmlns: NS_REACTIONS, id: emojiId }, xml('reaction', {}, i % 2 ? '🔥' : '👍'), xml('reaction', {}, String.fromCodePoint(0x1f600 + (i % 40))))));
+    }
+    await bobClient.sendChat(alice.jid, 'after the flood');
+    await bubble(page, 'after the flood').waitFor({ timeout: 60_000 });
+    await page.locator('[data-emoji-only="true"]').locator('xpath=ancestor::*[@data-testid="message"]').locator(`[data-testid="reaction"][data-emoji="${String.fromCodePoint(0x1f600 + ((N - 1) % 40))}"]`).waitFor({ timeout: 60_000 });
+  });
+  console.log(`longest frame while ${N} reaction stanzas arrived: ${floodFrame.toFixed(0)} ms`);
+  const floodBar = page.locator('[data-emoji-only="true"]').locator('xpath=ancestor::*[@data-testid="message"]').getByTestId('reaction');
+  assert.deepEqual(await floodBar.evaluateAll((els) => els.map((e) => e.getAttribute('data-emoji'))), ['🔥', String.fromCodePoint(0x1f600 + ((N - 1) % 40))]);
+  assert.ok(floodFrame < 100, `longest frame ${floodFrame} ms`);
 
   // A huge styled body (what one stanza can carry: 150,000 characters, 10,000 markers, unmatched and nested).
   const huge = Array.from({ length: 10_000 }, (_, i) => (i % 3 === 0 ? '*' : i % 3 === 1 ? '_~' : '> `') + 'x'.repeat(12)).join(' ');
@@ -162,6 +180,40 @@ test('reactions across tabs and to the contact; replies with a quote that jumps;
 
   assert.deepEqual(await hits(), [], 'no payload executed');
   assert.deepEqual(dialogs, []);
+  assert.deepEqual(errors, []);
+});
+
+test('a quote jumps to a message not loaded yet (older pages load until it shows), or says it is not available', async () => {
+  const alice = await stack.newUser('render-jump-a');
+  const bob = await stack.newUser('render-jump-b');
+  const bobClient = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+  stops.push(() => bobClient.stop());
+  const original = `the very first ${randomUUID().slice(0, 8)}`;
+  const originalId = await bobClient.sendChat(alice.jid, original);
+  for (let i = 0; i < 130; i++) await bobClient.sendChat(alice.jid, `filler ${i}`);
+  const quote = `> ${original}\n`;
+  await bobClient.sendChat(alice.jid, `${quote}about that`, { extra: replyExtra(alice.jid, originalId, [...quote].length) });
+  const lost = '> something we never had\n';
+  await bobClient.sendChat(alice.jid, `${lost}and this`, { extra: replyExtra(alice.jid, 'never-seen-id', [...lost].length) });
+  await bobClient.waitForMessage(() => false, 300).catch(() => undefined);
+
+  const page = await (await browser.newContext()).newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await logInPage(page, stack.url, alice.jid, alice.password);
+  await page.goto(`${stack.url}/#chat/${bob.jid}`);
+  const lostBubble = bubble(page, 'and this');
+  await lostBubble.waitFor({ timeout: 20_000 });
+  // Not held: the quote shows the fallback's text; a click says so.
+  assert.equal(await lostBubble.getByTestId('reply-quote').locator('.reply-text').textContent(), 'something we never had');
+  const jumpBubble = bubble(page, 'about that');
+  assert.equal(await jumpBubble.getByTestId('reply-quote').locator('.reply-text').textContent(), original, 'the fallback text until the message is loaded');
+  assert.equal(await page.getByTestId('message').filter({ hasText: original }).count(), 1, 'only the reply is in the list so far');
+  await jumpBubble.getByTestId('reply-quote').click();
+  await page.locator('.message-highlight').filter({ has: page.getByTestId('message-body').filter({ hasText: original }) }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('message-list').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await lostBubble.getByTestId('reply-quote').click();
+  await page.getByTestId('reply-missing').waitFor({ timeout: 30_000 });
   assert.deepEqual(errors, []);
 });
 

@@ -51,6 +51,11 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     const bob = await stack.newUser('react-b');
     const bobClient = await peer(bob.jid, bob.password);
     const { id, row } = await incoming(alice.tab, bobClient, alice.jid, `react to me ${randomUUID()}`);
+    // Our disco#info says we understand reactions and replies (XEP-0444 §2, XEP-0461 §2).
+    const parleyJid = stack.parley.sessions.sessions().find((s) => s.jid === alice.jid)!.conn.jid;
+    const info = await bobClient.conn.iq(xml('iq', { type: 'get', to: parleyJid }, xml('query', { xmlns: 'http://jabber.org/protocol/disco#info' })));
+    const vars = (info.getChild('query')?.getChildren('feature') ?? []).map((f) => String(f.attrs.var));
+    for (const ns of [NS_REACTIONS, 'urn:xmpp:reply:0', 'urn:xmpp:fallback:0', 'urn:xmpp:styling:0']) assert.ok(vars.includes(ns), ns);
 
     await bobClient.sendRaw(reaction(alice.jid, id, ['👍', '🎉']));
     const first = await alice.tab.waitFor('reactions', (e) => e.id === row.id && e.reactions.length === 2);
@@ -88,6 +93,21 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     // Text that is not one emoji is refused before anything is sent.
     const refused = await alice.tab.rawCommand('react', { peer: bob.jid, id: row.id, emojis: ['<b>hi</b>'] });
     assert.equal(refused.ok, false);
+  });
+
+  test("reactions from the account's other client arrive as carbons and count as ours", async () => {
+    const alice = await stack.loggedIn('react-carbon-a');
+    const bob = await stack.newUser('react-carbon-b');
+    const phone = await peer(alice.jid, alice.password, 'phone');
+    await phone.enableCarbons();
+    const bobClient = await peer(bob.jid, bob.password);
+    const { id, row } = await incoming(alice.tab, bobClient, alice.jid, `carbon target ${randomUUID()}`);
+    await phone.sendRaw(reaction(bob.jid, id, ['👀']));
+    const e = await alice.tab.waitFor('reactions', (r) => r.id === row.id && r.reactions.length > 0);
+    assert.deepEqual(summary(e), [`👀:${alice.jid}`]);
+    // Bob's own reaction keeps ours: each reactor has a set of its own.
+    await bobClient.sendRaw(reaction(alice.jid, id, ['👀']));
+    await alice.tab.waitFor('reactions', (r) => r.id === row.id && summary(r).join() === `👀:${alice.jid},${bob.jid}`);
   });
 
   test('spoofed and unknown-target reactions are ignored; a flood ends on its last set', async () => {

@@ -55,6 +55,7 @@ test('version, time and disco#info are answered; disco lists exactly what is ans
   const features = info.getChildren('feature').map((f) => String(f.attrs.var));
   const implemented = ['jabber:iq:version', 'urn:xmpp:time', 'jabber:iq:last', 'urn:xmpp:ping', 'http://jabber.org/protocol/chatstates', 'urn:xmpp:message-correct:0', 'urn:xmpp:message-retract:1', 'urn:xmpp:reactions:0', 'urn:xmpp:reply:0', 'urn:xmpp:fallback:0', 'urn:xmpp:styling:0'];
   for (const ns of implemented) assert.ok(features.includes(ns), `${ns} advertised`);
+  assert.equal(new Set(features).size, features.length, 'each feature once (XEP-0115 §5.4 refuses duplicates)');
   // Every iq namespace advertised is answered (no promise disco cannot keep).
   for (const ns of ['jabber:iq:version', 'urn:xmpp:time']) await ask(stranger, to, xml(ns === 'urn:xmpp:time' ? 'time' : 'query', { xmlns: ns }));
   await ask(stranger, to, xml('ping', { xmlns: 'urn:xmpp:ping' }));

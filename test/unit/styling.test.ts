@@ -136,6 +136,9 @@ test('reply fallback: stripped by code points, quote recovered, ours built with 
   // A range past the body (hostile or from another body) strips nothing.
   assert.equal(stripFallback('short', { id: 'm', to: null, fallback: { start: 0, end: 99 } }), 'short');
   assert.equal(stripFallback(body, { id: 'm', to: null }), body);
+  // A range over text that is not a quote hides nothing (a sender could hide what other clients show).
+  assert.equal(stripFallback('secret text\nvisible', { id: 'm', to: null, fallback: { start: 0, end: 12 } }), 'secret text\nvisible');
+  assert.equal(fallbackQuote('secret text\nvisible', { id: 'm', to: null, fallback: { start: 0, end: 12 } }), null);
   const ours = buildFallback('I 💜 cake\nreally');
   assert.equal(ours.text, '> I 💜 cake\n> really\n');
   assert.equal(ours.length, end);

@@ -11,21 +11,8 @@ import { encryptionWanted, setEncryption, useEncryptionWanted } from './encrypti
 import { t } from '../../i18n/index.js';
 import { TypingSender } from '../../state/chat-states.js';
 import { editing, lastEditable, sendCorrection, startEditing } from './edit-state.js';
-import { replyingTo } from './reply.js';
-import { buildFallback } from './reply-text.js';
+import { replyingTo, withReplyFallback } from './reply.js';
 
-/**
- * The body to send when the composer replies to a message (XEP-0461): the "> quote" fallback (XEP-0428) first, its
- * length in code points for the server. The reply is used up. Too long with the quote: sent without the quote.
- */
-function withReplyFallback(peer: string, body: string, max: number): { text: string; replyTo?: { id: string; fallbackLength: number } } {
-  const replying = replyingTo.value;
-  if (!replying || replying.message.peer !== peer) return { text: body };
-  replyingTo.value = null;
-  const fallback = buildFallback(replying.text);
-  if (fallback.text.length + body.length > max) return { text: body, replyTo: { id: replying.message.id, fallbackLength: 0 } };
-  return { text: fallback.text + body, replyTo: { id: replying.message.id, fallbackLength: fallback.length } };
-}
 
 /** Mirrors LIMITS.bodyChars of the contract (a value import would pull zod into the bundle). */
 export const MAX_BODY_CHARS = 10_000;

@@ -12,7 +12,7 @@ import { Composer, type ComposerHandle } from './composer.js';
 import { MessageList } from './message-list.js';
 import { ProfileButton, ProfilePanel, profileOpen } from './profile-panel.js';
 import { BlockedNote } from './block-button.js';
-import { ReplyingBanner, jumpMissing } from './reply.js';
+import { JumpNotice, ReplyingBanner } from './reply.js';
 import { MuteButton } from './mute-button.js';
 import { focus } from '../../state/search.js';
 import { openSecurity } from '../security/open.js';
@@ -91,8 +91,6 @@ export function Conversation({ peer }: { peer: string }) {
     </>
   ) : history.isLoading(peer) ? (
     t('history.loading')
-  ) : jumpMissing.value ? (
-    <span data-testid="reply-missing">{t('reply.missing')}</span>
   ) : conv.loaded && !conv.hasMore ? (
     conv.messages.length ? t('history.beginning') : t('history.empty')
   ) : null;
@@ -126,6 +124,7 @@ export function Conversation({ peer }: { peer: string }) {
         onSeenEnd={markDisplayed}
       />
       <BlockedNote peer={peer} />
+      <JumpNotice />
       <ReplyingBanner peer={peer} />
       <Composer key={peer} peer={peer} handle={composer} />
     </section>

@@ -12,13 +12,21 @@ function codePointsOf(s: string): string[] {
   return Array.from(s);
 }
 
-/** The body without its fallback range; the body unchanged when the range does not fit it. */
+/**
+ * The body without its fallback range. Unchanged when the range does not fit the body, or when what it covers is not
+ * a quote (every line starting with '>'): a sender must not be able to hide text from us that other clients show.
+ */
 export function stripFallback(body: string, reply: ReplyDTO | undefined): string {
   const range = reply?.fallback;
   if (!range) return body;
   const cps = codePointsOf(body);
   if (range.end > cps.length || range.start >= range.end) return body;
+  if (!isQuote(cps.slice(range.start, range.end).join(''))) return body;
   return cps.slice(0, range.start).join('') + cps.slice(range.end).join('');
+}
+
+function isQuote(text: string): boolean {
+  return text.split('\n').every((line) => line === '' || line.startsWith('>'));
 }
 
 /** The quoted text the fallback carries, without its "> " markers: shown when we do not have the quoted message. */
@@ -28,6 +36,7 @@ export function fallbackQuote(body: string, reply: ReplyDTO | undefined): string
   const cps = codePointsOf(body);
   if (range.end > cps.length || range.start >= range.end) return null;
   const text = cps.slice(range.start, range.end).join('');
+  if (!isQuote(text)) return null;
   return text
     .split('\n')
     .map((l) => l.replace(/^> ?/, ''))

@@ -8,7 +8,7 @@ import type { MessageDTO } from '../../../server/realtime/contract.js';
 import type { VirtualListHandle } from '../virtual/VirtualList.js';
 import { useServices } from '../context.js';
 import { t } from '../../i18n/index.js';
-import { fallbackQuote, isReplyTarget, stripFallback } from './reply-text.js';
+import { buildFallback, fallbackQuote, isReplyTarget, stripFallback } from './reply-text.js';
 
 /** The message the composer replies to (with the text its bubble showed), per tab: one conversation is open at a time. */
 export const replyingTo = signal<{ message: MessageDTO; text: string } | null>(null);
@@ -75,7 +75,9 @@ export function useReplyJump(peer: string, messages: readonly MessageDTO[], list
   const { history } = useServices();
   const pages = useRef(0);
   const request = jumpRequest.value;
+  // A new click starts afresh (and hides an earlier "not available"); the request ending must not.
   useEffect(() => {
+    if (!request) return;
     pages.current = 0;
     jumpMissing.value = null;
   }, [request?.n]);
@@ -116,4 +118,23 @@ export function ReplyingBanner({ peer }: { peer: string }) {
       </button>
     </div>
   );
+}
+
+/** Below the list: a quote's message could not be found in the history (shown for a few seconds). */
+export function JumpNotice() {
+  if (!jumpMissing.value) return null;
+  return <p class="reply-missing" data-testid="reply-missing" role="status">{t('reply.missing')}</p>;
+}
+
+/**
+ * The body to send when the composer replies to a message (XEP-0461): the "> quote" fallback (XEP-0428) first, its
+ * length in code points for the server. The reply is used up. Too long with the quote: sent without the quote.
+ */
+export function withReplyFallback(peer: string, body: string, max: number): { text: string; replyTo?: { id: string; fallbackLength: number } } {
+  const replying = replyingTo.value;
+  if (!replying || replying.message.peer !== peer) return { text: body };
+  replyingTo.value = null;
+  const fallback = buildFallback(replying.text);
+  if (fallback.text.length + body.length > max) return { text: body, replyTo: { id: replying.message.id, fallbackLength: 0 } };
+  return { text: fallback.text + body, replyTo: { id: replying.message.id, fallbackLength: fallback.length } };
 }
