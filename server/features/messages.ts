@@ -8,7 +8,7 @@ import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from './context.js';
 import type { MessageDTO, ReactionsDTO } from '../realtime/contract.js';
 import { buildReply, codePoints, type ReplyRef } from '../stanza/reply.js';
-import { Reactions } from './reactions.js';
+import { reactionsOfPage } from './reactions.js';
 import { NS } from '../stanza/ns.js';
 import { buildChatMessage, orderStamp, parseChatMessage, type ChatMessage } from '../stanza/message.js';
 import { buildReceipt, wantsReceipt, type Acknowledgement } from '../stanza/receipts.js';
@@ -373,13 +373,13 @@ export class Messages {
 
   /** A history page with the reactions to its messages (XEP-0444; server/features/reactions.ts). */
   private async withReactions(peer: string, rows: MessageRow[], hasMore: boolean): Promise<{ messages: MessageDTO[]; hasMore: boolean; reactions: ReactionsDTO[] }> {
-    const reactions = rows.length ? await new Reactions(this.ctx).forMessages(peer, rows.map((r) => r.id)) : [];
+    const reactions = rows.length ? await reactionsOfPage(this.ctx.stores.reactions, peer, rows.map((r) => r.id)) : [];
     return { messages: rows.map(toMessageDTO), hasMore, reactions };
   }
 }
 
 /** The tab hands us a finished OMEMO element; accept exactly that and nothing else. */
-function parseEncrypted(xmlText: string): Element {
+export function parseEncrypted(xmlText: string): Element {
   let el: Element;
   try {
     el = parseXml(xmlText);

@@ -7,12 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
-import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from './context.js';
-import { CommandError, toMessageDTO } from './messages.js';
+import { CommandError, parseEncrypted, toMessageDTO } from './messages.js';
 import type { MutableRow } from './mutation-fields.js';
 import type { MessageDTO, MessageVersionDTO } from '../realtime/contract.js';
-import { NS } from '../stanza/ns.js';
 import { buildCorrection, isCorrection, parseCorrection } from '../stanza/correction.js';
 import { buildRetraction, isRetraction, parseRetraction } from '../stanza/retraction.js';
 import { parseChatMessage, type ChatMessage } from '../stanza/message.js';
@@ -220,14 +218,3 @@ export class Mutations {
 }
 
 const orphanKey = (peer: string, direction: string, id: string) => JSON.stringify([peer, direction, id]);
-
-function parseEncrypted(xmlText: string): Element {
-  let el: Element;
-  try {
-    el = parseXml(xmlText);
-  } catch {
-    throw new CommandError('encrypted payload is not well-formed XML');
-  }
-  if (el.name !== 'encrypted' || el.attrs.xmlns !== NS.omemo) throw new CommandError(`encrypted payload must be <encrypted xmlns='${NS.omemo}'>`);
-  return el;
-}

@@ -65,14 +65,6 @@ export class Reactions {
     return this.announce(peer, row.id);
   }
 
-  /** The reactions of a page of messages (only those that have any). */
-  async forMessages(peer: string, rowIds: readonly string[]): Promise<ReactionsDTO[]> {
-    const rows = await this.ctx.stores.reactions.forMessages(rowIds);
-    const byMessage = new Map<string, ReactionRow[]>();
-    for (const r of rows) byMessage.set(r.messageId, [...(byMessage.get(r.messageId) ?? []), r]);
-    return [...byMessage].map(([id, sets]) => summarize(peer, id, sets));
-  }
-
   /**
    * Received changes reach the tabs at most every ANNOUNCE_MS per message, with the newest state: a contact sending
    * thousands of reaction stanzas costs the tabs a few events, not thousands.
@@ -106,4 +98,12 @@ export function summarize(peer: string, id: string, sets: readonly Pick<Reaction
   const by = new Map<string, string[]>();
   for (const s of sets) for (const e of s.emojis) by.set(e, [...(by.get(e) ?? []), s.reactor]);
   return { peer, id, reactions: [...by].map(([emoji, from]) => ({ emoji, from })) };
+}
+
+/** The reactions of a page of messages (only those that have any): history pages carry them. */
+export async function reactionsOfPage(store: Pick<SessionContext['stores']['reactions'], 'forMessages'>, peer: string, rowIds: readonly string[]): Promise<ReactionsDTO[]> {
+  const rows = await store.forMessages(rowIds);
+  const byMessage = new Map<string, ReactionRow[]>();
+  for (const r of rows) byMessage.set(r.messageId, [...(byMessage.get(r.messageId) ?? []), r]);
+  return [...byMessage].map(([id, sets]) => summarize(peer, id, sets));
 }
