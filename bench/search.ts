@@ -12,6 +12,7 @@ import { AccountStore } from '../server/store/accounts.js';
 import { SearchStore } from '../server/store/search.js';
 import { searchTerms } from '../server/realtime/contract/search-text.js';
 import { percentile } from './stats.js';
+import { seededRandom } from '../test/harness/seeded-random.js';
 
 const ACCOUNTS = 10;
 const PER_ACCOUNT = 100_000;
@@ -20,17 +21,7 @@ const VOCABULARY = 5000;
 const ROWS_PER_INSERT = 2000;
 const ROUNDS = 5;
 
-/** Deterministic pseudo-random numbers (mulberry32): the same data on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'da', 'fe', 'gu', 'ho', 'ji', 'pa', 'qe', 'wy', 'xo', 'bri', 'sten'];
 

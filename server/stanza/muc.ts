@@ -31,9 +31,9 @@ export const NS_DISCO_ITEMS = 'http://jabber.org/protocol/disco#items';
  */
 export const NS_MODERATE_0 = 'urn:xmpp:message-moderate:0';
 export const NS_MODERATE_1 = 'urn:xmpp:message-moderate:1';
-export const NS_FASTEN = 'urn:xmpp:fasten:0';
-export const NS_RETRACT_0 = 'urn:xmpp:message-retract:0';
-export const NS_RETRACT_1 = 'urn:xmpp:message-retract:1';
+export const NS_FASTEN = NS.fasten;
+export const NS_RETRACT_0 = NS.retract0;
+export const NS_RETRACT_1 = NS.retract;
 
 const MAX_NICK = 1023;
 const MAX_TEXT = 1024;

@@ -22,4 +22,10 @@ export const NS = {
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas',
   /** Blocking Command (XEP-0191). */
   blocking: 'urn:xmpp:blocking',
+  /** Message retraction (XEP-0424): `:1` is current; `:0` came inside XEP-0422 fastening, as MUC moderation v0 still does. */
+  retract: 'urn:xmpp:message-retract:1',
+  retract0: 'urn:xmpp:message-retract:0',
+  fasten: 'urn:xmpp:fasten:0',
+  /** Fallback indication (XEP-0428): which part of a body is there for clients without the feature. */
+  fallback: 'urn:xmpp:fallback:0',
 } as const;

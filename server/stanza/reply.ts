@@ -8,9 +8,10 @@
  */
 import { xml, type Element } from '@xmpp/xml';
 import { parseJid } from './jid.js';
+import { NS } from './ns.js';
 
 export const NS_REPLY = 'urn:xmpp:reply:0';
-export const NS_FALLBACK = 'urn:xmpp:fallback:0';
+export const NS_FALLBACK = NS.fallback;
 const MAX_ID = 256;
 /** Far beyond any stanza body (MAX_BODY_CHARS); only keeps the numbers sane. */
 const MAX_OFFSET = 1_000_000;

@@ -8,10 +8,10 @@ import { NS } from './ns.js';
 import { parseJid } from './jid.js';
 import { stanzaIdBy } from './message.js';
 
-export const NS_RETRACT = 'urn:xmpp:message-retract:1';
-export const NS_RETRACT_0 = 'urn:xmpp:message-retract:0';
-export const NS_FASTEN = 'urn:xmpp:fasten:0';
-export const NS_FALLBACK = 'urn:xmpp:fallback:0';
+export const NS_RETRACT = NS.retract;
+export const NS_RETRACT_0 = NS.retract0;
+export const NS_FASTEN = NS.fasten;
+export const NS_FALLBACK = NS.fallback;
 export const RETRACTION_FALLBACK_BODY = 'This person attempted to retract a previous message, but it is unsupported by your client.';
 const MAX_ID = 256;
 
