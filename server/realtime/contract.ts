@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { ProfileFields } from '../stanza/vcard.js';
-import { bareJid, deviceId } from './contract/fields.js';
+import { bareJid, conversationJid, deviceId } from './contract/fields.js';
+import { roomSchemas, type RoomEvents, type RoomHello, type RoomResults } from './contract/rooms.js';
 import { ownProfileSchemas, type OwnProfileEvents, type OwnProfileResults } from './contract/own-profile.js';
 import { avatarSchemas, type AvatarDTO, type AvatarEvents, type AvatarResults } from './contract/avatar.js';
 import { addContactSchema, rosterSchemas, type RosterEvents, type RosterResults, type SubscriptionRequestsDTO } from './contract/roster.js';
@@ -22,6 +23,7 @@ export type { AvatarDTO } from './contract/avatar.js';
 export type { ChatStateName, MessageVersionDTO } from './contract/mutations.js';
 export type { ReactionDTO, ReactionsDTO } from './contract/reactions.js';
 export type { SearchHitDTO } from './contract/search.js';
+export type { RoomDTO, OccupantDTO, OccupantsDeltaDTO, InvitationDTO, RoomListingDTO, DataFormDTO, AffiliationItemDTO, RoomRole, RoomAffiliation, RoomState, RoomErrorDTO, RoomFeaturesDTO } from './contract/rooms.js';
 
 export type ConnectionState = 'connecting' | 'online' | 'resuming' | 'reconnecting' | 'offline';
 export type Presence = 'available' | 'away' | 'chat' | 'dnd' | 'xa' | 'unavailable';
@@ -78,6 +80,14 @@ export interface MessageDTO extends MessageMutationFields {
   messageId?: string;
   /** XEP-0461: this message replies to the message whose id (or origin-id) is `id`. */
   reply?: ReplyDTO;
+  /** Room messages (peer = room) and MUC-PMs (peer = room/nick): the sender's nickname in the room. */
+  nick?: string;
+  /** Room messages: the sender's real bare JID when the room shows it (OMEMO, avatars); an untrusted claim of the room. */
+  senderJid?: string;
+  /** Room messages: our nickname is mentioned (XEP-0372 reference or the nick as a word in the body). */
+  mentionsMe?: boolean;
+  /** Room messages removed by a moderator (XEP-0425): body and ciphertext are gone. */
+  moderated?: { by: string | null; reason: string | null };
 }
 
 export interface ReplyDTO {
@@ -98,6 +108,8 @@ export interface AttachmentDTO {
 
 export interface ConversationDTO {
   peer: string;
+  /** 'room': peer is a room's bare JID; 'pm': peer is an occupant's full JID (room/nick); 'chat': a contact. */
+  kind: 'chat' | 'room' | 'pm';
   last: MessageDTO;
   /** Incoming messages not yet displayed in any tab or other client of the account. */
   unread: number;
@@ -117,7 +129,7 @@ export interface ProfileDTO {
   fetchedAt: string;
 }
 
-export interface HelloEvent {
+export interface HelloEvent extends RoomHello {
   account: string;
   /** Full JID of the shared XMPP session. */
   resource: string | null;
@@ -140,7 +152,7 @@ export interface OmemoPublicationDTO {
   problem: string | null;
 }
 
-export interface ServerEvents extends RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents, ReactionEvents, SearchEvents {
+export interface ServerEvents extends RoomEvents, RosterEvents, OwnProfileEvents, BlockingEvents, AvatarEvents, MutationEvents, ReactionEvents, SearchEvents {
   hello: (e: HelloEvent) => void;
   connection: (e: { state: ConnectionState; detail?: string }) => void;
   contacts: (e: { contacts: ContactDTO[] }) => void;
@@ -184,14 +196,15 @@ export const LIMITS = {
 
 export const commandSchemas = {
   history: z.object({
-    peer: bareJid,
+    peer: conversationJid,
     /** Cursor: the oldest message the tab already has. */
     before: z.object({ stamp: z.string().datetime(), id: z.string().regex(/^\d{1,19}$/) }).optional(),
     limit: z.number().int().min(1).max(LIMITS.pageSize).default(50),
   }),
   send: z
     .object({
-      to: bareJid,
+      /** A contact or a room (bare JID: the server knows which), or a room occupant (MUC-PM). */
+      to: conversationJid,
       body: z.string().max(LIMITS.bodyChars).optional(),
       encrypted: z.string().max(LIMITS.encryptedChars).optional(),
       /** Chosen by the tab, sent as origin-id (XEP-0359): makes retries idempotent. */
@@ -212,7 +225,7 @@ export const commandSchemas = {
   addContact: addContactSchema,
   removeContact: z.object({ jid: bareJid }),
   /** The tab shows the conversation up to this message: sends a chat marker and syncs unread state. */
-  markDisplayed: z.object({ peer: bareJid, id: z.string().regex(/^\d{1,19}$/) }),
+  markDisplayed: z.object({ peer: conversationJid, id: z.string().regex(/^\d{1,19}$/) }),
   /** The tab's OMEMO device is alive; `bundle` (public keys only, XML) when new or changed. Returns the account's device list. */
   omemoAnnounce: z.object({ deviceId: deviceId, bundle: z.string().max(64_000).nullable() }),
   omemoDevices: z.object({ jid: bareJid, fresh: z.boolean().default(false) }),
@@ -233,12 +246,13 @@ export const commandSchemas = {
   ...mutationSchemas,
   ...reactionSchemas,
   ...searchSchemas,
+  ...roomSchemas,
 } as const;
 
 export type Commands = { [K in keyof typeof commandSchemas]: z.input<(typeof commandSchemas)[K]> };
 export type ParsedCommands = { [K in keyof typeof commandSchemas]: z.output<(typeof commandSchemas)[K]> };
 
-export interface CommandResults extends RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults, ReactionResults, SearchResults {
+export interface CommandResults extends RoomResults, RosterResults, OwnProfileResults, BlockingResults, AvatarResults, MutationResults, ReactionResults, SearchResults {
   /** `reactions`: the reactions to the page's messages that have any. */
   history: { messages: MessageDTO[]; hasMore: boolean; reactions?: ReactionsDTO[] };
   send: { message: MessageDTO };

@@ -321,10 +321,13 @@ export class AccountSession {
       connection: this.conn.state,
       contacts: this.roster.list(),
       presences: this.presence.all(),
-      conversations: conversations.map((c) => ({ peer: c.last.peer, last: toMessageDTO(c.last), unread: c.unread })),
+      // Rooms set their own kind once the rooms feature lists them; an occupant's full JID is a MUC-PM.
+      conversations: conversations.map((c) => ({ peer: c.last.peer, kind: c.last.peer.includes('/') ? 'pm' : 'chat', last: toMessageDTO(c.last), unread: c.unread })),
       own: this.presence.own,
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
+      rooms: [],
+      invitations: [],
     };
   }
 

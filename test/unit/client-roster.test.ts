@@ -31,7 +31,7 @@ function msg(id: number, peer: string, extra: Partial<MessageDTO> = {}): Message
   };
 }
 function hello(extra: Partial<HelloEvent> = {}): HelloEvent {
-  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, subscriptions: { requests: [], total: 0 }, avatars: [], ...extra };
+  return { account: ME, resource: `${ME}/parley`, connection: 'online', contacts: [], presences: [], conversations: [], own: { show: 'available', status: null }, subscriptions: { requests: [], total: 0 }, avatars: [], rooms: [], invitations: [], ...extra };
 }
 
 test('presence aggregation: the most reachable presence wins; unknown contacts are offline', () => {
@@ -73,8 +73,8 @@ test('roster entries: recent conversations first, then contacts by reachability 
         { jid: 'cat@example.org', show: 'away', status: 'lunch', resources: [] },
       ],
       conversations: [
-        { peer: 'bob@example.org', last: msg(1, 'bob@example.org'), unread: 2 },
-        { peer: 'stranger@example.org', last: msg(5, 'stranger@example.org'), unread: 1 },
+        { peer: 'bob@example.org', kind: 'chat', last: msg(1, 'bob@example.org'), unread: 2 },
+        { peer: 'stranger@example.org', kind: 'chat', last: msg(5, 'stranger@example.org'), unread: 1 },
       ],
     }),
   );
@@ -90,7 +90,7 @@ test('roster entries: recent conversations first, then contacts by reachability 
 test('unread: snapshot count, plus live incoming, cleared by read events (from any client)', () => {
   const state = new AppState();
   const bob = 'bob@example.org';
-  state.apply('hello', hello({ conversations: [{ peer: bob, last: msg(10, bob), unread: 3 }] }));
+  state.apply('hello', hello({ conversations: [{ peer: bob, kind: 'chat', last: msg(10, bob), unread: 3 }] }));
   assert.equal(state.conversations.get(bob)?.unread, 3);
   state.apply('message', { message: msg(10, bob) }); // the same message again: already counted
   assert.equal(state.conversations.get(bob)?.unread, 3);
@@ -131,7 +131,7 @@ test('hello replaces the previous snapshot and keeps only the open conversation 
 
 test('the own account never shows as a conversation; previews are one line of text', () => {
   const state = new AppState();
-  state.apply('hello', hello({ conversations: [{ peer: ME, last: msg(1, ME), unread: 0 }] }));
+  state.apply('hello', hello({ conversations: [{ peer: ME, kind: 'chat', last: msg(1, ME), unread: 0 }] }));
   assert.deepEqual(rosterEntries(state), []);
   assert.equal(previewText('  two\n\nlines  ', null), 'two lines');
   assert.equal(previewText(null, '<encrypted/>'), 'Encrypted message');

@@ -10,3 +10,18 @@ export const bareJid = z
   .transform((s) => s.toLowerCase());
 
 export const deviceId = z.number().int().min(1).max(2 ** 31 - 1);
+
+/** An occupant's full JID `room@service/nick` (a MUC private message); the room part lowercased, the nick kept. */
+export const occupantJid = z
+  .string()
+  .trim()
+  .min(5)
+  .max(3071)
+  .regex(/^[^@/\s]+@[^@/\s]+\/.+$/s, 'expected room@service/nick')
+  .transform((s) => {
+    const slash = s.indexOf('/');
+    return s.slice(0, slash).toLowerCase() + s.slice(slash);
+  });
+
+/** A conversation: a contact or a room (bare JID), or a private message with a room occupant (full JID). */
+export const conversationJid = z.union([bareJid, occupantJid]);

@@ -4,7 +4,7 @@
  * `MessageMutationFields`; deletions have their own events, since the row is gone.
  */
 import { z } from 'zod';
-import { bareJid } from './fields.js';
+import { bareJid, conversationJid } from './fields.js';
 
 const rowId = z.string().regex(/^\d{1,19}$/);
 /** Mirrors LIMITS of contract.ts (not imported: that file imports this one). */
@@ -13,7 +13,7 @@ const ENCRYPTED_CHARS = 200_000;
 
 export const mutationSchemas = {
   /** This tab's user is typing (or stopped, or left): sent to the contact, throttled by the server too. */
-  chatState: z.object({ peer: bareJid, state: z.enum(['active', 'composing', 'paused', 'inactive', 'gone']) }).strict(),
+  chatState: z.object({ peer: conversationJid, state: z.enum(['active', 'composing', 'paused', 'inactive', 'gone']) }).strict(),
   /** Replace the text of one of our own messages (XEP-0308); `originId` names the correction stanza. */
   correct: z
     .object({
@@ -30,8 +30,8 @@ export const mutationSchemas = {
   /** Earlier contents of a corrected message. */
   versions: z.object({ peer: bareJid, id: rowId }).strict(),
   /** Delete one message for this account only (the XMPP archive and the contact keep theirs). */
-  deleteMessage: z.object({ peer: bareJid, id: rowId }).strict(),
-  deleteConversation: z.object({ peer: bareJid }).strict(),
+  deleteMessage: z.object({ peer: conversationJid, id: rowId }).strict(),
+  deleteConversation: z.object({ peer: conversationJid }).strict(),
 } as const;
 
 export type ChatStateName = 'active' | 'composing' | 'paused' | 'inactive' | 'gone';

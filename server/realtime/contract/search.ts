@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { MessageDTO } from '../contract.js';
-import { bareJid } from './fields.js';
+import { bareJid, conversationJid } from './fields.js';
 import { MAX_QUERY_CHARS } from './search-text.js';
 
 const messageId = z.string().regex(/^\d{1,19}$/);
@@ -23,11 +23,11 @@ export const searchSchemas = {
     })
     .strict(),
   /** The page of a conversation around one of its messages (a search hit), oldest first. */
-  historyAround: z.object({ peer: bareJid, id: messageId, half: z.number().int().min(1).max(50).default(25) }).strict(),
+  historyAround: z.object({ peer: conversationJid, id: messageId, half: z.number().int().min(1).max(50).default(25) }).strict(),
   /** Messages newer than `after` (paging back down to the present from an "around" page), oldest first. */
-  historyNewer: z.object({ peer: bareJid, after: cursor, limit: z.number().int().min(1).max(100).default(50) }).strict(),
+  historyNewer: z.object({ peer: conversationJid, after: cursor, limit: z.number().int().min(1).max(100).default(50) }).strict(),
   mutes: z.object({}).strict(),
-  setMuted: z.object({ peer: bareJid, muted: z.boolean() }).strict(),
+  setMuted: z.object({ peer: conversationJid, muted: z.boolean() }).strict(),
 } as const;
 
 export interface SearchHitDTO {
