@@ -10,6 +10,7 @@ import { NS_REACTIONS } from '../stanza/reactions.js';
 import { NS_FALLBACK, NS_REPLY } from '../stanza/reply.js';
 import { registerSoftwareInfo, softwareFeatures } from './software.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
+import { NS_MUC } from '../stanza/muc.js';
 
 const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
 
@@ -38,6 +39,8 @@ const BASE_FEATURES = [
   NS_REPLY,
   NS_FALLBACK,
   'urn:xmpp:styling:0',
+  // Group chats (XEP-0045): the server's session joins rooms.
+  NS_MUC,
 ];
 
 /** XEP-0115 verification string of what we advertise. */

@@ -34,6 +34,7 @@ import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
+import { RoomRegistry } from '../features/rooms/registry.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -100,6 +101,8 @@ export class AccountSession {
   readonly blocking: Blocking;
   readonly avatars: Avatars;
   readonly search: Search;
+  /** Group chats: our presence in rooms, their occupants; room messages, bookmarks, invitations plug into its ports. */
+  readonly rooms: RoomRegistry;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -137,6 +140,7 @@ export class AccountSession {
     this.chatStates = new ChatStates(this.ctx);
     this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
+    this.rooms = new RoomRegistry(this.ctx, { nickname: () => this.ownProfile.nickname(), avatarOf: (jid) => this.avatars.hashOf(jid) });
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
@@ -163,6 +167,7 @@ export class AccountSession {
       this.ctx.emit('connection', { state, detail });
     });
     this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
+      if (resumed) this.rooms.resumed();
       const ready = resumed ? Promise.all([this.messages.flushOutbox(), this.clientState.resumed()]) : this.startXmppSession();
       void ready.catch((err: unknown) => log.error({ err }, 'session set-up after reconnect failed'));
     });
@@ -204,6 +209,7 @@ export class AccountSession {
   /** First set-up after login: stored state for the tabs at once, then the server's truth. */
   async start(): Promise<void> {
     await this.roster.loadStored();
+    await this.rooms.loadStored();
     await this.startXmppSession();
     this.scheduleIdle();
   }
@@ -224,6 +230,8 @@ export class AccountSession {
       this.subscriptions.reset();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
+      // After our presence (the rooms see us available); each room's join settles on its own.
+      this.rooms.rejoinAll();
       await this.clientState.startStream();
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
@@ -273,6 +281,8 @@ export class AccountSession {
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
     if (el.name === 'presence') {
+      // A room's presence (occupants, our own in it) never reaches the roster's presence tracker.
+      if (this.rooms.receivePresence(el)) return;
       // Fetching a vCard can take seconds: not in the line of stanzas that must be stored in order.
       void this.avatars.onPresence(el);
       return this.presence.handle(el);
@@ -284,6 +294,11 @@ export class AccountSession {
     const message = carbon.kind === 'carbon' ? carbon.message : el;
     // A carbon of what a blocked JID sent to another client of ours (that client's server let it through).
     if (carbon.kind === 'carbon' && this.fromBlocked(message)) return;
+    if (this.rooms.invitations?.receive(message, receivedAt)) return;
+    // Rooms before anything of direct chats: a groupchat, a room's notice or a MUC-PM is never a contact's message.
+    if (message.attrs.type === 'groupchat') return carbon.kind === 'none' ? this.rooms.receiveGroupchat(message, receivedAt) : undefined;
+    if (carbon.kind === 'none' && this.rooms.fromRoomItself(message)) return this.ctx.log.debug('message from a room (not groupchat) dropped');
+    if (await this.rooms.receivePrivate(message, receivedAt, carbon.kind === 'carbon' && carbon.direction === 'sent')) return;
     const event = carbon.kind === 'none' ? parseEvent(el) : null;
     if (event) {
       const from = bareOf(el.attrs.from);
@@ -315,18 +330,26 @@ export class AccountSession {
 
   async snapshot(): Promise<HelloEvent> {
     const conversations = await this.deps.stores.messages.conversations(this.accountId, 200);
+    const roomJids = await this.deps.stores.rooms.jids(this.accountId);
+    for (const r of this.rooms.list()) roomJids.add(r.jid);
+    this.rooms.setUnread(new Map(conversations.filter((c) => roomJids.has(c.last.peer)).map((c) => [c.last.peer, c.unread])));
     return {
       account: this.jid,
       resource: this.conn.jid ?? null,
       connection: this.conn.state,
       contacts: this.roster.list(),
       presences: this.presence.all(),
-      // Rooms set their own kind once the rooms feature lists them; an occupant's full JID is a MUC-PM.
-      conversations: conversations.map((c) => ({ peer: c.last.peer, kind: c.last.peer.includes('/') ? 'pm' : 'chat', last: toMessageDTO(c.last), unread: c.unread })),
+      // A room's bare JID (known to the registry or the Room table) is a room; an occupant's full JID is a MUC-PM.
+      conversations: conversations.map((c) => ({
+        peer: c.last.peer,
+        kind: c.last.peer.includes('/') ? 'pm' : roomJids.has(c.last.peer) ? 'room' : 'chat',
+        last: toMessageDTO(c.last),
+        unread: c.unread,
+      })),
       own: this.presence.own,
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
-      rooms: [],
+      rooms: this.rooms.all(),
       invitations: [],
     };
   }
@@ -388,6 +411,7 @@ export class AccountSession {
     this.clearTimers();
     this.subscriptions.close();
     this.chatStates.stop();
+    this.rooms.close();
     if (reason === 'shutdown') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {
