@@ -390,6 +390,8 @@ export class RoomRegistry implements RoomRegistryPort {
     const from = parseJid(el.attrs.from);
     if (!from || !from.local) return false;
     const e = this.rooms.get(from.bare);
+    // Ending: our leave presences come back while the session goes; the rooms stay wanted for the next start.
+    if (this.closed) return !!e || !!el.getChild('x', NS_MUC_USER);
     if (!e) {
       if (el.getChild('x', NS_MUC_USER)) {
         this.ctx.log.debug({ from: from.bare }, 'presence from a room we are not in dropped');
@@ -793,7 +795,7 @@ export class RoomRegistry implements RoomRegistryPort {
       autojoin: e.autojoin,
       lastError: e.error,
     };
-    if (!row.nick) return;
+    if (!row.nick || this.closed) return;
     void this.write(() => this.ctx.stores.rooms.save(this.ctx.accountId, row));
   }
 
