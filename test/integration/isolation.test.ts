@@ -15,7 +15,8 @@ import { commandSchemas } from '../../server/realtime/contract.js';
 let stack: TestStack;
 
 before(async () => {
-  stack = await TestStack.start();
+  // With a MUC component: Bob is in a room, and the room commands aim at it.
+  stack = await TestStack.start({ prosody: { muc: true } });
 });
 after(async () => {
   await stack?.close();
@@ -50,6 +51,10 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   };
   assert.deepEqual(bobBefore.blocklist, ['spammer@example.net']);
   assert.deepEqual(bobBefore.devices, [bobDevice]);
+  // Bob is in a room of his, under his nickname.
+  const bobRoom = `iso-room-${randomUUID().slice(0, 8)}@${stack.prosody.mucDomain}`;
+  assert.equal((await bob.tab.command('roomJoin', { room: bobRoom, nick: 'Bob', bookmark: false })).room.state, 'joined');
+  const bobRooms = () => stack.parley.sessions.sessions().find((s) => s.accountId === bob.accountId)!.rooms;
   const bobEventsBefore = bob.tab.events.length;
 
   let avatarHash = '';
@@ -266,6 +271,49 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.deepEqual(await stack.parley.stores.mutes.list(bob.accountId), []);
       assert.deepEqual(await stack.parley.stores.mutes.list(alice.accountId), [carol.jid]);
       assert.equal((await alice.tab.rawCommand('setMuted', { peer: carol.jid, muted: false, accountId: bob.accountId })).ok, false);
+    },
+    async roomServices({ alice }) {
+      // Discovery runs on Alice's own session: the account server's public services, nothing of Bob.
+      assert.deepEqual((await alice.tab.command('roomServices', {})).services, [stack.prosody.mucDomain]);
+    },
+    async roomBrowse({ alice }) {
+      const r = await alice.tab.command('roomBrowse', { filter: '' });
+      assert.equal(r.service, stack.prosody.mucDomain);
+      assert.equal((await alice.tab.rawCommand('roomBrowse', { filter: '', accountId: bob.accountId })).ok, false);
+    },
+    async roomInfo({ alice }) {
+      // Public room info only (what any XMPP client may ask the room): not Bob's nick or state.
+      const info = await alice.tab.command('roomInfo', { room: bobRoom });
+      assert.equal(JSON.stringify(info).includes('Bob'), false);
+    },
+    async roomJoin({ alice }) {
+      // Alice asks for Bob's nickname in his room: the room refuses; Bob stays in, as Bob.
+      const r = await alice.tab.command('roomJoin', { room: bobRoom, nick: 'Bob', bookmark: false });
+      assert.equal(r.room.state, 'left');
+      assert.equal(r.room.error?.reason, 'nickname-in-use');
+      assert.equal(bobRooms().dto(bobRoom)?.state, 'joined');
+      assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).find((x) => x.jid === bobRoom)?.nick, 'Bob');
+    },
+    async roomLeave({ alice }) {
+      // Leaving "Bob's" room from Alice's tab leaves only Alice's own (absent) entry.
+      await alice.tab.command('roomLeave', { room: bobRoom, forget: true });
+      assert.equal(bobRooms().dto(bobRoom)?.state, 'joined');
+      assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).length, 1);
+    },
+    async roomNick({ alice }) {
+      const r = await alice.tab.rawCommand('roomNick', { room: bobRoom, nick: 'Mallory' });
+      assert.equal(r.ok, false);
+      assert.equal(bobRooms().dto(bobRoom)?.nick, 'Bob');
+    },
+    async roomSubject({ alice }) {
+      const r = await alice.tab.rawCommand('roomSubject', { room: bobRoom, subject: 'hijacked' });
+      assert.equal(r.ok, false);
+      assert.notEqual(bobRooms().dto(bobRoom)?.subject, 'hijacked');
+    },
+    async roomOccupants({ alice }) {
+      // Bob's occupant list is his session's: Alice, not in the room, gets none of it.
+      const r = await alice.tab.rawCommand('roomOccupants', { room: bobRoom });
+      assert.ok(!r.ok || (r.data as { occupants: unknown[] }).occupants.length === 0, JSON.stringify(r));
     },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');

@@ -170,7 +170,6 @@ test('kicked mid-session: the room is left with the reason and the actor’s wor
   const alice = await stack.loggedIn('rk');
   const room = await ownRoom('kick');
   assert.equal((await alice.tab.command('roomJoin', { room, nick: 'Alice', bookmark: false })).room.state, 'joined');
-  await stanzaAt(owner, (el) => el.attrs.from === `${room}/Alice`, 'Alice seen by the owner').catch(() => undefined);
   assert.equal((await owner.conn.iq(buildAdminSet(room, [admin.kick('Alice', 'be nice')])!)).attrs.type, 'result');
   const e = await alice.tab.waitFor('room', (x) => x.room.jid === room && x.room.state === 'left');
   assert.deepEqual(e.room.error, { reason: 'kicked', text: 'be nice', suggestion: null });
@@ -230,7 +229,9 @@ test('self-ping on stream resumption finds the room still has us; a room that fo
   // The room forgets us without a word (its occupant removed inside Prosody): the next self-ping rejoins.
   session.rooms.timing.selfPing = { silenceMs: 300, checkMs: 100 };
   const before = alice.tab.events.length;
-  const lua = `>(function() local r = prosody.hosts["${muc}"].modules.muc.get_room_from_jid("${room}"); local n = 0; for k in pairs(r._occupants) do r._occupants[k] = nil; n = n + 1 end; for k in pairs(r._jid_nick) do r._jid_nick[k] = nil end; return "removed " .. n end)()`;
+  // One argument without spaces (prosodyctl shell reads several as `a:b(c...)`): the Lua code's spaces as \032 escapes.
+  const code = `local r = prosody.hosts['${muc}'].modules.muc.get_room_from_jid('${room}'); local n = 0; for k in pairs(r._occupants) do r._occupants[k] = nil; n = n + 1 end; for k in pairs(r._jid_nick) do r._jid_nick[k] = nil end; return 'removed ' .. n`;
+  const lua = `>load("${code.replaceAll(' ', '\\032')}")()`;
   const out = await stack.prosody.shell(lua);
   assert.match(out, /removed 1/, out);
   session.rooms.resumed();
