@@ -165,6 +165,8 @@ test('join: disco#info first, default nick from the profile, resolves on the sel
   const deltas = s.emitted.filter(([n]) => n === 'occupants').map(([, d]) => d as OccupantsDeltaDTO);
   assert.equal(deltas.length, 1);
   assert.equal(deltas[0]!.count, 2);
+  assert.equal(deltas[0]!.joined.total, 0, 'who was there before our self-presence did not "join"');
+  assert.deepEqual(deltas[0]!.present.map((o) => o.nick).sort(), ['Ally', 'bob']);
   // Joined already: at once.
   assert.equal((await s.reg.join(ROOM)).state, 'joined');
   s.reg.close();
@@ -245,12 +247,15 @@ test('groupchat: subject kept, messages handed on; non-occupant live message and
   await s.reg.receiveGroupchat(el(`<message from='${ROOM}/bob' type='groupchat'><subject>Hello &lt;b&gt;</subject></message>`), new Date());
   assert.equal(s.reg.dto(ROOM)?.subject, 'Hello <b>');
   assert.equal(s.reg.dto(ROOM)?.subjectBy, 'bob');
+  // On join the room sends the subject in the name of whoever set it, maybe gone long ago: kept all the same.
+  await s.reg.receiveGroupchat(el(`<message from='${ROOM}/longgone' type='groupchat'><subject>Older</subject></message>`), new Date());
+  assert.equal(s.reg.dto(ROOM)?.subject, 'Older');
   await s.reg.receiveGroupchat(el(`<message from='${ROOM}/bob' type='groupchat'><body>hi</body></message>`), new Date());
   await s.reg.receiveGroupchat(el(`<message from='${ROOM}/ghost' type='groupchat'><body>boo</body></message>`), new Date());
   await s.reg.receiveGroupchat(el(`<message from='other@conference.example.org/bob' type='groupchat'><body>elsewhere</body></message>`), new Date());
   // History from someone who left since: delayed by the room, kept.
   await s.reg.receiveGroupchat(el(`<message from='${ROOM}/gone' type='groupchat'><body>old</body><delay xmlns='urn:xmpp:delay' from='${ROOM}' stamp='2020-01-01T00:00:00Z'/></message>`), new Date());
-  assert.deepEqual(got.map((g) => g.getChildText('body')), [null, 'hi', 'old']);
+  assert.deepEqual(got.map((g) => g.getChildText('body')), [null, null, 'hi', 'old']);
   assert.equal(await s.reg.receivePrivate(el(`<message from='${ROOM}/bob' type='chat'><body>psst</body></message>`), new Date(), false), true);
   assert.equal(await s.reg.receivePrivate(el(`<message from='stranger@conference.example.org/bob' type='chat'><body>psst</body><x xmlns='http://jabber.org/protocol/muc#user'/></message>`), new Date(), false), true);
   assert.equal(await s.reg.receivePrivate(el(`<message from='bob@example.org/phone' type='chat'><body>direct</body></message>`), new Date(), false), false);

@@ -427,14 +427,16 @@ export class RoomRegistry implements RoomRegistryPort {
     }
     const msg = parseGroupchat(el, receivedAt);
     const nick = from.resource;
+    const subjectOnly = !!msg && msg.subject !== null && msg.body === null;
     // Discussion history (delayed by the room) may come from people who have left since; live messages may not.
-    if (nick && nick !== e.nick && !e.occupants.has(nick) && !msg?.delay) {
+    // The subject comes from the room (on join, in the name of whoever set it, maybe long gone): always kept.
+    if (nick && nick !== e.nick && !e.occupants.has(nick) && !msg?.delay && !subjectOnly) {
       this.ctx.log.debug({ room: e.jid }, 'groupchat from a non-occupant dropped');
       return;
     }
     this.pinger.heard(e.jid);
-    if (msg && msg.subject !== null && msg.body === null) {
-      e.subject = msg.subject || null;
+    if (subjectOnly) {
+      e.subject = msg!.subject || null;
       e.subjectBy = nick || null;
       this.persist(e);
       this.emitRoom(e);
@@ -549,7 +551,8 @@ export class RoomRegistry implements RoomRegistryPort {
     const self = p.self || (o.nick === e.nick && e.state === 'joined' && o.jid !== null && o.jid === this.ctx.conn.jid);
     if (self) return this.onSelf(e, p);
     const change = e.occupants.apply(o);
-    if (change.kind === 'present') e.coalescer.presentOccupant(this.occupantDTO(o), change.joined);
+    // The list the room sends before our self-presence is who was there, not people joining (no timeline line).
+    if (change.kind === 'present') e.coalescer.presentOccupant(this.occupantDTO(o), change.joined && !e.pending);
     else if (change.kind === 'gone') e.coalescer.goneOccupant(o.nick, p.leave !== 'nick-changed');
   }
 
@@ -557,7 +560,7 @@ export class RoomRegistry implements RoomRegistryPort {
     const o = p.occupant;
     if (o.available) {
       const change = e.occupants.apply(o);
-      if (change.kind === 'present') e.coalescer.presentOccupant(this.occupantDTO(o), change.joined);
+      if (change.kind === 'present') e.coalescer.presentOccupant(this.occupantDTO(o), change.joined && !e.pending);
       const roleChanged = e.role !== o.role || e.affiliation !== o.affiliation;
       e.role = o.role;
       e.affiliation = o.affiliation;
