@@ -214,6 +214,27 @@ test('hostile stanzas: a room presence without muc#user, groupchat from a non-oc
   assert.equal(session.rooms.dto(room)?.state, 'joined', 'the session goes on');
 });
 
+test('a 5,000-occupant presence burst reaches a tab as a few coalesced deltas, and the list is complete', async () => {
+  const alice = await stack.loggedIn('r5k');
+  const room = roomName('crowd');
+  await alice.tab.command('roomJoin', { room, nick: 'Alice', bookmark: false });
+  const session = sessionOf(alice);
+  const to = session.conn.jid;
+  const deltas: OccupantsDeltaDTO[] = [];
+  alice.tab.socket.on('occupants', (d) => d.room === room && deltas.push(d));
+  // As the room would relay them (the XMPP server cannot be made to hold 5,000 real sessions here).
+  for (let i = 0; i < 5000; i++) {
+    session.conn.emit('stanza', parse(`<presence from='${room}/p${i}' to='${to}'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x></presence>`) as Element);
+  }
+  await session.drainInbound();
+  await until('all 5,000 told', () => deltas.reduce((n, d) => n + d.present.length, 0) >= 5000);
+  assert.ok(deltas.length <= 50, `${deltas.length} deltas for 5,000 presences`);
+  assert.equal(deltas.reduce((n, d) => n + d.joined.total, 0), 5000);
+  assert.ok(deltas.every((d) => d.joined.nicks.length <= 20));
+  assert.equal(deltas.at(-1)!.count, 5001);
+  assert.equal((await alice.tab.command('roomOccupants', { room })).occupants.length, 5001);
+});
+
 test('self-ping on stream resumption finds the room still has us; a room that forgot us is rejoined', async () => {
   const alice = await stack.loggedIn('rsp');
   const room = roomName('ping');
