@@ -153,7 +153,7 @@ export class Messages {
    */
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
-    if (!msg) return;
+    if (!msg || this.isRoomTraffic(msg, el)) return;
     const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
     if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
@@ -229,13 +229,25 @@ export class Messages {
    * (MessageStore.insertMany); the tabs hear of the new ones in batch order.
    */
   async storeMany(all: readonly ChatMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
-    const msgs = this.withoutForgotten ? await this.withoutForgotten([...all]) : all;
+    const direct = all.filter((m) => !this.isRoomTraffic(m));
+    const msgs = this.withoutForgotten ? await this.withoutForgotten(direct) : direct;
     const results = await this.ctx.stores.messages.insertMany(
       msgs.map((msg) => this.toNewMessage(msg, msg.direction === 'in' ? 'received' : 'sent')),
       stamp,
     );
     for (const { row, inserted } of results) if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
     return results;
+  }
+
+  /**
+   * A MUC-PM (or anything else from a room we are in) is never a one-to-one message with the room's bare JID: the rooms
+   * feature stores PMs under the occupant's full JID. Marked PMs (the muc#user element) are refused even from rooms
+   * we are not in any more.
+   */
+  private isRoomTraffic(msg: ChatMessage, el?: Element): boolean {
+    if (this.rooms?.owns(msg.peer)) return true;
+    const x = el?.getChild('x', 'http://jabber.org/protocol/muc#user');
+    return !!x && !x.getChild('invite') && !x.getChild('decline');
   }
 
   private toNewMessage(msg: ChatMessage, state: MessageRow['state']): NewMessage {

@@ -10,6 +10,7 @@
  */
 import type { Element } from '@xmpp/xml';
 import { xml } from '@xmpp/xml';
+import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from '../context.js';
 import type { RoomMessagesPort, RoomRegistryPort, RoomView } from './ports.js';
 import type { RoomFeaturesDTO } from '../../realtime/contract/rooms.js';
@@ -19,8 +20,9 @@ import { NS_MUC_USER, parseGroupchat, parseModeration, validNick, type JoinHisto
 import { buildChatMessage, MAX_BODY_CHARS, parseChatMessage } from '../../stanza/message.js';
 import { buildReply, codePoints, type ReplyRef } from '../../stanza/reply.js';
 import { NS } from '../../stanza/ns.js';
+import { NS_REACTIONS } from '../../stanza/reactions.js';
 import { parseJid } from '../../stanza/jid.js';
-import type { MessageRow, NewMessage } from '../../store/messages.js';
+import type { BatchStamp, MessageRow, NewMessage } from '../../store/messages.js';
 import { archiveOrder } from '../archive.js';
 import { RoomArchive, type RoomArchiveResult } from './room-archive.js';
 import { pmRow, roomMessageRow, type RoomSource } from './room-message.js';
@@ -57,7 +59,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     this.days = opts.firstJoinDays ?? 2;
     this.firstMax = opts.firstJoinMax ?? 1000;
     this.firstStanzas = opts.firstJoinStanzas ?? 50;
-    this.archive = new RoomArchive(ctx, (room, results) => this.storeArchived(room, results));
+    this.archive = new RoomArchive(ctx, (room, results, older) => this.storeArchived(room, results, older));
     this.mutations = new RoomMutations(ctx);
     messages.rooms = this;
   }
@@ -127,7 +129,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       if (!this.registry.get(moderation.room)) return;
       return this.mutations.moderate(moderation, receivedAt);
     }
-    const gc = parseGroupchat(el, receivedAt);
+    const gc = groupchatOf(el, receivedAt);
     if (!gc) return;
     const view = this.registry.get(gc.room);
     if (!view) return this.ctx.log.debug('groupchat message from a room we are not in: dropped');
@@ -220,14 +222,14 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     return (async () => {
       const oldest = await this.ctx.stores.messages.roomEdge(this.ctx.accountId, peer, 'oldest');
       const res = oldest
-        ? await this.archive.page(peer, { before: oldest.stanzaId, max: OLDER_PAGE })
-        : await this.archive.page(peer, { end: new Date(before.getTime() - 1), before: '', max: OLDER_PAGE });
+        ? await this.archive.page(peer, { before: oldest.stanzaId, max: OLDER_PAGE }, true)
+        : await this.archive.page(peer, { end: new Date(before.getTime() - 1), before: '', max: OLDER_PAGE }, true);
       return { stored: res.fresh, complete: res.fin.complete || res.received === 0 };
     })();
   }
 
   /** One batch of a room's archive results, in archive order: messages stored together, mutations in their turn. */
-  private async storeArchived(room: string, results: RoomArchiveResult[]): Promise<number> {
+  private async storeArchived(room: string, results: RoomArchiveResult[], older: boolean): Promise<number> {
     const view = this.registry.get(room);
     if (!view) return 0;
     const rows: NewMessage[] = [];
@@ -239,7 +241,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
         if (moderation.room === room) later.push({ el: res.message, gc: null, stamp });
         continue;
       }
-      const gc = parseGroupchat(res.message, new Date());
+      const gc = groupchatOf(res.message, new Date());
       // The archive of this room speaks for this room only.
       if (!gc || gc.room !== room || gc.nick === null) continue;
       if (this.mutations.isMutationOrReaction(res.message)) {
@@ -254,9 +256,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     }
     let fresh = 0;
     if (rows.length > 0) {
-      const anchor = await this.ctx.stores.messages.roomEdge(this.ctx.accountId, room, 'newest');
-      const order = archiveOrder(anchor?.stamp ?? null);
-      const stored = await this.ctx.stores.messages.insertMany(rows, order.stamp);
+      const stored = await this.ctx.stores.messages.insertMany(rows, older ? await this.belowOldest(room, rows.length) : await this.aboveNewest(room));
       for (let i = 0; i < stored.length; i++) {
         const { row, inserted } = stored[i]!;
         if (!inserted) {
@@ -276,6 +276,25 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       await this.mutations.apply(view, m.el, m.gc, view.occupant(m.gc.nick!), 'archive', m.stamp);
     }
     return fresh;
+  }
+
+  /** Catch-up: archive order kept above what we hold (whole-second archive stamps; see archiveOrder). */
+  private async aboveNewest(room: string): Promise<BatchStamp> {
+    const anchor = await this.ctx.stores.messages.roomEdge(this.ctx.accountId, room, 'newest');
+    return archiveOrder(anchor?.stamp ?? null).stamp;
+  }
+
+  /**
+   * Older pages: the archive's whole-second stamps may equal our oldest row's, and a row written later sorts after it
+   * on equal stamps; so each result goes strictly before the oldest we hold, in archive order (a millisecond apart).
+   */
+  private async belowOldest(room: string, n: number): Promise<BatchStamp> {
+    const oldest = await this.ctx.stores.messages.edgeStamp(this.ctx.accountId, room, 'oldest');
+    let i = 0;
+    return (msg) => {
+      const ceiling = oldest ? oldest.getTime() - (n - i++) : Infinity;
+      return msg.stamp.getTime() < ceiling ? msg.stamp : new Date(ceiling);
+    };
   }
 
   // --- sending ------------------------------------------------------------------------------------------------
@@ -396,6 +415,18 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     }
   }
 
+}
+
+/**
+ * parseGroupchat reads messages with content; a reaction has none (XEP-0444: no body), yet its sender, ids and room
+ * are read the same way: parsed as if it had an empty body (never stored as a message: RoomMutations takes it).
+ */
+function groupchatOf(el: Element, now: Date): GroupchatMessage | null {
+  const gc = parseGroupchat(el, now);
+  if (gc || !el.getChild('reactions', NS_REACTIONS) || el.getChild('body')) return gc;
+  const copy = parseXml(el.toString()) as unknown as Element;
+  copy.c('body');
+  return parseGroupchat(copy, now);
 }
 
 function replyColumns(r: ReplyRef | null) {

@@ -27,6 +27,8 @@ export const ROOM_PAGE = 100;
 
 interface Query {
   room: string;
+  /** An older page (paging back), not a catch-up: see history.ts belowOldest. */
+  older: boolean;
   pending: RoomArchiveResult[];
   chain: Promise<void>;
   received: number;
@@ -34,7 +36,7 @@ interface Query {
 }
 
 /** Stores one batch of a room's results, in archive order; returns how many were new. */
-export type StoreBatch = (room: string, results: RoomArchiveResult[]) => Promise<number>;
+export type StoreBatch = (room: string, results: RoomArchiveResult[], older: boolean) => Promise<number>;
 
 export interface PageResult {
   fin: MamFin;
@@ -78,15 +80,15 @@ export class RoomArchive {
     q.pending = [];
     if (batch.length === 0) return q.chain;
     q.chain = q.chain.then(async () => {
-      q.fresh += await this.storeBatch(q.room, batch);
+      q.fresh += await this.storeBatch(q.room, batch, q.older);
     });
     return q.chain;
   }
 
   /** One page of the room's archive; resolves once its results are stored. */
-  async page(room: string, rsm: { after?: string; before?: string; start?: Date; end?: Date; max?: number }): Promise<PageResult> {
+  async page(room: string, rsm: { after?: string; before?: string; start?: Date; end?: Date; max?: number }, older = false): Promise<PageResult> {
     const queryId = randomUUID();
-    const q: Query = { room, pending: [], chain: Promise.resolve(), received: 0, fresh: 0 };
+    const q: Query = { room, older, pending: [], chain: Promise.resolve(), received: 0, fresh: 0 };
     this.queries.set(queryId, q);
     try {
       const iq = buildMamQuery({ queryId, max: rsm.max ?? ROOM_PAGE, after: rsm.after, before: rsm.before, start: rsm.start, end: rsm.end });
