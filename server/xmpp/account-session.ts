@@ -34,6 +34,8 @@ import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
+import { RoomsAdministration } from '../features/rooms/administration.js';
+import type { RoomRegistryPort } from '../features/rooms/ports.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -176,6 +178,20 @@ export class AccountSession {
     });
   }
 
+  // ---- rooms-admin: bookmarks, invitations, room administration (features/rooms/administration.ts). ----
+  /** Built once the room registry (rooms-core) is attached; until then room commands say group chats are unavailable. */
+  roomsAdmin: RoomsAdministration | null = null;
+
+  /** Builds the rooms-admin parts over the registry; call once, before `start`. */
+  attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {
+    this.roomsAdmin = new RoomsAdministration(this.ctx, registry, {
+      isContact: (bare) => this.roster.has(bare),
+      row: (id) => this.deps.stores.messages.byId(this.accountId, id),
+    });
+    return this.roomsAdmin;
+  }
+  // ---- end rooms-admin ----
+
   /** Set while the removal of this account is asked (see whileRemoving). */
   private removal: { fatal: boolean } | null = null;
 
@@ -225,6 +241,8 @@ export class AccountSession {
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
       await this.clientState.startStream();
+      // rooms-admin: bookmarks fetched and autojoin rooms joined once we are available (in the background).
+      if (this.roomsAdmin) void this.roomsAdmin.bookmarks.start().catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarks could not be fetched'));
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
       void this.messages.flushOutbox();
@@ -288,6 +306,7 @@ export class AccountSession {
     if (event) {
       const from = bareOf(el.attrs.from);
       if (!from) return;
+      if (this.roomsAdmin?.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
       if (event.node === NS_AVATAR_METADATA) {
         void this.avatars.onMetadata(from, event.items);
         return;
@@ -297,6 +316,8 @@ export class AccountSession {
     }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
+    // rooms-admin: invitations (direct and mediated) and declines, never stored as messages.
+    if (carbon.kind === 'none' && this.roomsAdmin?.invitations.receive(message, receivedAt)) return;
     this.chatStates.onMessage(message);
     if (await this.mutations.receive(message, receivedAt, carbon.kind === 'none')) return;
     if (await this.reactions.receive(message, receivedAt)) return;
@@ -327,7 +348,7 @@ export class AccountSession {
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
       rooms: [],
-      invitations: [],
+      invitations: this.roomsAdmin?.invitations.list() ?? [],
     };
   }
 
