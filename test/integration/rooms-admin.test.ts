@@ -1,0 +1,304 @@
+/**
+ * Rooms administration against a real Prosody 0.12 (muc, muc_mam, muc_moderation) through real Parley sessions and
+ * their tabs: bookmarks kept in step with another client of the same account, rooms created with both presets and
+ * configured, invitations (direct, mediated, a stranger's flood), roles and affiliations, message moderation.
+ * The room registry belongs to rooms-core: until it is merged, a small stand-in below joins with buildJoin over the
+ * session's own connection and is attached to the session as the registry would be.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Element } from '@xmpp/xml';
+import { TestStack, type LoggedIn } from '../harness/parley.js';
+import { XmppPeer } from '../harness/xmpp-peer.js';
+import { until } from '../harness/poll.js';
+import type { XmppConnection } from '../../server/xmpp/connection.js';
+import type { AccountSession } from '../../server/xmpp/account-session.js';
+import type { RoomsAdministration } from '../../server/features/rooms/administration.js';
+import { RoomAdmin } from '../../server/features/rooms/admin.js';
+import type { JoinOptions, RoomRegistryPort, RoomView } from '../../server/features/rooms/ports.js';
+import type { RoomDTO, RoomFeaturesDTO } from '../../server/realtime/contract/rooms.js';
+import {
+  buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildLeave, buildMediatedInvite, buildDirectInvite, parseDecline,
+  parseDiscoInfo, parseDiscoItems, parseGroupchat, parseModeration, parseOccupantPresence, parseRoomInfo, type Occupant, type RoomInfo,
+} from '../../server/stanza/muc.js';
+import { buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, parseBookmarks2 } from '../../server/stanza/bookmarks.js';
+import { parseItems } from '../../server/stanza/pubsub.js';
+
+const NO_FEATURES: RoomFeaturesDTO = { membersOnly: false, nonAnonymous: false, persistent: false, passwordProtected: false, public: null, moderated: false, mam: false, moderation: false };
+
+function featuresOf(info: RoomInfo | null): RoomFeaturesDTO {
+  if (!info) return NO_FEATURES;
+  return {
+    membersOnly: info.membersOnly, nonAnonymous: info.nonAnonymous, persistent: info.persistent, passwordProtected: info.passwordProtected,
+    public: info.isPublic, moderated: info.moderated, mam: info.mam, moderation: info.moderation !== null,
+  };
+}
+
+interface StandInRoom {
+  nick: string;
+  state: RoomDTO['state'];
+  features: RoomFeaturesDTO;
+  occupants: Map<string, Occupant>;
+  bookmarked: boolean;
+  autojoin: boolean;
+  name: string | null;
+  error: string | null;
+}
+
+/** Test-only registry: joins over the session's connection and keeps occupants; what rooms-core's registry does for real. */
+class StandInRegistry implements RoomRegistryPort {
+  readonly rooms = new Map<string, StandInRoom>();
+  private waiters: { room: string; resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  constructor(private readonly conn: XmppConnection) {
+    conn.on('stanza', (el: Element) => this.onStanza(el));
+  }
+
+  private onStanza(el: Element): void {
+    if (el.name !== 'presence') return;
+    const p = parseOccupantPresence(el);
+    if (!p) return;
+    const room = this.rooms.get(p.kind === 'error' ? p.room : p.occupant.room);
+    if (!room) return;
+    if (p.kind === 'error') {
+      room.state = 'left';
+      room.error = p.reason;
+      this.settle(p.room, new Error(p.reason));
+      return;
+    }
+    if (p.occupant.available) room.occupants.set(p.occupant.nick, p.occupant);
+    else room.occupants.delete(p.occupant.nick);
+    if (p.self) {
+      room.state = p.occupant.available ? 'joined' : 'left';
+      if (p.occupant.available) {
+        room.nick = p.occupant.nick;
+        this.settle(p.occupant.room, null);
+      }
+    }
+  }
+
+  private settle(room: string, err: Error | null): void {
+    this.waiters = this.waiters.filter((w) => (w.room === room ? (err ? w.reject(err) : w.resolve(), false) : true));
+  }
+
+  get(room: string): RoomView | undefined {
+    const r = this.rooms.get(room);
+    if (!r) return undefined;
+    return {
+      jid: room, nick: r.nick, state: r.state, features: r.features,
+      occupant: (nick) => r.occupants.get(nick),
+      realJids: () => [...r.occupants.values()].flatMap((o) => (o.jid ? [o.jid.split('/')[0]!] : [])),
+    };
+  }
+
+  list(): RoomView[] {
+    return [...this.rooms.keys()].map((k) => this.get(k)!);
+  }
+
+  async join(room: string, opts: JoinOptions = {}): Promise<RoomDTO> {
+    const known = this.rooms.get(room);
+    if (known?.state === 'joined' || known?.state === 'joining') return this.dto(room)!;
+    // Registered at once, as a registry does: a setBookmark while we wait lands on this room.
+    const r: StandInRoom = known ?? { nick: '', state: 'joining', features: NO_FEATURES, occupants: new Map(), bookmarked: false, autojoin: false, name: null, error: null };
+    r.state = 'joining';
+    r.nick = opts.nick ?? this.conn.bareJid.split('@')[0]!;
+    this.rooms.set(room, r);
+    const info = await this.conn.iq(buildDiscoInfoGet(room)).then(parseRoomInfo, () => null);
+    r.features = featuresOf(info);
+    const joined = new Promise<void>((resolve, reject) => this.waiters.push({ room, resolve, reject }));
+    await this.conn.send(buildJoin({ room, nick: r.nick, ...(opts.password ? { password: opts.password } : {}), history: { kind: 'none' } })!);
+    try {
+      await joined;
+    } catch (err) {
+      if (opts.quiet) return this.dto(room)!;
+      throw err;
+    }
+    // The room's features as disco#info says once it exists (a new room is configured after the join).
+    if (!info) r.features = featuresOf(await this.conn.iq(buildDiscoInfoGet(room)).then(parseRoomInfo, () => null));
+    return this.dto(room)!;
+  }
+
+  async refresh(room: string): Promise<void> {
+    const r = this.rooms.get(room)!;
+    r.features = featuresOf(await this.conn.iq(buildDiscoInfoGet(room)).then(parseRoomInfo, () => null));
+  }
+
+  async leave(room: string, forget: boolean): Promise<void> {
+    const r = this.rooms.get(room);
+    if (!r) return;
+    if (r.state !== 'left') await this.conn.send(buildLeave(room, r.nick)!);
+    r.state = 'left';
+    if (forget) this.rooms.delete(room);
+  }
+
+  dto(room: string): RoomDTO | undefined {
+    const r = this.rooms.get(room);
+    if (!r) return undefined;
+    const self = r.occupants.get(r.nick);
+    return {
+      jid: room, name: r.name, description: null, nick: r.nick, state: r.state, error: null, subject: null, subjectBy: null,
+      role: self?.role ?? 'none', affiliation: self?.affiliation ?? 'none', features: r.features, omemo: { allowed: false, reason: null },
+      occupantCount: r.occupants.size, bookmarked: r.bookmarked, autojoin: r.autojoin, unread: 0, mentions: 0,
+    };
+  }
+
+  setBookmark(room: string, b: { bookmarked: boolean; autojoin: boolean; name?: string | null }): void {
+    const r = this.rooms.get(room) ?? { nick: '', state: 'left' as const, features: NO_FEATURES, occupants: new Map(), bookmarked: false, autojoin: false, name: null, error: null };
+    r.bookmarked = b.bookmarked;
+    r.autojoin = b.autojoin;
+    if (b.name !== undefined) r.name = b.name;
+    this.rooms.set(room, r);
+  }
+}
+
+let stack: TestStack;
+
+before(async () => {
+  stack = await TestStack.start({ prosody: { muc: true } });
+});
+after(async () => {
+  await stack?.close();
+});
+
+interface Account extends LoggedIn {
+  session: AccountSession;
+  registry: StandInRegistry;
+  parts: RoomsAdministration;
+}
+
+async function account(prefix: string): Promise<Account> {
+  const user = await stack.loggedIn(prefix);
+  const session = stack.parley.sessions.byAccountId(user.accountId)!;
+  const registry = new StandInRegistry(session.conn);
+  const parts = session.attachRoomRegistry(registry);
+  await parts.bookmarks.start();
+  return { ...user, session, registry, parts };
+}
+
+const mucDomain = () => stack.prosody.mucDomain;
+const roomName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}@${mucDomain()}`;
+
+async function roomInfo(peer: XmppPeer | XmppConnection, room: string): Promise<RoomInfo> {
+  const conn = 'conn' in peer ? peer.conn : peer;
+  const info = parseRoomInfo(await conn.iq(buildDiscoInfoGet(room)));
+  assert.ok(info, `${room} is a room`);
+  return info;
+}
+
+async function rawFeatures(conn: XmppConnection, room: string): Promise<string[]> {
+  return parseDiscoInfo(await conn.iq(buildDiscoInfoGet(room)))!.features;
+}
+
+async function bookmarksOf(peer: XmppPeer) {
+  return parseBookmarks2(parseItems(await peer.conn.iq(buildBookmarks2Get(peer.conn.bareJid))));
+}
+
+test('bookmarks: a room bookmarked by another client of the account is joined; a join here is seen there, extensions kept; a retraction leaves', async () => {
+  const alice = await account('bm-alice');
+  assert.equal(alice.parts.bookmarks.kind, 'pep', 'Prosody 0.12 with mod_bookmarks offers XEP-0402');
+  // "Conversations": the same account, another resource, publishing to urn:xmpp:bookmarks:1 with an extension of its own.
+  const other = await XmppPeer.login(stack.prosody, alice.jid, alice.password, 'conversations');
+  try {
+    const room = roomName('bm');
+    // The room exists first (someone made it): Bob's peer creates an instant room.
+    const bob = await stack.newUser('bm-bob');
+    const owner = await XmppPeer.login(stack.prosody, bob.jid, bob.password);
+    await owner.sendRaw(buildJoin({ room, nick: 'Owner', history: { kind: 'none' } })!);
+    // Stanzas are handled in order: the join creates the room, the instant-room submit unlocks it.
+    await owner.conn.iq(buildInstantRoom(room)!);
+
+    const ext = '<extensions xmlns="urn:xmpp:bookmarks:1"><pinned xmlns="urn:example:other-client"/></extensions>';
+    await other.conn.iq(buildBookmark2Publish({ room, name: 'Book club', autojoin: true, nick: 'AliceC', password: null, extensions: ext }));
+    await until(async () => alice.registry.get(room)?.state === 'joined', 'Parley joined the room bookmarked by the other client');
+    assert.equal(alice.registry.get(room)!.nick, 'AliceC');
+    assert.equal(alice.registry.dto(room)!.bookmarked, true);
+    assert.equal(alice.registry.dto(room)!.name, 'Book club');
+    assert.equal(alice.parts.bookmarks.get(room)?.extensions?.includes('urn:example:other-client'), true);
+
+    // Parley changes the bookmark (a join from a tab with another nick): the other client sees it, its extension intact.
+    await alice.parts.bookmarks.save({ room, name: null, nick: 'AliceP', password: null, autojoin: true });
+    const seen = (await bookmarksOf(other)).find((b) => b.room === room);
+    assert.equal(seen?.nick, 'AliceP');
+    assert.equal(seen?.name, 'Book club');
+    assert.match(seen?.extensions ?? '', /urn:example:other-client/);
+
+    // A room joined from Parley only: bookmarked for the other client.
+    const room2 = roomName('bm2');
+    await alice.tab.command('roomCreate', { room: room2, preset: 'channel', name: 'Parley made' });
+    assert.equal((await bookmarksOf(other)).find((b) => b.room === room2)?.autojoin, true);
+
+    // The other client removes the first bookmark: Parley leaves the room and marks it not bookmarked.
+    await other.conn.iq(buildBookmark2Retract(room));
+    await until(async () => alice.registry.get(room)?.state === 'left' && alice.registry.dto(room)?.bookmarked === false, 'Parley left the unbookmarked room');
+    await until(async () => !(await roomOccupantNicks(owner, room)).includes('AliceP'), 'the room no longer lists Parley');
+    await owner.stop();
+  } finally {
+    await other.stop();
+  }
+});
+
+async function roomOccupantNicks(peer: XmppPeer, room: string): Promise<string[]> {
+  const items = parseDiscoItems(await peer.conn.iq(buildDiscoItemsGet(room)));
+  return (items?.items ?? []).map((i) => i.jid.split('/')[1] ?? '');
+}
+
+test('roomCreate: the private group and the channel presets as the room\'s disco#info says; members added; an existing room refused', async () => {
+  const alice = await account('cr-alice');
+  const bob = await account('cr-bob');
+  const group = roomName('group');
+  const created = await alice.tab.command('roomCreate', { room: group, preset: 'group', name: 'Family <b>', members: [bob.jid] });
+  assert.equal(created.room.jid, group);
+  assert.equal(created.room.affiliation, 'owner');
+  const g = await rawFeatures(alice.session.conn, group);
+  for (const f of ['muc_membersonly', 'muc_nonanonymous', 'muc_persistent', 'muc_hidden']) assert.ok(g.includes(f), `${f} in ${g.join(' ')}`);
+  assert.equal((await roomInfo(alice.session.conn, group)).name, 'Family <b>');
+  const members = await alice.tab.command('roomAffiliations', { room: group, affiliation: 'member' });
+  assert.deepEqual(members.items.map((i) => i.jid), [bob.jid]);
+
+  const channel = roomName('channel');
+  await alice.tab.command('roomCreate', { room: channel, preset: 'channel' });
+  const c = await rawFeatures(alice.session.conn, channel);
+  for (const f of ['muc_public', 'muc_open', 'muc_semianonymous', 'muc_persistent']) assert.ok(c.includes(f), `${f} in ${c.join(' ')}`);
+
+  // Bob tries to create Alice's room: it exists.
+  const again = await bob.tab.rawCommand('roomCreate', { room: channel, preset: 'group' });
+  assert.equal(again.ok, false);
+  assert.match(again.error!, /exists already/);
+  assert.equal(bob.registry.get(channel), undefined, 'Bob never joined it');
+});
+
+test('roomConfig / roomConfigure: the form round trip, and values the form does not allow refused clearly', async () => {
+  const alice = await account('cf-alice');
+  const room = roomName('conf');
+  await alice.tab.command('roomCreate', { room, preset: 'channel', name: 'Before' });
+  const { form } = await alice.tab.command('roomConfig', { room });
+  const field = (f: typeof form, v: string) => f.fields.find((x) => x.var === v);
+  assert.equal(field(form, 'muc#roomconfig_roomname')?.values[0], 'Before');
+  assert.equal(field(form, 'muc#roomconfig_whois')?.type, 'list-single');
+  await alice.tab.command('roomConfigure', { room, values: { 'muc#roomconfig_roomname': ['After'], 'muc#roomconfig_roomdesc': ['A <script>x</script> room'], 'muc#roomconfig_whois': ['anyone'] } });
+  const again = (await alice.tab.command('roomConfig', { room })).form;
+  assert.equal(field(again, 'muc#roomconfig_roomname')?.values[0], 'After');
+  assert.equal(field(again, 'muc#roomconfig_roomdesc')?.values[0], 'A <script>x</script> room');
+  assert.equal(field(again, 'muc#roomconfig_whois')?.values[0], 'anyone');
+  assert.ok((await rawFeatures(alice.session.conn, room)).includes('muc_nonanonymous'));
+
+  const refused = async (values: Record<string, string[]>) => (await alice.tab.rawCommand('roomConfigure', { room, values })).error ?? '';
+  assert.match(await refused({ 'muc#roomconfig_nosuch': ['1'] }), /no field/);
+  assert.match(await refused({ 'muc#roomconfig_whois': ['everybody'] }), /not one of the options/);
+  assert.match(await refused({ 'muc#roomconfig_persistentroom': ['maybe'] }), /yes or no/);
+  assert.match(await refused({ 'muc#roomconfig_roomname': ['x'.repeat(4097)] }), /Too big/);
+  assert.match(await refused({ 'muc#roomconfig_roomname': ['a', 'b'] }), /takes one value/);
+
+  // Somebody else's room: not the owner.
+  const bob = await account('cf-bob');
+  await bob.registry.join(room, { nick: 'Bob' });
+  const notOwner = await bob.tab.rawCommand('roomConfig', { room });
+  assert.equal(notOwner.ok, false);
+  assert.match(notOwner.error!, /not allowed/);
+
+  await alice.tab.command('roomDestroy', { room, reason: 'done' });
+  // Prosody keeps a tombstone of a destroyed room for a while: <gone/>, else item-not-found.
+  await assert.rejects(alice.session.conn.iq(buildDiscoInfoGet(room)), /item-not-found|gone/);
+  assert.equal(alice.registry.get(room), undefined, 'left and forgotten');
+});
