@@ -16,6 +16,7 @@ import type { XmppConnection } from '../../server/xmpp/connection.js';
 import type { AccountSession } from '../../server/xmpp/account-session.js';
 import type { RoomsAdministration } from '../../server/features/rooms/administration.js';
 import { RoomAdmin } from '../../server/features/rooms/admin.js';
+import { createLogger } from '../../server/app/logger.js';
 import type { JoinOptions, RoomRegistryPort, RoomView } from '../../server/features/rooms/ports.js';
 import type { RoomDTO, RoomFeaturesDTO } from '../../server/realtime/contract/rooms.js';
 import {
@@ -301,4 +302,160 @@ test('roomConfig / roomConfigure: the form round trip, and values the form does 
   // Prosody keeps a tombstone of a destroyed room for a while: <gone/>, else item-not-found.
   await assert.rejects(alice.session.conn.iq(buildDiscoInfoGet(room)), /item-not-found|gone/);
   assert.equal(alice.registry.get(room), undefined, 'left and forgotten');
+});
+
+/** Every stanza a connection receives, with waiting for one that matches (no sleeps). */
+class Inbox {
+  readonly seen: Element[] = [];
+  private waiters: { test: (el: Element) => boolean; resolve: (el: Element) => void }[] = [];
+  constructor(conn: XmppConnection) {
+    conn.on('stanza', (el: Element) => {
+      this.seen.push(el);
+      this.waiters = this.waiters.filter((w) => (w.test(el) ? (w.resolve(el), false) : true));
+    });
+  }
+  next(test: (el: Element) => boolean, what: string, timeoutMs = 10_000): Promise<Element> {
+    const had = this.seen.find(test);
+    if (had) return Promise.resolve(had);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ test, resolve: (el) => { clearTimeout(timer); resolve(el); } });
+    });
+  }
+}
+
+async function peerOf(prefix: string): Promise<XmppPeer & { inbox: Inbox }> {
+  const u = await stack.newUser(prefix);
+  const peer = await XmppPeer.login(stack.prosody, u.jid, u.password);
+  return Object.assign(peer, { inbox: new Inbox(peer.conn) });
+}
+
+async function peerJoins(peer: XmppPeer & { inbox: Inbox }, room: string, nick: string): Promise<void> {
+  await peer.sendRaw(buildJoin({ room, nick, history: { kind: 'none' } })!);
+  await peer.inbox.next((el) => {
+    const p = parseOccupantPresence(el);
+    return p?.kind === 'occupant' && p.self && p.occupant.room === room && p.occupant.available;
+  }, `${nick}'s self-presence`);
+}
+
+test('invitations: direct from a contact (made member first), accepted from one tab, gone from every tab; mediated from a stranger, declined through the room; a stranger flood is capped', async () => {
+  const alice = await account('inv-alice');
+  const bob = await account('inv-bob');
+  await bob.tab.command('addContact', { jid: alice.jid, name: 'Alice' });
+  await until(async () => bob.session.roster.has(alice.jid), 'Alice in Bob\'s roster');
+
+  const group = roomName('invgroup');
+  await alice.tab.command('roomCreate', { room: group, preset: 'group', name: 'Family' });
+  await alice.registry.refresh(group);
+  await alice.tab.command('roomInvite', { room: group, jid: bob.jid, reason: 'dinner <b>tonight</b>', mode: 'direct' });
+  const { invitation } = await bob.tab.waitFor('invitation', (e) => e.invitation.room === group);
+  assert.equal(invitation.kind, 'direct');
+  assert.equal(invitation.from, alice.jid);
+  assert.equal(invitation.stranger, false);
+  assert.equal(invitation.reason, 'dinner <b>tonight</b>');
+  // A tab opened now gets it in its hello.
+  const bobTab2 = bob.openTab();
+  const hello = await bobTab2.waitFor('hello');
+  assert.deepEqual(hello.invitations.map((i) => i.id), [invitation.id]);
+  const accepted = await bobTab2.command('invitationAnswer', { id: invitation.id, accept: true, nick: 'Bobby' });
+  assert.equal(accepted.room?.state, 'joined', 'members-only, yet Bob gets in: Alice made him a member when inviting');
+  assert.equal(accepted.room?.nick, 'Bobby');
+  await bob.tab.waitFor('invitationGone', (e) => e.id === invitation.id);
+  await bobTab2.waitFor('invitationGone', (e) => e.id === invitation.id);
+  assert.equal(bob.parts.bookmarks.get(group)?.autojoin, true, 'an accepted invitation is bookmarked like a join');
+
+  // roomMembers: the private group's owners and members plus occupants' real JIDs.
+  assert.deepEqual((await alice.tab.command('roomMembers', { room: group })).members, [alice.jid, bob.jid].sort());
+
+  // Mediated, from Carol (a stranger to Bob), through a channel she is in.
+  const channel = roomName('invchan');
+  await alice.tab.command('roomCreate', { room: channel, preset: 'channel' });
+  const members = await alice.tab.rawCommand('roomMembers', { room: channel });
+  assert.match(members.error ?? '', /only for private groups/);
+  const carol = await peerOf('inv-carol');
+  await peerJoins(carol, channel, 'Carol');
+  await carol.sendRaw(buildMediatedInvite(channel, bob.jid, 'come <i>along</i>')!);
+  const mediated = (await bob.tab.waitFor('invitation', (e) => e.invitation.room === channel)).invitation;
+  assert.equal(mediated.kind, 'mediated');
+  // A semi-anonymous channel relays it from Carol's occupant JID, not her real one.
+  assert.equal(mediated.from, `${channel}/Carol`);
+  assert.equal(mediated.stranger, true);
+  await bob.tab.command('invitationAnswer', { id: mediated.id, accept: false, reason: 'not now' });
+  const decline = parseDecline(await carol.inbox.next((el) => parseDecline(el) !== null, 'the decline relayed by the room'));
+  assert.equal(decline?.room, channel);
+  assert.equal(decline?.invitee, bob.jid);
+  assert.equal(decline?.reason, 'not now');
+
+  // Mallory floods Bob with 100 direct invitations to 100 rooms; a chat message after them marks the end.
+  const mallory = await peerOf('inv-mallory');
+  for (let i = 0; i < 100; i++) await mallory.sendRaw(buildDirectInvite(bob.jid, `flood${i}@${mucDomain()}`, { reason: `spam ${i}` })!);
+  await mallory.sendChat(bob.jid, 'end of flood');
+  await bob.tab.waitFor('message', (e) => e.message.body === 'end of flood');
+  await bob.session.drainInbound();
+  const strangers = bob.tab.events.filter((e) => e.name === 'invitation' && (e.payload as { invitation: { stranger: boolean } }).invitation.stranger);
+  assert.equal(strangers.length, 5, 'five strangers\' invitations per ten minutes, Carol\'s included');
+  assert.ok(bob.parts.invitations.list().length <= 50);
+  await carol.stop();
+  await mallory.stop();
+});
+
+test('moderation: voice, moderator, member, admin, owner round trips, kick and ban; a participant is refused; XEP-0425 moderation of a message', async () => {
+  const alice = await account('mod-alice');
+  const bob = await account('mod-bob');
+  const room = roomName('mod');
+  await alice.tab.command('roomCreate', { room, preset: 'channel' });
+  const dave = await peerOf('mod-dave');
+  await peerJoins(dave, room, 'Dave');
+  await until(async () => alice.registry.get(room)?.occupant('Dave'), 'Alice sees Dave');
+  const daveNow = (test: (o: Occupant) => boolean, what: string) => until(async () => {
+    const o = alice.registry.get(room)?.occupant('Dave');
+    return o && test(o) ? o : null;
+  }, what);
+
+  await alice.tab.command('roomSetRole', { room, nick: 'Dave', role: 'visitor', reason: 'calm down' });
+  await daveNow((o) => o.role === 'visitor', 'Dave devoiced');
+  await alice.tab.command('roomSetRole', { room, nick: 'Dave', role: 'participant' });
+  await daveNow((o) => o.role === 'participant', 'Dave voiced');
+  await alice.tab.command('roomSetRole', { room, nick: 'Dave', role: 'moderator' });
+  await daveNow((o) => o.role === 'moderator', 'Dave a moderator');
+  for (const affiliation of ['member', 'admin', 'owner'] as const) {
+    await alice.tab.command('roomSetAffiliation', { room, jid: dave.conn.bareJid, affiliation });
+    await daveNow((o) => o.affiliation === affiliation, `Dave ${affiliation}`);
+    const list = await alice.tab.command('roomAffiliations', { room, affiliation });
+    assert.ok(list.items.some((i) => i.jid === dave.conn.bareJid && i.affiliation === affiliation), `${affiliation} list`);
+  }
+  await alice.tab.command('roomSetAffiliation', { room, jid: dave.conn.bareJid, affiliation: 'none' });
+  await daveNow((o) => o.affiliation === 'none' && o.role === 'participant', 'Dave back to nothing');
+
+  // Bob, a participant, may not kick.
+  await bob.registry.join(room, { nick: 'Bob' });
+  const refused = await bob.tab.rawCommand('roomSetRole', { room, nick: 'Dave', role: 'none' });
+  assert.equal(refused.ok, false);
+  assert.match(refused.error!, /^Kicking: You are not allowed to do that in this room/);
+  assert.equal(alice.registry.get(room)?.occupant('Dave')?.available, true, 'Dave still there');
+
+  // XEP-0425: Dave's message moderated by Alice through its room stanza-id (the row lookup is the history's: stubbed here).
+  const spamId = randomUUID();
+  const aliceIn = new Inbox(alice.session.conn);
+  await dave.sendRaw(buildGroupchat(room, spamId, 'spam')!);
+  const spam = parseGroupchat(await aliceIn.next((el) => parseGroupchat(el)?.originId === spamId, 'Dave\'s message at Alice'))!;
+  assert.ok(spam.stanzaId);
+  const moderation = new RoomAdmin({ jid: alice.jid, conn: alice.session.conn, log: createLogger('silent'), emit: () => undefined }, alice.registry, alice.parts.bookmarks, { row: async (id) => (id === '42' ? { peer: room, type: 'groupchat', stanzaId: spam.stanzaId } : null) });
+  await moderation.moderate(room, '42', 'no spam');
+  const announced = parseModeration(await dave.inbox.next((el) => parseModeration(el)?.stanzaId === spam.stanzaId, 'the moderation announcement'));
+  assert.equal(announced?.reason, 'no spam');
+  // Through the command: a row that is not a message of this room.
+  const noRow = await alice.tab.rawCommand('roomModerate', { room, id: '999999999' });
+  assert.match(noRow.error ?? '', /No such message in this room/);
+
+  // Kick, then ban: Dave's own presence says 307, then he is an outcast and listed as one.
+  await alice.tab.command('roomSetRole', { room, nick: 'Dave', role: 'none', reason: 'out' });
+  const kicked = parseOccupantPresence(await dave.inbox.next((el) => { const p = parseOccupantPresence(el); return p?.kind === 'occupant' && p.self && p.leave === 'kicked'; }, 'Dave kicked'));
+  assert.equal(kicked?.kind === 'occupant' && kicked.reason, 'out');
+  await peerJoins(dave, room, 'Dave2');
+  await alice.tab.command('roomSetAffiliation', { room, jid: dave.conn.bareJid, affiliation: 'outcast', reason: 'banned' });
+  await dave.inbox.next((el) => { const p = parseOccupantPresence(el); return p?.kind === 'occupant' && p.self && p.leave === 'banned'; }, 'Dave banned');
+  const outcasts = await alice.tab.command('roomAffiliations', { room, affiliation: 'outcast' });
+  assert.deepEqual(outcasts.items.map((i) => i.jid), [dave.conn.bareJid]);
+  await dave.stop();
 });

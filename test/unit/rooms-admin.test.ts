@@ -172,6 +172,17 @@ test('a mediated invitation: accepted joins with its password and bookmarks; dec
   assert.equal(sent.length, 1);
 });
 
+test('a semi-anonymous room relays from the inviter\'s occupant JID: kept whole, and the decline goes back to it', async () => {
+  const { ctx, sent } = fakeCtx();
+  const inv = new Invitations(ctx, new FakeRegistry(), { isContact: () => false });
+  inv.receive(el(`<message from="chan@muc.example.org" to="${ME}"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="chan@muc.example.org/Carol"/></x></message>`), new Date());
+  const [a] = inv.list();
+  assert.equal(a!.from, 'chan@muc.example.org/Carol');
+  assert.equal(a!.stranger, true);
+  await inv.answer({ id: a!.id, accept: false });
+  assert.equal(sent[0]!.getChild('x')!.getChild('decline')!.attrs.to, 'chan@muc.example.org/Carol');
+});
+
 // ------------------------------------------------------------------------------------------------------ bookmarks
 
 const DISCO_COMPAT = `<iq type="result"><query xmlns="http://jabber.org/protocol/disco#info"><identity category="account" type="registered"/><identity category="pubsub" type="pep"/><feature var="urn:xmpp:bookmarks:1#compat"/></query></iq>`;

@@ -10,7 +10,8 @@ import type { Element } from '@xmpp/xml';
 import type { InvitationsPort, RoomRegistryPort } from './ports.js';
 import type { RoomsAdminContext } from './context.js';
 import type { InvitationDTO, RoomDTO } from '../../realtime/contract/rooms.js';
-import { buildDecline, parseDecline, parseInvitation, type Invitation } from '../../stanza/muc.js';
+import { buildDecline, parseDecline, parseInvitation, validNick, NS_MUC_USER, type Invitation } from '../../stanza/muc.js';
+import { parseJid } from '../../stanza/jid.js';
 import { CommandError } from '../messages.js';
 import { roomCommandError } from './iq-errors.js';
 
@@ -36,6 +37,16 @@ export interface InvitationsDeps {
   joined?(room: RoomDTO, password: string | null): Promise<void>;
   now?(): number;
   limits?: Partial<InvitationLimits>;
+}
+
+/**
+ * A semi-anonymous room relays an invitation from the inviter's occupant JID (room@service/nick), not their real
+ * JID: keep it whole, so the tab says who in the room invites and a decline goes back to that occupant.
+ */
+function mediatedInviter(el: Element, inv: Invitation): string {
+  const raw = el.getChild('x', NS_MUC_USER)?.getChild('invite')?.attrs.from;
+  const j = typeof raw === 'string' ? parseJid(raw) : null;
+  return j && j.bare === inv.room && j.resource && validNick(j.resource) ? `${j.bare}/${j.resource}` : inv.inviter;
 }
 
 export class Invitations implements InvitationsPort {
@@ -69,7 +80,7 @@ export class Invitations implements InvitationsPort {
     }
     const inv = parseInvitation(el);
     if (!inv) return false;
-    this.admit(inv, receivedAt);
+    this.admit(inv.kind === 'mediated' ? { ...inv, inviter: mediatedInviter(el, inv) } : inv, receivedAt);
     return true;
   }
 

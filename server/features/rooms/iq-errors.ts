@@ -7,7 +7,8 @@ import { XmppStanzaError } from '../../xmpp/errors.js';
 
 const SENTENCES: Record<string, string> = {
   forbidden: 'You are not allowed to do that in this room.',
-  'not-allowed': 'The room does not allow that.',
+  // Prosody answers a participant's kick with not-allowed, an owner-only change with forbidden: the same to the user.
+  'not-allowed': 'You are not allowed to do that in this room (or the room does not allow it).',
   'not-acceptable': 'The room did not accept that (a room needs at least one owner).',
   'not-authorized': 'The room needs a password or membership for that.',
   'item-not-found': 'There is no such room.',
