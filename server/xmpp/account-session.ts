@@ -35,6 +35,9 @@ import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
 import { RoomRegistry } from '../features/rooms/registry.js';
+import { RoomHistory } from '../features/rooms/history.js';
+import { RoomsAdministration } from '../features/rooms/administration.js';
+import type { RoomRegistryPort } from '../features/rooms/ports.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -160,6 +163,13 @@ export class AccountSession {
     this.ownProfile = new OwnProfile(this.ctx, this.profiles);
     this.upload = new HttpUpload(this.ctx, this.messages);
     this.clientState = new ClientState(this.ctx, (visible) => this.onVisibleChange(visible));
+    // Group chats: the registry's ports are room messages (with their archive), bookmarks and invitations.
+    const roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages);
+    this.rooms.messages = roomHistory;
+    this.claimRoomArchive = (el) => roomHistory.claimArchiveResult(el);
+    const roomsAdmin = this.attachRoomRegistry(this.rooms);
+    this.rooms.bookmarks = roomsAdmin.bookmarks;
+    this.rooms.invitations = roomsAdmin.invitations;
     registerDisco(this.ctx);
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => {
@@ -180,6 +190,20 @@ export class AccountSession {
       else void this.end('connection-lost');
     });
   }
+
+  // ---- rooms-admin: bookmarks, invitations, room administration (features/rooms/administration.ts). ----
+  /** Built once the room registry (rooms-core) is attached; until then room commands say group chats are unavailable. */
+  roomsAdmin: RoomsAdministration | null = null;
+
+  /** Builds the rooms-admin parts over the registry; call once, before `start`. */
+  attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {
+    this.roomsAdmin = new RoomsAdministration(this.ctx, registry, {
+      isContact: (bare) => this.roster.has(bare),
+      row: (id) => this.deps.stores.messages.byId(this.accountId, id),
+    });
+    return this.roomsAdmin;
+  }
+  // ---- end rooms-admin ----
 
   /** Set while the removal of this account is asked (see whileRemoving). */
   private removal: { fatal: boolean } | null = null;
@@ -233,6 +257,8 @@ export class AccountSession {
       // After our presence (the rooms see us available); each room's join settles on its own.
       this.rooms.rejoinAll();
       await this.clientState.startStream();
+      // rooms-admin: bookmarks fetched and autojoin rooms joined once we are available (in the background).
+      if (this.roomsAdmin) void this.roomsAdmin.bookmarks.start().catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarks could not be fetched'));
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
       void this.messages.flushOutbox();
@@ -315,6 +341,7 @@ export class AccountSession {
     if (event) {
       const from = bareOf(el.attrs.from);
       if (!from) return;
+      if (this.roomsAdmin?.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
       if (event.node === NS_AVATAR_METADATA) {
         void this.avatars.onMetadata(from, event.items);
         return;
@@ -362,7 +389,7 @@ export class AccountSession {
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
       rooms: this.rooms.all(),
-      invitations: [],
+      invitations: this.roomsAdmin?.invitations.list() ?? [],
     };
   }
 
