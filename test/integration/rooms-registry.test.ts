@@ -128,6 +128,26 @@ test('two accounts join a room: self-presence, occupants (roomOccupants and delt
   await carol.tab.waitFor('room', (e) => e.room.jid === room && e.room.subject === 'Today: <b>cake</b>');
 });
 
+test('discovery: the MUC service, public rooms filtered by name, room info', async () => {
+  const alice = await stack.loggedIn('rdisc');
+  const tag = randomUUID().slice(0, 6);
+  const room = await ownRoom('public', { 'muc#roomconfig_roomname': `Cake club ${tag}`, 'muc#roomconfig_publicroom': true, 'muc#roomconfig_persistentroom': true });
+  await ownRoom('hidden', { 'muc#roomconfig_roomname': `Cake hidden ${tag}`, 'muc#roomconfig_publicroom': false });
+  assert.deepEqual((await alice.tab.command('roomServices', {})).services, [muc]);
+  const found = await alice.tab.command('roomBrowse', { filter: `CAKE CLUB ${tag}` });
+  assert.equal(found.service, muc);
+  assert.deepEqual(found.rooms.map((r) => r.jid), [room]);
+  assert.equal(found.next, null);
+  assert.deepEqual((await alice.tab.command('roomBrowse', { filter: `hidden ${tag}` })).rooms, []);
+  const info = await alice.tab.command('roomInfo', { room });
+  assert.equal(info.name, `Cake club ${tag}`);
+  assert.equal(info.features.persistent, true);
+  assert.equal(info.features.public, true);
+  assert.equal(info.occupants, 1);
+  assert.equal(info.omemo.allowed, false);
+  assert.equal((await alice.tab.rawCommand('roomInfo', { room: `nosuch-${tag}@${muc}` })).ok, false);
+});
+
 test('occupant presences are coalesced: 10 joins at once reach a tab as a few deltas, at least a window apart', async () => {
   const alice = await stack.loggedIn('rco');
   const room = roomName('burst');

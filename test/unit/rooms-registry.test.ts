@@ -307,3 +307,40 @@ test('rejoin: a fresh session joins wanted rooms again; self-ping not-acceptable
   assert.equal(s.reg.dto(ROOM)?.state, 'rejoining');
   s.reg.close();
 });
+
+test('discovery: services by their conference identity, browse filtered and paged (100 per page, next = last jid), room info', async () => {
+  const s = fakeSession();
+  const items = (jids: { jid: string; name?: string }[]) =>
+    `<query xmlns='http://jabber.org/protocol/disco#items'>${jids.map((j) => `<item jid='${j.jid}'${j.name ? ` name='${j.name}'` : ''}/>`).join('')}</query>`;
+  const rooms = Array.from({ length: 250 }, (_, i) => ({ jid: `r${String(i).padStart(3, '0')}@conference.example.org`, name: i % 2 ? `Cake ${i}` : `Tea ${i}` }));
+  s.conn.iq = async (e: Element) => {
+    const ns = e.getChild('query')?.attrs.xmlns;
+    if (ns === 'http://jabber.org/protocol/disco#items' && e.attrs.to === 'example.org') {
+      return el(`<iq type='result'>${items([{ jid: 'conference.example.org' }, { jid: 'upload.example.org' }])}</iq>`);
+    }
+    if (ns === 'http://jabber.org/protocol/disco#items') return el(`<iq type='result'>${items(rooms)}</iq>`);
+    if (e.attrs.to === 'conference.example.org') {
+      return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/><feature var='http://jabber.org/protocol/muc'/></query></iq>`);
+    }
+    if (e.attrs.to === 'upload.example.org') return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='store' type='file'/></query></iq>`);
+    return el(
+      `<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text' name='R &lt;3'/><feature var='http://jabber.org/protocol/muc'/><feature var='muc_open'/><feature var='muc_semianonymous'/></query></iq>`,
+    );
+  };
+  assert.deepEqual(await s.reg.services(), ['conference.example.org']);
+  const p1 = await s.reg.browse(undefined, '', undefined);
+  assert.equal(p1.service, 'conference.example.org');
+  assert.equal(p1.rooms.length, 100);
+  assert.equal(p1.next, 'r099@conference.example.org');
+  const p3 = await s.reg.browse('conference.example.org', '', 'r199@conference.example.org');
+  assert.equal(p3.rooms.length, 50);
+  assert.equal(p3.next, null);
+  const cake = await s.reg.browse('conference.example.org', 'CAKE 1', undefined);
+  assert.ok(cake.rooms.length > 0 && cake.rooms.every((r) => r.name!.startsWith('Cake 1')));
+  const info = await s.reg.info('r001@conference.example.org');
+  assert.equal(info.name, 'R <3');
+  assert.equal(info.omemo.allowed, false);
+  assert.match(info.omemo.reason!, /non-anonymous/);
+  await assert.rejects(s.reg.info('not a room'), /not a room address/);
+  s.reg.close();
+});
