@@ -28,7 +28,7 @@ const presence = (nick: string, opts: { type?: string; role?: string; aff?: stri
       `${(opts.codes ?? []).map((c) => `<status code='${c}'/>`).join('')}</x></presence>`,
   );
 
-function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found' } = {}) {
+function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found'; away?: boolean } = {}) {
   const sent: Element[] = [];
   const emitted: [string, unknown][] = [];
   const stored: unknown[] = [];
@@ -70,7 +70,10 @@ function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found' } = {})
     log: quiet,
     emit: (name: string, payload: unknown) => emitted.push([name, payload]),
   } as unknown as SessionContext;
-  const reg = new RoomRegistry(ctx, { nickname: async () => 'Ally', timing: { joinTimeoutMs: 300, discoTimeoutMs: 100, coalesceMs: 30 } });
+  const reg = new RoomRegistry(ctx, {
+    nickname: async () => 'Ally',
+    ownPresence: () => (opts.away ? { show: 'away', status: 'lunch' } : { show: 'available', status: null }),
+    timing: { joinTimeoutMs: 300, discoTimeoutMs: 100, coalesceMs: 30 } });
   const joins = () => sent.filter((s) => s.name === 'presence');
   return { reg, sent, emitted, stored, joins, conn };
 }
@@ -132,7 +135,7 @@ test('coalescer: a 5,000-presence burst becomes a handful of bounded deltas, sum
 });
 
 test('join: disco#info first, default nick from the profile, resolves on the self-presence (110), occupants coalesced', async () => {
-  const s = fakeSession();
+  const s = fakeSession({ away: true });
   const history: unknown[] = [];
   const joined: string[] = [];
   s.reg.messages = {
@@ -149,6 +152,8 @@ test('join: disco#info first, default nick from the profile, resolves on the sel
   assert.equal(s.sent[0]!.name, 'iq', 'disco#info first');
   assert.equal(join.attrs.to, `${ROOM}/Ally`);
   assert.equal(join.getChild('x', 'http://jabber.org/protocol/muc')?.getChild('history')?.attrs.maxchars, '0');
+  assert.equal(join.getChildText('show'), 'away', 'the join carries our presence');
+  assert.equal(join.getChildText('status'), 'lunch');
   assert.equal(s.reg.dto(ROOM)?.state, 'joining');
   assert.equal(s.reg.receivePresence(presence('bob')), true);
   assert.equal(s.reg.receivePresence(presence('Ally', { aff: 'member', codes: [110, 100] })), true);

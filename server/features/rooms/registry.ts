@@ -7,7 +7,7 @@
  * Everything a room sends is untrusted: a hostile room can refuse, kick, flood presences or stay silent, and the
  * session goes on; presences from rooms never reach the roster's PresenceTracker.
  */
-import type { Element } from '@xmpp/xml';
+import { xml, type Element } from '@xmpp/xml';
 import type { SessionContext } from '../context.js';
 import type { RoomBookmarksPort, RoomMessagesPort, InvitationsPort, JoinOptions, RoomRegistryPort, RoomView } from './ports.js';
 import type { OccupantDTO, RoomDTO, RoomErrorDTO, RoomErrorReason, RoomFeaturesDTO, RoomListingDTO, RoomState } from '../../realtime/contract/rooms.js';
@@ -48,6 +48,8 @@ const MAX_SERVICES = 50;
 export interface RegistryDeps {
   /** The account's nickname (profile), for the default room nickname; null: the JID's local part. */
   nickname?: () => Promise<string | null>;
+  /** Our presence (show, status), carried by each join so the room shows us as the roster does. */
+  ownPresence?: () => { show: string; status: string | null };
   /** Avatar hash of a real bare JID, when the avatar cache knows it. */
   avatarOf?: (bareJid: string) => string | null;
   timing?: Partial<RegistryTiming>;
@@ -56,7 +58,9 @@ export interface RegistryDeps {
 /** Why a join failed, as the tabs see it. */
 export class RoomJoinError extends CommandError {
   constructor(readonly error: RoomErrorDTO) {
-    super(error.text ?? `Could not join the room: ${error.reason}`);
+    super(
+      (error.text ?? `Could not join the room: ${error.reason}`) + (error.reason === 'nickname-in-use' && error.suggestion ? ` (“${error.suggestion}” is free)` : ''),
+    );
   }
 }
 
@@ -529,7 +533,7 @@ export class RoomRegistry implements RoomRegistryPort {
       }
     }
     if (e.pending !== p) return;
-    const el = buildJoin({ room: e.jid, nick: p.nick, password: e.password, history, extra: [capsElement()] });
+    const el = buildJoin({ room: e.jid, nick: p.nick, password: e.password, history, extra: [...this.presenceExtras(), capsElement()] });
     if (!el) return this.fail(e, { reason: 'nickname-invalid', text: 'That nickname cannot be used.', suggestion: null });
     await this.ctx.conn.send(el);
   }
@@ -727,6 +731,15 @@ export class RoomRegistry implements RoomRegistryPort {
     const e = this.rooms.get(room.toLowerCase());
     if (!e || e.state !== 'joined') throw new CommandError('You are not in that room.');
     return e;
+  }
+
+  private presenceExtras(): Element[] {
+    const own = this.deps.ownPresence?.();
+    if (!own) return [];
+    const out: Element[] = [];
+    if (own.show !== 'available' && own.show !== 'unavailable') out.push(xml('show', {}, own.show));
+    if (own.status) out.push(xml('status', {}, own.status.slice(0, 1024)));
+    return out;
   }
 
   private async defaultNick(): Promise<string> {
