@@ -145,6 +145,7 @@ export class AccountSession {
       ownPresence: () => this.presence.own,
       avatarOf: (jid) => this.avatars.hashOf(jid),
     });
+    this.presence.onOwnChange = () => this.rooms.presenceChanged();
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,

@@ -126,6 +126,10 @@ test('two accounts join a room: self-presence, occupants (roomOccupants and delt
   const subj = await alice.tab.waitFor('room', (e) => e.room.jid === room && e.room.subject === 'Today: <b>cake</b>');
   assert.equal(subj.room.subjectBy, 'Alicia');
   await carol.tab.waitFor('room', (e) => e.room.jid === room && e.room.subject === 'Today: <b>cake</b>');
+
+  // Our presence follows us into the room: Carol's tab sees Alicia busy.
+  await alice.tab.command('setPresence', { show: 'dnd', status: 'baking' });
+  await carol.tab.waitFor('occupants', (d) => d.room === room && d.present.some((o) => o.nick === 'Alicia' && o.show === 'dnd' && o.status === 'baking'));
 });
 
 test('discovery: the MUC service, public rooms filtered by name, room info', async () => {

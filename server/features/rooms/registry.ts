@@ -369,6 +369,14 @@ export class RoomRegistry implements RoomRegistryPort {
     this.pinger.pingAll();
   }
 
+  /** Our presence changed: each room we are in hears it (directed presence, XEP-0045 §7.7), with our caps. */
+  presenceChanged(): void {
+    for (const e of this.rooms.values()) {
+      if (e.state !== 'joined') continue;
+      void this.ctx.conn.send(xml('presence', { to: `${e.jid}/${e.nick}` }, ...this.presenceExtras(), capsElement())).catch(() => undefined);
+    }
+  }
+
   /** The store's unread counts of room conversations (from the hello's conversation list). */
   setUnread(counts: Map<string, number>): void {
     this.unread = counts;
