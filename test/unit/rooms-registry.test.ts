@@ -188,8 +188,12 @@ test('join refused: nickname in use gives a free suggestion; password; members-o
       assert.equal(err.error.suggestion, reason === 'nickname-in-use' ? 'ally_' : null);
       return true;
     });
-    assert.equal(s.reg.dto(ROOM)?.state, 'left');
-    assert.equal(s.reg.dto(ROOM)?.error?.reason, reason);
+    // Told to the tabs as 'left' with the reason; never joined, so not kept as a room.
+    const told = s.emitted.filter(([n]) => n === 'room').at(-1)![1] as { room: { state: string; error: { reason: string } } };
+    assert.equal(told.room.state, 'left');
+    assert.equal(told.room.error.reason, reason);
+    assert.equal(s.reg.dto(ROOM), undefined);
+    assert.equal(s.reg.isRoom(ROOM), false);
     s.reg.close();
   }
 });
@@ -222,8 +226,21 @@ test('a room that never answers: timeout after joinTimeoutMs, state left, a leav
   const started = Date.now();
   await assert.rejects(s.reg.join(ROOM, { nick: 'ally' }), (err: { error: { reason: string } }) => err.error.reason === 'timeout');
   assert.ok(Date.now() - started >= 250);
-  assert.equal(s.reg.dto(ROOM)?.state, 'left');
+  assert.equal(s.reg.dto(ROOM), undefined, 'never joined: not kept');
   assert.equal(s.joins().at(-1)?.attrs.type, 'unavailable');
+  s.reg.close();
+});
+
+test('an address that answers disco#info as no room (a contact) is refused before any join presence, and stays a contact', async () => {
+  const s = fakeSession();
+  s.conn.iq = async (e: Element) => {
+    s.sent.push(e);
+    return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='account' type='registered'/></query></iq>`);
+  };
+  await assert.rejects(s.reg.join('bob@example.org'), (err: { error: { reason: string } }) => err.error.reason === 'room-not-found');
+  assert.equal(s.joins().length, 0);
+  assert.equal(s.reg.receivePresence(el(`<presence from='bob@example.org/phone'/>`)), false);
+  assert.equal(await s.reg.receivePrivate(el(`<message from='bob@example.org/phone' type='chat'><body>hi</body></message>`), new Date(), false), false);
   s.reg.close();
 });
 

@@ -57,6 +57,8 @@ export interface RegistryDeps {
 
 /** Why a join failed, as the tabs see it. */
 export class RoomJoinError extends CommandError {
+  /** The room as it stands after the refusal (state 'left', this error). */
+  room: RoomDTO | null = null;
   constructor(readonly error: RoomErrorDTO) {
     super(
       (error.text ?? `Could not join the room: ${error.reason}`) + (error.reason === 'nickname-in-use' && error.suggestion ? ` (“${error.suggestion}” is free)` : ''),
@@ -521,11 +523,15 @@ export class RoomRegistry implements RoomRegistryPort {
 
   private async sendJoin(e: Entry, p: Pending): Promise<void> {
     try {
-      const info = parseRoomInfo(await this.ctx.conn.iq(buildDiscoInfoGet(e.jid), this.timing.discoTimeoutMs));
+      const answer = await this.ctx.conn.iq(buildDiscoInfoGet(e.jid), this.timing.discoTimeoutMs);
+      const info = parseRoomInfo(answer);
       if (info) {
         e.features = featuresOf(info);
         if (info.name) e.name = info.name;
         e.description = info.description;
+      } else if (e.pending === p && !e.known) {
+        // It answers, and is no room (a contact's address, a server): never sent a join, never taken for a room.
+        return this.fail(e, { reason: 'room-not-found', text: 'That address is not a group chat.', suggestion: null });
       }
     } catch (err) {
       // item-not-found: the room does not exist yet and the join creates it; no answer: the join decides.
@@ -641,9 +647,17 @@ export class RoomRegistry implements RoomRegistryPort {
     e.wanted = false;
     this.setLeft(e, error);
     if (e.known) this.persist(e);
-    else void this.write(() => this.ctx.stores.rooms.remove(this.ctx.accountId, e.jid));
+    else {
+      // Never joined: not kept (its address must not stay "a room", whose stanzas would be taken from a contact's path).
+      if (this.rooms.get(e.jid) === e) this.rooms.delete(e.jid);
+      void this.write(() => this.ctx.stores.rooms.remove(this.ctx.accountId, e.jid));
+    }
     this.emitRoom(e);
-    if (p) this.settle(e, new RoomJoinError(error));
+    if (p) {
+      const err = new RoomJoinError(error);
+      err.room = this.toDTO(e);
+      this.settle(e, err);
+    }
   }
 
   private failNickChange(e: Entry, error: RoomErrorDTO): void {
@@ -693,7 +707,7 @@ export class RoomRegistry implements RoomRegistryPort {
   // ------------------------------------------------------------------------------------------------ helpers
 
   private outcome(p: Promise<RoomDTO>, e: Entry, quiet: boolean | undefined): Promise<RoomDTO> {
-    return quiet ? p.catch(() => this.toDTO(e)) : p;
+    return quiet ? p.catch((err: unknown) => (err instanceof RoomJoinError && err.room) || this.toDTO(e)) : p;
   }
 
   private newPending(nick: string): Pending {
