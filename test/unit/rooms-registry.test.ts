@@ -366,3 +366,28 @@ test('discovery: services by their conference identity, browse filtered and page
   await assert.rejects(s.reg.info('not a room'), /not a room address/);
   s.reg.close();
 });
+
+test('a rejoin without an answer stays wanted and is tried again (backoff); a refusal that does not pass (banned) ends it', async () => {
+  const s = fakeSession();
+  s.reg.timing.rejoinRetryMs = 50;
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  s.reg.rejoinAll();
+  await waitUntil(() => s.joins().length === 2, 'rejoin sent');
+  // No answer: 'left' with timeout (after joinTimeoutMs, 300 ms here), still wanted: stored so, and retried.
+  await waitUntil(() => s.reg.dto(ROOM)?.state === 'left', 'timed out');
+  assert.equal(s.reg.dto(ROOM)?.error?.reason, 'timeout');
+  assert.equal((s.stored.at(-1) as { joined: boolean }).joined, true);
+  await waitUntil(() => s.joins().filter((j) => j.attrs.type !== 'unavailable').length === 3, 'retried');
+  assert.equal(s.reg.dto(ROOM)?.state, 'rejoining');
+  s.reg.receivePresence(el(`<presence from='${ROOM}/ally' type='error'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`));
+  assert.equal(s.reg.dto(ROOM)?.error?.reason, 'banned');
+  await s.reg.flushWrites();
+  assert.equal((s.stored.at(-1) as { joined: boolean }).joined, false);
+  const sentBefore = s.joins().length;
+  await tick(200);
+  assert.equal(s.joins().length, sentBefore, 'not tried again');
+  s.reg.close();
+});

@@ -33,10 +33,15 @@ export interface RegistryTiming {
   discoTimeoutMs: number;
   /** Occupant deltas to the tabs: at most one per room per window. */
   coalesceMs: number;
+  /** A rejoin refused for a passing reason (no answer, nickname taken by our own ghost, full) is tried again after this, doubling up to 16x. */
+  rejoinRetryMs: number;
   selfPing: SelfPingTiming;
 }
 
-export const DEFAULT_TIMING: RegistryTiming = { joinTimeoutMs: 30_000, discoTimeoutMs: 10_000, coalesceMs: 100, selfPing: DEFAULT_SELF_PING };
+export const DEFAULT_TIMING: RegistryTiming = { joinTimeoutMs: 30_000, discoTimeoutMs: 10_000, coalesceMs: 100, rejoinRetryMs: 60_000, selfPing: DEFAULT_SELF_PING };
+
+/** Refusals of a rejoin that may pass: the room stays wanted and is tried again. The others (banned, members-only...) end it. */
+const PASSING: ReadonlySet<RoomErrorReason> = new Set(['timeout', 'nickname-in-use', 'room-full', 'other']);
 
 /** Rooms one account may be in or know at once. */
 export const MAX_ROOMS = 1000;
@@ -72,6 +77,8 @@ interface Pending {
   resolve: (dto: RoomDTO) => void;
   reject: (err: RoomJoinError) => void;
   timer: NodeJS.Timeout | null;
+  /** A rejoin of a room we were in (not a join asked by a tab). */
+  rejoin: boolean;
 }
 
 interface Entry {
@@ -98,6 +105,9 @@ interface Entry {
   known: boolean;
   pending: Pending | null;
   nickChange: Pending | null;
+  /** The next try of a rejoin refused for a passing reason, and how many came before. */
+  retry: NodeJS.Timeout | null;
+  retries: number;
 }
 
 const NO_FEATURES: RoomFeaturesDTO = {
@@ -391,6 +401,7 @@ export class RoomRegistry implements RoomRegistryPort {
       e.coalescer.reset();
       if (e.pending?.timer) clearTimeout(e.pending.timer);
       if (e.nickChange?.timer) clearTimeout(e.nickChange.timer);
+      if (e.retry) clearTimeout(e.retry);
     }
   }
 
@@ -498,6 +509,9 @@ export class RoomRegistry implements RoomRegistryPort {
   private attempt(e: Entry, nick: string, rejoin: boolean): Promise<RoomDTO> {
     const p = e.pending ?? (e.pending = this.newPending(nick));
     p.nick = nick;
+    p.rejoin = p.rejoin || rejoin;
+    if (e.retry) clearTimeout(e.retry);
+    e.retry = null;
     if (p.timer) clearTimeout(p.timer);
     p.timer = setTimeout(() => {
       if (e.pending !== p) return;
@@ -630,6 +644,7 @@ export class RoomRegistry implements RoomRegistryPort {
     e.state = 'joined';
     e.error = null;
     e.known = true;
+    e.retries = 0;
     this.pinger.heard(e.jid);
     this.persist(e);
     this.emitRoom(e);
@@ -644,8 +659,17 @@ export class RoomRegistry implements RoomRegistryPort {
 
   private fail(e: Entry, error: RoomErrorDTO): void {
     const p = e.pending;
-    e.wanted = false;
+    const retry = !!p?.rejoin && e.known && e.wanted && PASSING.has(error.reason) && !this.closed;
+    e.wanted = retry;
     this.setLeft(e, error);
+    if (retry) {
+      const delay = this.timing.rejoinRetryMs * 2 ** Math.min(e.retries++, 4);
+      e.retry = setTimeout(() => {
+        e.retry = null;
+        if (e.wanted && e.state === 'left' && !this.closed) void this.attempt(e, e.nick, true).catch(() => undefined);
+      }, delay);
+      e.retry.unref();
+    }
     if (e.known) this.persist(e);
     else {
       // Never joined: not kept (its address must not stay "a room", whose stanzas would be taken from a contact's path).
@@ -678,6 +702,10 @@ export class RoomRegistry implements RoomRegistryPort {
   }
 
   private setLeft(e: Entry, error: RoomErrorDTO | null): void {
+    if (e.retry && !e.wanted) {
+      clearTimeout(e.retry);
+      e.retry = null;
+    }
     e.state = 'left';
     e.error = error;
     e.role = 'none';
@@ -719,7 +747,7 @@ export class RoomRegistry implements RoomRegistryPort {
     });
     // Nobody may be waiting (a rejoin): a refusal is on the room, not an unhandled rejection.
     promise.catch(() => undefined);
-    return { nick, promise, resolve, reject, timer: null };
+    return { nick, promise, resolve, reject, timer: null, rejoin: false };
   }
 
   private newEntry(jid: string, row: RoomRow | null): Entry {
@@ -745,6 +773,8 @@ export class RoomRegistry implements RoomRegistryPort {
       known: row !== null,
       pending: null,
       nickChange: null,
+      retry: null,
+      retries: 0,
     };
     return e;
   }
