@@ -391,3 +391,20 @@ test('a rejoin without an answer stays wanted and is tried again (backoff); a re
   assert.equal(s.joins().length, sentBefore, 'not tried again');
   s.reg.close();
 });
+
+test('leave mid-join sends the leave to the nick asked for; setBookmark lists a bookmarked room not joined here', async () => {
+  const s = fakeSession({ discoAnswer: 'not-found' });
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  await s.reg.leave(ROOM, true);
+  await assert.rejects(p);
+  assert.equal(s.joins().at(-1)?.attrs.to, `${ROOM}/ally`);
+  assert.equal(s.joins().at(-1)?.attrs.type, 'unavailable');
+  assert.ok(s.emitted.some(([n, e]) => n === 'roomRemoved' && (e as { jid: string }).jid === ROOM));
+  s.reg.setBookmark('other@conference.example.org', { bookmarked: true, autojoin: false, name: 'Other' });
+  const dto = s.reg.dto('other@conference.example.org')!;
+  assert.deepEqual([dto.state, dto.bookmarked, dto.autojoin, dto.name, dto.nick], ['left', true, false, 'Other', 'alice']);
+  s.reg.setBookmark('nobody@conference.example.org', { bookmarked: false, autojoin: false });
+  assert.equal(s.reg.dto('nobody@conference.example.org'), undefined);
+  s.reg.close();
+});

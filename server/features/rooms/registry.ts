@@ -233,12 +233,14 @@ export class RoomRegistry implements RoomRegistryPort {
     const e = this.rooms.get(jid);
     if (e) {
       const wasIn = e.state !== 'left';
+      // Mid-join, the nick asked for is the pending one (a new room has none of its own yet).
+      const nick = e.pending?.nick || e.nick;
       e.wanted = false;
       this.settle(e, null);
       if (e.nickChange) this.failNickChange(e, { reason: 'other', text: 'Left the room.', suggestion: null });
       this.setLeft(e, null);
       if (wasIn) {
-        const leave = buildLeave(jid, e.nick);
+        const leave = buildLeave(jid, nick);
         if (leave) await this.ctx.conn.send(leave).catch(() => undefined);
       }
     }
@@ -255,8 +257,16 @@ export class RoomRegistry implements RoomRegistryPort {
   }
 
   setBookmark(room: string, b: { bookmarked: boolean; autojoin: boolean; name?: string | null }): void {
-    const e = this.rooms.get(room.toLowerCase());
-    if (!e) return;
+    let e = this.rooms.get(room.toLowerCase());
+    if (!e) {
+      // A bookmark of a room not joined here (from another client, without autojoin): listed, not joined.
+      const jid = roomAddress(room);
+      if (!b.bookmarked || !jid || this.rooms.size >= MAX_ROOMS) return;
+      e = this.newEntry(jid, null);
+      e.known = true;
+      e.nick = this.ctx.jid.split('@')[0]!;
+      this.rooms.set(jid, e);
+    }
     e.bookmarked = b.bookmarked;
     e.autojoin = b.autojoin;
     if (b.name !== undefined && b.name !== null) e.name = b.name.slice(0, 256);
