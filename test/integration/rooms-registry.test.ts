@@ -120,6 +120,18 @@ test('two accounts join a room: self-presence, occupants (roomOccupants and delt
   assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).length, 0);
   assert.equal(sessionOf(bob).rooms.dto(room), undefined);
 
+  // Rows of a room conversation and of a MUC-PM (stored by the room messages part; here by hand): kinds and unread in the hello.
+  for (const peer of [room, `${room}/Carl`]) {
+    await stack.parley.db.pool.query(
+      `INSERT INTO "Message" ("accountId", peer, direction, "fromJid", "toJid", type, body, stamp, state) VALUES ($1, $2, 'in', $3, $4, $5, 'hi', now(), 'received')`,
+      [alice.accountId, peer, `${room}/Carl`, alice.jid, peer === room ? 'groupchat' : 'chat'],
+    );
+  }
+  const hello2 = await alice.openTab().waitFor('hello');
+  assert.equal(hello2.conversations.find((x) => x.peer === room)?.kind, 'room');
+  assert.equal(hello2.conversations.find((x) => x.peer === `${room}/Carl`)?.kind, 'pm');
+  assert.equal(hello2.rooms.find((r) => r.jid === room)?.unread, 1);
+
   // Nickname change, then the subject: the room's subject message is kept on the room and told to the tabs.
   assert.equal((await alice.tab.command('roomNick', { room, nick: 'Alicia' })).room.nick, 'Alicia');
   await alice.tab.command('roomSubject', { room, subject: 'Today: <b>cake</b>' });
