@@ -408,3 +408,23 @@ test('leave mid-join sends the leave to the nick asked for; setBookmark lists a 
   assert.equal(s.reg.dto('nobody@conference.example.org'), undefined);
   s.reg.close();
 });
+
+test('a room flooding subject changes: a few room events and a few writes, the last subject kept', async () => {
+  const s = fakeSession();
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  await s.reg.flushWrites();
+  const eventsBefore = s.emitted.filter(([n]) => n === 'room').length;
+  const writesBefore = s.stored.length;
+  for (let i = 0; i < 1000; i++) await s.reg.receiveGroupchat(el(`<message from='${ROOM}' type='groupchat'><subject>flood ${i}</subject></message>`), new Date());
+  await tick(1100);
+  await s.reg.flushWrites();
+  const events = s.emitted.filter(([n]) => n === 'room').slice(eventsBefore);
+  assert.ok(events.length <= 5, `${events.length} room events`);
+  assert.equal((events.at(-1)![1] as { room: { subject: string } }).room.subject, 'flood 999');
+  assert.ok(s.stored.length - writesBefore <= 5, `${s.stored.length - writesBefore} writes`);
+  assert.equal((s.stored.at(-1) as { subject: string }).subject, 'flood 999');
+  s.reg.close();
+});

@@ -49,6 +49,8 @@ export const MAX_ROOMS = 1000;
 export const BROWSE_PAGE = 100;
 const MAX_BROWSE_ITEMS = 10_000;
 const MAX_SERVICES = 50;
+/** A room's own changes (its subject) are stored at most this often. */
+const PERSIST_EVERY_MS = 1000;
 
 export interface RegistryDeps {
   /** The account's nickname (profile), for the default room nickname; null: the JID's local part. */
@@ -108,6 +110,13 @@ interface Entry {
   /** The next try of a rejoin refused for a passing reason, and how many came before. */
   retry: NodeJS.Timeout | null;
   retries: number;
+  /** `room` events to the tabs: the pending one and when the last went out. */
+  roomTimer: NodeJS.Timeout | null;
+  lastRoomEmit: number;
+  lastEmittedState: RoomState | null;
+  persistQueued: boolean;
+  persistTimer: NodeJS.Timeout | null;
+  lastPersist: number;
 }
 
 const NO_FEATURES: RoomFeaturesDTO = {
@@ -412,6 +421,8 @@ export class RoomRegistry implements RoomRegistryPort {
       if (e.pending?.timer) clearTimeout(e.pending.timer);
       if (e.nickChange?.timer) clearTimeout(e.nickChange.timer);
       if (e.retry) clearTimeout(e.retry);
+      if (e.roomTimer) clearTimeout(e.roomTimer);
+      if (e.persistTimer) clearTimeout(e.persistTimer);
     }
   }
 
@@ -473,7 +484,7 @@ export class RoomRegistry implements RoomRegistryPort {
     if (subjectOnly) {
       e.subject = msg!.subject || null;
       e.subjectBy = nick || null;
-      this.persist(e);
+      this.persist(e, true);
       this.emitRoom(e);
     }
     await this.messages?.receive(el, receivedAt);
@@ -785,6 +796,12 @@ export class RoomRegistry implements RoomRegistryPort {
       nickChange: null,
       retry: null,
       retries: 0,
+      roomTimer: null,
+      lastRoomEmit: 0,
+      lastEmittedState: null,
+      persistQueued: false,
+      persistTimer: null,
+      lastPersist: 0,
     };
     return e;
   }
@@ -856,13 +873,60 @@ export class RoomRegistry implements RoomRegistryPort {
     };
   }
 
+  /**
+   * Tells the tabs the room's newest state: at once, unless the room changed less than a window ago (a room flooding
+   * subject changes or role flips), then once at the window's end with the state as it is by then.
+   */
   private emitRoom(e: Entry): void {
-    if (!this.closed) this.ctx.emit('room', { room: this.toDTO(e) });
+    if (this.closed) return;
+    const send = () => {
+      if (e.roomTimer) clearTimeout(e.roomTimer);
+      e.roomTimer = null;
+      e.lastRoomEmit = Date.now();
+      e.lastEmittedState = e.state;
+      if (!this.closed) this.ctx.emit('room', { room: this.toDTO(e) });
+    };
+    // A new state (joined, left...) goes out at once: only what we did, or a kick, changes it, never a flood.
+    if (e.state !== e.lastEmittedState) return send();
+    if (e.roomTimer) return;
+    const wait = e.lastRoomEmit + this.timing.coalesceMs - Date.now();
+    if (wait <= 0) return send();
+    e.roomTimer = setTimeout(send, wait);
+    e.roomTimer.unref();
   }
 
   /** Stores the room's row (in order, one write at a time; a failure is logged, the room goes on). */
-  private persist(e: Entry): void {
-    const row: RoomRow = {
+  /**
+   * Stores the room. `soon`: a change the room made (its subject), stored at most once a second per room, so a room
+   * flooding them costs a few writes; our own changes (joined, left, nick) are queued at once.
+   */
+  private persist(e: Entry, soon = false): void {
+    if (!e.nick || this.closed) return;
+    if (soon) {
+      if (e.persistTimer) return;
+      const wait = e.lastPersist + PERSIST_EVERY_MS - Date.now();
+      if (wait > 0) {
+        e.persistTimer = setTimeout(() => {
+          e.persistTimer = null;
+          this.persist(e);
+        }, wait);
+        e.persistTimer.unref();
+        return;
+      }
+    }
+    e.lastPersist = Date.now();
+    if (e.persistQueued) return;
+    // One queued write per room, which stores the room as it is when it runs: a flood of changes is a few writes.
+    e.persistQueued = true;
+    void this.write(async () => {
+      e.persistQueued = false;
+      if (this.rooms.get(e.jid) !== e) return;
+      await this.ctx.stores.rooms.save(this.ctx.accountId, this.rowOf(e));
+    });
+  }
+
+  private rowOf(e: Entry): RoomRow {
+    return {
       jid: e.jid,
       nick: e.nick,
       name: e.name,
@@ -873,8 +937,6 @@ export class RoomRegistry implements RoomRegistryPort {
       autojoin: e.autojoin,
       lastError: e.error,
     };
-    if (!row.nick || this.closed) return;
-    void this.write(() => this.ctx.stores.rooms.save(this.ctx.accountId, row));
   }
 
   private write(fn: () => Promise<void>): Promise<void> {
