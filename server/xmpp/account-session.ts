@@ -145,7 +145,12 @@ export class AccountSession {
     this.chatStates = new ChatStates(this.ctx);
     this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
-    this.rooms = new RoomRegistry(this.ctx, { nickname: () => this.ownProfile.nickname(), avatarOf: (jid) => this.avatars.hashOf(jid) });
+    this.rooms = new RoomRegistry(this.ctx, {
+      nickname: () => this.ownProfile.nickname(),
+      ownPresence: () => this.presence.own,
+      avatarOf: (jid) => this.avatars.hashOf(jid),
+    });
+    this.presence.onOwnChange = () => this.rooms.presenceChanged();
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
