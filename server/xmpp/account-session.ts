@@ -316,8 +316,8 @@ export class AccountSession {
     }
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
-    // rooms-admin: invitations (direct and mediated) and declines, never stored as messages.
-    if (carbon.kind === 'none' && this.roomsAdmin?.invitations.receive(message, receivedAt)) return;
+    // rooms-admin: invitations (direct and mediated) and declines, never stored as messages (carbons of them neither).
+    if (this.roomsAdmin?.invitations.receive(message, receivedAt)) return;
     this.chatStates.onMessage(message);
     if (await this.mutations.receive(message, receivedAt, carbon.kind === 'none')) return;
     if (await this.reactions.receive(message, receivedAt)) return;

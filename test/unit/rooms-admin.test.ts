@@ -139,6 +139,8 @@ test('invitations to a room we are in are claimed and ignored; declines are clai
   assert.equal(inv.receive(direct('friend@example.org', 'in@muc.example.org'), new Date()), true);
   assert.equal(inv.receive(el(`<message from="in@muc.example.org"><x xmlns="http://jabber.org/protocol/muc#user"><decline from="bob@example.org"/></x></message>`), new Date()), true);
   assert.equal(inv.receive(el(`<message from="friend@example.org/r" type="chat"><body>hi</body></message>`), new Date()), false);
+  // Our own invitation to someone, as a sent carbon from another client: claimed, nothing to show.
+  assert.equal(inv.receive(el(`<message from="${ME}/phone" to="bob@example.org"><x xmlns="jabber:x:conference" jid="other@muc.example.org"/></message>`), new Date()), true);
   // A mediated invitation pretending to come from a room occupant (full JID) is no invitation.
   assert.equal(inv.receive(el(`<message from="x@muc.example.org/nick"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="a@b.c"/></x></message>`), new Date()), false);
   assert.equal(events.length, 0);

@@ -12,7 +12,6 @@ import {
   buildMediatedInvite, buildModerate, parseAdminItems, parseConfigForm, parseRoomInfo, type Affiliation, type RoomInfo, type Role,
 } from '../../stanza/muc.js';
 import { buildSubmitForm, type DataForm } from '../../stanza/data-form.js';
-import { NS_OVERSIZED } from '../../xmpp/bounded-parser.js';
 import { XmppStanzaError } from '../../xmpp/errors.js';
 import { CommandError } from '../messages.js';
 import { explained } from './iq-errors.js';
@@ -94,9 +93,6 @@ export class RoomAdmin {
     const get = buildConfigGet(room);
     if (!get) throw new CommandError('That is not a room address.');
     const iq = await explained('Reading the room configuration', () => this.ctx.conn.iq(get));
-    if (iq.getChild('oversized', NS_OVERSIZED)) {
-      throw new CommandError('The room sent a configuration form too large to handle; Parley refuses it rather than show or submit part of it.');
-    }
     const parsed = parseConfigForm(iq);
     if (!parsed.ok) throw new CommandError(formErrorText(parsed.error));
     return parsed.form;

@@ -80,6 +80,8 @@ export class Invitations implements InvitationsPort {
     }
     const inv = parseInvitation(el);
     if (!inv) return false;
+    // Our own invitation, sent from another client of the account (a sent carbon): nothing to ask us.
+    if (inv.kind === 'direct' && inv.inviter === this.ctx.jid) return true;
     this.admit(inv.kind === 'mediated' ? { ...inv, inviter: mediatedInviter(el, inv) } : inv, receivedAt);
     return true;
   }
@@ -88,7 +90,7 @@ export class Invitations implements InvitationsPort {
     const view = this.registry.get(inv.room);
     // Already in (or on the way in): nothing to ask.
     if (view && view.state !== 'left') return;
-    const stranger = inv.inviter !== this.ctx.jid && !this.deps.isContact(inv.inviter);
+    const stranger = !this.deps.isContact(inv.inviter);
     const same = [...this.pending.values()].find((p) => p.dto.room === inv.room && p.dto.from === inv.inviter);
     if (stranger) {
       if (same) return;

@@ -19,6 +19,8 @@ const SENTENCES: Record<string, string> = {
   'remote-server-timeout': 'The room did not answer in time.',
   'remote-server-not-found': 'The room’s server cannot be reached.',
   'registration-required': 'Only members may do that in this room.',
+  // The connection turns an answer over the stanza size limit into this (a hostile room's giant form).
+  'resource-constraint': 'The room’s answer was too large to handle; Parley refuses it rather than use part of it.',
   'jid-malformed': 'That address is not valid for this room.',
 };
 
