@@ -35,7 +35,7 @@ import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
 import { RoomsAdministration } from '../features/rooms/administration.js';
-import type { RoomRegistryPort } from '../features/rooms/ports.js';
+import type { RoomBookmarksPort, RoomRegistryPort } from '../features/rooms/ports.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -181,6 +181,15 @@ export class AccountSession {
   // ---- rooms-admin: bookmarks, invitations, room administration (features/rooms/administration.ts). ----
   /** Built once the room registry (rooms-core) is attached; until then room commands say group chats are unavailable. */
   roomsAdmin: RoomsAdministration | null = null;
+
+  /**
+   * Bookmarks as the registry's RoomBookmarksPort, usable before attachRoomRegistry (the registry is built first):
+   * it calls through to the rooms-admin parts once they exist.
+   */
+  readonly roomBookmarks: RoomBookmarksPort = {
+    save: (b) => this.roomsAdmin?.bookmarks.save(b) ?? Promise.resolve(),
+    remove: (room) => this.roomsAdmin?.bookmarks.remove(room) ?? Promise.resolve(),
+  };
 
   /** Builds the rooms-admin parts over the registry; call once, before `start`. */
   attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {

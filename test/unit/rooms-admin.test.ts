@@ -270,6 +270,20 @@ test('live PEP events: only from our own account; a new autojoin bookmark joins,
   assert.equal(b.get('family@muc.example.org'), undefined);
 });
 
+test('a bookmark removed elsewhere while the session was down: the next start leaves the room and unbookmarks it', async () => {
+  const reg = new FakeRegistry();
+  let items = ITEMS;
+  const { ctx } = fakeCtx((iq) => (iq.getChild('query', 'http://jabber.org/protocol/disco#info') ? DISCO_COMPAT : iq.getChild('pubsub') ? items : undefined));
+  const b = new RoomBookmarks(ctx, reg);
+  await b.start();
+  assert.equal(reg.get('family@muc.example.org')?.state, 'joined');
+  items = ITEMS.replace(/<item id="family@muc.example.org">.*?<\/item>/s, '');
+  await b.start();
+  await Promise.resolve();
+  assert.deepEqual(reg.leaves, [{ room: 'family@muc.example.org', forget: false }]);
+  assert.deepEqual(reg.bookmarks.at(-1), { room: 'family@muc.example.org', bookmarked: false, autojoin: false, name: null });
+});
+
 test('XEP-0048 fallback: the whole document is read again, merged and written back with other clients\' <url/> entries', async () => {
   const stored = `<iq type="result"><query xmlns="jabber:iq:private"><storage xmlns="storage:bookmarks"><url name="Site" url="https://example.org/"/><conference jid="old@muc.example.org" autojoin="true"><nick>Me</nick></conference></storage></query></iq>`;
   const reg = new FakeRegistry();
