@@ -427,3 +427,40 @@ test('roomMembers: only private groups; affiliation lists and occupants\' real J
   await assert.rejects(admin.members('nowhere@muc.example.org'), /not in that room/);
   assert.deepEqual(await admin.members('family@muc.example.org'), ['ann@example.org', 'bob@example.org', 'me@example.org', 'zed@example.org']);
 });
+
+test('roomCreate: a free address joined, configured with the preset, bookmarked, members added; taken or unconfigurable rooms are left', async () => {
+  const NOT_FOUND = `<iq type="error"><error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
+  let submitReply = '<iq type="result"/>';
+  const { ctx, iqs } = fakeCtx((iq) => {
+    if (iq.getChild('query', 'http://jabber.org/protocol/disco#info')) return iq.attrs.to === 'taken@muc.example.org' ? `<iq type="result"><query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text"/><feature var="http://jabber.org/protocol/muc"/></query></iq>` : NOT_FOUND;
+    const owner = iq.getChild('query', 'http://jabber.org/protocol/muc#owner');
+    if (owner && iq.attrs.type === 'get') return PROSODY_FORM;
+    if (owner) return submitReply;
+    return undefined;
+  });
+  const reg = new FakeRegistry();
+  const saved: unknown[] = [];
+  const admin = new RoomAdmin(ctx, reg, { save: async (b) => void saved.push(b), remove: async () => undefined }, { row: async () => null });
+  const room = await admin.create({ room: 'family@muc.example.org', preset: 'group', name: 'Family', nick: 'Mum', members: ['kid@example.org', ME] });
+  assert.equal(room.affiliation, 'owner');
+  const submit = iqs.find((i) => i.attrs.type === 'set' && i.getChild('query', 'http://jabber.org/protocol/muc#owner'))!;
+  const values = Object.fromEntries(submit.getChild('query')!.getChild('x')!.getChildren('field').map((f) => [f.attrs.var, f.getChildText('value')]));
+  assert.equal(values['FORM_TYPE'], 'http://jabber.org/protocol/muc#roomconfig');
+  assert.equal(values['muc#roomconfig_membersonly'], '1');
+  assert.equal(values['muc#roomconfig_whois'], 'anyone');
+  assert.equal(values['muc#roomconfig_roomname'], 'Family');
+  assert.equal(values['muc#roomconfig_historylength'], undefined, 'fields the preset does not name are left as they are');
+  const members = iqs.find((i) => i.getChild('query', 'http://jabber.org/protocol/muc#admin'))!;
+  assert.deepEqual(members.getChild('query')!.getChildren('item').map((i) => [i.attrs.jid, i.attrs.affiliation]), [['kid@example.org', 'member']]);
+  assert.deepEqual(saved, [{ room: 'family@muc.example.org', name: 'Family', nick: 'Mum', password: null, autojoin: true }]);
+
+  await assert.rejects(admin.create({ room: 'taken@muc.example.org', preset: 'channel', members: [] }), /exists already/);
+  assert.equal(reg.joins.some((j) => j.room === 'taken@muc.example.org'), false, 'never joined');
+  reg.joinAffiliation = 'participant';
+  await assert.rejects(admin.create({ room: 'race@muc.example.org', preset: 'channel', members: [] }), /exists already/);
+  assert.deepEqual(reg.leaves.at(-1), { room: 'race@muc.example.org', forget: true });
+  reg.joinAffiliation = 'owner';
+  submitReply = `<iq type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
+  await assert.rejects(admin.create({ room: 'locked@muc.example.org', preset: 'channel', members: [] }), /Configuring the new room: The room did not accept that/);
+  assert.deepEqual(reg.leaves.at(-1), { room: 'locked@muc.example.org', forget: true });
+});

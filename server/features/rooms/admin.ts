@@ -73,18 +73,24 @@ export class RoomAdmin {
       await this.registry.leave(c.room, true).catch(() => undefined);
       throw new CommandError('That room exists already: join it instead, or choose another address.');
     }
-    const form = await this.form(c.room);
-    const submit = buildSubmitForm(form, presetAnswers(form, c.preset, c.name));
-    if (!submit.ok) throw new CommandError(`Configuring the new room failed: ${submit.error}`);
-    await explained('Configuring the new room', () => this.ctx.conn.iq(buildConfigSubmit(c.room, submit.element)!));
-    const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
-    if (members.length > 0) {
-      const set = buildAdminSet(c.room, members.map((m) => adminChange.member(m)));
-      if (set) await explained('Adding the members', () => this.ctx.conn.iq(set));
+    try {
+      const form = await this.form(c.room);
+      const submit = buildSubmitForm(form, presetAnswers(form, c.preset, c.name));
+      if (!submit.ok) throw new CommandError(`Configuring the new room failed: ${submit.error}`);
+      await explained('Configuring the new room', () => this.ctx.conn.iq(buildConfigSubmit(c.room, submit.element)!));
+    } catch (err) {
+      // A new room never configured stays locked; leaving it lets the service drop it (Prosody does at once).
+      await this.registry.leave(c.room, true).catch(() => undefined);
+      throw err;
     }
     await this.bookmarks
       .save({ room: c.room, name: c.name ?? null, nick: joined.nick, password: null, autojoin: true })
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarking a new room failed'));
+    const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
+    if (members.length > 0) {
+      const set = buildAdminSet(c.room, members.map((m) => adminChange.member(m)));
+      if (set) await explained('The room was created, but adding the members failed', () => this.ctx.conn.iq(set));
+    }
     return this.registry.dto(c.room) ?? joined;
   }
 

@@ -9,7 +9,8 @@ const SENTENCES: Record<string, string> = {
   forbidden: 'You are not allowed to do that in this room.',
   // Prosody answers a participant's kick with not-allowed, an owner-only change with forbidden: the same to the user.
   'not-allowed': 'You are not allowed to do that in this room (or the room does not allow it).',
-  'not-acceptable': 'The room did not accept that (a room needs at least one owner).',
+  // e.g. taking the last owner's affiliation away, or a configuration value the room rejects.
+  'not-acceptable': 'The room did not accept that.',
   'not-authorized': 'The room needs a password or membership for that.',
   'item-not-found': 'There is no such room.',
   'bad-request': 'The room did not understand the request.',
