@@ -22,7 +22,9 @@ import {
   buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildLeave, buildMediatedInvite, buildDirectInvite, parseDecline,
   parseDiscoInfo, parseDiscoItems, parseGroupchat, parseModeration, parseOccupantPresence, parseRoomInfo, type Occupant, type RoomInfo,
 } from '../../server/stanza/muc.js';
-import { buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, parseBookmarks2 } from '../../server/stanza/bookmarks.js';
+import {
+  buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, buildPrivateBookmarksGet, buildPrivateBookmarksSet, parseBookmarks2, parsePrivateBookmarks,
+} from '../../server/stanza/bookmarks.js';
 import { parseItems } from '../../server/stanza/pubsub.js';
 
 let stack: TestStack;
@@ -100,6 +102,16 @@ test('bookmarks: a room bookmarked by another client of the account is joined; a
     const room2 = roomName('bm2');
     await alice.tab.command('roomCreate', { room: room2, preset: 'channel', name: 'Parley made' });
     assert.equal((await bookmarksOf(other)).find((b) => b.room === room2)?.autojoin, true);
+
+    // An old client writing XEP-0048 private storage (Prosody's mod_bookmarks mirrors it into XEP-0402): Parley joins too.
+    const room3 = roomName('bm3');
+    await owner.sendRaw(buildJoin({ room: room3, nick: 'Owner', history: { kind: 'none' } })!);
+    await owner.conn.iq(buildInstantRoom(room3)!);
+    const legacy = parsePrivateBookmarks(await other.conn.iq(buildPrivateBookmarksGet()));
+    assert.ok(legacy);
+    await other.conn.iq(buildPrivateBookmarksSet([...legacy.bookmarks, { room: room3, name: 'Legacy', autojoin: true, nick: 'AliceOld', password: null, extensions: null }], legacy.others));
+    await until(async () => alice.registry.get(room3)?.state === 'joined', 'Parley joined the room an XEP-0048 client bookmarked');
+    assert.equal(alice.registry.get(room3)!.nick, 'AliceOld');
 
     // The other client removes the first bookmark: Parley leaves the room and marks it not bookmarked.
     await other.conn.iq(buildBookmark2Retract(room));

@@ -456,7 +456,7 @@ test('roomCreate: a free address joined, configured with the preset, bookmarked,
 
   await assert.rejects(admin.create({ room: 'taken@muc.example.org', preset: 'channel', members: [] }), /exists already/);
   assert.equal(reg.joins.some((j) => j.room === 'taken@muc.example.org'), false, 'never joined');
-  reg.joinAffiliation = 'participant';
+  reg.joinAffiliation = 'none';
   await assert.rejects(admin.create({ room: 'race@muc.example.org', preset: 'channel', members: [] }), /exists already/);
   assert.deepEqual(reg.leaves.at(-1), { room: 'race@muc.example.org', forget: true });
   reg.joinAffiliation = 'owner';
