@@ -379,7 +379,7 @@ test('a hostile room\'s 10,000-field configuration form is refused whole with a 
   const fields = Array.from({ length: 10_000 }, (_, i) => `<field var="f${i}" type="boolean"><value>0</value></field>`).join('');
   const huge = `<iq type="result"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="form">${fields}</x></query></iq>`;
   const { ctx } = fakeCtx((iq) => (iq.attrs.to === 'hostile@muc.evil.example' ? huge : `<iq type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">owners only</text></error></iq>`));
-  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined }, { row: async () => null });
+  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async () => null });
   await assert.rejects(admin.config('hostile@muc.evil.example'), (err: Error) => err instanceof CommandError && /too many fields \(10000 > 200\)/.test(err.message));
   await assert.rejects(admin.configure('hostile@muc.evil.example', { f1: ['1'] }), /too many fields/);
   await assert.rejects(admin.config('room@muc.example.org'), (err: Error) => err instanceof CommandError && err.message === 'Reading the room configuration: You are not allowed to do that in this room. (owners only)');
@@ -397,7 +397,7 @@ test('moderation needs a groupchat row of that room with the room\'s stanza-id a
       ? `<iq type="result"><query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text"/><feature var="http://jabber.org/protocol/muc"/>${moderation}</query></iq>`
       : undefined,
   );
-  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined }, { row: async (id) => rows[id] ?? null });
+  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async (id) => rows[id] ?? null });
   await assert.rejects(admin.moderate('room@muc.example.org', '2'), /No such message in this room/);
   await assert.rejects(admin.moderate('room@muc.example.org', '3'), /No such message in this room/);
   await assert.rejects(admin.moderate('room@muc.example.org', '1'), /does not support message moderation/);
@@ -422,7 +422,7 @@ test('roomMembers: only private groups; affiliation lists and occupants\' real J
     if (item.attrs.affiliation === 'admin') return `<iq type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
     return `<iq type="result"><query xmlns="http://jabber.org/protocol/muc#admin">${lists[item.attrs.affiliation as string]}</query></iq>`;
   });
-  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined }, { row: async () => null });
+  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async () => null });
   await assert.rejects(admin.members('open@muc.example.org'), /only for private groups.*open to anyone and hides real addresses/);
   await assert.rejects(admin.members('nowhere@muc.example.org'), /not in that room/);
   assert.deepEqual(await admin.members('family@muc.example.org'), ['ann@example.org', 'bob@example.org', 'me@example.org', 'zed@example.org']);
@@ -440,7 +440,7 @@ test('roomCreate: a free address joined, configured with the preset, bookmarked,
   });
   const reg = new FakeRegistry();
   const saved: unknown[] = [];
-  const admin = new RoomAdmin(ctx, reg, { save: async (b) => void saved.push(b), remove: async () => undefined }, { row: async () => null });
+  const admin = new RoomAdmin(ctx, reg, { save: async (b) => void saved.push(b), remove: async () => undefined, get: () => undefined }, { row: async () => null });
   const room = await admin.create({ room: 'family@muc.example.org', preset: 'group', name: 'Family', nick: 'Mum', members: ['kid@example.org', ME] });
   assert.equal(room.affiliation, 'owner');
   const submit = iqs.find((i) => i.attrs.type === 'set' && i.getChild('query', 'http://jabber.org/protocol/muc#owner'))!;
@@ -463,4 +463,26 @@ test('roomCreate: a free address joined, configured with the preset, bookmarked,
   submitReply = `<iq type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
   await assert.rejects(admin.create({ room: 'locked@muc.example.org', preset: 'channel', members: [] }), /Configuring the new room: The room did not accept that/);
   assert.deepEqual(reg.leaves.at(-1), { room: 'locked@muc.example.org', forget: true });
+});
+
+test('pending invitations expire after a week (gone from the tabs); a direct invitation we send carries the room password', async () => {
+  let now = 0;
+  const { ctx, events, sent } = fakeCtx();
+  const reg = new FakeRegistry();
+  const inv = new Invitations(ctx, reg, { isContact: () => true, now: () => now });
+  inv.receive(direct('friend@example.org', 'old@muc.example.org'), new Date());
+  now += 7 * 24 * 3600_000 + 1;
+  assert.deepEqual(inv.list(), []);
+  assert.equal(events.filter((e) => e.event === 'invitationGone').length, 1);
+
+  reg.rooms.set('secret@muc.example.org', { state: 'joined', nick: 'me', features: FEATURES, affiliation: 'member', realJids: [] });
+  const bookmark = { room: 'secret@muc.example.org', name: null, autojoin: true, nick: 'me', password: 'pw<&>', extensions: null };
+  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined, get: (r) => (r === bookmark.room ? bookmark : undefined) }, { row: async () => null });
+  await admin.invite({ room: 'secret@muc.example.org', jid: 'kid@example.org', mode: 'direct' });
+  const x = sent.at(-1)!.getChild('x', 'jabber:x:conference')!;
+  assert.equal(sent.at(-1)!.attrs.to, 'kid@example.org');
+  assert.equal(x.attrs.jid, 'secret@muc.example.org');
+  assert.equal(x.attrs.password, 'pw<&>');
+  await assert.rejects(admin.invite({ room: 'nowhere@muc.example.org', jid: 'kid@example.org', mode: 'direct' }), /not in that room/);
+  await assert.rejects(admin.invite({ room: 'secret@muc.example.org', jid: ME, mode: 'mediated' }), /yourself/);
 });

@@ -40,7 +40,7 @@ export class RoomAdmin {
   constructor(
     private readonly ctx: RoomsAdminContext,
     private readonly registry: RoomRegistryPort,
-    private readonly bookmarks: Pick<RoomBookmarks, 'save' | 'remove'>,
+    private readonly bookmarks: Pick<RoomBookmarks, 'save' | 'remove' | 'get'>,
     private readonly deps: RoomAdminDeps,
   ) {}
 
@@ -143,7 +143,9 @@ export class RoomAdmin {
       const set = buildAdminSet(c.room, [adminChange.member(c.jid)]);
       if (set) await explained('Making them a member', () => this.ctx.conn.iq(set));
     }
-    const msg = buildDirectInvite(c.jid, c.room, c.reason ? { reason: c.reason } : {});
+    // XEP-0249: the room's password travels with the invitation (as we keep it in the bookmark).
+    const password = this.bookmarks.get(c.room)?.password ?? undefined;
+    const msg = buildDirectInvite(c.jid, c.room, { ...(c.reason ? { reason: c.reason } : {}), ...(password ? { password } : {}) });
     if (!msg) throw new CommandError('That invitation cannot be sent.');
     await this.ctx.conn.send(msg);
   }

@@ -21,13 +21,17 @@ export interface InvitationLimits {
   windowMs: number;
   /** Pending invitations, all senders together; past it the oldest goes. */
   maxPending: number;
+  /** An invitation unanswered this long is dropped (its inviter has moved on). */
+  maxAgeMs: number;
 }
 
-export const DEFAULT_INVITATION_LIMITS: InvitationLimits = { strangerPerWindow: 5, windowMs: 10 * 60_000, maxPending: 50 };
+export const DEFAULT_INVITATION_LIMITS: InvitationLimits = { strangerPerWindow: 5, windowMs: 10 * 60_000, maxPending: 50, maxAgeMs: 7 * 24 * 3600_000 };
 
 interface Pending {
   dto: InvitationDTO;
   password: string | null;
+  /** By our clock (this.now), for expiry: a delayed invitation's own stamp is not trusted for that. */
+  arrived: number;
 }
 
 export interface InvitationsDeps {
@@ -67,7 +71,13 @@ export class Invitations implements InvitationsPort {
   }
 
   list(): InvitationDTO[] {
+    this.expire();
     return [...this.pending.values()].map((p) => p.dto);
+  }
+
+  private expire(): void {
+    const now = this.now();
+    for (const p of [...this.pending.values()]) if (now - p.arrived > this.limits.maxAgeMs) this.drop(p.dto.id);
   }
 
   receive(el: Element, receivedAt: Date): boolean {
@@ -87,6 +97,7 @@ export class Invitations implements InvitationsPort {
   }
 
   private admit(inv: Invitation, receivedAt: Date): void {
+    this.expire();
     const view = this.registry.get(inv.room);
     // Already in (or on the way in): nothing to ask.
     if (view && view.state !== 'left') return;
@@ -115,7 +126,7 @@ export class Invitations implements InvitationsPort {
       at: receivedAt.toISOString(),
       stranger,
     };
-    this.pending.set(dto.id, { dto, password: inv.password || null });
+    this.pending.set(dto.id, { dto, password: inv.password || null, arrived: this.now() });
     while (this.pending.size > this.limits.maxPending) this.drop(this.pending.keys().next().value as string);
     this.ctx.emit('invitation', { invitation: dto });
   }
