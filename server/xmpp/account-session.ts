@@ -195,6 +195,7 @@ export class AccountSession {
   attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {
     this.roomsAdmin = new RoomsAdministration(this.ctx, registry, {
       isContact: (bare) => this.roster.has(bare),
+      isBlocked: (bare) => this.blocking.isBlocked(bare),
       row: (id) => this.deps.stores.messages.byId(this.accountId, id),
     });
     return this.roomsAdmin;
@@ -323,10 +324,10 @@ export class AccountSession {
       this.omemo.onEvent(from, event);
       return;
     }
-    const ack = parseAcknowledgement(message);
-    if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     // rooms-admin: invitations (direct and mediated) and declines, never stored as messages (carbons of them neither).
     if (this.roomsAdmin?.invitations.receive(message, receivedAt)) return;
+    const ack = parseAcknowledgement(message);
+    if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     this.chatStates.onMessage(message);
     if (await this.mutations.receive(message, receivedAt, carbon.kind === 'none')) return;
     if (await this.reactions.receive(message, receivedAt)) return;

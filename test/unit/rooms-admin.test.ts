@@ -143,6 +143,10 @@ test('invitations to a room we are in are claimed and ignored; declines are clai
   assert.equal(inv.receive(el(`<message from="${ME}/phone" to="bob@example.org"><x xmlns="jabber:x:conference" jid="other@muc.example.org"/></message>`), new Date()), true);
   // A mediated invitation pretending to come from a room occupant (full JID) is no invitation.
   assert.equal(inv.receive(el(`<message from="x@muc.example.org/nick"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="a@b.c"/></x></message>`), new Date()), false);
+  // A mediated invitation naming a blocked inviter: claimed, dropped.
+  const guarded = new Invitations(ctx, reg, { isContact: () => true, isBlocked: (b) => b === 'troll@example.org' });
+  assert.equal(guarded.receive(mediated('x@muc.example.org', 'troll@example.org'), new Date()), true);
+  assert.deepEqual(guarded.list(), []);
   assert.equal(events.length, 0);
 });
 

@@ -37,6 +37,11 @@ interface Pending {
 export interface InvitationsDeps {
   /** The inviter is one of our contacts (in the roster). */
   isContact(bare: string): boolean;
+  /**
+   * The inviter is blocked. The session drops what a blocked JID sends, but a mediated invitation comes from the
+   * room, naming the inviter inside: checked here.
+   */
+  isBlocked?(bare: string): boolean;
   /** After an accepted invitation's join: bookmark the room as a join from a tab would. */
   joined?(room: RoomDTO, password: string | null): Promise<void>;
   now?(): number;
@@ -101,6 +106,7 @@ export class Invitations implements InvitationsPort {
     const view = this.registry.get(inv.room);
     // Already in (or on the way in): nothing to ask.
     if (view && view.state !== 'left') return;
+    if (this.deps.isBlocked?.(inv.inviter.split('/')[0]!)) return;
     const stranger = !this.deps.isContact(inv.inviter);
     const same = [...this.pending.values()].find((p) => p.dto.room === inv.room && p.dto.from === inv.inviter);
     if (stranger) {
