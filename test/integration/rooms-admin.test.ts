@@ -138,6 +138,8 @@ test('roomCreate: the private group and the channel presets as the room\'s disco
   const g = await rawFeatures(alice.session.conn, group);
   for (const f of ['muc_membersonly', 'muc_nonanonymous', 'muc_persistent', 'muc_hidden']) assert.ok(g.includes(f), `${f} in ${g.join(' ')}`);
   assert.equal((await roomInfo(alice.session.conn, group)).name, 'Family <b>');
+  const published = parseBookmarks2(parseItems(await alice.session.conn.iq(buildBookmarks2Get(alice.jid)))).find((b) => b.room === group);
+  assert.deepEqual([published?.name, published?.autojoin], ['Family <b>', true], 'the new room is bookmarked with autojoin');
   const members = await alice.tab.command('roomAffiliations', { room: group, affiliation: 'member' });
   assert.deepEqual(members.items.map((i) => i.jid), [bob.jid]);
 
@@ -186,6 +188,9 @@ test('roomConfig / roomConfigure: the form round trip, and values the form does 
   // Prosody keeps a tombstone of a destroyed room for a while: <gone/>, else item-not-found.
   await assert.rejects(alice.session.conn.iq(buildDiscoInfoGet(room)), /item-not-found|gone/);
   assert.equal(alice.registry.get(room), undefined, 'left and forgotten');
+  assert.equal(alice.parts.bookmarks.get(room), undefined);
+  const stored = parseBookmarks2(parseItems(await alice.session.conn.iq(buildBookmarks2Get(alice.jid))));
+  assert.equal(stored.some((b) => b.room === room), false, 'the bookmark of the destroyed room is retracted');
 });
 
 /** Every stanza a connection receives, with waiting for one that matches (no sleeps). */
