@@ -148,24 +148,24 @@ export class RoomsStore extends Observable {
     return this.lines.get(room) ?? [];
   }
 
+  /** A new array on every change: views tell a change by identity. */
   private addLine(delta: OccupantsDeltaDTO, now: Date): void {
-    let lines = this.lines.get(delta.room);
-    if (!lines) this.lines.set(delta.room, (lines = []));
+    const lines = this.lines.get(delta.room) ?? [];
     const last = lines.at(-1);
     const at = now.toISOString();
     if (last && now.getTime() - Date.parse(last.until) <= COALESCE_MS) {
-      lines[lines.length - 1] = coalesce(last, delta, at);
+      this.lines.set(delta.room, [...lines.slice(0, -1), coalesce(last, delta, at)]);
       return;
     }
-    lines.push({
+    const line: PresenceLine = {
       key: `presence-${++lineSeq}`,
       room: delta.room,
       at,
       until: at,
       joined: { nicks: delta.joined.nicks.slice(0, NAMED_NICKS), total: delta.joined.total },
       left: { nicks: delta.left.nicks.slice(0, NAMED_NICKS), total: delta.left.total },
-    });
-    if (lines.length > MAX_PRESENCE_LINES) lines.splice(0, lines.length - MAX_PRESENCE_LINES);
+    };
+    this.lines.set(delta.room, [...lines, line].slice(-MAX_PRESENCE_LINES));
   }
 
   // --- mentions ---

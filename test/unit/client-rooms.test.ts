@@ -247,3 +247,29 @@ test('moderated: the message keeps its place, its text is gone, the tombstone sa
   state.apply('moderated', { room: ROOM, id: '999', by: null, reason: null });
   assert.equal(state.messages.get(ROOM).messages.length, 1, 'an unknown id changes nothing');
 });
+
+test('xmpp: join links and the #join route: the room, only for the join action; MUC-PM hashes keep the nick', async () => {
+  const { roomFromJoinUri, peerFromHash, hashForPeer } = await import('../../client/app/router.js');
+  assert.equal(roomFromJoinUri('xmpp:Berlin-Meetup@conference.conversations.im?join'), 'berlin-meetup@conference.conversations.im');
+  assert.equal(roomFromJoinUri('lounge@conference.example.org'), 'lounge@conference.example.org');
+  assert.equal(roomFromJoinUri('  xmpp:lounge%40conference.example.org?join;password=x '), 'lounge@conference.example.org');
+  assert.equal(roomFromJoinUri('xmpp://alice@example.org/lounge@conference.example.org?join'), 'lounge@conference.example.org');
+  assert.equal(roomFromJoinUri('xmpp:bob@example.org?message;body=hi'), null, 'another action is not a join');
+  assert.equal(roomFromJoinUri('xmpp:lounge@conference.example.org/nick?join'), null, 'a full JID is not a room');
+  assert.equal(roomFromJoinUri('javascript:alert(1)'), null);
+  assert.equal(roomFromJoinUri('%E0%A4%A'), null, 'bad escapes are refused, not thrown');
+  assert.equal(peerFromHash('#chat/Lounge@Conference.example.org/Bob%20Smith'), 'lounge@conference.example.org/Bob Smith');
+  assert.equal(peerFromHash('#chat/Bob@Example.org'), 'bob@example.org');
+  assert.equal(peerFromHash('#chat/lounge@conference.example.org/'), null);
+  const pm = 'lounge@conference.example.org/Ann/with slash';
+  assert.equal(peerFromHash(hashForPeer(pm)), pm, 'a nick with a slash survives the round trip');
+});
+
+test('presence line text: a few names, then the others counted', async () => {
+  const { presenceLineText } = await import('../../client/ui/rooms/presence-line.js');
+  const line = (joined: string[], jt: number, left: string[] = [], lt = 0) => ({ key: 'k', room: ROOM, at: '', until: '', joined: { nicks: joined, total: jt }, left: { nicks: left, total: lt } });
+  assert.equal(presenceLineText(line(['Ann'], 1)), 'Ann joined');
+  assert.equal(presenceLineText(line(['Ann', 'Bob'], 42)), 'Ann, Bob and 40 others joined');
+  assert.equal(presenceLineText(line(['Ann', 'Bob', 'Cy', 'Di'], 4, ['Ed'], 1)), 'Ann, Bob, Cy and 1 other joined · Ed left');
+  assert.equal(presenceLineText(line([], 0, [], 3)), 'and 3 others left');
+});
