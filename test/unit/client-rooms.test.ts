@@ -273,3 +273,17 @@ test('presence line text: a few names, then the others counted', async () => {
   assert.equal(presenceLineText(line(['Ann', 'Bob', 'Cy', 'Di'], 4, ['Ed'], 1)), 'Ann, Bob, Cy and 1 other joined · Ed left');
   assert.equal(presenceLineText(line([], 0, [], 3)), 'and 3 others left');
 });
+
+test('notifications: every direct message, in rooms only mentions of our nick, MUC-PMs titled as private messages', async () => {
+  const { notificationTitle } = await import('../../client/notify/coordinator.js');
+  const names = {
+    contact: (jid: string) => `contact ${jid}`,
+    room: (jid: string) => (jid === ROOM ? 'Lounge' : jid),
+    mention: (nick: string, r: string) => `${nick} mentioned you in ${r}`,
+    pm: (nick: string, r: string) => `PM from ${nick} in ${r}`,
+  };
+  assert.equal(notificationTitle({ peer: 'bob@example.org' }, 'chat', names), 'contact bob@example.org');
+  assert.equal(notificationTitle({ peer: ROOM, nick: 'bob' }, 'room', names), null, 'room chatter does not notify');
+  assert.equal(notificationTitle({ peer: ROOM, nick: 'bob', mentionsMe: true }, 'room', names), 'bob mentioned you in Lounge');
+  assert.equal(notificationTitle({ peer: `${ROOM}/bob`, nick: 'bob' }, 'pm', names), 'PM from bob in Lounge');
+});
