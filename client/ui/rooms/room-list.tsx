@@ -27,8 +27,8 @@ export function RoomList() {
         <AdminSlot name="CreateRoomButton" />
         <a class="button-quiet rooms-join-link" href="#join" data-testid="room-join-open">{t('rooms.join')}</a>
       </div>
-      {rooms.length === 0 && pms.length === 0 ? <p class="rooms-empty" data-testid="rooms-empty">{t('rooms.empty')}</p> : null}
-      <ul class="room-list" data-testid="room-list">
+      {/* Empty: only the header line, so the contact list keeps the room it had (phones). */}
+      <ul class="room-list" data-testid="room-list" hidden={rooms.length === 0 && pms.length === 0} aria-label={t('rooms.section')}>
         {rooms.map((r) => (
           <li key={r.jid} class="contact-item"><RoomItem entry={r} active={r.jid === openPeer} /></li>
         ))}
