@@ -83,7 +83,7 @@ export const roomsAdminDe: Record<keyof typeof roomsAdminEn, string> = {
   'roomAdmin.invitations.declineAll': 'Alle diese ablehnen',
 
   'roomAdmin.occupant.actions': 'Aktionen für {nick}',
-  'roomAdmin.occupant.reason': 'Grund (optional, {nick} sieht ihn):',
+  'roomAdmin.occupant.reason': 'Grund (optional, {nick} sieht ihn)',
   'roomAdmin.occupant.private-message': 'Private Nachricht',
   'roomAdmin.occupant.kick': 'Aus dem Gruppenchat entfernen',
   'roomAdmin.occupant.ban': 'Sperren',
@@ -99,5 +99,5 @@ export const roomsAdminDe: Record<keyof typeof roomsAdminEn, string> = {
   'roomAdmin.occupant.revoke-owner': 'Besitz entziehen',
 
   'roomAdmin.moderate': 'Für alle entfernen (Moderation)',
-  'roomAdmin.moderateReason': 'Diese Nachricht für alle im Gruppenchat entfernen? Grund (optional):',
+  'roomAdmin.moderateConfirm': 'Diese Nachricht für alle im Gruppenchat entfernen? Apps ohne Moderationsunterstützung zeigen sie vielleicht weiter an.',
 };

@@ -81,7 +81,7 @@ export const roomsAdminEn = {
   'roomAdmin.invitations.declineAll': 'Decline all of these',
 
   'roomAdmin.occupant.actions': 'Actions for {nick}',
-  'roomAdmin.occupant.reason': 'Reason (optional, {nick} sees it):',
+  'roomAdmin.occupant.reason': 'Reason (optional, {nick} sees it)',
   'roomAdmin.occupant.private-message': 'Private message',
   'roomAdmin.occupant.kick': 'Remove from the group chat',
   'roomAdmin.occupant.ban': 'Ban',
@@ -97,5 +97,5 @@ export const roomsAdminEn = {
   'roomAdmin.occupant.revoke-owner': 'Take ownership away',
 
   'roomAdmin.moderate': 'Remove for everyone (moderator)',
-  'roomAdmin.moderateReason': 'Remove this message for everyone in the group chat? Reason (optional):',
+  'roomAdmin.moderateConfirm': 'Remove this message for everyone in the group chat? Apps that do not support moderation may keep showing it.',
 } as const;

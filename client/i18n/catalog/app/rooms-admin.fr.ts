@@ -83,7 +83,7 @@ export const roomsAdminFr: Record<keyof typeof roomsAdminEn, string> = {
   'roomAdmin.invitations.declineAll': 'Toutes les refuser',
 
   'roomAdmin.occupant.actions': 'Actions pour {nick}',
-  'roomAdmin.occupant.reason': 'Motif (facultatif, {nick} le verra)\u202f:',
+  'roomAdmin.occupant.reason': 'Motif (facultatif, {nick} le verra)',
   'roomAdmin.occupant.private-message': 'Message privé',
   'roomAdmin.occupant.kick': 'Retirer du groupe',
   'roomAdmin.occupant.ban': 'Bannir',
@@ -99,5 +99,5 @@ export const roomsAdminFr: Record<keyof typeof roomsAdminEn, string> = {
   'roomAdmin.occupant.revoke-owner': 'Retirer la propriété',
 
   'roomAdmin.moderate': 'Retirer pour tout le monde (modération)',
-  'roomAdmin.moderateReason': 'Retirer ce message pour tout le monde dans le groupe\u202f? Motif (facultatif)\u202f:',
+  'roomAdmin.moderateConfirm': 'Retirer ce message pour tout le monde dans le groupe\u202f? Les applications qui ne gèrent pas la modération peuvent continuer de l’afficher.',
 };
