@@ -42,7 +42,8 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    dialog.current?.showModal();
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
     let live = true;
     run('roomServices', {})
       .then(({ services: found }) => {
@@ -54,6 +55,7 @@ export function CreateRoomDialog({ onClose }: { onClose: () => void }) {
       .catch((err: Error) => live && (setServices([]), setError(t('roomAdmin.create.noServices', { error: err.message }))));
     return () => {
       live = false;
+      d?.close();
     };
   }, []);
 
