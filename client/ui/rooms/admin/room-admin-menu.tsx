@@ -9,7 +9,7 @@ import { t, type MessageKey } from '../../../i18n/index.js';
 import { AdminDialog, roomLabel } from './admin-dialog.js';
 import { DataForm } from './data-form.js';
 import { isBareUserJid } from './jid.js';
-import { isAdmin, roomAdminActions } from './permissions.js';
+import { roomAdminActions } from './permissions.js';
 
 type Panel = 'configure' | 'invite' | 'lists' | 'destroy';
 type ListName = 'owner' | 'admin' | 'member' | 'outcast';
@@ -110,10 +110,8 @@ function InviteDialog({ room, onClose, onDone }: PanelProps) {
     setBusy(true);
     setError(null);
     const why = reason.trim() ? reason.trim().slice(0, 1024) : undefined;
-    // A members-only room admits only members: an admin makes the invitee one first, or the invitation leads nowhere.
-    const admit = room.features.membersOnly && isAdmin(room) ? run('roomSetAffiliation', { room: room.jid, jid: to, affiliation: 'member' }) : Promise.resolve({});
-    admit
-      .then(() => run('roomInvite', { room: room.jid, jid: to, mode, ...(why ? { reason: why } : {}) }))
+    // A direct invitation to a members-only room: the server makes the invitee a member first when we may.
+    run('roomInvite', { room: room.jid, jid: to, mode, ...(why ? { reason: why } : {}) })
       .then(() => onDone(t('roomAdmin.invite.sent', { jid: to })))
       .catch((err: Error) => {
         setError(t('roomAdmin.failed', { error: err.message }));
