@@ -194,6 +194,8 @@ test('an untouched form submits its current values, booleans as 1/0, fixed text 
   assert.deepEqual(values['muc#roomconfig_membersonly'], ['0']);
   assert.deepEqual(values['muc#roomconfig_roomsecret'], []);
   assert.deepEqual(values['muc#roomconfig_roomdesc'], ['line 1', 'line 2']);
+  const unchosen: DataFormDTO = { title: null, instructions: [], fields: [field({ type: 'list-single', var: 'l', options: [{ label: null, value: 'a' }] })] };
+  assert.deepEqual(submission(unchosen, initialAnswers(unchosen)), {}, 'a list-single without a choice is left out, not sent empty');
 });
 
 test('errors: required empty, bad JIDs, a value not among the options; each shown as text under its field', () => {

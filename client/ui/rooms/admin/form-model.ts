@@ -133,12 +133,15 @@ export function formErrors(form: DataFormDTO, answers: Answers): Record<string, 
   return errors;
 }
 
-/** The `values` of `roomConfigure`: one entry per answerable field, hidden ones echoed, fixed text left out. */
+/** The `values` of `roomConfigure`: one entry per answerable field, hidden ones echoed, fixed text and unchosen lists left out. */
 export function submission(form: DataFormDTO, answers: Answers): Record<string, string[]> {
   const values: Record<string, string[]> = {};
   for (const field of shownFields(form).fields) {
     if (!answerable(field)) continue;
-    values[field.var] = cleaned(field, answers[field.var] ?? []);
+    const v = cleaned(field, answers[field.var] ?? []);
+    // A list-single with no choice: nothing valid to send, so left out (the room keeps what it has).
+    if (field.type === 'list-single' && v.length === 0) continue;
+    values[field.var] = v;
   }
   return values;
 }
