@@ -15,6 +15,7 @@ import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
 import { filesDe } from './app/files.de.js';
+import { roomsAdminDe } from './app/rooms-admin.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -249,4 +250,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...ownProfileDe,
   ...accountDe,
   ...filesDe,
+  ...roomsAdminDe,
 };

@@ -12,6 +12,7 @@ import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
 import { filesEn } from './app/files.en.js';
+import { roomsAdminEn } from './app/rooms-admin.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -241,4 +242,5 @@ export const app = {
   ...ownProfileEn,
   ...accountEn,
   ...filesEn,
+  ...roomsAdminEn,
 } as const;

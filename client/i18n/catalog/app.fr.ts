@@ -17,6 +17,7 @@ import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
 import { filesFr } from './app/files.fr.js';
+import { roomsAdminFr } from './app/rooms-admin.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -256,4 +257,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...ownProfileFr,
   ...accountFr,
   ...filesFr,
+  ...roomsAdminFr,
 };
