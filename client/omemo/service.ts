@@ -107,6 +107,14 @@ function noDevicesText(jids: string[]): string {
   return `${named} ${jids.length === 1 ? 'has' : 'have'} no OMEMO devices, so OMEMO cannot be used in this room; the message was not sent.`;
 }
 
+/** verifyMemberFromUri: the scanned code is someone else's. `jid` is theirs, for the UI's sentence. */
+export class NotAMemberError extends Error {
+  override name = 'NotAMemberError';
+  constructor(readonly jid: string) {
+    super(`This code belongs to ${jid}, who is not a member of this room.`);
+  }
+}
+
 const IDENTITY_CHANGED = 'This device now presents a different key than before. Messages to and from it are refused until you accept the new key.';
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const deviceKey = (jid: string, deviceId: number) => `${jid}:${deviceId}`;
@@ -694,6 +702,18 @@ export class OmemoService {
       result.verified.push(deviceId);
     }
     return result;
+  }
+
+  /**
+   * A verification link scanned in a room's Security panel: the code names its owner, who must be one of `members`
+   * (else nothing changes and the error says whose code it is). Then as verifyFromUri for that member.
+   */
+  async verifyMemberFromUri(members: readonly string[], uri: string): Promise<{ jid: string; verified: number[]; mismatched: number[]; unknown: number[] }> {
+    const parsed = parseFingerprintUri(uri);
+    if (!parsed) throw new Error('This is not an XMPP verification code (it should start with xmpp:).');
+    const jid = parsed.jid.toLowerCase();
+    if (!members.some((m) => m.toLowerCase() === jid)) throw new NotAMemberError(jid);
+    return { jid, ...(await this.verifyFromUri(jid, uri)) };
   }
 
   /** The user accepts a device's new identity key: the old key and session are forgotten, the new key is trusted on first use. */

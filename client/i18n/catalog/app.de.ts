@@ -14,6 +14,7 @@ import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
 import { filesDe } from './app/files.de.js';
+import { roomOmemoDe } from './app/room-omemo.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -247,4 +248,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...ownProfileDe,
   ...accountDe,
   ...filesDe,
+  ...roomOmemoDe,
 };

@@ -11,6 +11,7 @@ import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
 import { filesEn } from './app/files.en.js';
+import { roomOmemoEn } from './app/room-omemo.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -239,4 +240,5 @@ export const app = {
   ...ownProfileEn,
   ...accountEn,
   ...filesEn,
+  ...roomOmemoEn,
 } as const;

@@ -16,6 +16,7 @@ import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
 import { filesFr } from './app/files.fr.js';
+import { roomOmemoFr } from './app/room-omemo.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -254,4 +255,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...ownProfileFr,
   ...accountFr,
   ...filesFr,
+  ...roomOmemoFr,
 };
