@@ -102,9 +102,10 @@ export interface EncryptOutcome {
 /** A private group larger than this is refused: one message would carry thousands of keys (and take seconds). */
 export const MAX_ROOM_MEMBERS = 200;
 
-function noDevicesText(jids: string[]): string {
-  const named = jids.length <= 5 ? jids.join(', ') : `${jids.slice(0, 5).join(', ')} and ${jids.length - 5} more`;
-  return `${named} ${jids.length === 1 ? 'has' : 'have'} no OMEMO devices, so OMEMO cannot be used in this room; the message was not sent.`;
+function noDevicesText(lists: { jid: string; error: string | null }[]): string {
+  const name = (l: { jid: string; error: string | null }) => (l.error ? `${l.jid} (${l.error})` : l.jid);
+  const named = lists.length <= 5 ? lists.map(name).join(', ') : `${lists.slice(0, 5).map(name).join(', ')} and ${lists.length - 5} more`;
+  return `${named} ${lists.length === 1 ? 'has' : 'have'} no OMEMO devices, so OMEMO cannot be used in this room; the message was not sent.`;
 }
 
 /** verifyMemberFromUri: the scanned code is someone else's. `jid` is theirs, for the UI's sentence. */
@@ -327,12 +328,9 @@ export class OmemoService {
    */
   async encryptForRoom(room: string, plaintext: string, opts: { originId?: string; members?: readonly string[] } = {}): Promise<EncryptOutcome> {
     const members = await this.roomMemberJids(room, opts.members);
-    const [lists, ownList] = await Promise.all([
-      Promise.all(members.map(async (jid) => ({ jid, devices: (await this.command('omemoDevices', { jid })).devices }))),
-      this.command('omemoDevices', { jid: this.account }),
-    ]);
+    const [lists, ownList] = await Promise.all([this.memberDeviceLists(members), this.command('omemoDevices', { jid: this.account })]);
     this.ownDevices = ownList.devices;
-    const without = lists.filter((l) => l.devices.length === 0).map((l) => l.jid);
+    const without = lists.filter((l) => l.devices.length === 0);
     if (without.length) throw new OmemoEncryptError(noDevicesText(without), []);
     const targets = lists.flatMap((l) => l.devices.map((deviceId) => ({ jid: l.jid, deviceId })));
     for (const id of ownList.devices) targets.push({ jid: this.account, deviceId: id });
@@ -354,12 +352,22 @@ export class OmemoService {
   async roomAvailability(room: string, members?: readonly string[]): Promise<{ available: boolean; members: string[]; without: string[]; error: string | null }> {
     try {
       const jids = await this.roomMemberJids(room, members);
-      const lists = await Promise.all(jids.map(async (jid) => ({ jid, n: (await this.command('omemoDevices', { jid })).devices.length })));
-      const without = lists.filter((l) => l.n === 0).map((l) => l.jid);
+      const without = (await this.memberDeviceLists(jids)).filter((l) => l.devices.length === 0).map((l) => l.jid);
       return { available: jids.length > 0 && without.length === 0, members: jids, without, error: jids.length ? null : 'The room has no other members yet.' };
     } catch (e) {
       return { available: false, members: [], without: [], error: errorText(e) };
     }
+  }
+
+  /** Each member's device list; one that cannot be read (e.g. shown to contacts only) counts as none, with the reason. */
+  private memberDeviceLists(jids: string[]): Promise<{ jid: string; devices: number[]; error: string | null }[]> {
+    return Promise.all(jids.map(async (jid) => {
+      try {
+        return { jid, devices: (await this.command('omemoDevices', { jid })).devices, error: null };
+      } catch (e) {
+        return { jid, devices: [], error: errorText(e) };
+      }
+    }));
   }
 
   /** The room's members other than us: lowercased bare JIDs, once each, bounded. */

@@ -24,6 +24,8 @@ class FakeServer {
   readonly lists = new Map<string, number[]>();
   readonly bundles = new Map<string, string>();
   readonly members = new Map<string, string[]>();
+  /** Accounts whose device list the server cannot read for us (a node shown to contacts only). */
+  readonly hidden = new Set<string>();
   readonly calls: { name: string; payload: Record<string, unknown> }[] = [];
   private nextId = 1;
 
@@ -40,6 +42,7 @@ class FakeServer {
           return { devices: [...list] };
         }
         case 'omemoDevices':
+          if (this.hidden.has(payload.jid as string)) throw new Error(`${payload.jid} shows their OMEMO device list to contacts only`);
           return { devices: [...(this.lists.get(payload.jid as string) ?? [])] };
         case 'omemoBundle':
           return { bundle: this.bundles.get(`${payload.jid}:${payload.deviceId}`) ?? null };
@@ -197,6 +200,11 @@ test('encryptForRoom fails clearly, naming the members without OMEMO devices; no
   await assert.rejects(tab1.encryptForRoom(ROOM, 'x', { originId }), (e: unknown) =>
     e instanceof OmemoEncryptError && e.message.includes(DAVE) && !e.message.includes(BOB) && /has no OMEMO devices/.test(e.message));
   assert.equal(await tab1.plaintexts.sentText(originId), undefined);
+  // A device list the server cannot read counts as none; the reason is named beside the member.
+  server.hidden.add(DAVE);
+  await assert.rejects(tab1.encryptForRoom(ROOM, 'x'), (e: unknown) =>
+    e instanceof OmemoEncryptError && e.message.startsWith(`${DAVE} (${DAVE} shows their OMEMO device list to contacts only) has no OMEMO devices`));
+  assert.deepEqual((await tab1.roomAvailability(ROOM)).without, [DAVE]);
   const many = Array.from({ length: 7 }, (_, i) => `m${i}@example.org`);
   await assert.rejects(tab1.encryptForRoom(ROOM, 'x', { members: many }), /m0@example\.org, m1@example\.org, m2@example\.org, m3@example\.org, m4@example\.org and 2 more have no OMEMO devices/);
   const huge = Array.from({ length: MAX_ROOM_MEMBERS + 1 }, (_, i) => `u${i}@example.org`);

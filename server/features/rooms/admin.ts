@@ -79,8 +79,9 @@ export class RoomAdmin {
     if (!submit.ok) throw new CommandError(`Configuring the new room failed: ${submit.error}`);
     await explained('Configuring the new room', () => this.ctx.conn.iq(buildConfigSubmit(c.room, submit.element)!));
     const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
-    if (members.length > 0) {
-      const set = buildAdminSet(c.room, members.map((m) => adminChange.member(m)));
+    // One item per request: Prosody 0.12 applies only the first <item/> of a muc#admin set and ignores the rest.
+    for (const m of members) {
+      const set = buildAdminSet(c.room, [adminChange.member(m)]);
       if (set) await explained('Adding the members', () => this.ctx.conn.iq(set));
     }
     await this.bookmarks
