@@ -16,6 +16,7 @@ import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
 import { filesDe } from './app/files.de.js';
 import { roomsAdminDe } from './app/rooms-admin.de.js';
+import { roomOmemoDe } from './app/room-omemo.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -251,4 +252,5 @@ export const appDe: Record<keyof typeof english, string> = {
   ...accountDe,
   ...filesDe,
   ...roomsAdminDe,
+  ...roomOmemoDe,
 };

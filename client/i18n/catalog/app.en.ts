@@ -13,6 +13,7 @@ import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
 import { filesEn } from './app/files.en.js';
 import { roomsAdminEn } from './app/rooms-admin.en.js';
+import { roomOmemoEn } from './app/room-omemo.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -243,4 +244,5 @@ export const app = {
   ...accountEn,
   ...filesEn,
   ...roomsAdminEn,
+  ...roomOmemoEn,
 } as const;

@@ -18,6 +18,7 @@ import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
 import { filesFr } from './app/files.fr.js';
 import { roomsAdminFr } from './app/rooms-admin.fr.js';
+import { roomOmemoFr } from './app/room-omemo.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -258,4 +259,5 @@ export const appFr: Record<keyof typeof english, string> = {
   ...accountFr,
   ...filesFr,
   ...roomsAdminFr,
+  ...roomOmemoFr,
 };

@@ -131,7 +131,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
 /** The OMEMO layer explains an unreadable message in English (DISPLAY_MESSAGES): shown in the tab's language. */
 const DISPLAY_KEYS: readonly MessageKey[] = [
   'decrypt.keyOnly', 'decrypt.notForThisDevice', 'decrypt.beforeThisBrowser', 'decrypt.noSession', 'decrypt.untrusted',
-  'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error',
+  'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error', 'decrypt.noSender',
 ];
 function displayText(text: string): string {
   const key = DISPLAY_KEYS.find((k) => english[k] === text);

@@ -87,8 +87,9 @@ export class RoomAdmin {
       .save({ room: c.room, name: c.name ?? null, nick: joined.nick, password: null, autojoin: true })
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarking a new room failed'));
     const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
-    if (members.length > 0) {
-      const set = buildAdminSet(c.room, members.map((m) => adminChange.member(m)));
+    // One item per request: Prosody 0.12 applies only the first <item/> of a muc#admin set and ignores the rest.
+    for (const m of members) {
+      const set = buildAdminSet(c.room, [adminChange.member(m)]);
       if (set) await explained('The room was created, but adding the members failed', () => this.ctx.conn.iq(set));
     }
     // Joined before it was configured: its features (members-only, non-anonymous) are read again.
