@@ -152,7 +152,7 @@ async function inChromium(stack: CrowdStack, crowd: RoomCrowd, room: string, acc
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     await watchFrames(page);
     await logInPage(page, stack.url, account.jid, account.password);
-    const entry = page.locator(`[data-testid="conversation"][data-peer="${room}"]`);
+    const entry = page.locator(`[data-testid="room"][data-jid="${room}"]`);
     await entry.waitFor({ timeout: 60_000 });
     await page.evaluate('window.__perf.reset()');
     const t0 = Date.now();
@@ -160,7 +160,11 @@ async function inChromium(stack: CrowdStack, crowd: RoomCrowd, room: string, acc
     // The occupant count and the first painted rows: the frame after both are in the DOM.
     const r = await page.evaluate<{ at: number; rows: number }>(`new Promise((resolve) => {
       const want = '${BIG + 1}';
+      let toggled = false;
       function check() {
+        // A narrow layout keeps the occupant list behind its toggle: open it, as a person would.
+        const toggle = document.querySelector('[data-testid="occupants-toggle"]');
+        if (!toggled && toggle && toggle.getAttribute('aria-expanded') === 'false') { toggled = true; toggle.click(); }
         const count = document.querySelector('[data-testid="occupant-count"]');
         const rows = document.querySelectorAll('[data-testid="occupant"]').length;
         if (!count || !count.textContent.includes(want) || rows === 0) return requestAnimationFrame(check);

@@ -147,9 +147,11 @@ export class RoomCrowd {
   /**
    * A presence flood: about `presences` join and leave presences (half each) into `room`, spread evenly over
    * `durationMs`, each member joining, staying `dwellMs` and leaving again, then free for another round. Members
-   * [from, to) take part (they must not be in a room). Throws if Prosody refuses one.
+   * [from, to) take part (they must not be in a room). At most `maxInFlight` (default 100) joins or leaves wait for
+   * Prosody's answer at once: past what Prosody can take the flood slows down instead of queueing without bound in
+   * Prosody (which would delay every other stanza it routes). Throws if Prosody refuses one.
    */
-  async flood(room: string, opts: { presences: number; durationMs: number; dwellMs: number; from?: number; to?: number }): Promise<FloodResult> {
+  async flood(room: string, opts: { presences: number; durationMs: number; dwellMs: number; from?: number; to?: number; maxInFlight?: number }): Promise<FloodResult> {
     const free = this.members.slice(opts.from ?? 0, opts.to ?? this.members.length).filter((m) => !m.room);
     const cycles = Math.ceil(opts.presences / 2);
     const tickMs = 10;
@@ -160,21 +162,26 @@ export class RoomCrowd {
     let peak = 0;
     const running: Promise<void>[] = [];
     const t0 = performance.now();
+    const maxInFlight = opts.maxInFlight ?? 100;
+    let inFlight = 0;
     const cycle = async (m: CrowdMember) => {
       sent++;
-      await m.join(room);
+      inFlight++;
+      await m.join(room).finally(() => inFlight--);
       peak = Math.max(peak, ++inRoom);
       await new Promise((r) => setTimeout(r, opts.dwellMs));
+      while (inFlight >= maxInFlight) await new Promise((r) => setTimeout(r, 2));
       sent++;
       inRoom--;
-      await m.leave();
+      inFlight++;
+      await m.leave().finally(() => inFlight--);
       free.push(m);
     };
     let failure: unknown = null;
     while (started < cycles && failure === null) {
       // How many cycles should have started by now: catch up after a late timer instead of drifting.
       const due = Math.min(cycles, Math.ceil(((performance.now() - t0) / tickMs + 1) * perTick));
-      while (started < due && free.length) {
+      while (started < due && free.length && inFlight < maxInFlight) {
         started++;
         running.push(cycle(free.shift()!).catch((err) => { failure ??= err; }));
       }
@@ -201,7 +208,8 @@ export class CrowdStack {
   private counter = 0;
   private constructor(readonly prosody: TestProsody, readonly parley: ParleyProcess, private readonly db: { drop(): Promise<void> }) {}
 
-  static async start(): Promise<CrowdStack> {
+  /** `cpuProfileDir`: Parley runs with --cpu-prof and writes its profile there when it stops. */
+  static async start(opts: { cpuProfileDir?: string } = {}): Promise<CrowdStack> {
     const prosody = await TestProsody.start({ muc: true, crowd: true });
     const db = await createTestDatabase();
     try {
@@ -216,6 +224,7 @@ export class CrowdStack {
           PARLEY_SOCKET_BURST: '10000',
         },
         await freePort(),
+        opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [],
       );
       return new CrowdStack(prosody, parley, db);
     } catch (err) {
