@@ -209,7 +209,7 @@ export class CrowdStack {
   private constructor(readonly prosody: TestProsody, readonly parley: ParleyProcess, private readonly db: { drop(): Promise<void> }) {}
 
   /** `cpuProfileDir`: Parley runs with --cpu-prof and writes its profile there when it stops. */
-  static async start(opts: { cpuProfileDir?: string } = {}): Promise<CrowdStack> {
+  static async start(opts: { cpuProfileDir?: string; env?: Record<string, string> } = {}): Promise<CrowdStack> {
     const prosody = await TestProsody.start({ muc: true, crowd: true });
     const db = await createTestDatabase();
     try {
@@ -222,6 +222,7 @@ export class CrowdStack {
           PARLEY_LOGIN_ATTEMPTS: '10000',
           PARLEY_SOCKET_RATE: '10000',
           PARLEY_SOCKET_BURST: '10000',
+          ...opts.env,
         },
         await freePort(),
         opts.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`] : [],
