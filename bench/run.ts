@@ -7,6 +7,7 @@ import { benchClient } from './client.js';
 import { benchRoster } from './roster.js';
 import { benchFiles } from './files.js';
 import { benchSearch } from './search.js';
+import { benchRooms } from './rooms.js';
 
 const sections: [string, (report: (line: string) => void) => Promise<void>][] = [
   ['core', benchCore],
@@ -17,6 +18,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['roster', benchRoster],
   ['files', benchFiles],
   ['search', benchSearch],
+  ['rooms', benchRooms],
 ];
 const only = process.argv.slice(2);
 

@@ -8,8 +8,9 @@ export class ParleyProcess {
 
   output = '';
 
-  static async start(env: Record<string, string>, port: number): Promise<ParleyProcess> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  /** `nodeArgs`: more options for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  static async start(env: Record<string, string>, port: number, nodeArgs: string[] = []): Promise<ParleyProcess> {
+    const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/main.ts'], {
       env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), PARLEY_HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

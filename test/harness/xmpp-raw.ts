@@ -138,9 +138,12 @@ export class RawXmpp {
 
   private constructor(private readonly socket: net.Socket, private readonly reader: StanzaReader, private readonly domain: string) {}
 
-  /** Connects, authenticates with SASL PLAIN and binds a resource. Sends no presence. */
-  static async login(opts: { host: string; port: number; jid: string; password: string; resource?: string; timeoutMs?: number }): Promise<RawXmpp> {
-    const [local, domain] = opts.jid.split('@') as [string, string];
+  /**
+   * Connects, authenticates with SASL PLAIN and binds a resource. Sends no presence.
+   * With `anonymous`, `jid` is a host with anonymous login (SASL ANONYMOUS) and the password is ignored.
+   */
+  static async login(opts: { host: string; port: number; jid: string; password: string; resource?: string; timeoutMs?: number; anonymous?: boolean }): Promise<RawXmpp> {
+    const [local, domain] = (opts.anonymous ? ['', opts.jid] : opts.jid.split('@')) as [string, string];
     const socket = net.connect({ host: opts.host, port: opts.port });
     socket.setNoDelay(true);
     socket.setEncoding('utf8');
@@ -158,8 +161,11 @@ export class RawXmpp {
     try {
       client.openStream();
       await client.waitFor((el) => el.name === 'stream:features', timeout);
-      const auth = Buffer.from(`\0${local}\0${opts.password}`).toString('base64');
-      client.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${auth}</auth>`);
+      if (opts.anonymous) client.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='ANONYMOUS'/>`);
+      else {
+        const auth = Buffer.from(`\0${local}\0${opts.password}`).toString('base64');
+        client.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${auth}</auth>`);
+      }
       const outcome = await client.waitFor((el) => el.name === 'success' || el.name === 'failure', timeout);
       if (outcome.name !== 'success') throw new Error(`SASL PLAIN failed for ${opts.jid}: ${toXml(outcome)}`);
       reader.reset();
