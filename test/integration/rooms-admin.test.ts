@@ -319,16 +319,22 @@ test('moderation: voice, moderator, member, admin, owner round trips, kick and b
   assert.match(refused.error!, /^Kicking: You are not allowed to do that in this room/);
   assert.equal(alice.registry.get(room)?.occupant('Dave')?.available, true, 'Dave still there');
 
-  // XEP-0425: Dave's message moderated by Alice through its room stanza-id (the row lookup is the history's: stubbed here).
+  // XEP-0425: Dave's message moderated by Alice through its room stanza-id. The room history (rooms-core) stores room
+  // messages; here the row is written as it would be, with the room's stanza-id, and the command finds it by its id.
   const spamId = randomUUID();
   const aliceIn = new Inbox(alice.session.conn);
   await dave.sendRaw(buildGroupchat(room, spamId, 'spam')!);
   const spam = parseGroupchat(await aliceIn.next((el) => parseGroupchat(el)?.originId === spamId, 'Dave\'s message at Alice'))!;
   assert.ok(spam.stanzaId);
-  const moderation = new RoomAdmin({ jid: alice.jid, conn: alice.session.conn, log: createLogger('silent'), emit: () => undefined }, alice.registry, alice.parts.bookmarks, { row: async (id) => (id === '42' ? { peer: room, type: 'groupchat', stanzaId: spam.stanzaId } : null) });
-  await moderation.moderate(room, '42', 'no spam');
+  const { row } = await stack.parley.stores.messages.insert({
+    accountId: alice.accountId, peer: room, direction: 'in', fromJid: `${room}/Dave`, toJid: alice.jid, type: 'groupchat', body: 'spam',
+    encrypted: null, messageId: spamId, originId: spamId, stanzaId: spam.stanzaId, stamp: new Date(), state: 'received',
+  });
+  await alice.tab.command('roomModerate', { room, id: row.id, reason: 'no spam' });
   const announced = parseModeration(await dave.inbox.next((el) => parseModeration(el)?.stanzaId === spam.stanzaId, 'the moderation announcement'));
   assert.equal(announced?.reason, 'no spam');
+  // The same row named under another room: not a message of that room.
+  assert.match((await alice.tab.rawCommand('roomModerate', { room: roomName('elsewhere'), id: row.id })).error ?? '', /No such message in this room/);
   // Through the command: a row that is not a message of this room.
   const noRow = await alice.tab.rawCommand('roomModerate', { room, id: '999999999' });
   assert.match(noRow.error ?? '', /No such message in this room/);
