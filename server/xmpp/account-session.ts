@@ -253,6 +253,8 @@ export class AccountSession {
   /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
   private route(el: Element): void {
     if (el.name === 'message') {
+      // A room's archive answering a query addressed to it: the rooms' history, not ours (and no forgery).
+      if (this.rooms.claimArchiveResult(el)) return;
       const mam = parseMamResult(el, this.jid);
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');

@@ -428,3 +428,22 @@ test('a room flooding subject changes: a few room events and a few writes, the l
   assert.equal((s.stored.at(-1) as { subject: string }).subject, 'flood 999');
   s.reg.close();
 });
+
+test('a room archive result (from the room bare JID) is claimed for the room history part, never the account archive', async () => {
+  const s = fakeSession();
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  const result = (from: string) =>
+    el(`<message from='${from}' to='${ME}/parley'><result xmlns='urn:xmpp:mam:2' queryid='q' id='a1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T00:00:00Z'/><message from='${ROOM}/bob' type='groupchat'><body>old</body></message></forwarded></result></message>`);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true, 'dropped quietly without the history part');
+  const got: Element[] = [];
+  s.reg.archiveResult = (e) => got.push(e);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true);
+  assert.equal(got.length, 1);
+  assert.equal(s.reg.claimArchiveResult(result('other@conference.example.org')), false, 'not a room of ours: the account archive decides (forged)');
+  assert.equal(s.reg.claimArchiveResult(result(`${ROOM}/bob`)), false);
+  assert.equal(s.reg.claimArchiveResult(el(`<message from='${ROOM}' type='groupchat'><body>x</body></message>`)), false);
+  s.reg.close();
+});
