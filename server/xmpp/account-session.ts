@@ -174,7 +174,9 @@ export class AccountSession {
     // Group chats: the registry's ports are room messages (with their archive), bookmarks and invitations.
     const roomHistory = (this.roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages));
     this.rooms.messages = roomHistory;
-    this.claimRoomArchive = (el) => roomHistory.claimArchiveResult(el);
+    // The registry claims results from its rooms' archives; the history checks they answer one of its queries.
+    this.rooms.archiveResult = (el) => void roomHistory.claimArchiveResult(el);
+    this.archive.roomPm = (el, stamp, id) => roomHistory.archivedPm(el, stamp, id);
     this.roomsAdmin = new RoomsAdministration(this.ctx, this.rooms, {
       isContact: (bare) => this.roster.has(bare),
       isBlocked: (bare) => this.blocking.isBlocked(bare),
@@ -270,12 +272,6 @@ export class AccountSession {
     }
   }
 
-  /**
-   * Results of a room's archive (XEP-0313 to a room JID) are claimed by the rooms feature before our own archive's
-   * check drops them as forged: rooms-core sets it to `(el) => roomHistory.claimArchiveResult(el)`.
-   */
-  claimRoomArchive: ((el: Element) => boolean) | null = null;
-
   /** The features' context (the rooms feature is built with it; its tests drive RoomHistory through it). */
   get context(): SessionContext {
     return this.ctx;
@@ -284,7 +280,8 @@ export class AccountSession {
   /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
   private route(el: Element): void {
     if (el.name === 'message') {
-      if (this.claimRoomArchive?.(el)) return;
+      // A room's archive answering a query addressed to it: the rooms' history, not ours (and no forgery).
+      if (this.rooms.claimArchiveResult(el)) return;
       const mam = parseMamResult(el, this.jid);
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');

@@ -144,6 +144,22 @@ test('two accounts join a room: self-presence, occupants (roomOccupants and delt
   await carol.tab.waitFor('occupants', (d) => d.room === room && d.present.some((o) => o.nick === 'Alicia' && o.show === 'dnd' && o.status === 'baking'));
 });
 
+test('RoomStore: upsert, list per account, remove; bad account ids read nothing', async () => {
+  const a = await stack.loggedIn('rstore');
+  const b = await stack.loggedIn('rstore');
+  const store = stack.parley.stores.rooms;
+  const row = { jid: `s-${randomUUID().slice(0, 6)}@${muc}`, nick: 'N', name: 'Name <i>', subject: null, subjectBy: null, joined: true, bookmarked: false, autojoin: false, lastError: null };
+  await store.save(a.accountId, row);
+  await store.save(a.accountId, { ...row, nick: 'M', joined: false, lastError: { reason: 'kicked', text: 'x', suggestion: null } });
+  assert.deepEqual(await store.list(a.accountId), [{ ...row, nick: 'M', joined: false, lastError: { reason: 'kicked', text: 'x', suggestion: null } }]);
+  assert.deepEqual(await store.list(b.accountId), []);
+  assert.deepEqual(await store.list('not-a-number'), []);
+  await store.remove(b.accountId, row.jid);
+  assert.equal((await store.list(a.accountId)).length, 1, "another account's remove touches nothing");
+  await store.remove(a.accountId, row.jid);
+  assert.deepEqual(await store.list(a.accountId), []);
+});
+
 test('discovery: the MUC service, public rooms filtered by name, room info', async () => {
   const alice = await stack.loggedIn('rdisc');
   const tag = randomUUID().slice(0, 6);

@@ -124,7 +124,7 @@ test('coalescer: a 5,000-presence burst becomes a handful of bounded deltas, sum
   assert.equal(deltas[0]!.joined.total, 5000);
   assert.equal(deltas[0]!.joined.nicks.length, 20);
   assert.equal(deltas[0]!.left.total, 1);
-  assert.deepEqual(deltas[0]!.gone, ['n1']);
+  assert.deepEqual(deltas[0]!.gone, [], 'joined and gone before the tabs heard of it: nothing to take back');
   // A present then gone nick is not sent as present.
   assert.ok(!deltas.some((d) => d.present.some((o) => o.nick === 'n1')));
   // Spaced at least one window apart.
@@ -132,6 +132,25 @@ test('coalescer: a 5,000-presence burst becomes a handful of bounded deltas, sum
   c.presentOccupant(occupantDto('later'), true);
   await waitUntil(() => deltas.some((d) => d.present.some((o) => o.nick === 'later')), 'late ones sent');
   assert.equal(deltas.filter((d) => d.present.some((o) => o.nick === 'late' || o.nick === 'later')).length, 1);
+});
+
+test('coalescer: 10,000 join/leave pairs of new nicks in one window keep nothing pending but the counts; a known occupant leaving is sent', async () => {
+  const deltas: OccupantsDeltaDTO[] = [];
+  const c = new OccupantCoalescer(ROOM, () => 1, (d) => deltas.push(d), 40);
+  c.presentOccupant(occupantDto('known'), true);
+  c.flush();
+  for (let i = 0; i < 10_000; i++) {
+    c.presentOccupant(occupantDto(`f${i}`), true);
+    c.goneOccupant(`f${i}`, true);
+  }
+  c.goneOccupant('known', true);
+  await waitUntil(() => deltas.length === 2, 'second delta');
+  await tick(100);
+  assert.equal(deltas.length, 2);
+  assert.deepEqual(deltas[1]!.present, []);
+  assert.deepEqual(deltas[1]!.gone, ['known']);
+  assert.equal(deltas[1]!.joined.total, 10_000);
+  assert.equal(deltas[1]!.left.total, 10_001);
 });
 
 test('join: disco#info first, default nick from the profile, resolves on the self-presence (110), occupants coalesced', async () => {
@@ -426,5 +445,24 @@ test('a room flooding subject changes: a few room events and a few writes, the l
   assert.equal((events.at(-1)![1] as { room: { subject: string } }).room.subject, 'flood 999');
   assert.ok(s.stored.length - writesBefore <= 5, `${s.stored.length - writesBefore} writes`);
   assert.equal((s.stored.at(-1) as { subject: string }).subject, 'flood 999');
+  s.reg.close();
+});
+
+test('a room archive result (from the room bare JID) is claimed for the room history part, never the account archive', async () => {
+  const s = fakeSession();
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  const result = (from: string) =>
+    el(`<message from='${from}' to='${ME}/parley'><result xmlns='urn:xmpp:mam:2' queryid='q' id='a1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T00:00:00Z'/><message from='${ROOM}/bob' type='groupchat'><body>old</body></message></forwarded></result></message>`);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true, 'dropped quietly without the history part');
+  const got: Element[] = [];
+  s.reg.archiveResult = (e) => got.push(e);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true);
+  assert.equal(got.length, 1);
+  assert.equal(s.reg.claimArchiveResult(result('other@conference.example.org')), false, 'not a room of ours: the account archive decides (forged)');
+  assert.equal(s.reg.claimArchiveResult(result(`${ROOM}/bob`)), false);
+  assert.equal(s.reg.claimArchiveResult(el(`<message from='${ROOM}' type='groupchat'><body>x</body></message>`)), false);
   s.reg.close();
 });

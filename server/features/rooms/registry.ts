@@ -18,6 +18,7 @@ import {
   type OccupantPresence, type Role, type RoomInfo,
 } from '../../stanza/muc.js';
 import { parseJid } from '../../stanza/jid.js';
+import { NS } from '../../stanza/ns.js';
 import { capsElement } from '../disco.js';
 import { CommandError } from '../messages.js';
 import { XmppStanzaError } from '../../xmpp/errors.js';
@@ -162,6 +163,11 @@ export class RoomRegistry implements RoomRegistryPort {
   messages: RoomMessagesPort | null = null;
   bookmarks: RoomBookmarksPort | null = null;
   invitations: InvitationsPort | null = null;
+  /**
+   * Results of a room's own archive (XEP-0313 addressed to the room: `<message from=room><result xmlns=mam:2/>`),
+   * handed over synchronously in arrival order (set by the room history part; without it they are dropped).
+   */
+  archiveResult: ((el: Element) => void) | null = null;
   readonly timing: RegistryTiming;
   private readonly rooms = new Map<string, Entry>();
   private readonly pinger: SelfPinger;
@@ -503,6 +509,16 @@ export class RoomRegistry implements RoomRegistryPort {
     if (!pm) return false;
     if (this.messages) await this.messages.receive(el, receivedAt);
     else this.ctx.log.debug('private room message dropped (no room messages part)');
+    return true;
+  }
+
+  /** A MAM result from a known room's bare JID (its archive answering us): true when taken (never the account's archive). */
+  claimArchiveResult(el: Element): boolean {
+    if (!el.getChild('result', NS.mam)) return false;
+    const from = parseJid(el.attrs.from);
+    if (!from || !from.local || from.resource || !this.isRoom(from.bare)) return false;
+    if (this.archiveResult) this.archiveResult(el);
+    else this.ctx.log.debug({ room: from.bare }, 'room archive result dropped (no room history part)');
     return true;
   }
 
