@@ -303,6 +303,37 @@ test('corrections and reactions in a room: from the same occupant only; moderati
   assert.deepEqual(all.map((r) => r.body), ['the original', null]);
 });
 
+test('from a tab in a room: correct our message, react to Bob\'s, retract ours: sent as groupchat, the reflections change nothing more', async () => {
+  const { user, session, registry } = await withRooms('tabmut');
+  const bob = await peer('bob');
+  const room = await createRoom(bob, 'Bob');
+  await registry.join(room, 'Alice');
+  const sent = await user.tab.command('send', { to: room, body: 'typo hree', originId: randomUUID() });
+  await user.tab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'sent');
+  const fixed = await user.tab.command('correct', { peer: room, id: sent.message.id, body: 'typo here', originId: randomUUID() });
+  assert.equal(fixed.message.body, 'typo here');
+  const atBob = await bob.waitForMessage((el) => el.getChildText('body') === 'typo here');
+  assert.equal(atBob.attrs.type, 'groupchat');
+  assert.ok(atBob.getChild('replace', 'urn:xmpp:message-correct:0'));
+
+  await say(bob, room, 'react to this');
+  const bobs = await user.tab.waitFor('message', (e) => e.message.body === 'react to this');
+  const mine = await user.tab.command('react', { peer: room, id: bobs.message.id, emojis: ['🎉'] });
+  assert.deepEqual(mine.reactions, [{ emoji: '🎉', from: [user.jid] }]);
+  const reactionAtBob = await bob.waitForMessage((el) => el.getChild('reactions', 'urn:xmpp:reactions:0') !== undefined);
+  assert.equal(reactionAtBob.attrs.type, 'groupchat');
+  assert.equal(reactionAtBob.getChild('reactions', 'urn:xmpp:reactions:0')!.attrs.id, bobs.message.stanzaId, 'reactions in a room name the room stanza-id');
+
+  await user.tab.command('retract', { peer: room, id: sent.message.id });
+  await bob.waitForMessage((el) => el.attrs.type === 'groupchat' && el.getChild('retract', 'urn:xmpp:message-retract:1') !== undefined);
+  await session.drainInbound();
+  // Our reflections (correction, reaction, retraction) are no messages and no second reactor.
+  const all = await rows(session, room);
+  assert.deepEqual(all.map((r) => r.body), [null, 'react to this']);
+  const reactions = await session.context.stores.reactions.forMessages([bobs.message.id]);
+  assert.deepEqual(reactions.map((r) => [r.reactor, r.emojis]), [[user.jid, ['🎉']]]);
+});
+
 test('MUC-PM: its own conversation under the occupant JID, both ways; never a direct chat', async () => {
   const { user, session, registry } = await withRooms('pm');
   const bob = await peer('bob');
