@@ -257,6 +257,9 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       if (r.ok) rows.push(r.row);
     }
     let fresh = 0;
+    // Messages deleted for this account ("delete for me") are not brought back by the room's archive.
+    const gone = rows.length > 0 ? await this.ctx.stores.mutations.forgotten(this.ctx.accountId, rows) : new Set<number>();
+    if (gone.size > 0) rows.splice(0, rows.length, ...rows.filter((_, i) => !gone.has(i)));
     if (rows.length > 0) {
       const stored = await this.ctx.stores.messages.insertMany(rows, older ? await this.belowOldest(room, rows.length) : await this.aboveNewest(room));
       for (let i = 0; i < stored.length; i++) {
@@ -402,18 +405,19 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     return { id, to: target.fromJid };
   }
 
-  /** Our messages to the room written while we were not in it, sent once we are (oldest first). */
+  /** Our messages to the room and its occupants written while we were not in it, sent once we are (oldest first). */
   private async flushPending(room: string): Promise<void> {
     const view = this.registry.get(room);
     if (!view || view.state !== 'joined') return;
-    for (const row of await this.ctx.stores.messages.pendingIn(this.ctx.accountId, room)) {
+    for (const row of await this.ctx.stores.messages.pendingInRoom(this.ctx.accountId, room)) {
       const encrypted = row.encrypted ? parseEncrypted(row.encrypted) : undefined;
       const stanza = buildChatMessage({
-        to: room, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
+        to: row.peer, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
         body: encrypted ? undefined : row.body ?? undefined, encrypted, oobUrl: encrypted ? undefined : row.attachmentUrl ?? undefined,
         extra: row.replyToId ? buildReply({ id: row.replyToId, to: row.replyToJid ?? room }, row.replyFallbackStart === 0 ? row.replyFallbackEnd ?? 0 : 0) : undefined,
       });
-      await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      if (row.type === 'groupchat') await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      else this.transmitPm(row, asMucPm(stanza));
     }
   }
 }
