@@ -100,9 +100,8 @@ class StandInRegistry implements Pick<RoomRegistryPort, 'get' | 'list'> {
       return;
     }
     if (el.name !== 'message') return;
-    const from = String(el.attrs.from ?? '');
-    const bare = from.split('/')[0]!.toLowerCase();
-    if (el.attrs.type === 'groupchat' && this.rooms.has(bare)) void this.history.receive(el, new Date());
+    // Every groupchat goes to RoomHistory, which must tell by itself what is not from a room we are in.
+    if (el.attrs.type === 'groupchat') void this.history.receive(el, new Date());
     else if (mucPmOf(el, (b) => this.rooms.has(b))) void this.history.receive(el, new Date());
   }
 }
@@ -332,6 +331,28 @@ test('from a tab in a room: correct our message, react to Bob\'s, retract ours: 
   assert.deepEqual(all.map((r) => r.body), [null, 'react to this']);
   const reactions = await session.context.stores.reactions.forMessages([bobs.message.id]);
   assert.deepEqual(reactions.map((r) => [r.reactor, r.emojis]), [[user.jid, ['🎉']]]);
+});
+
+test('bad input: a groupchat not from the room, a stanza-id claiming another room, a huge body: nothing lands in the wrong conversation', async () => {
+  const { user, session, registry } = await withRooms('bad');
+  const bob = await peer('bob');
+  const room = await createRoom(bob, 'Bob');
+  await registry.join(room, 'Alice');
+  const full = session.conn.jid!;
+  // Bob writes "groupchat" straight to Alice, not through the room.
+  await bob.sendRaw(xml('message', { to: full, type: 'groupchat', id: randomUUID() }, xml('body', {}, 'not from a room')));
+  // Bob's room message carries a stanza-id claiming another room's archive.
+  await say(bob, room, 'claims another id', [xml('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: `other@${stack.prosody.mucDomain}`, id: 'evil' })]);
+  const big = 'x'.repeat(150_000);
+  await say(bob, room, big);
+  await user.tab.waitFor('message', (e) => e.message.body?.length === big.length);
+  await session.drainInbound();
+  const all = await rows(session, room);
+  assert.deepEqual(all.map((r) => r.body?.slice(0, 20)), ['claims another id', 'x'.repeat(20)]);
+  assert.notEqual(all[0]!.stanzaId, 'evil');
+  assert.ok(all[0]!.stanzaId);
+  assert.equal((await rows(session, bob.conn.bareJid)).length, 0);
+  assert.equal((await rows(session, `other@${stack.prosody.mucDomain}`)).length, 0);
 });
 
 test('MUC-PM: its own conversation under the occupant JID, both ways; never a direct chat', async () => {
