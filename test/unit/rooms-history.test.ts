@@ -292,3 +292,16 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setImmediate(r));
   assert.ok(check());
 }
+
+test('MUC-PMs in our own archive: recognised by the muc#user marker, stored under the occupant JID, never the room\'s bare JID', async () => {
+  const { isMarkedMucPm } = await import('../../server/features/archive.js');
+  const pm = el(`<message from="${ROOM}/firstwitch" to="${ME}/pda" type="chat" id="p"><body>psst</body><x xmlns="http://jabber.org/protocol/muc#user"/></message>`);
+  assert.equal(isMarkedMucPm(pm), true);
+  assert.equal(isMarkedMucPm(el(`<message from="${ROOM}" to="${ME}"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="a@b"/></x></message>`)), false);
+  assert.equal(isMarkedMucPm(el(`<message from="bob@shakespeare.lit/x" to="${ME}" type="chat"><body>hi</body></message>`)), false);
+  const h = harness([]);
+  await h.history.archivedPm(pm, now, 'arch-1');
+  // Not in that room now: stored all the same, as a PM.
+  await h.history.archivedPm(el(`<message from="gone@chat.shakespeare.lit/x" to="${ME}/pda" type="chat" id="q"><body>old</body><x xmlns="http://jabber.org/protocol/muc#user"/></message>`), now, 'arch-2');
+  assert.deepEqual(h.inserted.map((m) => [m.peer, m.stanzaId, m.type]), [[`${ROOM}/firstwitch`, 'arch-1', 'chat'], ['gone@chat.shakespeare.lit/x', 'arch-2', 'chat']]);
+});

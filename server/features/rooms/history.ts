@@ -178,6 +178,21 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
   }
 
+  /**
+   * A MUC-PM found in our own archive (ArchiveSync.roomPm): stored under the occupant's JID with our archive's id, even
+   * when we are not in that room right now (the muc#user marker says it is a PM; it is never a direct chat).
+   */
+  async archivedPm(el: Element, stamp: Date, archiveId: string): Promise<void> {
+    const from = parseJid(el.attrs.from ?? this.ctx.jid);
+    const to = parseJid(el.attrs.to ?? this.ctx.jid);
+    const other = from && from.bare !== this.ctx.jid ? from : to;
+    if (!other || !other.local || !validNick(other.resource) || other.bare === this.ctx.jid) return;
+    const r = pmRow({ accountId: this.ctx.accountId, ownBare: this.ctx.jid, el, room: other.bare, nick: other.resource, occupant: undefined, receivedAt: stamp });
+    if (!r.ok) return;
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...r.row, stanzaId: archiveId, stamp });
+    if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+  }
+
   // --- catch-up and older pages through the room's archive ----------------------------------------------------
 
   private async catchUp(room: string): Promise<void> {
