@@ -164,10 +164,10 @@ export class Mutations {
     const replaces = row.messageId ?? row.originId;
     if (!replaces) throw new CommandError('this message has no id its correction could name');
     const built = buildCorrection({ to: row.peer, id: cmd.originId, originId: cmd.originId, body: cmd.body, encrypted, replaces });
+    const parsed = parseChatMessage(built, this.ctx.jid);
+    if (!parsed) throw new CommandError('nothing to send');
     // In a room the correction goes to the room (its reflection then finds the row corrected already).
     const stanza = row.type === 'groupchat' ? asGroupchat(built) : built;
-    const parsed = parseChatMessage(stanza, this.ctx.jid);
-    if (!parsed) throw new CommandError('nothing to send');
     const updated = await this.store.correct(this.ctx.accountId, row.id, { body: parsed.body, encrypted: parsed.encrypted, sourceId: cmd.originId, stamp: new Date() });
     // Null: this very correction was applied already (a retried command): answer with the row as it is.
     const shown = updated ?? row;

@@ -178,6 +178,21 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
   }
 
+  /**
+   * A MUC-PM found in our own archive (ArchiveSync.roomPm): stored under the occupant's JID with our archive's id, even
+   * when we are not in that room right now (the muc#user marker says it is a PM; it is never a direct chat).
+   */
+  async archivedPm(el: Element, stamp: Date, archiveId: string): Promise<void> {
+    const from = parseJid(el.attrs.from ?? this.ctx.jid);
+    const to = parseJid(el.attrs.to ?? this.ctx.jid);
+    const other = from && from.bare !== this.ctx.jid ? from : to;
+    if (!other || !other.local || !validNick(other.resource) || other.bare === this.ctx.jid) return;
+    const r = pmRow({ accountId: this.ctx.accountId, ownBare: this.ctx.jid, el, room: other.bare, nick: other.resource, occupant: undefined, receivedAt: stamp });
+    if (!r.ok) return;
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...r.row, stanzaId: archiveId, stamp });
+    if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+  }
+
   // --- catch-up and older pages through the room's archive ----------------------------------------------------
 
   private async catchUp(room: string): Promise<void> {
@@ -257,6 +272,9 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       if (r.ok) rows.push(r.row);
     }
     let fresh = 0;
+    // Messages deleted for this account ("delete for me") are not brought back by the room's archive.
+    const gone = rows.length > 0 ? await this.ctx.stores.mutations.forgotten(this.ctx.accountId, rows) : new Set<number>();
+    if (gone.size > 0) rows.splice(0, rows.length, ...rows.filter((_, i) => !gone.has(i)));
     if (rows.length > 0) {
       const stored = await this.ctx.stores.messages.insertMany(rows, older ? await this.belowOldest(room, rows.length) : await this.aboveNewest(room));
       for (let i = 0; i < stored.length; i++) {
@@ -402,18 +420,19 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     return { id, to: target.fromJid };
   }
 
-  /** Our messages to the room written while we were not in it, sent once we are (oldest first). */
+  /** Our messages to the room and its occupants written while we were not in it, sent once we are (oldest first). */
   private async flushPending(room: string): Promise<void> {
     const view = this.registry.get(room);
     if (!view || view.state !== 'joined') return;
-    for (const row of await this.ctx.stores.messages.pendingIn(this.ctx.accountId, room)) {
+    for (const row of await this.ctx.stores.messages.pendingInRoom(this.ctx.accountId, room)) {
       const encrypted = row.encrypted ? parseEncrypted(row.encrypted) : undefined;
       const stanza = buildChatMessage({
-        to: room, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
+        to: row.peer, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
         body: encrypted ? undefined : row.body ?? undefined, encrypted, oobUrl: encrypted ? undefined : row.attachmentUrl ?? undefined,
         extra: row.replyToId ? buildReply({ id: row.replyToId, to: row.replyToJid ?? room }, row.replyFallbackStart === 0 ? row.replyFallbackEnd ?? 0 : 0) : undefined,
       });
-      await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      if (row.type === 'groupchat') await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      else this.transmitPm(row, asMucPm(stanza));
     }
   }
 }
