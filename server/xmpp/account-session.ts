@@ -106,6 +106,8 @@ export class AccountSession {
   readonly search: Search;
   /** Group chats: our presence in rooms, their occupants; room messages, bookmarks, invitations plug into its ports. */
   readonly rooms: RoomRegistry;
+  /** Room messages, MUC-PMs and the rooms' archives (the registry's messages port). */
+  readonly roomHistory: RoomHistory;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -164,7 +166,7 @@ export class AccountSession {
     this.upload = new HttpUpload(this.ctx, this.messages);
     this.clientState = new ClientState(this.ctx, (visible) => this.onVisibleChange(visible));
     // Group chats: the registry's ports are room messages (with their archive), bookmarks and invitations.
-    const roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages);
+    const roomHistory = (this.roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages));
     this.rooms.messages = roomHistory;
     this.claimRoomArchive = (el) => roomHistory.claimArchiveResult(el);
     const roomsAdmin = this.attachRoomRegistry(this.rooms);
@@ -371,7 +373,9 @@ export class AccountSession {
     const conversations = await this.deps.stores.messages.conversations(this.accountId, 200);
     const roomJids = await this.deps.stores.rooms.jids(this.accountId);
     for (const r of this.rooms.list()) roomJids.add(r.jid);
-    this.rooms.setUnread(new Map(conversations.filter((c) => roomJids.has(c.last.peer)).map((c) => [c.last.peer, c.unread])));
+    const roomUnread = conversations.filter((c) => roomJids.has(c.last.peer) && c.unread > 0);
+    const mentions = await Promise.all(roomUnread.map(async (c) => [c.last.peer, await this.roomHistory.mentions(c.last.peer)] as const));
+    this.rooms.setUnread(new Map(roomUnread.map((c) => [c.last.peer, c.unread])), new Map(mentions));
     return {
       account: this.jid,
       resource: this.conn.jid ?? null,

@@ -17,7 +17,6 @@ import type { AccountSession } from '../../server/xmpp/account-session.js';
 import type { RoomsAdministration } from '../../server/features/rooms/administration.js';
 import { RoomAdmin } from '../../server/features/rooms/admin.js';
 import { createLogger } from '../../server/app/logger.js';
-import { StandInRegistry } from '../harness/rooms-stand-in.js';
 import {
   buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildLeave, buildMediatedInvite, buildDirectInvite, parseDecline,
   parseDiscoInfo, parseDiscoItems, parseGroupchat, parseModeration, parseOccupantPresence, parseRoomInfo, type Occupant, type RoomInfo,
@@ -36,17 +35,14 @@ after(async () => {
 
 interface Account extends LoggedIn {
   session: AccountSession;
-  registry: StandInRegistry;
+  registry: AccountSession['rooms'];
   parts: RoomsAdministration;
 }
 
 async function account(prefix: string): Promise<Account> {
   const user = await stack.loggedIn(prefix);
   const session = stack.parley.sessions.byAccountId(user.accountId)!;
-  const registry = new StandInRegistry(session.conn);
-  const parts = session.attachRoomRegistry(registry);
-  await parts.bookmarks.start();
-  return { ...user, session, registry, parts };
+  return { ...user, session, registry: session.rooms, parts: session.roomsAdmin! };
 }
 
 const mucDomain = () => stack.prosody.mucDomain;

@@ -208,9 +208,11 @@ test('hostile stanzas: a room presence without muc#user, groupchat from a non-oc
   await session.drainInbound();
   assert.equal((await alice.tab.command('roomOccupants', { room })).occupants.some((o) => o.nick === 'mallory'), false);
   assert.equal(session.presence.all().some((p) => p.jid === room || p.jid.startsWith('other-')), false, 'never a contact presence');
-  assert.equal(alice.tab.events.some((e) => e.name === 'message'), false, 'nothing shown as a message');
+  // Only the private message reaches the tabs, as a MUC-PM of the room (peer room/nick), never as a room or direct message.
+  const shown = alice.tab.events.filter((e) => e.name === 'message').map((e) => (e.payload as { message: { peer: string } }).message.peer);
+  assert.deepEqual([...new Set(shown)], shown.length ? [`${room}/ghost`] : [], 'nothing else shown as a message');
   const convs = await stack.parley.stores.messages.conversations(alice.accountId, 50);
-  assert.deepEqual(convs.map((c) => c.last.peer), [], 'nothing stored as a direct chat');
+  assert.deepEqual(convs.map((c) => c.last.peer).filter((p) => !p.startsWith(`${room}/`)), [], 'nothing stored as a direct chat or a room message');
   assert.equal(session.rooms.dto(room)?.state, 'joined', 'the session goes on');
 });
 

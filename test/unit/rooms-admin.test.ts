@@ -67,6 +67,11 @@ class FakeRegistry implements RoomRegistryPort {
     const r = this.rooms.get(room);
     return r ? roomDTO(room, r.nick, r.affiliation) : undefined;
   }
+  readonly refreshed: string[] = [];
+  async refresh(room: string): Promise<RoomDTO | undefined> {
+    this.refreshed.push(room);
+    return this.dto(room);
+  }
   setBookmark(room: string, b: { bookmarked: boolean; autojoin: boolean; name?: string | null }): void {
     this.bookmarks.push({ room, ...b });
   }

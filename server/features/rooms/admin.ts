@@ -86,7 +86,8 @@ export class RoomAdmin {
     await this.bookmarks
       .save({ room: c.room, name: c.name ?? null, nick: joined.nick, password: null, autojoin: true })
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarking a new room failed'));
-    return this.registry.dto(c.room) ?? joined;
+    // Joined before it was configured: its features (members-only, non-anonymous) are read again.
+    return (await this.registry.refresh(c.room)) ?? joined;
   }
 
   /** The room's configuration form, parsed and bounded (a hostile room's giant form is refused whole). */
@@ -114,6 +115,7 @@ export class RoomAdmin {
     const submit = buildSubmitForm(form, answers.answers);
     if (!submit.ok) throw new CommandError(`The configuration was not sent: ${submit.error.slice(0, 300)}`);
     await explained('Configuring the room', () => this.ctx.conn.iq(buildConfigSubmit(room, submit.element)!));
+    await this.registry.refresh(room);
   }
 
   async destroy(room: string, reason?: string, alternate?: string): Promise<void> {

@@ -142,6 +142,7 @@ export class RoomRegistry implements RoomRegistryPort {
   private readonly pinger: SelfPinger;
   /** Unread counts of room conversations, as the store said at the last hello. */
   private unread = new Map<string, number>();
+  private mentionCounts = new Map<string, number>();
   private writes: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -365,9 +366,10 @@ export class RoomRegistry implements RoomRegistryPort {
     this.pinger.pingAll();
   }
 
-  /** The store's unread counts of room conversations (from the hello's conversation list). */
-  setUnread(counts: Map<string, number>): void {
+  /** The store's unread counts of room conversations (from the hello's conversation list), and unread mentions. */
+  setUnread(counts: Map<string, number>, mentions: Map<string, number> = new Map()): void {
     this.unread = counts;
+    this.mentionCounts = mentions;
   }
 
   close(): void {
@@ -435,6 +437,8 @@ export class RoomRegistry implements RoomRegistryPort {
       return;
     }
     this.pinger.heard(e.jid);
+    // §10.2.1: the room's configuration changed (104), or its logging/anonymity (172–174).
+    if (!nick && configurationChanged(el)) void this.refresh(e.jid);
     if (subjectOnly) {
       e.subject = msg!.subject || null;
       e.subjectBy = nick || null;
@@ -505,6 +509,28 @@ export class RoomRegistry implements RoomRegistryPort {
       this.fail(e, { reason: 'other', text: 'The join could not be sent.', suggestion: null });
     });
     return p.promise;
+  }
+
+  /**
+   * The room's configuration changed (we configured it, or it said so: status 104, 172–174): its disco#info is read
+   * again, so the features (members-only, non-anonymous: whether OMEMO is possible) and the name stay true.
+   */
+  async refresh(room: string): Promise<RoomDTO | undefined> {
+    const e = this.rooms.get(room);
+    if (!e) return undefined;
+    try {
+      const info = parseRoomInfo(await this.ctx.conn.iq(buildDiscoInfoGet(e.jid), this.timing.discoTimeoutMs));
+      if (info) {
+        e.features = featuresOf(info);
+        if (info.name) e.name = info.name;
+        e.description = info.description;
+        this.persist(e);
+        this.emitRoom(e);
+      }
+    } catch (err) {
+      this.ctx.log.debug({ room: e.jid, condition: err instanceof XmppStanzaError ? err.condition : null }, 'room disco#info failed');
+    }
+    return this.dto(room);
   }
 
   private async sendJoin(e: Entry, p: Pending): Promise<void> {
@@ -763,7 +789,7 @@ export class RoomRegistry implements RoomRegistryPort {
       bookmarked: e.bookmarked,
       autojoin: e.autojoin,
       unread: this.unread.get(e.jid) ?? 0,
-      mentions: 0,
+      mentions: this.mentionCounts.get(e.jid) ?? 0,
     };
   }
 
@@ -811,4 +837,11 @@ export class RoomRegistry implements RoomRegistryPort {
   flushWrites(): Promise<void> {
     return this.writes;
   }
+}
+
+const CONFIGURATION_CODES = new Set(['104', '170', '171', '172', '173', '174']);
+
+function configurationChanged(el: Element): boolean {
+  const x = el.getChild('x', NS_MUC_USER);
+  return !!x && x.getChildren('status').some((st) => CONFIGURATION_CODES.has(String(st.attrs.code)));
 }
