@@ -309,3 +309,31 @@ test('5,000 occupants: the list renders with fewer than 100 rows in the DOM, scr
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('joining: a taken nickname offers the server suggestion; a password-protected room asks for its password', async () => {
+  const owner = await newPeer();
+  const room = await ownRoom(owner, 'Owner', { 'muc#roomconfig_roomsecret': 'open sesame' });
+  const alice = await stack.newUser('roomjoin');
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  await logInPage(page, stack.url, alice.jid, alice.password);
+  await page.goto(`${stack.url}/#join/${encodeURIComponent(room)}`);
+  await page.getByTestId('join-nick').fill('Owner');
+  // The preview says it is password-protected: the field is there; first try without it.
+  await page.getByTestId('join-submit').click();
+  await page.getByTestId('join-error').waitFor(WAIT);
+  await page.getByTestId('join-password').waitFor(WAIT);
+  await page.getByTestId('join-password').fill('open sesame');
+  await page.getByTestId('join-submit').click();
+  // Right password, taken nickname: a free one is offered.
+  await page.getByTestId('join-suggestion').waitFor(WAIT);
+  const offered = await page.getByTestId('join-suggestion').textContent();
+  await page.getByTestId('join-suggestion').click();
+  const nick = await page.getByTestId('join-nick').inputValue();
+  assert.notEqual(nick, 'Owner');
+  assert.ok(offered?.includes(nick), `${offered} offers ${nick}`);
+  await page.getByTestId('join-submit').click();
+  await page.getByTestId('room-header').waitFor(WAIT);
+  await page.locator(`[data-testid="occupant"][data-nick="${nick}"]`).waitFor(WAIT);
+  await context.close();
+});
