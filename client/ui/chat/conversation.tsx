@@ -130,6 +130,7 @@ export function Conversation({ peer }: { peer: string }) {
       <MessageList
         peer={peer}
         presenceLines={room ? state.rooms.presenceLines(peer) : undefined}
+        fromStart={conv.loaded && !conv.hasMore}
         messages={conv.messages}
         status={status}
         endRequest={sentSignal.value}

@@ -27,18 +27,20 @@ export interface MessageListProps {
   focusId?: string | null;
   /** A room's coalesced join/leave lines, placed among the messages by time (not stored on the server). */
   presenceLines?: readonly PresenceLine[] | undefined;
+  /** The conversation's beginning is loaded: lines older than its first message are shown too. */
+  fromStart?: boolean;
 }
 
 type Item = MessageDTO | PresenceLine;
 const isLine = (item: Item): item is PresenceLine => 'joined' in item;
 
 /** Messages with the presence lines merged in by time; the messages' own array when there are none. */
-function timeline(messages: readonly MessageDTO[], lines: readonly PresenceLine[] | undefined): readonly Item[] {
+function timeline(messages: readonly MessageDTO[], lines: readonly PresenceLine[] | undefined, fromStart: boolean): readonly Item[] {
   if (!lines || lines.length === 0) return messages;
   const out: Item[] = [];
   let i = 0;
   // Lines older than the oldest loaded message belong to a stretch not shown: left out, not piled on top.
-  const oldest = messages[0] ? Date.parse(messages[0].stamp) : -Infinity;
+  const oldest = messages[0] && !fromStart ? Date.parse(messages[0].stamp) : -Infinity;
   const shown = lines.filter((l) => Date.parse(l.at) >= oldest);
   for (const m of messages) {
     const at = Date.parse(m.stamp);
@@ -56,8 +58,8 @@ const rowProps = (m: Item) => ({ class: isLine(m) ? 'message-row presence-row' :
 /** How close to the newest loaded message (in messages) counts as near the end. */
 const NEAR_END = 5;
 
-export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, endRequest, onNearEnd, focusId = null, presenceLines }: MessageListProps) {
-  const items = useMemo(() => timeline(messages, presenceLines), [messages, presenceLines]);
+export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, endRequest, onNearEnd, focusId = null, presenceLines, fromStart = false }: MessageListProps) {
+  const items = useMemo(() => timeline(messages, presenceLines, fromStart), [messages, presenceLines, fromStart]);
   const list = useRef<VirtualListHandle>(null);
   useReplyJump(peer, messages, list);
   // The focused message's row is marked; the props function changes only with it (rows re-render then).

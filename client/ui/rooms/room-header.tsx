@@ -72,7 +72,7 @@ export function RoomHeader({ room, occupantsOpen, onToggleOccupants }: { room: R
         onClick={onToggleOccupants}
         aria-label={t('rooms.occupantCount', { count: state.rooms.occupantCount(room.jid) })}
       >
-        👥 {String(state.rooms.occupantCount(room.jid))}
+        {t('rooms.occupants')} <span class="contact-group-count">{String(state.rooms.occupantCount(room.jid))}</span>
       </button>
       {/* Mount point: <RoomAdminMenu room /> of rooms-ui-admin (configure, destroy, invite, affiliation lists). */}
       <AdminSlot name="RoomAdminMenu" room={room} />
