@@ -16,6 +16,7 @@ import { ContactStore } from '../store/contacts.js';
 import { MessageStore } from '../store/messages.js';
 import { SearchStore } from '../store/search.js';
 import { MuteStore } from '../store/mutes.js';
+import { RoomStore } from '../store/rooms.js';
 import { PgSessionStore } from '../store/sessions.js';
 import { MutationStore } from '../store/mutations.js';
 import { ReactionStore } from '../store/reactions.js';
@@ -65,6 +66,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     reactions: new ReactionStore(db),
     search: new SearchStore(db),
     mutes: new MuteStore(db),
+    rooms: new RoomStore(db),
   };
 
   const sessionMiddleware = session({

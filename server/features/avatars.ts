@@ -168,6 +168,11 @@ export class Avatars {
     private readonly vcardWrites = new Serial(),
   ) {}
 
+  /** The stored avatar hash of a bare JID, if any (room occupants' real JIDs). */
+  hashOf(jid: string): string | null {
+    return this.current.get(jid)?.hash ?? null;
+  }
+
   snapshot(): AvatarDTO[] {
     return [...this.current].filter(([, v]) => v.hash !== null).map(([jid, v]) => ({ jid, hash: v.hash }));
   }

@@ -10,6 +10,7 @@ import type { MutationStore } from '../store/mutations.js';
 import type { ReactionStore } from '../store/reactions.js';
 import type { SearchStore } from '../store/search.js';
 import type { MuteStore } from '../store/mutes.js';
+import type { RoomStore } from '../store/rooms.js';
 import type { Logger } from '../app/logger.js';
 
 /** The repositories a session works with (server/store is the only code that touches the database). */
@@ -23,6 +24,7 @@ export interface Stores {
   reactions: ReactionStore;
   search: SearchStore;
   mutes: MuteStore;
+  rooms: RoomStore;
 }
 
 export interface SessionContext {

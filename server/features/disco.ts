@@ -8,8 +8,11 @@ import { NS_CORRECT } from '../stanza/correction.js';
 import { NS_RETRACT } from '../stanza/retraction.js';
 import { NS_REACTIONS } from '../stanza/reactions.js';
 import { NS_FALLBACK, NS_REPLY } from '../stanza/reply.js';
+import { NS_BOOKMARKS2_NOTIFY } from '../stanza/bookmarks.js';
+import { NS_CONFERENCE } from '../stanza/muc.js';
 import { registerSoftwareInfo, softwareFeatures } from './software.js';
 import { XmppStanzaError } from '../xmpp/errors.js';
+import { NS_MUC } from '../stanza/muc.js';
 
 const IDENTITY: Identity = { category: 'client', type: 'web', name: 'Parley' };
 
@@ -38,6 +41,11 @@ const BASE_FEATURES = [
   NS_REPLY,
   NS_FALLBACK,
   'urn:xmpp:styling:0',
+  // Group chats (XEP-0045): the server's session joins rooms.
+  NS_MUC,
+  // Rooms: bookmark notifications from our other clients (XEP-0402), direct invitations (XEP-0249).
+  NS_BOOKMARKS2_NOTIFY,
+  NS_CONFERENCE,
 ];
 
 /** XEP-0115 verification string of what we advertise. */

@@ -36,7 +36,18 @@ export function toMessageDTO(row: MessageRow): MessageDTO {
     ...mutationFields(row),
     ...(row.messageId && row.messageId !== row.originId ? { messageId: row.messageId } : {}),
     ...(row.replyToId ? { reply: replyDTO(row) } : {}),
+    ...roomFields(row),
   } as MessageDTO;
+}
+
+/** The group chat fields (room messages and MUC-PMs): absent on one-to-one messages. */
+function roomFields(row: MessageRow): Partial<MessageDTO> {
+  return {
+    ...(row.nick ? { nick: row.nick } : {}),
+    ...(row.senderJid ? { senderJid: row.senderJid } : {}),
+    ...(row.mentionsMe ? { mentionsMe: true } : {}),
+    ...(row.moderatedAt ? { moderated: { by: row.moderatedBy ?? null, reason: row.moderationReason ?? null } } : {}),
+  };
 }
 
 function replyDTO(row: MessageRow): NonNullable<MessageDTO['reply']> {
@@ -96,7 +107,24 @@ const STATE_RANK: Record<MessageRow['state'], number> = { failed: 0, pending: 1,
 /** Fetches older history from the XMPP archive when the database has no more (see ArchiveSync.older). */
 export type OlderFromArchive = (peer: string, before: Date) => Promise<{ stored: number; complete: boolean }>;
 
+/**
+ * Conversations in rooms (peer = a room's bare JID) and MUC-PMs (peer = room/nick) are sent, re-sent and paged
+ * by the rooms feature (server/features/rooms/history.ts), which plugs itself in here.
+ */
+export interface RoomConversations {
+  /** A room we know, or an occupant JID of one: its messages go through the room. */
+  owns(peer: string): boolean;
+  send(cmd: SendRequest): Promise<MessageDTO>;
+  /** Older messages from the room's archive (MUC-PMs: from our own, like direct chats: null). */
+  older(peer: string, before: Date): Promise<{ stored: number; complete: boolean }> | null;
+}
+
+/** Rows the rooms feature sends itself (when joined): never rebuilt as one-to-one messages by the outbox. */
+export const isRoomRow = (row: Pick<MessageRow, 'type' | 'peer'>) => row.type === 'groupchat' || row.peer.includes('/');
+
 export class Messages {
+  /** Set by the rooms feature (RoomHistory). */
+  rooms: RoomConversations | null = null;
   /** Conversations whose archive has been paged to its start: no more MAM queries for them. */
   private readonly archiveExhausted = new Set<string>();
   olderFromArchive: OlderFromArchive | null = null;
@@ -125,7 +153,7 @@ export class Messages {
    */
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
-    if (!msg) return;
+    if (!msg || this.isRoomTraffic(msg, el)) return;
     const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
     if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
@@ -201,13 +229,25 @@ export class Messages {
    * (MessageStore.insertMany); the tabs hear of the new ones in batch order.
    */
   async storeMany(all: readonly ChatMessage[], stamp?: BatchStamp): Promise<InsertResult[]> {
-    const msgs = this.withoutForgotten ? await this.withoutForgotten([...all]) : all;
+    const direct = all.filter((m) => !this.isRoomTraffic(m));
+    const msgs = this.withoutForgotten ? await this.withoutForgotten(direct) : direct;
     const results = await this.ctx.stores.messages.insertMany(
       msgs.map((msg) => this.toNewMessage(msg, msg.direction === 'in' ? 'received' : 'sent')),
       stamp,
     );
     for (const { row, inserted } of results) if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
     return results;
+  }
+
+  /**
+   * A MUC-PM (or anything else from a room we are in) is never a one-to-one message with the room's bare JID: the rooms
+   * feature stores PMs under the occupant's full JID. Marked PMs (the muc#user element) are refused even from rooms
+   * we are not in any more.
+   */
+  private isRoomTraffic(msg: ChatMessage, el?: Element): boolean {
+    if (this.rooms?.owns(msg.peer)) return true;
+    const x = el?.getChild('x', 'http://jabber.org/protocol/muc#user');
+    return !!x && !x.getChild('invite') && !x.getChild('decline');
   }
 
   private toNewMessage(msg: ChatMessage, state: MessageRow['state']): NewMessage {
@@ -232,6 +272,9 @@ export class Messages {
 
   /** Sends a message typed in a tab. Idempotent per originId: a retried command returns the stored message. */
   async send(cmd: SendRequest): Promise<MessageDTO> {
+    if (this.rooms?.owns(cmd.to)) return this.rooms.send(cmd);
+    // An occupant JID of a room we are not in: never sent as a one-to-one message to the room's bare JID.
+    if (cmd.to.includes('/')) throw new CommandError('not in that room: join it to write to its occupants');
     const encrypted = cmd.encrypted === undefined ? undefined : parseEncrypted(cmd.encrypted);
     const body = cmd.file ? cmd.file.url : cmd.body;
     const reply = cmd.replyTo ? await this.replyTarget(cmd.to, cmd.replyTo, encrypted ? null : body ?? '') : null;
@@ -329,7 +372,8 @@ export class Messages {
   private async flushRounds(): Promise<void> {
     for (let round = 0; round < 100; round++) {
       if (this.ctx.conn.state !== 'online') return; // the next 'online' flushes again
-      const rows = (await this.ctx.stores.messages.pendingOutbox(this.ctx.accountId)).filter((r) => !this.inFlight.has(r.id));
+      // Room messages wait for their room's join (RoomHistory sends them), whatever the connection does.
+      const rows = (await this.ctx.stores.messages.pendingOutbox(this.ctx.accountId)).filter((r) => !this.inFlight.has(r.id) && !isRoomRow(r));
       if (rows.length === 0) {
         this.outboxOpen = true;
         return;
@@ -357,10 +401,12 @@ export class Messages {
   async history(peer: string, before: { stamp: string; id: string } | undefined, limit: number): Promise<{ messages: MessageDTO[]; hasMore: boolean }> {
     const cursor = before ? { stamp: new Date(before.stamp), id: before.id } : undefined;
     let rows = await this.ctx.stores.messages.page(this.ctx.accountId, peer, { before: cursor, limit: limit + 1 });
-    if (rows.length <= limit && this.olderFromArchive && !this.archiveExhausted.has(peer)) {
-      // The database has no more: ask the archive for what came before, then read again.
+    const room = this.rooms?.owns(peer) ?? false;
+    const older: OlderFromArchive | null = room ? (p, b) => this.rooms!.older(p, b) ?? Promise.resolve({ stored: 0, complete: true }) : this.olderFromArchive;
+    if (rows.length <= limit && older && !this.archiveExhausted.has(peer)) {
+      // The database has no more: ask the archive (ours, or the room's) for what came before, then read again.
       const oldest = rows.at(-1)?.stamp ?? cursor?.stamp ?? new Date();
-      const { stored, complete } = await this.olderFromArchive(peer, oldest);
+      const { stored, complete } = await older(peer, oldest);
       // Nothing new in the archive's newest page before our oldest message: we hold that history already
       // (its whole-second stamps overlap ours), so the archive has nothing older for us either.
       const exhausted = complete || stored === 0;

@@ -20,6 +20,8 @@ import { avatarCommands } from './commands/avatar.js';
 import { mutationCommands } from './commands/mutations.js';
 import { reactionCommands } from './commands/reactions.js';
 import { searchCommands } from './commands/search.js';
+import { roomCommands } from './commands/rooms.js';
+import { roomAdminCommands } from './commands/room-admin.js';
 import { hashSid } from '../store/sessions.js';
 
 declare module 'express-session' {
@@ -41,7 +43,7 @@ export type Handle = <K extends keyof CommandResults>(name: K, run: (payload: Pa
 export type CommandGroup = (handle: Handle, session: AccountSession) => void;
 
 /** Groups every socket gets, besides the core commands below. Each concern adds its own module here. */
-const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands, mutationCommands, reactionCommands, searchCommands];
+const COMMAND_GROUPS: CommandGroup[] = [rosterCommands, ownProfileCommands, blockingCommands, avatarCommands, mutationCommands, reactionCommands, searchCommands, roomCommands, roomAdminCommands];
 
 const room = (accountId: string) => `account:${accountId}`;
 /** The sockets of one browser session, named by the session's row id (SHA-256 of its id, never the cookie). */

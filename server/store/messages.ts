@@ -4,10 +4,12 @@
  * archive, or a retried send) is stored once.
  *
  * Dedup keys (both unique indexes, NULLs never collide):
- *   - (accountId, stanzaId): the id our own archive gave the message (XEP-0359 stanza-id / MAM id).
- *   - (accountId, peer, originId, direction): XEP-0359 origin-id is chosen by the sender, so it is only unique
- *     per sender; in a one-to-one conversation the sender is fixed by (peer, direction) — 'in' = the peer,
- *     'out' = us. A peer cannot collide with our ids or another peer's.
+ *   - (accountId, peer, stanzaId): the id our own archive gave the message (XEP-0359 stanza-id / MAM id), or in a
+ *     room (peer = the room) the id the room's archive gave it: a room picks its ids, so they are only unique in it.
+ *   - (accountId, peer, originId, direction, originSender): XEP-0359 origin-id is chosen by the sender, so it is
+ *     only unique per sender; in a one-to-one conversation the sender is fixed by (peer, direction) — 'in' = the
+ *     peer, 'out' = us (originSender ''); in a room 'in' messages have many senders, named by originSender (nick).
+ *     A peer cannot collide with our ids or another peer's, an occupant not with another occupant's.
  */
 import type { Database } from './db.js';
 import { toBigInt } from './accounts.js';
@@ -45,13 +47,27 @@ export interface MessageRow {
   replyToJid: string | null;
   replyFallbackStart: number | null;
   replyFallbackEnd: number | null;
+  /** Room messages and MUC-PMs: the sender's nick; its real bare JID when the room showed it; its XEP-0421 id. */
+  nick: string | null;
+  senderJid: string | null;
+  occupantId: string | null;
+  /** Our room nick is mentioned in it (server/features/rooms/mentions.ts). */
+  mentionsMe: boolean;
+  /** XEP-0425 moderation: the row is a tombstone (body and ciphertext gone). */
+  moderatedAt: Date | null;
+  moderatedBy: string | null;
+  moderationReason: string | null;
+  /** See the dedup keys above: '' except for others' messages in a room (their nick). */
+  originSender: string;
 }
 
+type RoomColumns = 'nick' | 'senderJid' | 'occupantId' | 'mentionsMe' | 'originSender';
+type ModerationColumns = 'moderatedAt' | 'moderatedBy' | 'moderationReason';
 type ReplyColumns = 'replyToId' | 'replyToJid' | 'replyFallbackStart' | 'replyFallbackEnd';
-type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType' | 'claimedStamp' | ReplyColumns;
+type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | 'attachmentType' | 'claimedStamp' | ReplyColumns | RoomColumns;
 
-/** The attachment columns and claimedStamp may be left out: most messages have none. */
-export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
+/** The attachment, reply and room columns and claimedStamp may be left out: most messages have none. */
+export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns | ModerationColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
 
 export interface InsertResult {
   row: MessageRow;
@@ -78,10 +94,14 @@ export interface ConversationRow {
 
 const INSERT_COLUMNS = ['accountId', 'peer', 'direction', 'fromJid', 'toJid', 'type', 'body', 'encrypted', 'messageId', 'originId', 'stanzaId', 'stamp', 'state',
   'attachmentUrl', 'attachmentName', 'attachmentSize', 'attachmentType', 'claimedStamp',
-  'replyToId', 'replyToJid', 'replyFallbackStart', 'replyFallbackEnd'] as const;
+  'replyToId', 'replyToJid', 'replyFallbackStart', 'replyFallbackEnd',
+  'nick', 'senderJid', 'occupantId', 'mentionsMe', 'originSender'] as const;
+/** Columns that are NOT NULL with a default: a message that leaves them out gets the default, not NULL. */
+const COLUMN_DEFAULTS: Partial<Record<(typeof INSERT_COLUMNS)[number], unknown>> = { mentionsMe: false, originSender: '' };
+const columnValue = (m: NewMessage, c: (typeof INSERT_COLUMNS)[number]): unknown => m[c] ?? COLUMN_DEFAULTS[c] ?? null;
 const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
-/** Rows per multi-row INSERT: 22 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
+/** Rows per multi-row INSERT: 27 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
 
 export class MessageStore {
@@ -129,16 +149,19 @@ export class MessageStore {
 
   /** The stored rows that any of these messages duplicates, by either dedup key. */
   private async findDuplicates(accountId: string, msgs: readonly NewMessage[]): Promise<MessageRow[]> {
-    const stanzaIds = msgs.flatMap((m) => (m.stanzaId !== null ? [m.stanzaId] : []));
+    const stamped = msgs.filter((m) => m.stanzaId !== null);
     const keyed = msgs.filter((m) => m.originId !== null);
-    if (stanzaIds.length === 0 && keyed.length === 0) return [];
-    // Arrays, not one parameter per message: any batch size fits in five parameters. Each branch uses its unique index.
+    if (stamped.length === 0 && keyed.length === 0) return [];
+    // Arrays, not one parameter per message: any batch size fits in eight parameters. Each branch uses its unique index.
     const { rows } = await this.db.pool.query<MessageRow>(
-      `SELECT * FROM "Message" WHERE "accountId" = $1 AND "stanzaId" = ANY($2::text[])
+      `SELECT m.* FROM unnest($2::text[], $3::text[]) AS s(peer, "stanzaId")
+         JOIN "Message" m ON m."accountId" = $1 AND m.peer = s.peer AND m."stanzaId" = s."stanzaId"
        UNION
-       SELECT m.* FROM unnest($3::text[], $4::text[], $5::text[]) AS k(peer, "originId", direction)
-         JOIN "Message" m ON m."accountId" = $1 AND m.peer = k.peer AND m."originId" = k."originId" AND m.direction = k.direction`,
-      [accountId, stanzaIds, keyed.map((m) => m.peer), keyed.map((m) => m.originId), keyed.map((m) => m.direction)],
+       SELECT m.* FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) AS k(peer, "originId", direction, "originSender")
+         JOIN "Message" m ON m."accountId" = $1 AND m.peer = k.peer AND m."originId" = k."originId" AND m.direction = k.direction
+           AND m."originSender" = k."originSender"`,
+      [accountId, stamped.map((m) => m.peer), stamped.map((m) => m.stanzaId), keyed.map((m) => m.peer), keyed.map((m) => m.originId),
+        keyed.map((m) => m.direction), keyed.map((m) => m.originSender ?? '')],
     );
     return rows;
   }
@@ -159,7 +182,7 @@ export class MessageStore {
       const { rows } = await this.db.pool.query<MessageRow>(
         `INSERT INTO "Message" (${COLUMN_LIST}) VALUES (${INSERT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
          ON CONFLICT DO NOTHING RETURNING *`,
-        INSERT_COLUMNS.map((c) => msg[c] ?? null),
+        INSERT_COLUMNS.map((c) => columnValue(msg, c)),
       );
       if (rows[0]) return { row: rows[0], inserted: true };
       const existing = await this.findDuplicate(msg);
@@ -167,8 +190,8 @@ export class MessageStore {
       if (existing.stanzaId === null && msg.stanzaId !== null) {
         const filled = await this.db.pool.query<MessageRow>(
           `UPDATE "Message" SET "stanzaId" = $2 WHERE id = $1 AND "stanzaId" IS NULL
-             AND NOT EXISTS (SELECT 1 FROM "Message" WHERE "accountId" = $3 AND "stanzaId" = $2) RETURNING *`,
-          [existing.id, msg.stanzaId, msg.accountId],
+             AND NOT EXISTS (SELECT 1 FROM "Message" WHERE "accountId" = $3 AND peer = $4 AND "stanzaId" = $2) RETURNING *`,
+          [existing.id, msg.stanzaId, msg.accountId, msg.peer],
         );
         return { row: filled.rows[0] ?? existing, inserted: false };
       }
@@ -179,11 +202,11 @@ export class MessageStore {
 
   private async findDuplicate(msg: NewMessage): Promise<MessageRow | null> {
     const { rows } = await this.db.pool.query<MessageRow>(
-      `SELECT * FROM "Message" WHERE "accountId" = $1 AND (
+      `SELECT * FROM "Message" WHERE "accountId" = $1 AND peer = $4 AND (
          ($2::text IS NOT NULL AND "stanzaId" = $2)
-         OR ($3::text IS NOT NULL AND peer = $4 AND "originId" = $3 AND direction = $5))
+         OR ($3::text IS NOT NULL AND "originId" = $3 AND direction = $5 AND "originSender" = $6))
        ORDER BY ("stanzaId" IS NOT DISTINCT FROM $2) DESC LIMIT 1`,
-      [msg.accountId, msg.stanzaId, msg.originId, msg.peer, msg.direction],
+      [msg.accountId, msg.stanzaId, msg.originId, msg.peer, msg.direction, msg.originSender ?? ''],
     );
     return rows[0] ?? null;
   }
@@ -291,14 +314,95 @@ export class MessageStore {
     return rows.map(({ unread, ...last }) => ({ last, unread: Number(unread) }));
   }
 
-  /** The newest archived message (archive id and stamp): where MAM catch-up continues (XEP-0313 'after'). */
+  /**
+   * The newest message from our own archive (archive id and stamp): where MAM catch-up continues (XEP-0313 'after').
+   * Room messages carry the rooms' ids, not our archive's: never an anchor here.
+   */
   async lastArchived(accountId: string): Promise<{ stanzaId: string; stamp: Date } | null> {
     if (toBigInt(accountId) === null) return null;
     const { rows } = await this.db.pool.query<{ stanzaId: string; stamp: Date }>(
-      `SELECT "stanzaId", stamp FROM "Message" WHERE "accountId" = $1 AND "stanzaId" IS NOT NULL ORDER BY stamp DESC, id DESC LIMIT 1`,
+      `SELECT "stanzaId", stamp FROM "Message" WHERE "accountId" = $1 AND "stanzaId" IS NOT NULL AND type <> 'groupchat'
+       ORDER BY stamp DESC, id DESC LIMIT 1`,
       [accountId],
     );
     return rows[0] ?? null;
+  }
+
+  /** The newest (or oldest) message of a room that carries the room's stanza-id: where its archive catch-up (or paging back) goes on. */
+  async roomEdge(accountId: string, room: string, edge: 'newest' | 'oldest'): Promise<{ stanzaId: string; stamp: Date } | null> {
+    if (toBigInt(accountId) === null) return null;
+    const order = edge === 'newest' ? 'DESC' : 'ASC';
+    const { rows } = await this.db.pool.query<{ stanzaId: string; stamp: Date }>(
+      `SELECT "stanzaId", stamp FROM "Message" WHERE "accountId" = $1 AND peer = $2 AND type = 'groupchat' AND "stanzaId" IS NOT NULL
+       ORDER BY stamp ${order}, id ${order} LIMIT 1`,
+      [accountId, room],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Stamp of the newest (or oldest) stored message of one conversation. */
+  async edgeStamp(accountId: string, peer: string, edge: 'newest' | 'oldest'): Promise<Date | null> {
+    if (toBigInt(accountId) === null) return null;
+    const order = edge === 'newest' ? 'DESC' : 'ASC';
+    const { rows } = await this.db.pool.query<{ stamp: Date }>(
+      `SELECT stamp FROM "Message" WHERE "accountId" = $1 AND peer = $2 ORDER BY stamp ${order}, id ${order} LIMIT 1`,
+      [accountId, peer],
+    );
+    return rows[0]?.stamp ?? null;
+  }
+
+  /** A message of a conversation by the stanza-id its archive (ours, or the room's) gave it. */
+  async byStanzaId(accountId: string, peer: string, stanzaId: string): Promise<MessageRow | null> {
+    if (toBigInt(accountId) === null) return null;
+    const { rows } = await this.db.pool.query<MessageRow>(`SELECT * FROM "Message" WHERE "accountId" = $1 AND peer = $2 AND "stanzaId" = $3`, [accountId, peer, stanzaId]);
+    return rows[0] ?? null;
+  }
+
+  /**
+   * The room message `id` names (its id attribute, origin-id or the room's stanza-id), sent by this sender: ours
+   * (`nick` null), or the occupant with that nick. Newest wins if a sender reused an id.
+   */
+  async roomMessageOf(accountId: string, room: string, id: string, sender: { direction: 'in' | 'out'; nick: string | null }): Promise<MessageRow | null> {
+    if (toBigInt(accountId) === null) return null;
+    const { rows } = await this.db.pool.query<MessageRow>(
+      `SELECT * FROM "Message" WHERE "accountId" = $1 AND peer = $2 AND direction = $3 AND ("messageId" = $4 OR "originId" = $4 OR "stanzaId" = $4)
+         AND ($5::text IS NULL OR nick = $5) ORDER BY stamp DESC, id DESC LIMIT 1`,
+      [accountId, room, sender.direction, id, sender.direction === 'out' ? null : sender.nick],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** XEP-0425: a moderator removed the message: emptied for good, kept as a tombstone saying by whom and why. */
+  async moderate(accountId: string, rowId: string, by: string | null, reason: string | null, at: Date): Promise<MessageRow | null> {
+    if (toBigInt(accountId) === null || toBigInt(rowId) === null) return null;
+    const { rows } = await this.db.pool.query<MessageRow>(
+      `UPDATE "Message" SET body = NULL, encrypted = NULL, "attachmentUrl" = NULL, "attachmentName" = NULL, "attachmentSize" = NULL,
+         "attachmentType" = NULL, "moderatedAt" = $3, "moderatedBy" = $4, "moderationReason" = $5
+       WHERE "accountId" = $1 AND id = $2 AND "moderatedAt" IS NULL RETURNING *`,
+      [accountId, rowId, at, by, reason],
+    );
+    if (rows[0]) await this.db.pool.query(`DELETE FROM "MessageVersion" WHERE "messageId" = $1`, [rowId]);
+    return rows[0] ?? null;
+  }
+
+  /** Unread messages of a conversation that mention us (a room's mention counter). */
+  async unreadMentions(accountId: string, peer: string): Promise<number> {
+    if (toBigInt(accountId) === null) return 0;
+    const { rows } = await this.db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "Message" WHERE "accountId" = $1 AND state = 'received' AND peer = $2 AND direction = 'in' AND "mentionsMe"`,
+      [accountId, peer],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Our messages to one conversation not sent yet, oldest first (a room's, sent once we are in it again). */
+  async pendingIn(accountId: string, peer: string): Promise<MessageRow[]> {
+    if (toBigInt(accountId) === null) return [];
+    const { rows } = await this.db.pool.query<MessageRow>(
+      `SELECT * FROM "Message" WHERE "accountId" = $1 AND state = 'pending' AND direction = 'out' AND peer = $2 ORDER BY stamp, id LIMIT 1000`,
+      [accountId, peer],
+    );
+    return rows;
   }
 
   /** Stamp of the newest stored message of the account (any conversation). */
@@ -342,7 +446,7 @@ function valuesClause(msgs: readonly NewMessage[]): { text: string; values: unkn
   const tuples = msgs.map((m) => {
     requireId(m.accountId);
     const o = values.length;
-    for (const c of INSERT_COLUMNS) values.push(m[c] ?? null);
+    for (const c of INSERT_COLUMNS) values.push(columnValue(m, c));
     return `(${INSERT_COLUMNS.map((_, j) => `$${o + j + 1}`).join(', ')})`;
   });
   return { text: tuples.join(', '), values };
@@ -360,7 +464,8 @@ type Step =
   /** `fill`: the held row has no stanzaId and this message brings one (insert fills it in). */
   | { kind: 'duplicate'; msg: NewMessage; of: Held; fill: boolean };
 
-const originKey = (m: Pick<NewMessage, 'peer' | 'originId' | 'direction'>) => JSON.stringify([m.peer, m.originId, m.direction]);
+const originKey = (m: Pick<NewMessage, 'peer' | 'originId' | 'direction' | 'originSender'>) => JSON.stringify([m.peer, m.originId, m.direction, m.originSender ?? '']);
+const stanzaKey = (m: Pick<NewMessage, 'peer' | 'stanzaId'>) => JSON.stringify([m.peer, m.stanzaId]);
 
 /**
  * Decides, in batch order, what `insert` would find for each message: the duplicate it matches (by stanzaId first,
@@ -372,25 +477,25 @@ export function planBatch(msgs: readonly NewMessage[], stored: readonly MessageR
   const byOrigin = new Map<string, Held>();
   for (const row of stored) {
     const held: Held = { stamp: row.stamp, stanzaId: row.stanzaId, row };
-    if (row.stanzaId !== null) byStanza.set(row.stanzaId, held);
+    if (row.stanzaId !== null) byStanza.set(stanzaKey(row), held);
     if (row.originId !== null) byOrigin.set(originKey(row), held);
   }
   const steps: Step[] = [];
   for (const original of msgs) {
-    const of = (original.stanzaId !== null ? byStanza.get(original.stanzaId) : undefined) ?? (original.originId !== null ? byOrigin.get(originKey(original)) : undefined);
+    const of = (original.stanzaId !== null ? byStanza.get(stanzaKey(original)) : undefined) ?? (original.originId !== null ? byOrigin.get(originKey(original)) : undefined);
     const msg = stamp ? { ...original, stamp: stamp(original, of?.stamp ?? null) } : original;
     if (of) {
       const fill = msg.stanzaId !== null && of.stanzaId === null;
       if (fill) {
         // insert's UPDATE gives the held row this stanzaId: later messages with it match that row.
         of.stanzaId = msg.stanzaId;
-        byStanza.set(msg.stanzaId!, of);
+        byStanza.set(stanzaKey(msg), of);
       }
       steps.push({ kind: 'duplicate', msg, of, fill });
       continue;
     }
     const held: Held = { stamp: msg.stamp, stanzaId: msg.stanzaId, row: null };
-    if (msg.stanzaId !== null) byStanza.set(msg.stanzaId, held);
+    if (msg.stanzaId !== null) byStanza.set(stanzaKey(msg), held);
     if (msg.originId !== null) byOrigin.set(originKey(msg), held);
     steps.push({ kind: 'new', msg, of: held });
   }
@@ -409,7 +514,7 @@ class InsertedRows {
   constructor(rows: MessageRow[]) {
     const unkeyed: MessageRow[] = [];
     for (const row of rows) {
-      if (row.stanzaId !== null) this.byStanza.set(row.stanzaId, row);
+      if (row.stanzaId !== null) this.byStanza.set(stanzaKey(row), row);
       else if (row.originId !== null) this.byOrigin.set(originKey(row), row);
       else unkeyed.push(row);
     }
@@ -418,7 +523,7 @@ class InsertedRows {
 
   /** The row inserted for this message, or null (it conflicted). Call in batch order. */
   take(msg: NewMessage): MessageRow | null {
-    if (msg.stanzaId !== null) return this.byStanza.get(msg.stanzaId) ?? null;
+    if (msg.stanzaId !== null) return this.byStanza.get(stanzaKey(msg)) ?? null;
     if (msg.originId !== null) return this.byOrigin.get(originKey(msg)) ?? null;
     return this.unkeyed.shift() ?? null;
   }

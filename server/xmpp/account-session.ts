@@ -34,6 +34,10 @@ import { bareOf } from '../stanza/jid.js';
 import { unwrapCarbon, buildEnableCarbons } from '../stanza/carbons.js';
 import { parseMamResult } from '../stanza/mam.js';
 import { parseAcknowledgement } from '../stanza/receipts.js';
+import { RoomRegistry } from '../features/rooms/registry.js';
+import { RoomHistory } from '../features/rooms/history.js';
+import { RoomsAdministration } from '../features/rooms/administration.js';
+import type { RoomRegistryPort } from '../features/rooms/ports.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -100,6 +104,10 @@ export class AccountSession {
   readonly blocking: Blocking;
   readonly avatars: Avatars;
   readonly search: Search;
+  /** Group chats: our presence in rooms, their occupants; room messages, bookmarks, invitations plug into its ports. */
+  readonly rooms: RoomRegistry;
+  /** Room messages, MUC-PMs and the rooms' archives (the registry's messages port). */
+  readonly roomHistory: RoomHistory;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -137,6 +145,7 @@ export class AccountSession {
     this.chatStates = new ChatStates(this.ctx);
     this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
+    this.rooms = new RoomRegistry(this.ctx, { nickname: () => this.ownProfile.nickname(), avatarOf: (jid) => this.avatars.hashOf(jid) });
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
@@ -156,6 +165,13 @@ export class AccountSession {
     this.ownProfile = new OwnProfile(this.ctx, this.profiles);
     this.upload = new HttpUpload(this.ctx, this.messages);
     this.clientState = new ClientState(this.ctx, (visible) => this.onVisibleChange(visible));
+    // Group chats: the registry's ports are room messages (with their archive), bookmarks and invitations.
+    const roomHistory = (this.roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages));
+    this.rooms.messages = roomHistory;
+    this.claimRoomArchive = (el) => roomHistory.claimArchiveResult(el);
+    const roomsAdmin = this.attachRoomRegistry(this.rooms);
+    this.rooms.bookmarks = roomsAdmin.bookmarks;
+    this.rooms.invitations = roomsAdmin.invitations;
     registerDisco(this.ctx);
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => {
@@ -163,6 +179,7 @@ export class AccountSession {
       this.ctx.emit('connection', { state, detail });
     });
     this.conn.on('online', ({ resumed }: { resumed: boolean }) => {
+      if (resumed) this.rooms.resumed();
       const ready = resumed ? Promise.all([this.messages.flushOutbox(), this.clientState.resumed()]) : this.startXmppSession();
       void ready.catch((err: unknown) => log.error({ err }, 'session set-up after reconnect failed'));
     });
@@ -175,6 +192,20 @@ export class AccountSession {
       else void this.end('connection-lost');
     });
   }
+
+  // ---- rooms-admin: bookmarks, invitations, room administration (features/rooms/administration.ts). ----
+  /** Built once the room registry (rooms-core) is attached; until then room commands say group chats are unavailable. */
+  roomsAdmin: RoomsAdministration | null = null;
+
+  /** Builds the rooms-admin parts over the registry; call once, before `start`. */
+  attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {
+    this.roomsAdmin = new RoomsAdministration(this.ctx, registry, {
+      isContact: (bare) => this.roster.has(bare),
+      row: (id) => this.deps.stores.messages.byId(this.accountId, id),
+    });
+    return this.roomsAdmin;
+  }
+  // ---- end rooms-admin ----
 
   /** Set while the removal of this account is asked (see whileRemoving). */
   private removal: { fatal: boolean } | null = null;
@@ -204,6 +235,7 @@ export class AccountSession {
   /** First set-up after login: stored state for the tabs at once, then the server's truth. */
   async start(): Promise<void> {
     await this.roster.loadStored();
+    await this.rooms.loadStored();
     await this.startXmppSession();
     this.scheduleIdle();
   }
@@ -224,7 +256,11 @@ export class AccountSession {
       this.subscriptions.reset();
       await this.conn.iq(buildEnableCarbons()).catch((err: unknown) => this.ctx.log.warn({ err }, 'carbons not available'));
       await this.presence.startSession();
+      // After our presence (the rooms see us available); each room's join settles on its own.
+      this.rooms.rejoinAll();
       await this.clientState.startStream();
+      // rooms-admin: bookmarks fetched and autojoin rooms joined once we are available (in the background).
+      if (this.roomsAdmin) void this.roomsAdmin.bookmarks.start().catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarks could not be fetched'));
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
       void this.messages.flushOutbox();
@@ -237,9 +273,21 @@ export class AccountSession {
     }
   }
 
+  /**
+   * Results of a room's archive (XEP-0313 to a room JID) are claimed by the rooms feature before our own archive's
+   * check drops them as forged: rooms-core sets it to `(el) => roomHistory.claimArchiveResult(el)`.
+   */
+  claimRoomArchive: ((el: Element) => boolean) | null = null;
+
+  /** The features' context (the rooms feature is built with it; its tests drive RoomHistory through it). */
+  get context(): SessionContext {
+    return this.ctx;
+  }
+
   /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
   private route(el: Element): void {
     if (el.name === 'message') {
+      if (this.claimRoomArchive?.(el)) return;
       const mam = parseMamResult(el, this.jid);
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');
@@ -273,6 +321,8 @@ export class AccountSession {
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {
     if (el.name === 'presence') {
+      // A room's presence (occupants, our own in it) never reaches the roster's presence tracker.
+      if (this.rooms.receivePresence(el)) return;
       // Fetching a vCard can take seconds: not in the line of stanzas that must be stored in order.
       void this.avatars.onPresence(el);
       return this.presence.handle(el);
@@ -284,10 +334,16 @@ export class AccountSession {
     const message = carbon.kind === 'carbon' ? carbon.message : el;
     // A carbon of what a blocked JID sent to another client of ours (that client's server let it through).
     if (carbon.kind === 'carbon' && this.fromBlocked(message)) return;
+    if (this.rooms.invitations?.receive(message, receivedAt)) return;
+    // Rooms before anything of direct chats: a groupchat, a room's notice or a MUC-PM is never a contact's message.
+    if (message.attrs.type === 'groupchat') return carbon.kind === 'none' ? this.rooms.receiveGroupchat(message, receivedAt) : undefined;
+    if (carbon.kind === 'none' && this.rooms.fromRoomItself(message)) return this.ctx.log.debug('message from a room (not groupchat) dropped');
+    if (await this.rooms.receivePrivate(message, receivedAt, carbon.kind === 'carbon' && carbon.direction === 'sent')) return;
     const event = carbon.kind === 'none' ? parseEvent(el) : null;
     if (event) {
       const from = bareOf(el.attrs.from);
       if (!from) return;
+      if (this.roomsAdmin?.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
       if (event.node === NS_AVATAR_METADATA) {
         void this.avatars.onMetadata(from, event.items);
         return;
@@ -315,19 +371,29 @@ export class AccountSession {
 
   async snapshot(): Promise<HelloEvent> {
     const conversations = await this.deps.stores.messages.conversations(this.accountId, 200);
+    const roomJids = await this.deps.stores.rooms.jids(this.accountId);
+    for (const r of this.rooms.list()) roomJids.add(r.jid);
+    const roomUnread = conversations.filter((c) => roomJids.has(c.last.peer) && c.unread > 0);
+    const mentions = await Promise.all(roomUnread.map(async (c) => [c.last.peer, await this.roomHistory.mentions(c.last.peer)] as const));
+    this.rooms.setUnread(new Map(roomUnread.map((c) => [c.last.peer, c.unread])), new Map(mentions));
     return {
       account: this.jid,
       resource: this.conn.jid ?? null,
       connection: this.conn.state,
       contacts: this.roster.list(),
       presences: this.presence.all(),
-      // Rooms set their own kind once the rooms feature lists them; an occupant's full JID is a MUC-PM.
-      conversations: conversations.map((c) => ({ peer: c.last.peer, kind: c.last.peer.includes('/') ? 'pm' : 'chat', last: toMessageDTO(c.last), unread: c.unread })),
+      // A room's bare JID (known to the registry or the Room table) is a room; an occupant's full JID is a MUC-PM.
+      conversations: conversations.map((c) => ({
+        peer: c.last.peer,
+        kind: c.last.peer.includes('/') ? 'pm' : roomJids.has(c.last.peer) ? 'room' : 'chat',
+        last: toMessageDTO(c.last),
+        unread: c.unread,
+      })),
       own: this.presence.own,
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
-      rooms: [],
-      invitations: [],
+      rooms: this.rooms.all(),
+      invitations: this.roomsAdmin?.invitations.list() ?? [],
     };
   }
 
@@ -388,6 +454,7 @@ export class AccountSession {
     this.clearTimers();
     this.subscriptions.close();
     this.chatStates.stop();
+    this.rooms.close();
     if (reason === 'shutdown') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {

@@ -9,13 +9,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
+import parse from 'ltx/lib/parse.js';
 import { TestStack, HttpBrowser, type LoggedIn } from '../harness/parley.js';
 import { commandSchemas } from '../../server/realtime/contract.js';
 
 let stack: TestStack;
 
 before(async () => {
-  stack = await TestStack.start();
+  // With a MUC component: Bob is in a room, and the room commands aim at it.
+  stack = await TestStack.start({ prosody: { muc: true } });
 });
 after(async () => {
   await stack?.close();
@@ -50,6 +52,16 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   };
   assert.deepEqual(bobBefore.blocklist, ['spammer@example.net']);
   assert.deepEqual(bobBefore.devices, [bobDevice]);
+  // Bob is in a room of his, under his nickname.
+  const bobRoom = `iso-room-${randomUUID().slice(0, 8)}@${stack.prosody.mucDomain}`;
+  assert.equal((await bob.tab.command('roomJoin', { room: bobRoom, nick: 'Bob', bookmark: false })).room.state, 'joined');
+  const bobRooms = () => stack.parley.sessions.sessions().find((s) => s.accountId === bob.accountId)!.rooms;
+  // Bob's bookmarks, invitations and room administration, and a pending invitation from Carol to another room.
+  const bobAdmin = () => stack.parley.sessions.byAccountId(bob.accountId)!.roomsAdmin;
+  const bobInvitedRoom = `iso-bob-${randomUUID().slice(0, 8)}@${stack.prosody.mucDomain}`;
+  bobAdmin()?.invitations.receive(parse(`<message from="${carol.jid}/x" to="${bob.jid}"><x xmlns="jabber:x:conference" jid="${bobInvitedRoom}"/></message>`) as never, new Date());
+  const bobInvitationId = bobAdmin()?.invitations.list()[0]?.id;
+  const bobBookmarksBefore = bobAdmin()?.bookmarks.list() ?? [];
   const bobEventsBefore = bob.tab.events.length;
 
   let avatarHash = '';
@@ -267,6 +279,94 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
       assert.deepEqual(await stack.parley.stores.mutes.list(alice.accountId), [carol.jid]);
       assert.equal((await alice.tab.rawCommand('setMuted', { peer: carol.jid, muted: false, accountId: bob.accountId })).ok, false);
     },
+    async roomServices({ alice }) {
+      // Discovery runs on Alice's own session: the account server's public services, nothing of Bob.
+      assert.deepEqual((await alice.tab.command('roomServices', {})).services, [stack.prosody.mucDomain]);
+    },
+    async roomBrowse({ alice }) {
+      const r = await alice.tab.command('roomBrowse', { filter: '' });
+      assert.equal(r.service, stack.prosody.mucDomain);
+      assert.equal((await alice.tab.rawCommand('roomBrowse', { filter: '', accountId: bob.accountId })).ok, false);
+    },
+    async roomInfo({ alice }) {
+      // Public room info only (what any XMPP client may ask the room): not Bob's nick or state.
+      const info = await alice.tab.command('roomInfo', { room: bobRoom });
+      assert.equal(JSON.stringify(info).includes('Bob'), false);
+    },
+    async roomJoin({ alice }) {
+      // Alice asks for Bob's nickname in his room: the room refuses; Bob stays in, as Bob.
+      const r = await alice.tab.command('roomJoin', { room: bobRoom, nick: 'Bob', bookmark: false });
+      assert.equal(r.room.state, 'left');
+      assert.equal(r.room.error?.reason, 'nickname-in-use');
+      assert.equal(bobRooms().dto(bobRoom)?.state, 'joined');
+      assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).find((x) => x.jid === bobRoom)?.nick, 'Bob');
+    },
+    async roomLeave({ alice }) {
+      // Leaving "Bob's" room from Alice's tab leaves only Alice's own (absent) entry.
+      await alice.tab.command('roomLeave', { room: bobRoom, forget: true });
+      assert.equal(bobRooms().dto(bobRoom)?.state, 'joined');
+      assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).length, 1);
+    },
+    async roomNick({ alice }) {
+      const r = await alice.tab.rawCommand('roomNick', { room: bobRoom, nick: 'Mallory' });
+      assert.equal(r.ok, false);
+      assert.equal(bobRooms().dto(bobRoom)?.nick, 'Bob');
+    },
+    async roomSubject({ alice }) {
+      const r = await alice.tab.rawCommand('roomSubject', { room: bobRoom, subject: 'hijacked' });
+      assert.equal(r.ok, false);
+      assert.notEqual(bobRooms().dto(bobRoom)?.subject, 'hijacked');
+    },
+    async roomOccupants({ alice }) {
+      // Bob's occupant list is his session's: Alice, not in the room, gets none of it.
+      const r = await alice.tab.rawCommand('roomOccupants', { room: bobRoom });
+      assert.ok(!r.ok || (r.data as { occupants: unknown[] }).occupants.length === 0, JSON.stringify(r));
+    },
+    // ---- rooms-admin: room creation, configuration, invitations, moderation. A room address is no key into another
+    // account: every request goes out on Alice's own XMPP session, so the room answers by Alice's rights alone.
+    async roomCreate({ alice }) {
+      const room = `iso-alice-${randomUUID().slice(0, 8)}@conference.${alice.jid.split('@')[1]}`;
+      const r = await alice.tab.rawCommand('roomCreate', { room, preset: 'group', members: [] });
+      if (!r.ok) assert.match(r.error!, /not available|room/i);
+      assert.equal(bobAdmin()?.bookmarks.get(room), undefined, "Alice's new room is not bookmarked for Bob");
+    },
+    async roomConfig({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomConfig', { room: bobRoom })).ok, false);
+    },
+    async roomConfigure({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomConfigure', { room: bobRoom, values: { 'muc#roomconfig_roomname': ['taken'] } })).ok, false);
+    },
+    async roomDestroy({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomDestroy', { room: bobRoom })).ok, false);
+    },
+    async roomInvite({ alice, carol }) {
+      // Alice is not in Bob's room: she cannot invite anyone into it (and Bob hears nothing).
+      assert.equal((await alice.tab.rawCommand('roomInvite', { room: bobRoom, jid: carol.jid })).ok, false);
+    },
+    async invitationAnswer({ alice }) {
+      // Bob's pending invitation, by its id: not Alice's to answer.
+      const r = await alice.tab.rawCommand('invitationAnswer', { id: bobInvitationId ?? randomUUID(), accept: true });
+      assert.equal(r.ok, false);
+      if (bobInvitationId) assert.deepEqual(bobAdmin()!.invitations.list().map((i) => i.id), [bobInvitationId]);
+    },
+    async roomAffiliations({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomAffiliations', { room: bobRoom, affiliation: 'member' })).ok, false);
+    },
+    async roomSetAffiliation({ alice, bob }) {
+      assert.equal((await alice.tab.rawCommand('roomSetAffiliation', { room: bobRoom, jid: bob.jid, affiliation: 'outcast' })).ok, false);
+    },
+    async roomSetRole({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomSetRole', { room: bobRoom, nick: 'bob', role: 'none' })).ok, false);
+    },
+    async roomModerate({ alice }) {
+      // Bob's message row id: not a message of any room of Alice's.
+      const r = await alice.tab.rawCommand('roomModerate', { room: bobRoom, id: bobIncoming.message.id });
+      assert.equal(r.ok, false);
+      assert.match(r.error!, /No such message|not available/);
+    },
+    async roomMembers({ alice }) {
+      assert.equal((await alice.tab.rawCommand('roomMembers', { room: bobRoom })).ok, false);
+    },
   };
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(commandSchemas).sort(), 'every command has an isolation case');
   for (const [name, run] of Object.entries(cases)) {
@@ -320,6 +420,7 @@ test('a tab of Alice reaches nothing of Bob through any command or HTTP route', 
   assert.deepEqual((await bob.tab.command('omemoDevices', { jid: bob.jid, fresh: true })).devices, [bobDevice]);
   assert.deepEqual(await stack.parley.stores.contacts.list(bob.accountId), bobBefore.contacts);
   assert.deepEqual((await bob.tab.command('blocklist', {})).jids, bobBefore.blocklist);
+  assert.deepEqual(bobAdmin()?.bookmarks.list() ?? [], bobBookmarksBefore);
   const leaked = bob.tab.events.slice(bobEventsBefore).filter((e) => JSON.stringify(e.payload).includes('alice'));
   assert.deepEqual(leaked.filter((e) => e.name !== 'presence' && e.name !== 'omemoDevices'), [], 'no event of Alice reached Bob beyond public presence/devices');
   assert.equal(bob.tab.events.slice(bobEventsBefore).some((e) => e.name === 'omemoRelay'), false, 'no relay of Alice reached Bob');

@@ -22,6 +22,7 @@ function row(id: string, direction: 'in' | 'out', peer: string, messageId: strin
     body: `body of ${messageId}`, encrypted: null, messageId, originId: messageId, stanzaId: null, attachmentUrl: null, attachmentName: null,
     attachmentSize: null, attachmentType: null, stamp: new Date(0), claimedStamp: null, state: 'received', createdAt: new Date(0),
     version: 0, retractedAt: null, editedAt: null, correctionId: null, replyToId: null, replyToJid: null, replyFallbackStart: null, replyFallbackEnd: null,
+    nick: null, senderJid: null, occupantId: null, mentionsMe: false, moderatedAt: null, moderatedBy: null, moderationReason: null, originSender: '',
   };
 }
 

@@ -10,6 +10,7 @@ const row = (id: number): MessageRow => ({
   messageId: `m${id}`, originId: `o${id}`, stanzaId: null, attachmentUrl: null, attachmentName: null, attachmentSize: null, attachmentType: null,
   stamp: new Date(1_000_000 + id), claimedStamp: null, state: 'received', createdAt: new Date(),
   replyToId: null, replyToJid: null, replyFallbackStart: null, replyFallbackEnd: null,
+    nick: null, senderJid: null, occupantId: null, mentionsMe: false, moderatedAt: null, moderatedBy: null, moderationReason: null, originSender: '',
 });
 
 /** A session whose store records each update (and lets the test finish them) and whose connection records stanzas. */

@@ -38,6 +38,8 @@ export interface RoomRegistryPort {
   leave(room: string, forget: boolean): Promise<void>;
   /** The DTO of a room, as the tabs see it. */
   dto(room: string): RoomDTO | undefined;
+  /** Reads the room's disco#info again (after its configuration changed) and tells the tabs. */
+  refresh(room: string): Promise<RoomDTO | undefined>;
   /** Records bookmark state (from bookmarks.ts) and tells the tabs. */
   setBookmark(room: string, b: { bookmarked: boolean; autojoin: boolean; name?: string | null }): void;
 }
