@@ -62,10 +62,10 @@ test('migrations apply once, are recorded like Prisma does, and a second run doe
   const indexes = await pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'Message' ORDER BY indexname`);
   assert.deepEqual(indexes.rows.map((r) => r.indexname), [
     'Message_accountId_peer_messageId_idx',
-    'Message_accountId_peer_originId_direction_key',
+    'Message_accountId_peer_originId_direction_originSender_key',
     'Message_accountId_peer_stamp_id_idx',
+    'Message_accountId_peer_stanzaId_key',
     'Message_accountId_stamp_id_idx',
-    'Message_accountId_stanzaId_key',
     'Message_accountId_state_peer_idx',
     'Message_pkey',
     'Message_search_idx',

@@ -7,6 +7,7 @@
 import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
+import { roomsDe } from './app/rooms.de.js';
 import { mutationsDe } from './app/mutations.de.js';
 import { renderingDe } from './app/rendering.de.js';
 import { searchDe } from './app/search.de.js';
@@ -241,6 +242,7 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.reload': 'Neu laden',
   ...rosterDe,
   ...blockingDe,
+  ...roomsDe,
   ...mutationsDe,
   ...renderingDe,
   ...searchDe,

@@ -4,6 +4,7 @@
  */
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
+import { roomsEn } from './app/rooms.en.js';
 import { mutationsEn } from './app/mutations.en.js';
 import { renderingEn } from './app/rendering.en.js';
 import { searchEn } from './app/search.en.js';
@@ -233,6 +234,7 @@ export const app = {
   'pwa.reload': 'Reload',
   ...rosterEn,
   ...blockingEn,
+  ...roomsEn,
   ...mutationsEn,
   ...renderingEn,
   ...searchEn,

@@ -9,6 +9,7 @@
 import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
+import { roomsFr } from './app/rooms.fr.js';
 import { mutationsFr } from './app/mutations.fr.js';
 import { renderingFr } from './app/rendering.fr.js';
 import { searchFr } from './app/search.fr.js';
@@ -248,6 +249,7 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.reload': 'Recharger',
   ...rosterFr,
   ...blockingFr,
+  ...roomsFr,
   ...mutationsFr,
   ...renderingFr,
   ...searchFr,

@@ -19,7 +19,6 @@ import { CommandError, parseEncrypted, toMessageDTO, type Messages, type RoomCon
 import { NS_MUC_USER, parseGroupchat, parseModeration, validNick, type JoinHistory, type GroupchatMessage } from '../../stanza/muc.js';
 import { buildChatMessage, MAX_BODY_CHARS, parseChatMessage } from '../../stanza/message.js';
 import { buildReply, codePoints, type ReplyRef } from '../../stanza/reply.js';
-import { NS } from '../../stanza/ns.js';
 import { NS_REACTIONS } from '../../stanza/reactions.js';
 import { parseJid } from '../../stanza/jid.js';
 import type { BatchStamp, MessageRow, NewMessage } from '../../store/messages.js';
@@ -27,6 +26,9 @@ import { archiveOrder } from '../archive.js';
 import { RoomArchive, type RoomArchiveResult } from './room-archive.js';
 import { pmRow, roomMessageRow, type RoomSource } from './room-message.js';
 import { RoomMutations } from './room-mutations.js';
+import { asGroupchat, asMucPm, roomTargetId } from './room-stanza.js';
+
+export { asGroupchat, asMucPm };
 
 export interface RoomHistoryOptions {
   /** First join of a room with an archive: fetch this far back... */
@@ -69,7 +71,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
   owns(peer: string): boolean {
     const j = parseJid(peer);
     if (!j || !j.local) return false;
-    if (!j.resource) return this.registry.get(j.bare) !== undefined;
+    // The room itself, or one of its occupants (a MUC-PM): both go through the room.
     return this.registry.get(j.bare) !== undefined;
   }
 
@@ -394,7 +396,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (!cmd.replyTo) return null;
     const target = await this.ctx.stores.messages.byId(this.ctx.accountId, cmd.replyTo.id);
     if (!target || target.peer !== peer) throw new CommandError('no such message in this conversation to reply to');
-    const id = (target.type === 'groupchat' ? target.stanzaId : null) ?? target.messageId ?? target.originId;
+    const id = roomTargetId(target);
     if (!id) throw new CommandError('this message cannot be replied to (it has no id)');
     if (cmd.encrypted === undefined && cmd.replyTo.fallbackLength > codePoints(cmd.body ?? '')) throw new CommandError('the reply fallback is longer than the body');
     return { id, to: target.fromJid };
@@ -414,7 +416,6 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
     }
   }
-
 }
 
 /**
@@ -432,17 +433,3 @@ function groupchatOf(el: Element, now: Date): GroupchatMessage | null {
 function replyColumns(r: ReplyRef | null) {
   return { replyToId: r?.id ?? null, replyToJid: r?.to ?? null, replyFallbackStart: r?.fallback?.start ?? null, replyFallbackEnd: r?.fallback?.end ?? null };
 }
-
-/** A one-to-one message made a room message: type groupchat, no delivery receipt request (XEP-0184 §5.3). */
-export function asGroupchat(el: Element): Element {
-  el.attrs.type = 'groupchat';
-  el.children = el.children.filter((c) => typeof c === 'string' || !(c.name === 'request' && c.attrs.xmlns === NS.receipts));
-  return el;
-}
-
-/** A private message through the room (XEP-0045 §7.5): marked with the empty muc#user element. */
-export function asMucPm(el: Element): Element {
-  el.cnode(xml('x', { xmlns: NS_MUC_USER }));
-  return el;
-}
-
