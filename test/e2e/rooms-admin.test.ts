@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { xml } from '@xmpp/xml';
 import type { Page } from 'playwright-core';
 import type { DataFormDTO } from '../../server/realtime/contract.js';
@@ -59,7 +60,8 @@ test('create a private group, rename it through its form, invite Bob who accepts
   assert.equal(await dialog.getByTestId('create-room-local').inputValue(), local, 'the address follows the name');
   await dialog.getByTestId('create-room-submit').click();
   await a.page.waitForURL((u) => decodeURIComponent(u.hash).includes(room));
-  const created = await alice.tab.waitFor('room', (e) => e.room.jid === room && e.room.state === 'joined');
+  // The features are read again once the preset is applied: the event that says members-only.
+  const created = await alice.tab.waitFor('room', (e) => e.room.jid === room && e.room.state === 'joined' && e.room.features.membersOnly);
   assert.equal(created.room.affiliation, 'owner');
   assert.equal(created.room.features.membersOnly, true);
   assert.equal(created.room.features.nonAnonymous, true);
@@ -100,13 +102,19 @@ test('create a private group, rename it through its form, invite Bob who accepts
 
   // Bob's message, removed by Alice for everyone (XEP-0425), where Prosody has muc_moderation.
   if (created.room.features.moderation) {
-    const sent = await bob.tab.command('send', { to: room, body: 'please remove me', originId: randomUUID() });
-    const row = a.page.locator(`[data-message-id="${sent.message.id}"], [data-id="${sent.message.id}"]`).first();
+    await bob.tab.command('send', { to: room, body: 'please remove me', originId: randomUUID() });
+    // Alice's own row of it (row ids are per account).
+    const got = await alice.tab.waitFor('message', (e) => e.message.peer === room && e.message.body === 'please remove me');
+    const row = a.page.locator(`[data-testid="message"][data-id="${got.message.id}"]`);
     await row.waitFor();
+    // The confirmation is the one native dialog expected here: accepted (watchedPage would dismiss it).
+    const watcher = (a.page as unknown as EventEmitter).listeners('dialog');
+    a.page.removeAllListeners('dialog');
     a.page.once('dialog', (d) => void d.accept());
     await row.getByTestId('message-actions').locator('summary').click();
     await row.getByTestId('message-moderate').click();
-    await alice.tab.waitFor('moderated', (e) => e.room === room && e.id === sent.message.id);
+    await alice.tab.waitFor('moderated', (e) => e.room === room && e.id === got.message.id);
+    for (const l of watcher) a.page.on('dialog', l as (d: unknown) => void);
   }
 
   // Kick: Bob's tab learns it with the reason; he comes back; then the ban.
