@@ -18,6 +18,7 @@ import { roomName } from '../state/rooms.js';
 import { matchesAll } from '../../server/realtime/contract/search-text.js';
 import { registerServiceWorker } from '../pwa/register.js';
 import { PwaStatus } from '../pwa/PwaStatus.js';
+import { forgetRoom, noteRoom, syncRooms } from '../ui/chat/encryption.js';
 
 applyTheme();
 const page = document.body.dataset;
@@ -96,6 +97,11 @@ function followHandover(h: Awaited<ReturnType<typeof handover>>): void {
     if (e.kind === 'plaintexts') plaintextsArrived.value = new Set(e.ids);
   });
 }
+
+// Which conversations are rooms, and whether each allows OMEMO: the composer's encryption decision (ui/chat/encryption.ts).
+socket.on('hello', (hello) => syncRooms(hello.rooms));
+socket.on('room', (e) => noteRoom(e.room));
+socket.on('roomRemoved', (e) => forgetRoom(e.jid));
 
 socket.on('omemoRelay', (e) => {
   void handover().then((h) => h?.handleRelay(e));

@@ -25,6 +25,13 @@ export function noteRoom(room: Pick<RoomDTO, 'jid' | 'omemo'>): void {
   if (before?.allowed !== room.omemo.allowed || before?.reason !== room.omemo.reason) roomsChanged.value++;
 }
 
+/** The hello's rooms: the tab's snapshot, replacing what it knew (a room gone since is forgotten). */
+export function syncRooms(rooms: readonly Pick<RoomDTO, 'jid' | 'omemo'>[]): void {
+  const known = new Set(rooms.map((r) => r.jid));
+  for (const jid of [...roomOmemo.keys()]) if (!known.has(jid)) forgetRoom(jid);
+  for (const r of rooms) noteRoom(r);
+}
+
 /** A room left and forgotten. */
 export function forgetRoom(jid: string): void {
   if (roomOmemo.delete(jid)) roomsChanged.value++;
