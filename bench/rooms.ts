@@ -58,7 +58,8 @@ export async function benchRooms(report: (line: string) => void): Promise<void> 
     Object.assign(figures, join);
     report(
       `Parley joins the ${BIG}-occupant room, roomJoin command -> joined: median ${f0(join.serverJoinMs)} ms ` +
-        `(min ${f0(join.serverJoinMinMs)}, max ${f0(join.serverJoinMaxMs)}; ${JOINS} joins); then roomOccupants (${join.occupants} occupants) round trip median ${f0(join.occupantsMs)} ms`,
+        `(min ${f0(join.serverJoinMinMs)}, max ${f0(join.serverJoinMaxMs)}; ${JOINS} joins); then roomOccupants (${join.occupants} occupants) round trip median ${f0(join.occupantsMs)} ms; ` +
+        `first occupants delta at ${f0(join.firstDeltaMs)} ms, last before the ack at ${f0(join.lastDeltaBeforeAckMs)} ms`,
     );
 
     try {
@@ -117,10 +118,25 @@ async function serverJoins(tab: TestTab, room: string) {
   const joins: number[] = [];
   const lists: number[] = [];
   let occupants = 0;
+  const firstDelta: number[] = [];
+  const lastDelta: number[] = [];
   for (let i = 0; i < JOINS; i++) {
+    // When the occupant list reaches the tab (coalesced deltas) against when the join is acknowledged: whether the
+    // time goes in arriving (Prosody's pace) or in being handled.
+    let first = NaN;
+    let last = NaN;
+    const onDelta = (d: { room: string }) => {
+      if (d.room !== room) return;
+      last = performance.now() - t0;
+      if (Number.isNaN(first)) first = last;
+    };
+    tab.socket.on('occupants', onDelta);
     const t0 = performance.now();
     const { room: dto } = await tab.command('roomJoin', { room, nick: 'alice', bookmark: false }, 120_000);
     joins.push(performance.now() - t0);
+    tab.socket.off('occupants', onDelta);
+    firstDelta.push(first);
+    lastDelta.push(last);
     if (dto.state !== 'joined') throw new Error(`roomJoin ended ${dto.state}: ${JSON.stringify(dto.error)}`);
     const t1 = performance.now();
     const list = await tab.command('roomOccupants', { room }, 60_000);
@@ -140,6 +156,8 @@ async function serverJoins(tab: TestTab, room: string) {
     serverJoinMaxMs: Math.max(...joins),
     occupantsMs: median(lists),
     occupants,
+    firstDeltaMs: median(firstDelta),
+    lastDeltaBeforeAckMs: median(lastDelta),
   };
 }
 
