@@ -111,6 +111,8 @@ interface Entry {
   /** The next try of a rejoin refused for a passing reason, and how many came before. */
   retry: NodeJS.Timeout | null;
   retries: number;
+  /** Our leave was sent and its unavailable self-presence not seen yet: a join right after must not take it as a removal. */
+  leavesInFlight: number;
   /** `room` events to the tabs: the pending one and when the last went out. */
   roomTimer: NodeJS.Timeout | null;
   lastRoomEmit: number;
@@ -257,7 +259,10 @@ export class RoomRegistry implements RoomRegistryPort {
       this.setLeft(e, null);
       if (wasIn) {
         const leave = buildLeave(jid, nick);
-        if (leave) await this.ctx.conn.send(leave).catch(() => undefined);
+        if (leave) {
+          e.leavesInFlight++;
+          await this.ctx.conn.send(leave).catch(() => e.leavesInFlight--);
+        }
       }
     }
     if (forget) {
@@ -397,6 +402,8 @@ export class RoomRegistry implements RoomRegistryPort {
   /** A fresh XMPP session (not a resumed one): every room we want is joined again, occupants from scratch. */
   rejoinAll(): void {
     for (const e of this.rooms.values()) {
+      // A new XMPP session: answers to leaves of the old one will not come.
+      e.leavesInFlight = 0;
       if (!e.wanted || this.closed) continue;
       void this.attempt(e, e.nick, true).catch(() => undefined);
     }
@@ -685,6 +692,11 @@ export class RoomRegistry implements RoomRegistryPort {
       e.coalescer.goneOccupant(o.nick, false);
       return;
     }
+    // The answer to a leave of ours (a plain unavailable self-presence): nothing to report, even when a join follows it.
+    if (e.leavesInFlight > 0 && (p.leave === null || p.leave === 'left')) {
+      e.leavesInFlight--;
+      return;
+    }
     const reason = p.leave ? LEAVE_ERRORS[p.leave] : undefined;
     const error: RoomErrorDTO = {
       reason: reason ?? 'other',
@@ -838,6 +850,7 @@ export class RoomRegistry implements RoomRegistryPort {
       nickChange: null,
       retry: null,
       retries: 0,
+      leavesInFlight: 0,
       roomTimer: null,
       lastRoomEmit: 0,
       lastEmittedState: null,
