@@ -73,6 +73,8 @@ export const configSchema = z.object({
   PARLEY_XMPP_OVERSIZED_LIMIT: z.coerce.number().int().min(4096).max(256 * 2 ** 20).default(4 * 2 ** 20),
   PARLEY_XMPP_STANZA_RATE: z.coerce.number().min(1).max(1_000_000).default(200),
   PARLEY_XMPP_STANZA_BURST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+  PARLEY_XMPP_ROOM_PRESENCE_RATE: z.coerce.number().min(1).max(1_000_000).default(2000),
+  PARLEY_XMPP_ROOM_PRESENCE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(20_000),
   PARLEY_XMPP_INBOUND_QUEUE: z.coerce.number().int().min(10).max(1_000_000).default(1000),
   PARLEY_XMPP_TIMEOUT: z.coerce.number().min(1).max(300).default(15),
   PARLEY_SOCKET_RATE: z.coerce.number().min(1).max(10_000).default(20),
@@ -112,7 +114,7 @@ export interface Config {
     /** Answer (and advertise) XEP-0092 software version. */
     answerVersion: boolean;
     /** Bounds on what XMPP servers may send, per connection and per account; the login timeout. */
-    guards: { limits: StanzaLimits; stanzaRate: RateSettings; inboundQueue: number; timeoutMs: number };
+    guards: { limits: StanzaLimits; stanzaRate: RateSettings; roomPresenceRate: RateSettings; inboundQueue: number; timeoutMs: number };
   };
   limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number; domainLoginFailures: number };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           maxSkippedBytes: Math.max(c.PARLEY_XMPP_OVERSIZED_LIMIT, c.PARLEY_XMPP_STANZA_LIMIT),
         },
         stanzaRate: { perSecond: c.PARLEY_XMPP_STANZA_RATE, burst: c.PARLEY_XMPP_STANZA_BURST },
+        roomPresenceRate: { perSecond: c.PARLEY_XMPP_ROOM_PRESENCE_RATE, burst: c.PARLEY_XMPP_ROOM_PRESENCE_BURST },
         inboundQueue: c.PARLEY_XMPP_INBOUND_QUEUE,
         timeoutMs: c.PARLEY_XMPP_TIMEOUT * 1000,
       },

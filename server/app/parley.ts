@@ -116,7 +116,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     },
     services: config.xmpp.services,
     requireTls: config.xmpp.requireTls,
-    guards: { limits: config.xmpp.guards.limits, stanzaRate: config.xmpp.guards.stanzaRate, timeoutMs: config.xmpp.guards.timeoutMs },
+    guards: { limits: config.xmpp.guards.limits, stanzaRate: config.xmpp.guards.stanzaRate, roomPresenceRate: config.xmpp.guards.roomPresenceRate, timeoutMs: config.xmpp.guards.timeoutMs },
     inboundQueueLimit: config.xmpp.guards.inboundQueue,
     vault: new CredentialVault(config.sessionSecret),
     avatars,

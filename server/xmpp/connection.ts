@@ -18,7 +18,8 @@ import { isLoopback, resolveEndpoints, serviceUri, type Endpoint, type Resolver 
 import { XmppLoginError, XmppStanzaError, XmppStreamError, type LoginFailure } from './errors.js';
 import { GuardedTcp, NS_STREAMS, StreamLimitError, beforeOpen, connectFailure, loginError, openSecuredStream, openStream, nextFeatures, tuneSocket, type NegotiationStream } from './negotiation.js';
 import { NS_OVERSIZED, type StanzaLimits } from './bounded-parser.js';
-import { DEFAULT_STANZA_RATE, StanzaRate, type RateSettings } from './stanza-rate.js';
+import { DEFAULT_ROOM_PRESENCE_RATE, DEFAULT_STANZA_RATE, StanzaRate, type RateSettings } from './stanza-rate.js';
+import { NS_MUC_USER } from '../stanza/muc.js';
 import { ScramError, ScramMechanism, type ScramKeys, type ScramMechanismName } from './scram.js';
 import { NS_SM, StreamManagement, type Outbound } from './stream-management.js';
 
@@ -49,6 +50,8 @@ export interface ConnectOptions {
   limits?: StanzaLimits;
   /** inbound stanzas per second (stanza-rate.ts) */
   stanzaRate?: RateSettings;
+  /** inbound room occupant presences per second, a bucket of their own (stanza-rate.ts) */
+  roomPresenceRate?: RateSettings;
   /** DNS, for tests; default the system's */
   resolver?: Resolver;
 }
@@ -116,6 +119,7 @@ export class XmppConnection extends EventEmitter {
   private attemptSeq = 0;
   private readonly backoff: Backoff;
   private rate: StanzaRate;
+  private roomPresences: StanzaRate;
   /** Why reading the socket is paused (back-pressure); empty: reading. */
   private readonly pausedBy = new Set<string>();
 
@@ -137,6 +141,7 @@ export class XmppConnection extends EventEmitter {
     if (this.password === undefined && !this.cachedKeys) throw loginError('not-authorized', 'neither password nor SCRAM keys given');
     this.backoff = new Backoff({ baseMs: opts.backoff?.baseMs ?? 1000, maxMs: opts.backoff?.maxMs ?? 60_000 });
     this.rate = new StanzaRate(opts.stanzaRate ?? DEFAULT_STANZA_RATE);
+    this.roomPresences = new StanzaRate(opts.roomPresenceRate ?? DEFAULT_ROOM_PRESENCE_RATE);
     // Stanzas parsed before the caller could subscribe (e.g. in the chunk with <enabled/>) wait for its first listener.
     this.on('newListener', (event: string) => {
       if (event === 'stanza' && this.held) setImmediate(() => this.releaseHeld());
@@ -385,7 +390,7 @@ export class XmppConnection extends EventEmitter {
     this.lastReceived = Date.now();
     const { name } = el;
     if (name === 'message' || name === 'presence' || name === 'iq') {
-      if (!this.solicited(el) && !this.rate.take()) {
+      if (!this.solicited(el) && !this.bucketOf(el).take()) {
         stream.tcp.closeForLimit('policy-violation', 'too many stanzas per second');
         return;
       }
@@ -404,6 +409,10 @@ export class XmppConnection extends EventEmitter {
       return;
     }
     stream.inbox.push(el);
+  }
+
+  private bucketOf(el: Element): StanzaRate {
+    return el.name === 'presence' && el.getChild('x', NS_MUC_USER) ? this.roomPresences : this.rate;
   }
 
   /** Answers to what we asked (iq results, the pages of an archive query still out) do not count against the rate. */
@@ -554,6 +563,7 @@ export class XmppConnection extends EventEmitter {
         // Our side ended the stream: reconnect with a growing delay, as long as the server keeps doing it.
         this.backoff.penalize();
         this.rate = new StanzaRate(this.opts.stanzaRate ?? DEFAULT_STANZA_RATE);
+        this.roomPresences = new StanzaRate(this.opts.roomPresenceRate ?? DEFAULT_ROOM_PRESENCE_RATE);
         this.report(err);
         stream.inbox.fail(loginError('stream-error', err.message, err));
       });

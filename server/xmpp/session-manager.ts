@@ -45,7 +45,7 @@ export interface SessionManagerDeps {
   services: Record<string, string>;
   requireTls: boolean | undefined;
   /** What the XMPP servers may send (stanza bounds, rate) and the login timeout, for every connection. */
-  guards?: Pick<ConnectOptions, 'limits' | 'stanzaRate' | 'timeoutMs'>;
+  guards?: Pick<ConnectOptions, 'limits' | 'stanzaRate' | 'roomPresenceRate' | 'timeoutMs'>;
   /** Waiting inbound stanzas per account past which its socket stops being read (back-pressure). */
   inboundQueueLimit?: number;
   vault: CredentialVault;

@@ -9,6 +9,12 @@ export interface RateSettings {
 
 export const DEFAULT_STANZA_RATE: RateSettings = { perSecond: 200, burst: 5000 };
 
+/**
+ * Occupant presences of rooms (muc#user) have their own bucket: a busy room's joins and leaves come in thousands (a
+ * 5,000-occupant room on join, churn of 1,000/s), and each costs the session one map update, coalesced to the tabs.
+ */
+export const DEFAULT_ROOM_PRESENCE_RATE: RateSettings = { perSecond: 2000, burst: 20_000 };
+
 export class StanzaRate {
   private tokens: number;
   private last: number;

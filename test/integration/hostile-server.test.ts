@@ -82,6 +82,23 @@ test('a stanza over the stanza limit is dropped as a stub: the session stays, th
   assert.equal(session.closed, false);
 });
 
+test('a busy room: 6,000 occupant presences at once (over the stanza burst of 3,000) count against the room-presence bucket; the session stays', async () => {
+  const { session } = await hostileAccount('busyroom');
+  const room = `busy@rooms.${hostile.domain}`;
+  for (let i = 0; i < 6000; i += 500) {
+    let batch = '';
+    for (let j = i; j < i + 500; j++) {
+      batch += `<presence from='${room}/n${j}' to='${session.jid}'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/></x></presence>`;
+    }
+    assert.ok(await session.write(batch), 'Parley kept reading');
+  }
+  await session.write(`<message type='chat' from='mallory@${hostile.domain}/x' to='${session.jid}' id='after-room'><body>still here</body></message>`);
+  const live = stack.parley.sessions.sessions().find((s) => s.jid === session.bare)!;
+  await until(() => stack.parley.stores.messages.findByMessageId(live.accountId, `mallory@${hostile.domain}`, 'after-room'), 'the message after the presences is stored', 30_000);
+  assert.deepEqual(session.streamErrors, []);
+  assert.equal(session.closed, false);
+});
+
 test('an element larger than the oversized limit: <policy-violation/>, nothing stored, Parley up, reconnect with a growing delay', async () => {
   const { session } = await hostileAccount('giant');
   await session.hugeElement(OVERSIZED_LIMIT + 512 * 1024);

@@ -44,11 +44,13 @@ test('bounds on what XMPP servers may send: Prosody-like defaults, each one sett
   assert.deepEqual(d.xmpp.guards, {
     limits: { maxBytes: 262144, maxDepth: 32, maxAttributes: 64, maxAttributeBytes: 16384, maxTextBytes: 262144, maxSkippedBytes: 4 * 2 ** 20 },
     stanzaRate: { perSecond: 200, burst: 5000 },
+    roomPresenceRate: { perSecond: 2000, burst: 20_000 },
     inboundQueue: 1000,
     timeoutMs: 15_000,
   });
   assert.equal(d.limits.domainLoginFailures, 100);
-  const c = loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_XMPP_STANZA_LIMIT: '65536', PARLEY_XMPP_STANZA_RATE: '50', PARLEY_XMPP_INBOUND_QUEUE: '200' });
+  const c = loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_XMPP_STANZA_LIMIT: '65536', PARLEY_XMPP_STANZA_RATE: '50', PARLEY_XMPP_ROOM_PRESENCE_RATE: '500', PARLEY_XMPP_INBOUND_QUEUE: '200' });
+  assert.equal(c.xmpp.guards.roomPresenceRate.perSecond, 500);
   assert.equal(c.xmpp.guards.limits.maxBytes, 65536);
   assert.equal(c.xmpp.guards.stanzaRate.perSecond, 50);
   assert.equal(c.xmpp.guards.inboundQueue, 200);
