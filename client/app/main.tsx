@@ -12,10 +12,13 @@ import { handover, omemo, startOmemo } from './omemo-loader.js';
 import { applyTheme, notify, notificationsAllowed, showNotification } from './preferences.js';
 import { SearchModel } from '../state/search.js';
 import { MutesStore } from '../state/mutes.js';
-import { browserCoordinator } from '../notify/coordinator.js';
+import { browserCoordinator, notificationTitle } from '../notify/coordinator.js';
+import { kindOf } from '../state/conversations.js';
+import { roomName } from '../state/rooms.js';
 import { matchesAll } from '../../server/realtime/contract/search-text.js';
 import { registerServiceWorker } from '../pwa/register.js';
 import { PwaStatus } from '../pwa/PwaStatus.js';
+import { forgetRoom, noteRoom, syncRooms } from '../ui/chat/encryption.js';
 
 applyTheme();
 const page = document.body.dataset;
@@ -62,7 +65,9 @@ const services: AppServices = {
 };
 
 // Events that only feed the stores.
-const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar', 'chatState', 'reactions'];
+const forwarded: EventName[] = ['connection', 'contacts', 'contact', 'presence', 'read', 'degraded', 'subscriptionRequests', 'ownPresence', 'ownProfile', 'blocklist', 'avatar', 'chatState', 'reactions',
+  // Group chats (client/state/rooms.ts).
+  'room', 'roomRemoved', 'occupants', 'invitation', 'invitationGone', 'moderated'];
 for (const event of forwarded) {
   socket.on(event, ((payload: EventPayload<typeof event>) => state.apply(event, payload)) as never);
 }
@@ -93,6 +98,11 @@ function followHandover(h: Awaited<ReturnType<typeof handover>>): void {
   });
 }
 
+// Which conversations are rooms, and whether each allows OMEMO: the composer's encryption decision (ui/chat/encryption.ts).
+socket.on('hello', (hello) => syncRooms(hello.rooms));
+socket.on('room', (e) => noteRoom(e.room));
+socket.on('roomRemoved', (e) => forgetRoom(e.jid));
+
 socket.on('omemoRelay', (e) => {
   void handover().then((h) => h?.handleRelay(e));
 });
@@ -122,7 +132,9 @@ socket.on('message', (e) => {
   // A correction or retraction is not a new message: no announcement, no notification.
   if (m.version !== undefined || m.retractedAt !== undefined) return;
   if (m.direction === 'in' && m.state === 'received') {
-    const name = state.contacts.displayName(m.peer);
+    // Rooms notify (and announce) only mentions of our nick; MUC-PMs are titled as such, apart from direct chats.
+    const name = notificationTitle(m, state.conversations.get(m.peer)?.kind ?? kindOf(m, (jid) => state.rooms.has(jid)), notificationNames);
+    if (name === null) return;
     const preview = m.encrypted !== null ? t('preview.encrypted') : previewText(m.body, null, m.attachment) ?? '';
     announce(t('announce.message', { name, text: preview }));
     if (!coordinator) notify(name, preview, m.peer);
@@ -131,6 +143,16 @@ socket.on('message', (e) => {
 });
 
 socket.on('mutes', (e) => mutes.set(e.peers));
+
+const notificationNames = {
+  contact: (jid: string) => state.contacts.displayName(jid),
+  room: (jid: string) => {
+    const r = state.rooms.get(jid);
+    return roomName(r ?? { jid, name: null });
+  },
+  mention: (nick: string, room: string) => t('rooms.notifyMention', { nick, room }),
+  pm: (nick: string, room: string) => t('rooms.notifyPm', { nick, room }),
+};
 
 /** An encrypted message's text only when this tab can decrypt it (its own device, or this browser's cache). */
 async function notificationText(m: MessageDTO, preview: string): Promise<string> {

@@ -8,6 +8,7 @@ import { signal } from '@preact/signals';
 import type { MessageDTO } from '../../server/realtime/contract.js';
 import type { RunCommand } from '../app/socket.js';
 import { omemo } from '../app/omemo-loader.js';
+import { cannotEncrypt, encryptForConversation } from '../ui/chat/encryption.js';
 import { uploadCiphertext, uploadFile, UploadCancelled, type UploadHandle } from '../app/upload.js';
 import { encryptFile, formatAesgcmUrl } from './aesgcm.js';
 
@@ -104,7 +105,8 @@ export function sendFile(peer: string, file: File, encrypted: boolean, deps: Sen
       phase('encrypting');
       const service = await omemo();
       if (!service) throw new Error(deps.texts.noE2e);
-      if (!(await service.isAvailable(peer))) throw new Error(deps.texts.noDevices(peer));
+      const refused = await cannotEncrypt(service, peer, deps.texts.noDevices);
+      if (refused) throw new Error(refused);
       const sealed = await encryptFile(new Uint8Array(await file.arrayBuffer()));
       if (entry.cancelled) return;
       phase('uploading');
@@ -114,7 +116,7 @@ export function sendFile(peer: string, file: File, encrypted: boolean, deps: Sen
       phase('sending');
       const originId = deps.newOriginId();
       const link = formatAesgcmUrl(url, sealed.iv, sealed.key);
-      const { encrypted: element } = await service.encryptFor(peer, link, { originId });
+      const { encrypted: element } = await encryptForConversation(service, peer, link, { originId });
       const result = await deps.run('send', { to: peer, encrypted: element, originId });
       await service.bindSent(originId, result.message.id);
       deps.onSent(result.message);

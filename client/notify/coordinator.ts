@@ -139,3 +139,19 @@ export function browserCoordinator(account: string, deps: Omit<CoordinatorDeps, 
   setInterval(() => c.announce(), HEARTBEAT_MS);
   return c;
 }
+
+/**
+ * Whether an incoming message notifies, and under which title. Direct chats: every message. Rooms: only a message that
+ * mentions our nick (one notification per mention, the coordinator keeps each id once), never the room's chatter.
+ * MUC-PMs: every message, titled as a private message through the room so it is never taken for a direct chat.
+ */
+export function notificationTitle(
+  m: { peer: string; nick?: string | undefined; mentionsMe?: boolean | undefined },
+  kind: 'chat' | 'room' | 'pm',
+  names: { contact: (jid: string) => string; room: (jid: string) => string; mention: (nick: string, room: string) => string; pm: (nick: string, room: string) => string },
+): string | null {
+  if (kind === 'chat') return names.contact(m.peer);
+  const slash = m.peer.indexOf('/');
+  if (kind === 'pm') return slash < 0 ? null : names.pm(m.peer.slice(slash + 1), names.room(m.peer.slice(0, slash)));
+  return m.mentionsMe === true ? names.mention(m.nick ?? '', names.room(m.peer)) : null;
+}

@@ -47,6 +47,7 @@ export type DisplayResult =
   | { status: 'untrusted'; senderDeviceId: number; message: string }
   | { status: 'duplicate'; message: string }
   | { status: 'sent-text-lost'; message: string }
+  | { status: 'no-sender'; message: string }
   | { status: 'malformed'; reason: string; message: string }
   | { status: 'error'; reason: string; message: string };
 
@@ -59,6 +60,7 @@ export const DISPLAY_MESSAGES = {
   untrusted: "Not decrypted: the sender's device changed its key or is marked compromised. Check the contact's devices.",
   duplicate: 'This message was already decrypted in this tab, but its text is no longer stored in this browser.',
   'sent-text-lost': 'Sent from this tab; its text is no longer stored in this browser.',
+  'no-sender': "This room message cannot be decrypted: the room does not show the sender's real address, which OMEMO needs.",
   malformed: 'This encrypted message is damaged and cannot be read.',
   error: 'This message could not be decrypted because of an unexpected error.',
 } as const;
@@ -90,6 +92,30 @@ export class OmemoEncryptError extends Error {
   }
 }
 
+/** What encryptFor and encryptForRoom hand back: the <encrypted> XML to send, and what happened per device. */
+export interface EncryptOutcome {
+  encrypted: string;
+  perDevice: PerDeviceResult[];
+  unreachable: PerDeviceResult[];
+}
+
+/** A private group larger than this is refused: one message would carry thousands of keys (and take seconds). */
+export const MAX_ROOM_MEMBERS = 200;
+
+function noDevicesText(lists: { jid: string; error: string | null }[]): string {
+  const name = (l: { jid: string; error: string | null }) => (l.error ? `${l.jid} (${l.error})` : l.jid);
+  const named = lists.length <= 5 ? lists.map(name).join(', ') : `${lists.slice(0, 5).map(name).join(', ')} and ${lists.length - 5} more`;
+  return `${named} ${lists.length === 1 ? 'has' : 'have'} no OMEMO devices, so OMEMO cannot be used in this room; the message was not sent.`;
+}
+
+/** verifyMemberFromUri: the scanned code is someone else's. `jid` is theirs, for the UI's sentence. */
+export class NotAMemberError extends Error {
+  override name = 'NotAMemberError';
+  constructor(readonly jid: string) {
+    super(`This code belongs to ${jid}, who is not a member of this room.`);
+  }
+}
+
 const IDENTITY_CHANGED = 'This device now presents a different key than before. Messages to and from it are refused until you accept the new key.';
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const deviceKey = (jid: string, deviceId: number) => `${jid}:${deviceId}`;
@@ -101,6 +127,18 @@ async function browserSince(store: OmemoStore, account: string): Promise<number>
     if (rec) since = Math.min(since, rec.createdAt);
   }
   return Number.isFinite(since) ? since : Date.now();
+}
+
+/**
+ * Whose devices an incoming message comes from. In a room (or a MUC-PM, both carry `nick`) that is the real JID the
+ * room shows (`senderJid`), never the nick or the room: keys and trust belong to people, not to nicknames. Our own
+ * messages (another device of ours, reflected by the room) come from our account. Null: the room hides the sender.
+ */
+export function senderOf(m: Pick<MessageDTO, 'direction' | 'peer' | 'nick' | 'senderJid'>, account: string): string | null {
+  if (m.direction === 'out') return account;
+  if (m.nick === undefined && !m.peer.includes('/')) return m.peer;
+  const real = m.senderJid?.split('/')[0]?.toLowerCase();
+  return real && real.includes('@') ? real : null;
 }
 
 function defaultLocks(): LockManagerLike {
@@ -257,7 +295,7 @@ export class OmemoService {
     peer: string,
     plaintext: string,
     opts: { originId?: string } = {},
-  ): Promise<{ encrypted: string; perDevice: PerDeviceResult[]; unreachable: PerDeviceResult[] }> {
+  ): Promise<EncryptOutcome> {
     const jid = peer.toLowerCase();
     const [peerList, ownList] = await Promise.all([
       this.command('omemoDevices', { jid }),
@@ -268,6 +306,90 @@ export class OmemoService {
     for (const id of peerList.devices) targets.push({ jid, deviceId: id });
     for (const id of ownList?.devices ?? []) targets.push({ jid: this.account, deviceId: id });
 
+    const { element, perDevice, unreachable } = await this.encryptToTargets(targets, plaintext, new Set([jid]));
+    if (!perDevice.some((p) => p.ok && p.jid === jid)) {
+      const why = perDevice.filter((p) => p.jid === jid).map((p) => `${p.deviceId}: ${p.error}`).join('; ');
+      throw new OmemoEncryptError(
+        peerList.devices.length === 0
+          ? `${jid} has no OMEMO devices; the message was not sent.`
+          : `Could not encrypt to any device of ${jid} (${why}); the message was not sent.`,
+        perDevice,
+      );
+    }
+    if (opts.originId) await this.rememberSent(opts.originId, plaintext);
+    return { encrypted: element, perDevice, unreachable };
+  }
+
+  /**
+   * Encrypts one room message (XEP-0384 §5.2: a private group, members-only and non-anonymous) for every device of every
+   * member and our own other devices. `members` defaults to the server's `roomMembers` (affiliation lists + occupants'
+   * real JIDs). Throws OmemoEncryptError naming every member that has no OMEMO device, or none that can be encrypted
+   * to (e.g. all marked compromised): everyone in a private group must be able to read it, or nothing is sent.
+   */
+  async encryptForRoom(room: string, plaintext: string, opts: { originId?: string; members?: readonly string[] } = {}): Promise<EncryptOutcome> {
+    const members = await this.roomMemberJids(room, opts.members);
+    const [lists, ownList] = await Promise.all([this.memberDeviceLists(members), this.command('omemoDevices', { jid: this.account })]);
+    this.ownDevices = ownList.devices;
+    const without = lists.filter((l) => l.devices.length === 0);
+    if (without.length) throw new OmemoEncryptError(noDevicesText(without), []);
+    const targets = lists.flatMap((l) => l.devices.map((deviceId) => ({ jid: l.jid, deviceId })));
+    for (const id of ownList.devices) targets.push({ jid: this.account, deviceId: id });
+
+    const { element, perDevice, unreachable } = await this.encryptToTargets(targets, plaintext, new Set(members));
+    const unreadable = members.filter((jid) => !perDevice.some((p) => p.ok && p.jid === jid));
+    if (unreadable.length) {
+      const why = unreadable.map((jid) => `${jid} (${perDevice.filter((p) => p.jid === jid).map((p) => `${p.deviceId}: ${p.error}`).join('; ')})`);
+      throw new OmemoEncryptError(`Could not encrypt to any device of ${why.join(', ')}; the message was not sent.`, perDevice);
+    }
+    if (opts.originId) await this.rememberSent(opts.originId, plaintext);
+    return { encrypted: element, perDevice, unreachable };
+  }
+
+  /**
+   * Whether OMEMO can be used in a room: every member publishes at least one device (as Conversations decides).
+   * `without` names those who do not. Never throws (a failure is "not available", with the reason).
+   */
+  async roomAvailability(room: string, members?: readonly string[]): Promise<{ available: boolean; members: string[]; without: string[]; error: string | null }> {
+    try {
+      const jids = await this.roomMemberJids(room, members);
+      const without = (await this.memberDeviceLists(jids)).filter((l) => l.devices.length === 0).map((l) => l.jid);
+      return { available: jids.length > 0 && without.length === 0, members: jids, without, error: jids.length ? null : 'The room has no other members yet.' };
+    } catch (e) {
+      return { available: false, members: [], without: [], error: errorText(e) };
+    }
+  }
+
+  /** Each member's device list; one that cannot be read (e.g. shown to contacts only) counts as none, with the reason. */
+  private memberDeviceLists(jids: string[]): Promise<{ jid: string; devices: number[]; error: string | null }[]> {
+    return Promise.all(jids.map(async (jid) => {
+      try {
+        return { jid, devices: (await this.command('omemoDevices', { jid })).devices, error: null };
+      } catch (e) {
+        return { jid, devices: [], error: errorText(e) };
+      }
+    }));
+  }
+
+  /** The room's members other than us: lowercased bare JIDs, once each, bounded. */
+  private async roomMemberJids(room: string, given?: readonly string[]): Promise<string[]> {
+    const listed = given ?? (await this.command('roomMembers', { room: room.toLowerCase() })).members;
+    const jids = [...new Set(listed.map((j) => j.split('/')[0]!.toLowerCase()))].filter((j) => j !== this.account && j.includes('@'));
+    if (jids.length > MAX_ROOM_MEMBERS) {
+      throw new OmemoEncryptError(`This room has ${jids.length} members; OMEMO in Parley encrypts to at most ${MAX_ROOM_MEMBERS}.`, []);
+    }
+    return jids;
+  }
+
+  /**
+   * The shared part of encryptFor / encryptForRoom: sessions with the targets (bundles fetched fresh where none exists),
+   * skipping this tab's device, revoked own devices and failed fetches. `contacts` are the JIDs whose unreachable
+   * devices the sender should hear of.
+   */
+  private async encryptToTargets(
+    targets: { jid: string; deviceId: number }[],
+    plaintext: string,
+    contacts: ReadonlySet<string>,
+  ): Promise<{ element: string; perDevice: PerDeviceResult[]; unreachable: PerDeviceResult[] }> {
     const skipped: PerDeviceResult[] = [];
     const unreachable: PerDeviceResult[] = [];
     const recipients: Recipient[] = [];
@@ -288,7 +410,7 @@ export class OmemoService {
       const fetched = await this.fetchBundle(t.jid, t.deviceId, true);
       if (fetched.bundle) recipients.push({ ...t, bundle: fetched.bundle });
       else skipped.push({ ...t, ok: false, error: fetched.error });
-      if (fetched.unreachable && t.jid === jid) unreachable.push({ ...t, ok: false, error: fetched.error });
+      if (fetched.unreachable && contacts.has(t.jid)) unreachable.push({ ...t, ok: false, error: fetched.error });
     }));
 
     const result = await encrypt(this.device, plaintext, recipients);
@@ -296,17 +418,7 @@ export class OmemoService {
     for (const p of perDevice) {
       if (!p.ok && p.error && /identity key differs/.test(p.error)) this.warn(p.jid, p.deviceId);
     }
-    if (!perDevice.some((p) => p.ok && p.jid === jid)) {
-      const why = perDevice.filter((p) => p.jid === jid).map((p) => `${p.deviceId}: ${p.error}`).join('; ');
-      throw new OmemoEncryptError(
-        peerList.devices.length === 0
-          ? `${jid} has no OMEMO devices; the message was not sent.`
-          : `Could not encrypt to any device of ${jid} (${why}); the message was not sent.`,
-        perDevice,
-      );
-    }
-    if (opts.originId) await this.rememberSent(opts.originId, plaintext);
-    return { encrypted: result.element.toString(), perDevice, unreachable };
+    return { element: result.element.toString(), perDevice, unreachable };
   }
 
   /** Call before `send`: this tab cannot decrypt its own message, so it keeps the text under the origin-id. */
@@ -363,7 +475,8 @@ export class OmemoService {
       if (sent) return { status: 'ok', text: sent.text, trust: 'own', senderDeviceId: this.deviceId, fromCache: true };
       return { status: 'sent-text-lost', message: DISPLAY_MESSAGES['sent-text-lost'] };
     }
-    const senderJid = m.direction === 'in' ? m.peer : this.account;
+    const senderJid = senderOf(m, this.account);
+    if (!senderJid) return { status: 'no-sender', message: DISPLAY_MESSAGES['no-sender'] };
     const r = await decrypt(this.device, element, senderJid);
     switch (r.status) {
       case 'ok':
@@ -597,6 +710,18 @@ export class OmemoService {
       result.verified.push(deviceId);
     }
     return result;
+  }
+
+  /**
+   * A verification link scanned in a room's Security panel: the code names its owner, who must be one of `members`
+   * (else nothing changes and the error says whose code it is). Then as verifyFromUri for that member.
+   */
+  async verifyMemberFromUri(members: readonly string[], uri: string): Promise<{ jid: string; verified: number[]; mismatched: number[]; unknown: number[] }> {
+    const parsed = parseFingerprintUri(uri);
+    if (!parsed) throw new Error('This is not an XMPP verification code (it should start with xmpp:).');
+    const jid = parsed.jid.toLowerCase();
+    if (!members.some((m) => m.toLowerCase() === jid)) throw new NotAMemberError(jid);
+    return { jid, ...(await this.verifyFromUri(jid, uri)) };
   }
 
   /** The user accepts a device's new identity key: the old key and session are forgotten, the new key is trusted on first use. */

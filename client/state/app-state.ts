@@ -12,6 +12,8 @@ import { BlockedStore } from './blocking.js';
 import { AvatarsStore } from './avatars.js';
 import { ChatStatesStore } from './chat-states.js';
 import { ReactionsStore } from './reactions.js';
+import { RoomsStore } from './rooms.js';
+import { kindOf } from './conversations.js';
 import { t } from '../i18n/index.js';
 
 export type EventName = keyof ServerEvents;
@@ -45,6 +47,8 @@ export class AppState {
   readonly chatStates = new ChatStatesStore();
   /** Reactions (XEP-0444) per message row. */
   readonly reactions = new ReactionsStore();
+  /** Rooms (XEP-0045), their occupants, invitations, presence lines and mention counters. */
+  readonly rooms = new RoomsStore();
   /** The conversation on screen, kept across snapshots. */
   openPeer: string | null = null;
 
@@ -54,6 +58,7 @@ export class AppState {
         const e = payload as EventPayload<'hello'>;
         this.own.set({ account: e.account, resource: e.resource, show: e.own.show, status: e.own.status });
         this.contacts.reset(e.contacts, e.presences, e.subscriptions);
+        this.rooms.reset(e.rooms ?? [], e.invitations ?? []);
         this.conversations.reset(e.conversations);
         this.avatars.reset(e.avatars ?? []);
         this.chatStates.reset();
@@ -90,7 +95,9 @@ export class AppState {
       case 'message': {
         const { message } = payload as EventPayload<'message'>;
         this.messages.upsert(message);
-        this.conversations.onMessage(message);
+        const kind = kindOf(message, (jid) => this.rooms.has(jid));
+        this.conversations.onMessage(message, kind);
+        if (kind === 'room') this.rooms.onMessage(message.peer, message.id, message.mentionsMe === true, message.direction === 'in' && message.state === 'received');
         if (message.direction === 'in' && message.version === undefined && message.retractedAt === undefined) this.chatStates.clear(message.peer);
         break;
       }
@@ -114,6 +121,7 @@ export class AppState {
       case 'read': {
         const e = payload as EventPayload<'read'>;
         this.conversations.onRead(e.peer, e.upTo);
+        this.rooms.onRead(e.peer, e.upTo);
         break;
       }
       case 'blocklist':
@@ -125,6 +133,30 @@ export class AppState {
       case 'reactions':
         this.reactions.set(payload as EventPayload<'reactions'>);
         break;
+      case 'room':
+        this.rooms.upsert((payload as EventPayload<'room'>).room);
+        break;
+      case 'roomRemoved': {
+        const { jid } = payload as EventPayload<'roomRemoved'>;
+        this.rooms.remove(jid);
+        this.messages.clear(jid);
+        this.conversations.remove(jid);
+        break;
+      }
+      case 'occupants':
+        this.rooms.applyDelta(payload as EventPayload<'occupants'>);
+        break;
+      case 'invitation':
+        this.rooms.addInvitation((payload as EventPayload<'invitation'>).invitation);
+        break;
+      case 'invitationGone':
+        this.rooms.removeInvitation((payload as EventPayload<'invitationGone'>).id);
+        break;
+      case 'moderated': {
+        const e = payload as EventPayload<'moderated'>;
+        this.messages.moderate(e.room, e.id, { by: e.by, reason: e.reason });
+        break;
+      }
       case 'degraded':
         this.connection.setDegraded((payload as EventPayload<'degraded'>).degraded);
         break;
@@ -189,7 +221,8 @@ export function rosterEntries(state: AppState): RosterEntry[] {
         .join('\n'),
     };
   };
-  const recent = state.conversations.all().filter((c) => c.peer !== state.own.account);
+  // Rooms and MUC-PMs have their own sidebar section (client/ui/rooms/room-list.tsx): never listed as contacts.
+  const recent = state.conversations.all().filter((c) => c.peer !== state.own.account && c.kind === 'chat' && !state.rooms.has(c.peer));
   for (const c of recent) {
     entries.set(c.peer, { ...entry(c.peer), unread: c.unread, lastText: previewText(c.last.body, c.last.encrypted, c.last.attachment), lastStamp: c.last.stamp });
   }

@@ -8,6 +8,7 @@ import { compareIds, compareMessages } from './order.js';
 import { merge } from './progress.js';
 
 interface Entry {
+  kind: ConversationKind;
   last: MessageDTO;
   /** Unread incoming messages counted by the server at the snapshot (their ids are unknown). */
   snapshotUnread: number;
@@ -17,8 +18,20 @@ interface Entry {
   unreadIds: Set<string>;
 }
 
+export type ConversationKind = ConversationDTO['kind'];
+
+/**
+ * What a live message's conversation is when the snapshot did not say: a full JID is always a MUC-PM (never a direct
+ * chat), a message with a nick to a bare JID is a room's.
+ */
+export function kindOf(message: MessageDTO, isRoom: (jid: string) => boolean): ConversationKind {
+  if (message.peer.includes('/')) return 'pm';
+  return isRoom(message.peer) ? 'room' : 'chat';
+}
+
 export interface ConversationSummary {
   peer: string;
+  kind: ConversationKind;
   last: MessageDTO;
   unread: number;
 }
@@ -29,16 +42,16 @@ export class ConversationsStore extends Observable {
   reset(conversations: ConversationDTO[]): void {
     this.entries.clear();
     for (const c of conversations) {
-      this.entries.set(c.peer, { last: c.last, snapshotUnread: c.unread, snapshotLastId: c.last.id, unreadIds: new Set() });
+      this.entries.set(c.peer, { kind: c.kind ?? 'chat', last: c.last, snapshotUnread: c.unread, snapshotLastId: c.last.id, unreadIds: new Set() });
     }
     this.notify();
   }
 
   /** A live message: it becomes the last one if it is newer; a new incoming one is unread until read. */
-  onMessage(message: MessageDTO): void {
+  onMessage(message: MessageDTO, kind: ConversationKind = message.peer.includes('/') ? 'pm' : 'chat'): void {
     let entry = this.entries.get(message.peer);
     if (!entry) {
-      entry = { last: message, snapshotUnread: 0, snapshotLastId: null, unreadIds: new Set() };
+      entry = { kind, last: message, snapshotUnread: 0, snapshotLastId: null, unreadIds: new Set() };
       this.entries.set(message.peer, entry);
     } else if (entry.last.id === message.id) {
       entry.last = merge(entry.last, message);
@@ -81,7 +94,7 @@ export class ConversationsStore extends Observable {
 
   get(peer: string): ConversationSummary | undefined {
     const entry = this.entries.get(peer);
-    return entry && { peer, last: entry.last, unread: entry.snapshotUnread + entry.unreadIds.size };
+    return entry && { peer, kind: entry.kind, last: entry.last, unread: entry.snapshotUnread + entry.unreadIds.size };
   }
 
   /** Newest activity first. */

@@ -136,6 +136,15 @@ export class MessagesStore extends Observable {
     this.changed(peer);
   }
 
+  /** A room message removed by a moderator (XEP-0425): its text is gone, a tombstone stays. */
+  moderate(peer: string, id: string, moderated: NonNullable<MessageDTO['moderated']>): void {
+    const thread = this.threads.get(peer);
+    const at = thread?.messages.findIndex((m) => m.id === id) ?? -1;
+    if (!thread || at < 0) return;
+    thread.messages[at] = { ...thread.messages[at]!, body: null, encrypted: null, moderated };
+    this.changed(peer);
+  }
+
   /** The whole conversation was deleted for this account: nothing older to load either. */
   clear(peer: string): void {
     this.threads.set(peer, { messages: [], ids: new Set(), hasMore: false, loaded: true, hasNewer: false });

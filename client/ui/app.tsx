@@ -15,6 +15,9 @@ import { Settings } from './settings/settings.js';
 import { SecurityHost } from './security/security-host.js';
 import { HandoverDialog } from './security/handover-dialog.js';
 import { ShortcutsDialog, handleShortcut } from './shortcuts.js';
+import { RoomList } from './rooms/room-list.js';
+import { JoinRoom } from './rooms/join-room.js';
+import { AdminSlot } from './rooms/admin-slots.js';
 import { t } from '../i18n/index.js';
 
 export function App() {
@@ -41,11 +44,15 @@ export function App() {
           <AddContact />
           <SubscriptionRequests />
           <SearchBox />
+          {/* Mount point: <InvitationsList /> of rooms-ui-admin, above the rooms. */}
+          <AdminSlot name="InvitationsList" />
+          <RoomList />
           <Roster />
         </aside>
         <main class="chat">
           {current.view === 'chat' ? <Conversation key={current.peer} peer={current.peer} /> : null}
           {current.view === 'settings' ? <Settings /> : null}
+          {current.view === 'join' ? <JoinRoom initialRoom={current.room} /> : null}
           {current.view === 'home' ? (
             <div class="chat-empty">
               <h1 class="visually-hidden">{t('app.title')}</h1>

@@ -80,6 +80,13 @@ export class ArchiveSync {
    */
   claim: ((el: Element, stamp: Date) => (() => Promise<unknown>) | null) | null = null;
 
+  /**
+   * Private messages through a room (marked with the muc#user element) in our archive: never one-to-one messages with
+   * the room's bare JID. The rooms feature stores them under the occupant's JID (RoomHistory.archivedPm); unset, they
+   * are dropped.
+   */
+  roomPm: ((el: Element, stamp: Date, archiveId: string) => Promise<unknown>) | null = null;
+
   /** Called by the session's router for every MAM result from our own archive. Results of unknown queries are dropped. */
   onResult(result: Extract<MamResult, { kind: 'result' }>): void {
     const c = this.collectors.get(result.queryId);
@@ -94,6 +101,14 @@ export class ArchiveSync {
     if (claimed) {
       this.flush(c).catch(() => undefined);
       c.chain = c.chain.then(() => this.serialize(claimed)).then(() => undefined);
+      return;
+    }
+    if (isMarkedMucPm(result.message)) {
+      const pm = this.roomPm;
+      if (pm) {
+        this.flush(c).catch(() => undefined);
+        c.chain = c.chain.then(() => this.serialize(() => pm(result.message, result.stamp ?? new Date(), result.archiveId))).then(() => undefined);
+      }
       return;
     }
     let msg: ChatMessage | null;
@@ -211,4 +226,10 @@ export class ArchiveSync {
       this.collectors.delete(queryId);
     }
   }
+}
+
+/** A MUC-PM as rooms mark them (XEP-0045 §7.5: the empty muc#user element; invitations and declines are not PMs). */
+export function isMarkedMucPm(el: Element): boolean {
+  const x = el.getChild('x', 'http://jabber.org/protocol/muc#user');
+  return !!x && !x.getChild('invite') && !x.getChild('decline') && el.attrs.type !== 'groupchat';
 }

@@ -18,6 +18,7 @@ import type { MessageRow } from '../store/messages.js';
 import type { MutationStore } from '../store/mutations.js';
 import { buildReceipt, wantsReceipt } from '../stanza/receipts.js';
 import { bareOf } from '../stanza/jid.js';
+import { asGroupchat } from './rooms/room-stanza.js';
 
 /** Ids per `conversationDeleted` event: a long conversation's ids go in several events of bounded size. */
 const IDS_PER_EVENT = 5000;
@@ -162,9 +163,11 @@ export class Mutations {
     const encrypted = cmd.encrypted === undefined ? undefined : parseEncrypted(cmd.encrypted);
     const replaces = row.messageId ?? row.originId;
     if (!replaces) throw new CommandError('this message has no id its correction could name');
-    const stanza = buildCorrection({ to: row.peer, id: cmd.originId, originId: cmd.originId, body: cmd.body, encrypted, replaces });
-    const parsed = parseChatMessage(stanza, this.ctx.jid);
+    const built = buildCorrection({ to: row.peer, id: cmd.originId, originId: cmd.originId, body: cmd.body, encrypted, replaces });
+    const parsed = parseChatMessage(built, this.ctx.jid);
     if (!parsed) throw new CommandError('nothing to send');
+    // In a room the correction goes to the room (its reflection then finds the row corrected already).
+    const stanza = row.type === 'groupchat' ? asGroupchat(built) : built;
     const updated = await this.store.correct(this.ctx.accountId, row.id, { body: parsed.body, encrypted: parsed.encrypted, sourceId: cmd.originId, stamp: new Date() });
     // Null: this very correction was applied already (a retried command): answer with the row as it is.
     const shown = updated ?? row;
@@ -184,7 +187,8 @@ export class Mutations {
     if (!updated) throw new CommandError('this message was retracted');
     this.ctx.emit('message', { message: toMessageDTO(updated) });
     const id = randomUUID();
-    await this.ctx.conn.sendAcked(buildRetraction({ to: row.peer, id, retracts: row.originId })).catch((err: unknown) => this.ctx.log.warn({ err }, 'retraction not acknowledged'));
+    const retraction = buildRetraction({ to: row.peer, id, retracts: row.originId });
+    await this.ctx.conn.sendAcked(row.type === 'groupchat' ? asGroupchat(retraction) : retraction).catch((err: unknown) => this.ctx.log.warn({ err }, 'retraction not acknowledged'));
     return toMessageDTO(updated);
   }
 

@@ -107,7 +107,12 @@ export class PresenceTracker {
     if (this.own.show === show && this.own.status === status) return;
     this.own = { show, status };
     await this.ctx.conn.send(buildPresence(show, status, this.extensions()));
+    // Rooms get presence only when it is addressed to them (XEP-0045 §7.7): the room registry sends it on.
+    this.onOwnChange?.(this.own);
   }
+
+  /** Set by the session: our presence changed (the room registry tells the rooms we are in). */
+  onOwnChange: ((own: { show: Show; status: string | null }) => void) | null = null;
 
   private extensions() {
     return this.photo === undefined ? [capsElement()] : [capsElement(), buildPhotoUpdate(this.photo)];

@@ -14,6 +14,7 @@ import { buildReactions, isReactionEmoji, MAX_REACTIONS, NS_REACTIONS, parseReac
 import { bareOf } from '../stanza/jid.js';
 import type { ReactionRow } from '../store/reactions.js';
 import { CommandError } from './messages.js';
+import { asGroupchat, roomTargetId } from './rooms/room-stanza.js';
 
 /** How often, at most, the tabs hear of received reaction changes to one message. */
 const ANNOUNCE_MS = 50;
@@ -52,12 +53,14 @@ export class Reactions {
   async react(peer: string, rowId: string, emojis: readonly string[]): Promise<ReactionsDTO> {
     const row = await this.ctx.stores.messages.byId(this.ctx.accountId, rowId);
     if (!row || row.peer !== peer) throw new CommandError('no such message in this conversation');
-    const target = row.messageId ?? row.originId;
+    // In a room: the room's stanza-id, sent as groupchat; our reflection maps back to our own JID (rooms/room-mutations.ts).
+    const target = roomTargetId(row);
     if (!target) throw new CommandError('this message cannot be reacted to (it has no id)');
     const distinct = [...new Set(emojis)];
     if (distinct.length > MAX_REACTIONS || !distinct.every(isReactionEmoji)) throw new CommandError('a reaction must be a single emoji');
     try {
-      await this.ctx.conn.send(buildReactions(peer, randomUUID(), target, distinct));
+      const stanza = buildReactions(peer, randomUUID(), target, distinct);
+      await this.ctx.conn.send(row.type === 'groupchat' ? asGroupchat(stanza) : stanza);
     } catch {
       throw new CommandError('not connected to the XMPP server: reaction not sent');
     }

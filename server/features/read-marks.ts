@@ -105,7 +105,8 @@ export class ReadMarks {
     if (newer(conv.done, row)) conv.done = row;
     // Read elsewhere (a carbon of our own marker): the tabs hear of it even if nothing changed here.
     if (changed > 0 || !notifyPeer) this.ctx.emit('read', { peer, upTo: row.id });
-    if (notifyPeer && changed > 0 && row.direction === 'in' && (row.originId ?? row.messageId) && newer(conv.markerDue, row)) {
+    // No markers into rooms: a displayed marker there would go to every occupant (and a type chat one is refused).
+    if (notifyPeer && changed > 0 && row.direction === 'in' && row.type !== 'groupchat' && (row.originId ?? row.messageId) && newer(conv.markerDue, row)) {
       if (conv.markerDue === null) conv.markerDueSince = Date.now();
       conv.markerDue = row;
       this.scheduleMarker(peer, conv);

@@ -395,12 +395,17 @@ export class MessageStore {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Our messages to one conversation not sent yet, oldest first (a room's, sent once we are in it again). */
-  async pendingIn(accountId: string, peer: string): Promise<MessageRow[]> {
+  /**
+   * Our messages to a room and to its occupants (MUC-PMs, peer = room/nick) not sent yet, oldest first: sent once we
+   * are in the room again.
+   */
+  async pendingInRoom(accountId: string, room: string): Promise<MessageRow[]> {
     if (toBigInt(accountId) === null) return [];
     const { rows } = await this.db.pool.query<MessageRow>(
-      `SELECT * FROM "Message" WHERE "accountId" = $1 AND state = 'pending' AND direction = 'out' AND peer = $2 ORDER BY stamp, id LIMIT 1000`,
-      [accountId, peer],
+      `SELECT * FROM "Message" WHERE "accountId" = $1 AND state = 'pending' AND direction = 'out'
+         AND (peer = $2 OR (peer > $3 AND peer < $4)) ORDER BY stamp, id LIMIT 1000`,
+      // room/… sorts between 'room/' and 'room0' ('0' follows '/'): a range, no LIKE pattern to escape.
+      [accountId, room, `${room}/`, `${room}0`],
     );
     return rows;
   }

@@ -37,7 +37,6 @@ import { parseAcknowledgement } from '../stanza/receipts.js';
 import { RoomRegistry } from '../features/rooms/registry.js';
 import { RoomHistory } from '../features/rooms/history.js';
 import { RoomsAdministration } from '../features/rooms/administration.js';
-import type { RoomRegistryPort } from '../features/rooms/ports.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
@@ -108,6 +107,8 @@ export class AccountSession {
   readonly rooms: RoomRegistry;
   /** Room messages, MUC-PMs and the rooms' archives (the registry's messages port). */
   readonly roomHistory: RoomHistory;
+  /** Bookmarks, invitations and room administration (features/rooms/administration.ts), over the registry. */
+  readonly roomsAdmin: RoomsAdministration;
   private readonly inbound: InboundQueue<{ el: Element; receivedAt: Date }>;
   private readonly tabs = new Set<string>();
   private awayTimer: NodeJS.Timeout | null = null;
@@ -145,7 +146,12 @@ export class AccountSession {
     this.chatStates = new ChatStates(this.ctx);
     this.search = new Search(this.ctx);
     this.avatars = new Avatars(this.ctx, deps.avatars ?? null, (hash) => this.presence.setPhoto(hash));
-    this.rooms = new RoomRegistry(this.ctx, { nickname: () => this.ownProfile.nickname(), avatarOf: (jid) => this.avatars.hashOf(jid) });
+    this.rooms = new RoomRegistry(this.ctx, {
+      nickname: () => this.ownProfile.nickname(),
+      ownPresence: () => this.presence.own,
+      avatarOf: (jid) => this.avatars.hashOf(jid),
+    });
+    this.presence.onOwnChange = () => this.rooms.presenceChanged();
     this.inbound = new InboundQueue(
       ({ el, receivedAt }) => this.handle(el, receivedAt),
       log,
@@ -168,10 +174,16 @@ export class AccountSession {
     // Group chats: the registry's ports are room messages (with their archive), bookmarks and invitations.
     const roomHistory = (this.roomHistory = new RoomHistory(this.ctx, this.rooms, this.messages));
     this.rooms.messages = roomHistory;
-    this.claimRoomArchive = (el) => roomHistory.claimArchiveResult(el);
-    const roomsAdmin = this.attachRoomRegistry(this.rooms);
-    this.rooms.bookmarks = roomsAdmin.bookmarks;
-    this.rooms.invitations = roomsAdmin.invitations;
+    // The registry claims results from its rooms' archives; the history checks they answer one of its queries.
+    this.rooms.archiveResult = (el) => void roomHistory.claimArchiveResult(el);
+    this.archive.roomPm = (el, stamp, id) => roomHistory.archivedPm(el, stamp, id);
+    this.roomsAdmin = new RoomsAdministration(this.ctx, this.rooms, {
+      isContact: (bare) => this.roster.has(bare),
+      isBlocked: (bare) => this.blocking.isBlocked(bare),
+      row: (id) => this.deps.stores.messages.byId(this.accountId, id),
+    });
+    this.rooms.bookmarks = this.roomsAdmin.bookmarks;
+    this.rooms.invitations = this.roomsAdmin.invitations;
     registerDisco(this.ctx);
     this.conn.on('stanza', (el: Element) => this.route(el));
     this.conn.on('state', (state: ConnectionState, detail?: string) => {
@@ -193,19 +205,6 @@ export class AccountSession {
     });
   }
 
-  // ---- rooms-admin: bookmarks, invitations, room administration (features/rooms/administration.ts). ----
-  /** Built once the room registry (rooms-core) is attached; until then room commands say group chats are unavailable. */
-  roomsAdmin: RoomsAdministration | null = null;
-
-  /** Builds the rooms-admin parts over the registry; call once, before `start`. */
-  attachRoomRegistry(registry: RoomRegistryPort): RoomsAdministration {
-    this.roomsAdmin = new RoomsAdministration(this.ctx, registry, {
-      isContact: (bare) => this.roster.has(bare),
-      row: (id) => this.deps.stores.messages.byId(this.accountId, id),
-    });
-    return this.roomsAdmin;
-  }
-  // ---- end rooms-admin ----
 
   /** Set while the removal of this account is asked (see whileRemoving). */
   private removal: { fatal: boolean } | null = null;
@@ -273,12 +272,6 @@ export class AccountSession {
     }
   }
 
-  /**
-   * Results of a room's archive (XEP-0313 to a room JID) are claimed by the rooms feature before our own archive's
-   * check drops them as forged: rooms-core sets it to `(el) => roomHistory.claimArchiveResult(el)`.
-   */
-  claimRoomArchive: ((el: Element) => boolean) | null = null;
-
   /** The features' context (the rooms feature is built with it; its tests drive RoomHistory through it). */
   get context(): SessionContext {
     return this.ctx;
@@ -287,7 +280,8 @@ export class AccountSession {
   /** Sorts out what needs no database synchronously (MAM results keep their order), queues the rest. */
   private route(el: Element): void {
     if (el.name === 'message') {
-      if (this.claimRoomArchive?.(el)) return;
+      // A room's archive answering a query addressed to it: the rooms' history, not ours (and no forgery).
+      if (this.rooms.claimArchiveResult(el)) return;
       const mam = parseMamResult(el, this.jid);
       if (mam.kind === 'result') return this.archive.onResult(mam);
       if (mam.kind === 'forged') return this.ctx.log.warn({ from: mam.from }, 'forged archive result dropped');
@@ -343,7 +337,7 @@ export class AccountSession {
     if (event) {
       const from = bareOf(el.attrs.from);
       if (!from) return;
-      if (this.roomsAdmin?.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
+      if (this.roomsAdmin.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
       if (event.node === NS_AVATAR_METADATA) {
         void this.avatars.onMetadata(from, event.items);
         return;
@@ -351,6 +345,8 @@ export class AccountSession {
       this.omemo.onEvent(from, event);
       return;
     }
+    // rooms-admin: invitations (direct and mediated) and declines, never stored as messages (carbons of them neither).
+    if (this.roomsAdmin.invitations.receive(message, receivedAt)) return;
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     this.chatStates.onMessage(message);
@@ -393,7 +389,7 @@ export class AccountSession {
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
       rooms: this.rooms.all(),
-      invitations: this.roomsAdmin?.invitations.list() ?? [],
+      invitations: this.roomsAdmin.invitations.list() ?? [],
     };
   }
 

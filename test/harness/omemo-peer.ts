@@ -10,15 +10,22 @@ import { XmppPeer } from './xmpp-peer.js';
 import { ReferenceDevice, type RefBundle } from './omemo-reference.js';
 import type { XmlElement } from '../../client/omemo/xml.js';
 import type { TestXmppServer } from './xmpp-server.js';
+import { buildAdminSet, buildConfigGet, buildConfigSubmit, buildJoin, parseConfigForm, admin } from '../../server/stanza/muc.js';
+import { buildSubmitForm } from '../../server/stanza/data-form.js';
 
 const NS = 'eu.siacs.conversations.axolotl';
 const DEVICELIST = `${NS}.devicelist`;
 const bundleNode = (id: number) => `${NS}.bundles:${id}`;
 const PUBSUB = 'http://jabber.org/protocol/pubsub';
+const MUC_USER = 'http://jabber.org/protocol/muc#user';
 export const FALLBACK = 'I sent you an OMEMO encrypted message but your client doesn’t seem to support that.';
 
 export interface DecryptedMessage {
+  /** The sender's bare JID (in a room: the real JID the room showed for the occupant). */
   from: string;
+  /** Room messages: the room's bare JID and the sender's nick. */
+  room?: string;
+  nick?: string;
   text: string | null;
   senderDeviceId: number;
   prekey: boolean;
@@ -45,7 +52,23 @@ export class OmemoPeer {
   private processed = 0;
   private processing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly xmpp: XmppPeer, readonly device: ReferenceDevice) {}
+  /** Per room (bare JID): nick -> real bare JID, from the occupants' presences (non-anonymous rooms show them). */
+  readonly occupants = new Map<string, Map<string, string>>();
+  /** Our nick per joined room. */
+  readonly nicks = new Map<string, string>();
+
+  private constructor(readonly xmpp: XmppPeer, readonly device: ReferenceDevice) {
+    xmpp.conn.on('stanza', (el: Element) => {
+      if (el.name !== 'presence') return;
+      const [room, nick] = String(el.attrs.from ?? '').split(/\/(.*)/s);
+      const item = el.getChild('x', MUC_USER)?.getChild('item');
+      if (!room || !nick || !item) return;
+      const people = this.occupants.get(room) ?? new Map<string, string>();
+      this.occupants.set(room, people);
+      if (el.attrs.type === 'unavailable') people.delete(nick);
+      else if (typeof item.attrs.jid === 'string') people.set(nick, item.attrs.jid.split('/')[0]!.toLowerCase());
+    });
+  }
 
   static async start(prosody: Pick<TestXmppServer, 'c2sPort'>, jid: string, password: string, opts: { preKeyCount?: number } = {}): Promise<OmemoPeer> {
     const xmpp = await XmppPeer.login(prosody, jid, password);
@@ -126,6 +149,79 @@ export class OmemoPeer {
     return id;
   }
 
+  // --- rooms (XEP-0045) -------------------------------------------------------------------------------------------
+
+  /** Joins `room` as `nick` (no history) and waits for the self-presence; returns the occupants' real JIDs seen by then. */
+  async joinRoom(room: string, nick: string): Promise<Map<string, string>> {
+    const self = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.jid}: no self-presence from ${room}/${nick}`)), 10_000);
+      const onStanza = (el: Element) => {
+        if (el.name !== 'presence' || el.attrs.from !== `${room}/${nick}`) return;
+        const x = el.getChild('x', MUC_USER);
+        if (el.attrs.type === 'error') {
+          clearTimeout(timer);
+          this.xmpp.conn.off('stanza', onStanza);
+          reject(new Error(`${this.jid}: join of ${room} refused: ${el.getChild('error')?.toString()}`));
+        } else if (x?.getChildren('status').some((st) => st.attrs.code === '110')) {
+          clearTimeout(timer);
+          this.xmpp.conn.off('stanza', onStanza);
+          resolve();
+        }
+      };
+      this.xmpp.conn.on('stanza', onStanza);
+    });
+    await this.xmpp.sendRaw(buildJoin({ room, nick, history: { kind: 'none' } })!);
+    await self;
+    this.nicks.set(room, nick);
+    return this.occupants.get(room) ?? new Map();
+  }
+
+  /**
+   * Creates `room` with Conversations' "private group" settings (members-only, non-anonymous, persistent) or its
+   * "channel" settings (open, semi-anonymous: real JIDs for moderators only), joins it as `nick` and makes `members`
+   * members. Room set-up is not what these tests check: Parley's tested stanza builders do the forms.
+   */
+  async createRoom(room: string, nick: string, opts: { preset: 'group' | 'channel'; members?: string[] }): Promise<void> {
+    await this.joinRoom(room, nick);
+    const form = parseConfigForm(await this.xmpp.conn.iq(buildConfigGet(room)!));
+    if (!form.ok) throw new Error(`no configuration form for ${room}: ${JSON.stringify(form)}`);
+    const group = opts.preset === 'group';
+    const submit = buildSubmitForm(form.form, {
+      'muc#roomconfig_persistentroom': true,
+      'muc#roomconfig_membersonly': group,
+      'muc#roomconfig_whois': group ? 'anyone' : 'moderators',
+      'muc#roomconfig_publicroom': !group,
+    });
+    if (!submit.ok) throw new Error(submit.error);
+    await this.xmpp.conn.iq(buildConfigSubmit(room, submit.element)!);
+    if (opts.members?.length) await this.xmpp.conn.iq(buildAdminSet(room, opts.members.map((j) => admin.member(j)))!);
+  }
+
+  /**
+   * Encrypts to every device of every member (and our own other devices) and sends a groupchat message as
+   * Conversations does in a private group. Returns the message id (also the origin-id).
+   */
+  async sendEncryptedToRoom(room: string, members: string[], plaintext: string): Promise<string> {
+    const others = [...new Set(members.map((m) => m.toLowerCase()))].filter((m) => m !== this.jid);
+    const targets: { jid: string; deviceId: number }[] = [];
+    for (const jid of others) {
+      const ids = await this.devices(jid);
+      if (!ids.length) throw new Error(`${jid} has no OMEMO devices`);
+      targets.push(...ids.map((deviceId) => ({ jid, deviceId })));
+    }
+    for (const deviceId of (await this.devices(this.jid)).filter((id) => id !== this.deviceId)) targets.push({ jid: this.jid, deviceId });
+    const recipients = await Promise.all(targets.map(async (t) => ({ ...t, bundle: (await this.bundle(t.jid, t.deviceId)) ?? undefined })));
+    const encrypted = await this.device.encrypt(plaintext, recipients);
+    const id = randomUUID();
+    await this.xmpp.sendRaw(xml('message', { to: room, type: 'groupchat', id },
+      encrypted as unknown as Element,
+      xml('encryption', { xmlns: 'urn:xmpp:eme:0', namespace: NS, name: 'OMEMO' }),
+      xml('body', {}, FALLBACK),
+      xml('store', { xmlns: 'urn:xmpp:hints' }),
+      xml('origin-id', { xmlns: 'urn:xmpp:sid:0', id })));
+    return id;
+  }
+
   /** Decrypts, in arrival order and exactly once each, the incoming <encrypted> messages not looked at yet. */
   private drain(): Promise<void> {
     const run = this.processing.then(async () => {
@@ -133,11 +229,24 @@ export class OmemoPeer {
         const stanza = this.xmpp.messages[this.processed++]!;
         const enc = stanza.getChild('encrypted', NS);
         if (!enc) continue;
-        const from = String(stanza.attrs.from ?? '').split('/')[0]!;
+        let from = String(stanza.attrs.from ?? '').split('/')[0]!;
+        let room: { room: string; nick: string } | undefined;
+        if (stanza.attrs.type === 'groupchat') {
+          const [bare, nick] = String(stanza.attrs.from ?? '').split(/\/(.*)/s);
+          // Our own message, reflected by the room: OMEMO never encrypts to the sending device.
+          if (!bare || !nick || this.nicks.get(bare) === nick) continue;
+          const real = this.occupants.get(bare)?.get(nick);
+          if (!real) {
+            this.failures.push({ stanza, error: `no real JID known for ${bare}/${nick}` });
+            continue;
+          }
+          from = real;
+          room = { room: bare, nick };
+        }
         try {
           const keyEl = enc.getChild('header')?.getChildren('key').find((k) => Number(k.attrs.rid) === this.deviceId);
           const text = await this.device.decrypt(enc as unknown as XmlElement, from);
-          this.received.push({ from, text, senderDeviceId: Number(enc.getChild('header')?.attrs.sid), prekey: keyEl?.attrs.prekey === 'true', stanza });
+          this.received.push({ from, ...room, text, senderDeviceId: Number(enc.getChild('header')?.attrs.sid), prekey: keyEl?.attrs.prekey === 'true', stanza });
         } catch (e) {
           this.failures.push({ stanza, error: e instanceof Error ? e.message : String(e) });
         }

@@ -14,6 +14,9 @@
  *   fallback as plaintext ("-"), or nothing at all without a body; the log then says
  *   "[OMEMO][RECV] cannot decrypt message key" (see waitForLog).
  * - send failure: "! This message cannot be decrypted for any recipient." / "! Can't find a OMEMO device id for …"
+ * - rooms: "/join ROOM nick NICK" answers "! -> You have joined the room as NICK, role: …, affiliation: …"; the room
+ *   window's title row shows "[OMEMO]" after "/omemo start" typed in it (the room must be non-anonymous; members-only
+ *   private groups as Conversations makes them work); room lines are "HH:MM:SS ~ NICK: text", our own with our nick.
  * Profanity draws on tmux's alternate screen, so tmux keeps NO scrollback: only the 50 visible rows
  * (minus title, status and input rows) of the CURRENT window can be searched. Incoming messages for another
  * window do not show until that window is focused (openChat/startOmemo focus the peer's window).
@@ -324,6 +327,74 @@ export class ProfanityClient {
       what: `own echo of ${JSON.stringify(text)}`,
       failOn: (screen) => (screen.match(failure) ?? []).length > failuresBefore,
     });
+  }
+
+  // --- rooms (XEP-0045) -----------------------------------------------------------------------------------------
+
+  /** Our nick per room joined with joinRoom. */
+  private readonly roomNicks = new Map<string, string>();
+
+  /** Joins `room` as `nick` and waits for Profanity's confirmation (its window is then focused). */
+  async joinRoom(room: string, nick: string): Promise<void> {
+    if (/\s/.test(nick)) throw new Error('ProfanityClient.joinRoom: a nick without spaces');
+    await this.command(`/join ${room} nick ${nick}`);
+    await this.waitForScreen(new RegExp(`-> You have joined the room as ${escapeRegExp(nick)}, role: \\w+`), {
+      what: `join of ${room} as ${nick}`,
+      failOn: /! (Error|Room join failed|You are not on the member list|Nickname conflict)/i,
+    });
+    this.roomNicks.set(room, nick);
+  }
+
+  /** Focuses the window of a joined room. */
+  async openRoom(room: string): Promise<void> {
+    const nick = this.roomNicks.get(room);
+    if (!nick) throw new Error(`ProfanityClient: ${room} was not joined with joinRoom`);
+    await this.command(`/win ${room}`);
+    // A room window shows its join line until it scrolls away, and always the occupants panel, which chat windows lack.
+    await this.waitForScreen(new RegExp(`-> You have joined the room as ${escapeRegExp(nick)},|\\sParticipants\\s*$`, 'm'), { what: `window of ${room}` });
+  }
+
+  /** Types "/omemo start" in the room's window and waits for "[OMEMO]" in its title row. */
+  async startOmemoInRoom(room: string): Promise<void> {
+    await this.openRoom(room);
+    await this.command('/omemo start');
+    await this.waitForScreen((screen) => (/\[OMEMO\]/.test(screen.split('\n')[0] ?? '') ? ['[OMEMO]'] : null), {
+      what: `OMEMO enabled in the window of ${room}`,
+      failOn: /MUC must be non-anonymous|! .*OMEMO.*(not|cannot|failed)/i,
+    });
+  }
+
+  /**
+   * Sends `text` in the room's window and waits for Profanity's own line "~ NICK: text" ("-" for plaintext: OMEMO
+   * must have been started). Fails on Profanity's OMEMO send errors. Single line, not starting with "/".
+   */
+  async sendInRoom(room: string, text: string, opts: { encrypted?: boolean } = {}): Promise<void> {
+    if (text.includes('\n') || text.startsWith('/')) throw new Error('ProfanityClient.sendInRoom: single line, not starting with "/"');
+    await this.openRoom(room);
+    const nick = this.roomNicks.get(room)!;
+    const marker = opts.encrypted === false ? '-' : '~';
+    const echo = new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${escapeRegExp(marker)} ${escapeRegExp(nick)}: ${escapeRegExp(text)}(?:\\s|$)`, 'm'); // the occupants panel may follow on the row
+    const failure = /^\d\d:\d\d:\d\d ! (This message cannot be decrypted for any recipient|Can't find a OMEMO device id)/gm;
+    const failuresBefore = ((await this.screen()).match(failure) ?? []).length;
+    await this.command(text);
+    await this.waitForScreen(echo, {
+      what: `own line ${marker} ${nick}: ${JSON.stringify(text)} in ${room}`,
+      failOn: (screen) => (screen.match(failure) ?? []).length > failuresBefore,
+    });
+  }
+
+  /**
+   * Focuses the room's window and waits for "HH:MM:SS ~ NICK: text": a room message Profanity decrypted ("-" with
+   * `encrypted: false`: shown in clear, e.g. only the fallback body of a message it could not decrypt).
+   */
+  async waitForRoomMessage(room: string, nick: string, text: string, opts: { encrypted?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    await this.openRoom(room);
+    const marker = opts.encrypted === false ? '-' : '~';
+    const re = new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${escapeRegExp(marker)} ${escapeRegExp(nick)}: ${escapeRegExp(text)}`, 'm');
+    await this.waitForScreen((screen) => {
+      const unwrapped = screen.replace(/\s*\n\s{2,}/g, ' ');
+      return screen.match(re) ?? unwrapped.match(re);
+    }, { timeoutMs: opts.timeoutMs, what: `room message ${marker} ${nick}: ${JSON.stringify(text)} in ${room}` });
   }
 
   /** /quit, then kill the tmux session (also if Profanity hangs) and remove the temporary HOME. */

@@ -21,7 +21,9 @@ import {
   buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildLeave, buildMediatedInvite, buildDirectInvite, parseDecline,
   parseDiscoInfo, parseDiscoItems, parseGroupchat, parseModeration, parseOccupantPresence, parseRoomInfo, type Occupant, type RoomInfo,
 } from '../../server/stanza/muc.js';
-import { buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, parseBookmarks2 } from '../../server/stanza/bookmarks.js';
+import {
+  buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, buildPrivateBookmarksGet, buildPrivateBookmarksSet, parseBookmarks2, parsePrivateBookmarks,
+} from '../../server/stanza/bookmarks.js';
 import { parseItems } from '../../server/stanza/pubsub.js';
 
 let stack: TestStack;
@@ -97,6 +99,16 @@ test('bookmarks: a room bookmarked by another client of the account is joined; a
     await alice.tab.command('roomCreate', { room: room2, preset: 'channel', name: 'Parley made' });
     assert.equal((await bookmarksOf(other)).find((b) => b.room === room2)?.autojoin, true);
 
+    // An old client writing XEP-0048 private storage (Prosody's mod_bookmarks mirrors it into XEP-0402): Parley joins too.
+    const room3 = roomName('bm3');
+    await owner.sendRaw(buildJoin({ room: room3, nick: 'Owner', history: { kind: 'none' } })!);
+    await owner.conn.iq(buildInstantRoom(room3)!);
+    const legacy = parsePrivateBookmarks(await other.conn.iq(buildPrivateBookmarksGet()));
+    assert.ok(legacy);
+    await other.conn.iq(buildPrivateBookmarksSet([...legacy.bookmarks, { room: room3, name: 'Legacy', autojoin: true, nick: 'AliceOld', password: null, extensions: null }], legacy.others));
+    await until(async () => alice.registry.get(room3)?.state === 'joined', 'Parley joined the room an XEP-0048 client bookmarked');
+    assert.equal(alice.registry.get(room3)!.nick, 'AliceOld');
+
     // The other client removes the first bookmark: Parley leaves the room and marks it not bookmarked.
     await other.conn.iq(buildBookmark2Retract(room));
     await until(async () => alice.registry.get(room)?.state === 'left' && alice.registry.dto(room)?.bookmarked === false, 'Parley left the unbookmarked room');
@@ -122,6 +134,8 @@ test('roomCreate: the private group and the channel presets as the room\'s disco
   const g = await rawFeatures(alice.session.conn, group);
   for (const f of ['muc_membersonly', 'muc_nonanonymous', 'muc_persistent', 'muc_hidden']) assert.ok(g.includes(f), `${f} in ${g.join(' ')}`);
   assert.equal((await roomInfo(alice.session.conn, group)).name, 'Family <b>');
+  const published = parseBookmarks2(parseItems(await alice.session.conn.iq(buildBookmarks2Get(alice.jid)))).find((b) => b.room === group);
+  assert.deepEqual([published?.name, published?.autojoin], ['Family <b>', true], 'the new room is bookmarked with autojoin');
   const members = await alice.tab.command('roomAffiliations', { room: group, affiliation: 'member' });
   assert.deepEqual(members.items.map((i) => i.jid), [bob.jid]);
 
@@ -170,6 +184,9 @@ test('roomConfig / roomConfigure: the form round trip, and values the form does 
   // Prosody keeps a tombstone of a destroyed room for a while: <gone/>, else item-not-found.
   await assert.rejects(alice.session.conn.iq(buildDiscoInfoGet(room)), /item-not-found|gone/);
   assert.equal(alice.registry.get(room), undefined, 'left and forgotten');
+  assert.equal(alice.parts.bookmarks.get(room), undefined);
+  const stored = parseBookmarks2(parseItems(await alice.session.conn.iq(buildBookmarks2Get(alice.jid))));
+  assert.equal(stored.some((b) => b.room === room), false, 'the bookmark of the destroyed room is retracted');
 });
 
 /** Every stanza a connection receives, with waiting for one that matches (no sleeps). */
@@ -302,16 +319,22 @@ test('moderation: voice, moderator, member, admin, owner round trips, kick and b
   assert.match(refused.error!, /^Kicking: You are not allowed to do that in this room/);
   assert.equal(alice.registry.get(room)?.occupant('Dave')?.available, true, 'Dave still there');
 
-  // XEP-0425: Dave's message moderated by Alice through its room stanza-id (the row lookup is the history's: stubbed here).
+  // XEP-0425: Dave's message moderated by Alice through its room stanza-id. The room history (rooms-core) stores room
+  // messages; here the row is written as it would be, with the room's stanza-id, and the command finds it by its id.
   const spamId = randomUUID();
   const aliceIn = new Inbox(alice.session.conn);
   await dave.sendRaw(buildGroupchat(room, spamId, 'spam')!);
   const spam = parseGroupchat(await aliceIn.next((el) => parseGroupchat(el)?.originId === spamId, 'Dave\'s message at Alice'))!;
   assert.ok(spam.stanzaId);
-  const moderation = new RoomAdmin({ jid: alice.jid, conn: alice.session.conn, log: createLogger('silent'), emit: () => undefined }, alice.registry, alice.parts.bookmarks, { row: async (id) => (id === '42' ? { peer: room, type: 'groupchat', stanzaId: spam.stanzaId } : null) });
-  await moderation.moderate(room, '42', 'no spam');
+  const { row } = await stack.parley.stores.messages.insert({
+    accountId: alice.accountId, peer: room, direction: 'in', fromJid: `${room}/Dave`, toJid: alice.jid, type: 'groupchat', body: 'spam',
+    encrypted: null, messageId: spamId, originId: spamId, stanzaId: spam.stanzaId, stamp: new Date(), state: 'received',
+  });
+  await alice.tab.command('roomModerate', { room, id: row.id, reason: 'no spam' });
   const announced = parseModeration(await dave.inbox.next((el) => parseModeration(el)?.stanzaId === spam.stanzaId, 'the moderation announcement'));
   assert.equal(announced?.reason, 'no spam');
+  // The same row named under another room: not a message of that room.
+  assert.match((await alice.tab.rawCommand('roomModerate', { room: roomName('elsewhere'), id: row.id })).error ?? '', /No such message in this room/);
   // Through the command: a row that is not a message of this room.
   const noRow = await alice.tab.rawCommand('roomModerate', { room, id: '999999999' });
   assert.match(noRow.error ?? '', /No such message in this room/);

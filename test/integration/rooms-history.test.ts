@@ -33,77 +33,22 @@ after(async () => {
   await stack?.close();
 });
 
-/** The registry's part, reduced to what RoomHistory needs: occupants from presence, joined() on self-presence. */
-class StandInRegistry implements Pick<RoomRegistryPort, 'get' | 'list'> {
-  readonly rooms = new Map<string, { view: RoomView; occupants: Map<string, Occupant>; state: RoomView['state']; selfSeen: number }>();
-  history!: RoomHistory;
-
-  constructor(private readonly session: AccountSession) {
-    session.conn.on('stanza', (el: Element) => this.onStanza(el));
+/** The session's real registry, with the waits these tests need: joined (self-presence) and left. */
+class Rooms {
+  constructor(private readonly session: AccountSession) {}
+  get history(): RoomHistory {
+    return this.session.roomHistory;
   }
-
   get(room: string): RoomView | undefined {
-    return this.rooms.get(room)?.view;
+    return this.session.rooms.get(room);
   }
-  list(): RoomView[] {
-    return [...this.rooms.values()].map((r) => r.view);
-  }
-
   async join(room: string, nick: string): Promise<void> {
-    const info = parseRoomInfo(await this.session.conn.iq(buildDiscoInfoGet(room)));
-    assert.ok(info, 'room info');
-    const features: RoomFeaturesDTO = {
-      membersOnly: info.membersOnly, nonAnonymous: info.nonAnonymous, persistent: info.persistent, passwordProtected: info.passwordProtected,
-      public: info.isPublic, moderated: info.moderated, mam: info.mam, moderation: info.moderation !== null,
-    };
-    const occupants = new Map<string, Occupant>();
-    const entry = this.rooms.get(room) ?? {
-      occupants,
-      state: 'joining' as RoomView['state'],
-      selfSeen: 0,
-      view: {
-        jid: room, nick, features,
-        get state() { return entry.state; },
-        occupant: (n: string) => entry.occupants.get(n),
-        realJids: () => [],
-      } as RoomView,
-    };
-    entry.state = 'joining';
-    entry.occupants.clear();
-    (entry.view as { features: RoomFeaturesDTO }).features = features;
-    this.rooms.set(room, entry);
-    const seen = entry.selfSeen;
-    const history = await this.history.joinHistory(room, features);
-    await this.session.conn.send(buildJoin({ room, nick, history })!);
-    await until(async () => entry.selfSeen > seen, `self-presence in ${room}`);
+    const r = await this.session.rooms.join(room, { nick });
+    assert.equal(r.state, 'joined', `joined ${room}: ${JSON.stringify(r.error)}`);
   }
-
   async leave(room: string): Promise<void> {
-    const entry = this.rooms.get(room)!;
-    await this.session.conn.send(buildLeave(room, entry.view.nick)!);
-    await until(async () => entry.state === 'left', 'left');
-  }
-
-  private onStanza(el: Element): void {
-    if (el.name === 'presence') {
-      const p = parseOccupantPresence(el);
-      if (!p || p.kind !== 'occupant') return;
-      const entry = this.rooms.get(p.occupant.room);
-      if (!entry) return;
-      if (p.occupant.available) entry.occupants.set(p.occupant.nick, p.occupant);
-      else entry.occupants.delete(p.occupant.nick);
-      if (p.self) {
-        entry.state = p.occupant.available ? 'joined' : 'left';
-        if (p.occupant.available) this.history.joined(entry.view.jid, entry.view.features);
-        entry.selfSeen++;
-      }
-      return;
-    }
-    if (el.name !== 'message') return;
-    const from = String(el.attrs.from ?? '');
-    const bare = from.split('/')[0]!.toLowerCase();
-    if (el.attrs.type === 'groupchat' && this.rooms.has(bare)) void this.history.receive(el, new Date());
-    else if (mucPmOf(el, (b) => this.rooms.has(b))) void this.history.receive(el, new Date());
+    await this.session.rooms.leave(room, false);
+    await until(async () => this.session.rooms.get(room)?.state !== 'joined', 'left');
   }
 }
 
@@ -114,11 +59,8 @@ function parleySession(user: LoggedIn): AccountSession {
 async function withRooms(prefix: string) {
   const user = await stack.loggedIn(prefix);
   const session = parleySession(user);
-  const registry = new StandInRegistry(session);
-  const history = new RoomHistory(session.context, registry as unknown as RoomRegistryPort, session.messages);
-  registry.history = history;
-  session.claimRoomArchive = (el) => history.claimArchiveResult(el);
-  return { user, session, registry, history };
+  const registry = new Rooms(session);
+  return { user, session, registry, history: session.roomHistory };
 }
 
 async function peer(prefix: string): Promise<XmppPeer> {
@@ -191,8 +133,10 @@ test('live: two accounts in a room exchange messages; our send is one row, pendi
   // Nothing of the room landed in a direct chat with the room or Bob.
   assert.equal((await rows(session, room.split('/')[0]!)).length, 2);
   assert.equal((await rows(session, bob.conn.bareJid)).length, 0);
-  const { mentions } = { mentions: await registry.history.mentions(room) };
-  assert.equal(mentions, 1);
+  assert.equal(await registry.history.mentions(room), 1);
+  // Read in a tab: no unread mention left.
+  await user.tab.command('markDisplayed', { peer: room, id: incoming.message.id });
+  await until(async () => (await registry.history.mentions(room)) === 0, 'mention read');
 });
 
 test('leave, messages meanwhile, rejoin: caught up through the room archive, no gap, no duplicate', async () => {
@@ -301,6 +245,59 @@ test('corrections and reactions in a room: from the same occupant only; moderati
   assert.ok(tomb.moderatedAt);
   // Nothing else became a row: the correction attempts, the reaction and the moderation are not messages.
   assert.deepEqual(all.map((r) => r.body), ['the original', null]);
+});
+
+test('from a tab in a room: correct our message, react to Bob\'s, retract ours: sent as groupchat, the reflections change nothing more', async () => {
+  const { user, session, registry } = await withRooms('tabmut');
+  const bob = await peer('bob');
+  const room = await createRoom(bob, 'Bob');
+  await registry.join(room, 'Alice');
+  const sent = await user.tab.command('send', { to: room, body: 'typo hree', originId: randomUUID() });
+  await user.tab.waitFor('message', (e) => e.message.id === sent.message.id && e.message.state === 'sent');
+  const fixed = await user.tab.command('correct', { peer: room, id: sent.message.id, body: 'typo here', originId: randomUUID() });
+  assert.equal(fixed.message.body, 'typo here');
+  const atBob = await bob.waitForMessage((el) => el.getChildText('body') === 'typo here');
+  assert.equal(atBob.attrs.type, 'groupchat');
+  assert.ok(atBob.getChild('replace', 'urn:xmpp:message-correct:0'));
+
+  await say(bob, room, 'react to this');
+  const bobs = await user.tab.waitFor('message', (e) => e.message.body === 'react to this');
+  const mine = await user.tab.command('react', { peer: room, id: bobs.message.id, emojis: ['🎉'] });
+  assert.deepEqual(mine.reactions, [{ emoji: '🎉', from: [user.jid] }]);
+  const reactionAtBob = await bob.waitForMessage((el) => el.getChild('reactions', 'urn:xmpp:reactions:0') !== undefined);
+  assert.equal(reactionAtBob.attrs.type, 'groupchat');
+  assert.equal(reactionAtBob.getChild('reactions', 'urn:xmpp:reactions:0')!.attrs.id, bobs.message.stanzaId, 'reactions in a room name the room stanza-id');
+
+  await user.tab.command('retract', { peer: room, id: sent.message.id });
+  await bob.waitForMessage((el) => el.attrs.type === 'groupchat' && el.getChild('retract', 'urn:xmpp:message-retract:1') !== undefined);
+  await session.drainInbound();
+  // Our reflections (correction, reaction, retraction) are no messages and no second reactor.
+  const all = await rows(session, room);
+  assert.deepEqual(all.map((r) => r.body), [null, 'react to this']);
+  const reactions = await session.context.stores.reactions.forMessages([bobs.message.id]);
+  assert.deepEqual(reactions.map((r) => [r.reactor, r.emojis]), [[user.jid, ['🎉']]]);
+});
+
+test('bad input: a groupchat not from the room, a stanza-id claiming another room, a huge body: nothing lands in the wrong conversation', async () => {
+  const { user, session, registry } = await withRooms('bad');
+  const bob = await peer('bob');
+  const room = await createRoom(bob, 'Bob');
+  await registry.join(room, 'Alice');
+  const full = session.conn.jid!;
+  // Bob writes "groupchat" straight to Alice, not through the room.
+  await bob.sendRaw(xml('message', { to: full, type: 'groupchat', id: randomUUID() }, xml('body', {}, 'not from a room')));
+  // Bob's room message carries a stanza-id claiming another room's archive.
+  await say(bob, room, 'claims another id', [xml('stanza-id', { xmlns: 'urn:xmpp:sid:0', by: `other@${stack.prosody.mucDomain}`, id: 'evil' })]);
+  const big = 'x'.repeat(150_000);
+  await say(bob, room, big);
+  await user.tab.waitFor('message', (e) => e.message.body?.length === big.length);
+  await session.drainInbound();
+  const all = await rows(session, room);
+  assert.deepEqual(all.map((r) => r.body?.slice(0, 20)), ['claims another id', 'x'.repeat(20)]);
+  assert.notEqual(all[0]!.stanzaId, 'evil');
+  assert.ok(all[0]!.stanzaId);
+  assert.equal((await rows(session, bob.conn.bareJid)).length, 0);
+  assert.equal((await rows(session, `other@${stack.prosody.mucDomain}`)).length, 0);
 });
 
 test('MUC-PM: its own conversation under the occupant JID, both ways; never a direct chat', async () => {

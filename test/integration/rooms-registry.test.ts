@@ -120,12 +120,64 @@ test('two accounts join a room: self-presence, occupants (roomOccupants and delt
   assert.equal((await stack.parley.stores.rooms.list(bob.accountId)).length, 0);
   assert.equal(sessionOf(bob).rooms.dto(room), undefined);
 
+  // Rows of a room conversation and of a MUC-PM (stored by the room messages part; here by hand): kinds and unread in the hello.
+  for (const peer of [room, `${room}/Carl`]) {
+    await stack.parley.db.pool.query(
+      `INSERT INTO "Message" ("accountId", peer, direction, "fromJid", "toJid", type, body, stamp, state) VALUES ($1, $2, 'in', $3, $4, $5, 'hi', now(), 'received')`,
+      [alice.accountId, peer, `${room}/Carl`, alice.jid, peer === room ? 'groupchat' : 'chat'],
+    );
+  }
+  const hello2 = await alice.openTab().waitFor('hello');
+  assert.equal(hello2.conversations.find((x) => x.peer === room)?.kind, 'room');
+  assert.equal(hello2.conversations.find((x) => x.peer === `${room}/Carl`)?.kind, 'pm');
+  assert.equal(hello2.rooms.find((r) => r.jid === room)?.unread, 1);
+
   // Nickname change, then the subject: the room's subject message is kept on the room and told to the tabs.
   assert.equal((await alice.tab.command('roomNick', { room, nick: 'Alicia' })).room.nick, 'Alicia');
   await alice.tab.command('roomSubject', { room, subject: 'Today: <b>cake</b>' });
   const subj = await alice.tab.waitFor('room', (e) => e.room.jid === room && e.room.subject === 'Today: <b>cake</b>');
   assert.equal(subj.room.subjectBy, 'Alicia');
   await carol.tab.waitFor('room', (e) => e.room.jid === room && e.room.subject === 'Today: <b>cake</b>');
+
+  // Our presence follows us into the room: Carol's tab sees Alicia busy.
+  await alice.tab.command('setPresence', { show: 'dnd', status: 'baking' });
+  await carol.tab.waitFor('occupants', (d) => d.room === room && d.present.some((o) => o.nick === 'Alicia' && o.show === 'dnd' && o.status === 'baking'));
+});
+
+test('RoomStore: upsert, list per account, remove; bad account ids read nothing', async () => {
+  const a = await stack.loggedIn('rstore');
+  const b = await stack.loggedIn('rstore');
+  const store = stack.parley.stores.rooms;
+  const row = { jid: `s-${randomUUID().slice(0, 6)}@${muc}`, nick: 'N', name: 'Name <i>', subject: null, subjectBy: null, joined: true, bookmarked: false, autojoin: false, lastError: null };
+  await store.save(a.accountId, row);
+  await store.save(a.accountId, { ...row, nick: 'M', joined: false, lastError: { reason: 'kicked', text: 'x', suggestion: null } });
+  assert.deepEqual(await store.list(a.accountId), [{ ...row, nick: 'M', joined: false, lastError: { reason: 'kicked', text: 'x', suggestion: null } }]);
+  assert.deepEqual(await store.list(b.accountId), []);
+  assert.deepEqual(await store.list('not-a-number'), []);
+  await store.remove(b.accountId, row.jid);
+  assert.equal((await store.list(a.accountId)).length, 1, "another account's remove touches nothing");
+  await store.remove(a.accountId, row.jid);
+  assert.deepEqual(await store.list(a.accountId), []);
+});
+
+test('discovery: the MUC service, public rooms filtered by name, room info', async () => {
+  const alice = await stack.loggedIn('rdisc');
+  const tag = randomUUID().slice(0, 6);
+  const room = await ownRoom('public', { 'muc#roomconfig_roomname': `Cake club ${tag}`, 'muc#roomconfig_publicroom': true, 'muc#roomconfig_persistentroom': true });
+  await ownRoom('hidden', { 'muc#roomconfig_roomname': `Cake hidden ${tag}`, 'muc#roomconfig_publicroom': false });
+  assert.deepEqual((await alice.tab.command('roomServices', {})).services, [muc]);
+  const found = await alice.tab.command('roomBrowse', { filter: `CAKE CLUB ${tag}` });
+  assert.equal(found.service, muc);
+  assert.deepEqual(found.rooms.map((r) => r.jid), [room]);
+  assert.equal(found.next, null);
+  assert.deepEqual((await alice.tab.command('roomBrowse', { filter: `hidden ${tag}` })).rooms, []);
+  const info = await alice.tab.command('roomInfo', { room });
+  assert.equal(info.name, `Cake club ${tag}`);
+  assert.equal(info.features.persistent, true);
+  assert.equal(info.features.public, true);
+  assert.equal(info.occupants, 1);
+  assert.equal(info.omemo.allowed, false);
+  assert.equal((await alice.tab.rawCommand('roomInfo', { room: `nosuch-${tag}@${muc}` })).ok, false);
 });
 
 test('occupant presences are coalesced: 10 joins at once reach a tab as a few deltas, at least a window apart', async () => {

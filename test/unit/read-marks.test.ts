@@ -10,7 +10,7 @@ const row = (id: number): MessageRow => ({
   messageId: `m${id}`, originId: `o${id}`, stanzaId: null, attachmentUrl: null, attachmentName: null, attachmentSize: null, attachmentType: null,
   stamp: new Date(1_000_000 + id), claimedStamp: null, state: 'received', createdAt: new Date(),
   replyToId: null, replyToJid: null, replyFallbackStart: null, replyFallbackEnd: null,
-    nick: null, senderJid: null, occupantId: null, mentionsMe: false, moderatedAt: null, moderatedBy: null, moderationReason: null, originSender: '',
+  nick: null, senderJid: null, occupantId: null, mentionsMe: false, moderatedAt: null, moderatedBy: null, moderationReason: null, originSender: '',
 });
 
 /** A session whose store records each update (and lets the test finish them) and whose connection records stanzas. */
@@ -82,4 +82,18 @@ test('the peer gets one displayed marker, for the newest message, once marking i
   await marks.mark(PEER, row(3), true);
   t.mock.timers.tick(MARKER_QUIET_MS * 2);
   assert.equal(sent.length, 1);
+});
+
+test('no displayed marker into a room: read there, nothing is sent (it would reach every occupant)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const { ctx, updates, sent, reads } = fakeSession();
+  const marks = new ReadMarks(ctx);
+  const roomRow = { ...row(5), peer: 'coven@chat.example.org', type: 'groupchat', fromJid: 'coven@chat.example.org/firstwitch' };
+  const done = marks.mark(roomRow.peer, roomRow, true);
+  await settle();
+  updates.at(-1)!.finish();
+  await done;
+  t.mock.timers.tick(60_000);
+  assert.deepEqual(reads, ['5'], 'marked read all the same');
+  assert.deepEqual(sent, []);
 });

@@ -144,8 +144,14 @@ test('invitations to a room we are in are claimed and ignored; declines are clai
   assert.equal(inv.receive(direct('friend@example.org', 'in@muc.example.org'), new Date()), true);
   assert.equal(inv.receive(el(`<message from="in@muc.example.org"><x xmlns="http://jabber.org/protocol/muc#user"><decline from="bob@example.org"/></x></message>`), new Date()), true);
   assert.equal(inv.receive(el(`<message from="friend@example.org/r" type="chat"><body>hi</body></message>`), new Date()), false);
+  // Our own invitation to someone, as a sent carbon from another client: claimed, nothing to show.
+  assert.equal(inv.receive(el(`<message from="${ME}/phone" to="bob@example.org"><x xmlns="jabber:x:conference" jid="other@muc.example.org"/></message>`), new Date()), true);
   // A mediated invitation pretending to come from a room occupant (full JID) is no invitation.
   assert.equal(inv.receive(el(`<message from="x@muc.example.org/nick"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="a@b.c"/></x></message>`), new Date()), false);
+  // A mediated invitation naming a blocked inviter: claimed, dropped.
+  const guarded = new Invitations(ctx, reg, { isContact: () => true, isBlocked: (b) => b === 'troll@example.org' });
+  assert.equal(guarded.receive(mediated('x@muc.example.org', 'troll@example.org'), new Date()), true);
+  assert.deepEqual(guarded.list(), []);
   assert.equal(events.length, 0);
 });
 
@@ -273,6 +279,20 @@ test('live PEP events: only from our own account; a new autojoin bookmark joins,
   assert.equal(b.get('family@muc.example.org'), undefined);
 });
 
+test('a bookmark removed elsewhere while the session was down: the next start leaves the room and unbookmarks it', async () => {
+  const reg = new FakeRegistry();
+  let items = ITEMS;
+  const { ctx } = fakeCtx((iq) => (iq.getChild('query', 'http://jabber.org/protocol/disco#info') ? DISCO_COMPAT : iq.getChild('pubsub') ? items : undefined));
+  const b = new RoomBookmarks(ctx, reg);
+  await b.start();
+  assert.equal(reg.get('family@muc.example.org')?.state, 'joined');
+  items = ITEMS.replace(/<item id="family@muc.example.org">.*?<\/item>/s, '');
+  await b.start();
+  await Promise.resolve();
+  assert.deepEqual(reg.leaves, [{ room: 'family@muc.example.org', forget: false }]);
+  assert.deepEqual(reg.bookmarks.at(-1), { room: 'family@muc.example.org', bookmarked: false, autojoin: false, name: null });
+});
+
 test('XEP-0048 fallback: the whole document is read again, merged and written back with other clients\' <url/> entries', async () => {
   const stored = `<iq type="result"><query xmlns="jabber:iq:private"><storage xmlns="storage:bookmarks"><url name="Site" url="https://example.org/"/><conference jid="old@muc.example.org" autojoin="true"><nick>Me</nick></conference></storage></query></iq>`;
   const reg = new FakeRegistry();
@@ -368,7 +388,7 @@ test('a hostile room\'s 10,000-field configuration form is refused whole with a 
   const fields = Array.from({ length: 10_000 }, (_, i) => `<field var="f${i}" type="boolean"><value>0</value></field>`).join('');
   const huge = `<iq type="result"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="form">${fields}</x></query></iq>`;
   const { ctx } = fakeCtx((iq) => (iq.attrs.to === 'hostile@muc.evil.example' ? huge : `<iq type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/><text xmlns="urn:ietf:params:xml:ns:xmpp-stanzas">owners only</text></error></iq>`));
-  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined }, { row: async () => null });
+  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async () => null });
   await assert.rejects(admin.config('hostile@muc.evil.example'), (err: Error) => err instanceof CommandError && /too many fields \(10000 > 200\)/.test(err.message));
   await assert.rejects(admin.configure('hostile@muc.evil.example', { f1: ['1'] }), /too many fields/);
   await assert.rejects(admin.config('room@muc.example.org'), (err: Error) => err instanceof CommandError && err.message === 'Reading the room configuration: You are not allowed to do that in this room. (owners only)');
@@ -386,7 +406,7 @@ test('moderation needs a groupchat row of that room with the room\'s stanza-id a
       ? `<iq type="result"><query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text"/><feature var="http://jabber.org/protocol/muc"/>${moderation}</query></iq>`
       : undefined,
   );
-  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined }, { row: async (id) => rows[id] ?? null });
+  const admin = new RoomAdmin(ctx, new FakeRegistry(), { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async (id) => rows[id] ?? null });
   await assert.rejects(admin.moderate('room@muc.example.org', '2'), /No such message in this room/);
   await assert.rejects(admin.moderate('room@muc.example.org', '3'), /No such message in this room/);
   await assert.rejects(admin.moderate('room@muc.example.org', '1'), /does not support message moderation/);
@@ -411,8 +431,67 @@ test('roomMembers: only private groups; affiliation lists and occupants\' real J
     if (item.attrs.affiliation === 'admin') return `<iq type="error"><error type="auth"><forbidden xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
     return `<iq type="result"><query xmlns="http://jabber.org/protocol/muc#admin">${lists[item.attrs.affiliation as string]}</query></iq>`;
   });
-  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined }, { row: async () => null });
+  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined, get: () => undefined }, { row: async () => null });
   await assert.rejects(admin.members('open@muc.example.org'), /only for private groups.*open to anyone and hides real addresses/);
   await assert.rejects(admin.members('nowhere@muc.example.org'), /not in that room/);
   assert.deepEqual(await admin.members('family@muc.example.org'), ['ann@example.org', 'bob@example.org', 'me@example.org', 'zed@example.org']);
+});
+
+test('roomCreate: a free address joined, configured with the preset, bookmarked, members added; taken or unconfigurable rooms are left', async () => {
+  const NOT_FOUND = `<iq type="error"><error type="cancel"><item-not-found xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
+  let submitReply = '<iq type="result"/>';
+  const { ctx, iqs } = fakeCtx((iq) => {
+    if (iq.getChild('query', 'http://jabber.org/protocol/disco#info')) return iq.attrs.to === 'taken@muc.example.org' ? `<iq type="result"><query xmlns="http://jabber.org/protocol/disco#info"><identity category="conference" type="text"/><feature var="http://jabber.org/protocol/muc"/></query></iq>` : NOT_FOUND;
+    const owner = iq.getChild('query', 'http://jabber.org/protocol/muc#owner');
+    if (owner && iq.attrs.type === 'get') return PROSODY_FORM;
+    if (owner) return submitReply;
+    return undefined;
+  });
+  const reg = new FakeRegistry();
+  const saved: unknown[] = [];
+  const admin = new RoomAdmin(ctx, reg, { save: async (b) => void saved.push(b), remove: async () => undefined, get: () => undefined }, { row: async () => null });
+  const room = await admin.create({ room: 'family@muc.example.org', preset: 'group', name: 'Family', nick: 'Mum', members: ['kid@example.org', ME] });
+  assert.equal(room.affiliation, 'owner');
+  const submit = iqs.find((i) => i.attrs.type === 'set' && i.getChild('query', 'http://jabber.org/protocol/muc#owner'))!;
+  const values = Object.fromEntries(submit.getChild('query')!.getChild('x')!.getChildren('field').map((f) => [f.attrs.var, f.getChildText('value')]));
+  assert.equal(values['FORM_TYPE'], 'http://jabber.org/protocol/muc#roomconfig');
+  assert.equal(values['muc#roomconfig_membersonly'], '1');
+  assert.equal(values['muc#roomconfig_whois'], 'anyone');
+  assert.equal(values['muc#roomconfig_roomname'], 'Family');
+  assert.equal(values['muc#roomconfig_historylength'], undefined, 'fields the preset does not name are left as they are');
+  const members = iqs.find((i) => i.getChild('query', 'http://jabber.org/protocol/muc#admin'))!;
+  assert.deepEqual(members.getChild('query')!.getChildren('item').map((i) => [i.attrs.jid, i.attrs.affiliation]), [['kid@example.org', 'member']]);
+  assert.deepEqual(saved, [{ room: 'family@muc.example.org', name: 'Family', nick: 'Mum', password: null, autojoin: true }]);
+
+  await assert.rejects(admin.create({ room: 'taken@muc.example.org', preset: 'channel', members: [] }), /exists already/);
+  assert.equal(reg.joins.some((j) => j.room === 'taken@muc.example.org'), false, 'never joined');
+  reg.joinAffiliation = 'none';
+  await assert.rejects(admin.create({ room: 'race@muc.example.org', preset: 'channel', members: [] }), /exists already/);
+  assert.deepEqual(reg.leaves.at(-1), { room: 'race@muc.example.org', forget: true });
+  reg.joinAffiliation = 'owner';
+  submitReply = `<iq type="error"><error type="modify"><not-acceptable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></iq>`;
+  await assert.rejects(admin.create({ room: 'locked@muc.example.org', preset: 'channel', members: [] }), /Configuring the new room: The room did not accept that/);
+  assert.deepEqual(reg.leaves.at(-1), { room: 'locked@muc.example.org', forget: true });
+});
+
+test('pending invitations expire after a week (gone from the tabs); a direct invitation we send carries the room password', async () => {
+  let now = 0;
+  const { ctx, events, sent } = fakeCtx();
+  const reg = new FakeRegistry();
+  const inv = new Invitations(ctx, reg, { isContact: () => true, now: () => now });
+  inv.receive(direct('friend@example.org', 'old@muc.example.org'), new Date());
+  now += 7 * 24 * 3600_000 + 1;
+  assert.deepEqual(inv.list(), []);
+  assert.equal(events.filter((e) => e.event === 'invitationGone').length, 1);
+
+  reg.rooms.set('secret@muc.example.org', { state: 'joined', nick: 'me', features: FEATURES, affiliation: 'member', realJids: [] });
+  const bookmark = { room: 'secret@muc.example.org', name: null, autojoin: true, nick: 'me', password: 'pw<&>', extensions: null };
+  const admin = new RoomAdmin(ctx, reg, { save: async () => undefined, remove: async () => undefined, get: (r) => (r === bookmark.room ? bookmark : undefined) }, { row: async () => null });
+  await admin.invite({ room: 'secret@muc.example.org', jid: 'kid@example.org', mode: 'direct' });
+  const x = sent.at(-1)!.getChild('x', 'jabber:x:conference')!;
+  assert.equal(sent.at(-1)!.attrs.to, 'kid@example.org');
+  assert.equal(x.attrs.jid, 'secret@muc.example.org');
+  assert.equal(x.attrs.password, 'pw<&>');
+  await assert.rejects(admin.invite({ room: 'nowhere@muc.example.org', jid: 'kid@example.org', mode: 'direct' }), /not in that room/);
+  await assert.rejects(admin.invite({ room: 'secret@muc.example.org', jid: ME, mode: 'mediated' }), /yourself/);
 });

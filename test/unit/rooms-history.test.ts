@@ -213,21 +213,27 @@ function harness(occupants: Occupant[]) {
     realJids: () => [],
   };
   const registry = { get: (room: string) => (room === ROOM ? view : undefined) } as unknown as RoomRegistryPort;
-  const messages = {
-    insert: async (m: NewMessage) => {
-      inserted.push(m);
-      return { row: stored({ ...m, id: String(inserted.length) } as Partial<MessageRow>), inserted: true };
-    },
+  const insertOne = (m: NewMessage) => {
+    inserted.push(m);
+    return { row: stored({ ...m, id: String(inserted.length) } as Partial<MessageRow>), inserted: true };
   };
+  const messages = {
+    insert: async (m: NewMessage) => insertOne(m),
+    insertMany: async (ms: NewMessage[], stamp?: (m: NewMessage, held: Date | null) => Date) => ms.map((m) => insertOne(stamp ? { ...m, stamp: stamp(m, null) } : m)),
+    roomEdge: async () => null,
+    edgeStamp: async () => null,
+  };
+  const iqs: { el: Element; answer: (el: Element) => void }[] = [];
   const noop = () => undefined;
   const ctx = {
-    accountId: '1', jid: ME, conn: { on: noop, state: 'online' },
-    stores: { messages, mutations: {}, reactions: {} },
+    accountId: '1', jid: ME,
+    conn: { on: noop, state: 'online', iq: (q: Element) => new Promise<Element>((answer) => iqs.push({ el: q, answer })) },
+    stores: { messages, mutations: { forgotten: async () => new Set<number>() }, reactions: {} },
     log: { debug: noop, info: noop, warn: (_: unknown, msg: string) => warnings.push(msg), error: noop },
     emit: (event: string) => emitted.push(event),
   } as unknown as SessionContext;
   const history = new RoomHistory(ctx, registry, new Messages(ctx));
-  return { history, inserted, emitted, warnings };
+  return { history, inserted, emitted, warnings, iqs };
 }
 
 test('receive: the room\'s messages stored; other rooms, non-occupants, subjects and MUC-PMs of unknown rooms dropped; nothing throws', async () => {
@@ -250,4 +256,52 @@ test('room archive results: only from the room the query went to, with our query
   // No query of ours has that id: left to the session's own archive check (which drops it as forged).
   assert.equal(h.history.claimArchiveResult(forged), false);
   assert.equal(h.history.claimArchiveResult(el('<message from="x@y"><body>hi</body></message>'), ), false);
+});
+
+test('room archive results during a query: taken only from the queried room with our queryid; forged ones dropped, never stored', async () => {
+  const h = harness([]);
+  const page = h.history.older(ROOM, now)!;
+  await until(() => h.iqs.length === 1);
+  const query = h.iqs[0]!.el;
+  assert.equal(query.attrs.to, ROOM, 'the query goes to the room');
+  const queryId = String(query.getChild('query', 'urn:xmpp:mam:2')!.attrs.queryid);
+  const result = (from: string, qid: string, id: string, inner: string) =>
+    el(`<message from="${from}"><result xmlns="urn:xmpp:mam:2" queryid="${qid}" id="${id}"><forwarded xmlns="urn:xmpp:forward:0">` +
+      `<delay xmlns="urn:xmpp:delay" stamp="2026-12-01T10:00:00Z"/>${inner}</forwarded></result></message>`);
+  const fromRoom = (nick: string, body: string) => `<message from="${ROOM}/${nick}" type="groupchat" id="x"><body>${body}</body></message>`;
+  assert.equal(h.history.claimArchiveResult(result('other@chat.shakespeare.lit', queryId, 'f1', fromRoom('x', 'forged by another room'))), true);
+  assert.equal(h.history.claimArchiveResult(result(ME, queryId, 'f2', fromRoom('x', 'forged by our own JID'))), true);
+  // From the right room, but the archived message claims another room: dropped when stored.
+  assert.equal(h.history.claimArchiveResult(result(ROOM, queryId, 'f3', `<message from="other@chat.shakespeare.lit/x" type="groupchat"><body>elsewhere</body></message>`)), true);
+  assert.equal(h.history.claimArchiveResult(result(ROOM, queryId, 'a1', fromRoom('ghost', 'a real old one'))), true);
+  // Another queryid: not ours (our own archive's, or forged): left alone.
+  assert.equal(h.history.claimArchiveResult(result(ROOM, 'someone-else', 'a2', fromRoom('ghost', 'not asked'))), false);
+  h.iqs[0]!.answer(el(`<iq type="result" from="${ROOM}"><fin xmlns="urn:xmpp:mam:2" complete="true"><set xmlns="http://jabber.org/protocol/rsm"><first>a1</first><last>a1</last></set></fin></iq>`));
+  assert.deepEqual(await page, { stored: 1, complete: true });
+  assert.deepEqual(h.inserted.map((m) => [m.peer, m.body, m.stanzaId, m.nick]), [[ROOM, 'a real old one', 'a1', 'ghost']]);
+  // After the answer the query is closed: late results are not taken.
+  assert.equal(h.history.claimArchiveResult(result(ROOM, queryId, 'a3', fromRoom('ghost', 'late'))), false);
+});
+
+test('a stanza-id claiming another room (or our account) is not the room\'s id', () => {
+  const gc = parseGroupchat(el(`<message from="${ROOM}/firstwitch" type="groupchat"><body>x</body><stanza-id xmlns="urn:xmpp:sid:0" by="other@chat.shakespeare.lit" id="o"/><stanza-id xmlns="urn:xmpp:sid:0" by="${ME}" id="m"/></message>`), now)!;
+  assert.equal(gc.stanzaId, null);
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(check());
+}
+
+test('MUC-PMs in our own archive: recognised by the muc#user marker, stored under the occupant JID, never the room\'s bare JID', async () => {
+  const { isMarkedMucPm } = await import('../../server/features/archive.js');
+  const pm = el(`<message from="${ROOM}/firstwitch" to="${ME}/pda" type="chat" id="p"><body>psst</body><x xmlns="http://jabber.org/protocol/muc#user"/></message>`);
+  assert.equal(isMarkedMucPm(pm), true);
+  assert.equal(isMarkedMucPm(el(`<message from="${ROOM}" to="${ME}"><x xmlns="http://jabber.org/protocol/muc#user"><invite from="a@b"/></x></message>`)), false);
+  assert.equal(isMarkedMucPm(el(`<message from="bob@shakespeare.lit/x" to="${ME}" type="chat"><body>hi</body></message>`)), false);
+  const h = harness([]);
+  await h.history.archivedPm(pm, now, 'arch-1');
+  // Not in that room now: stored all the same, as a PM.
+  await h.history.archivedPm(el(`<message from="gone@chat.shakespeare.lit/x" to="${ME}/pda" type="chat" id="q"><body>old</body><x xmlns="http://jabber.org/protocol/muc#user"/></message>`), now, 'arch-2');
+  assert.deepEqual(h.inserted.map((m) => [m.peer, m.stanzaId, m.type]), [[`${ROOM}/firstwitch`, 'arch-1', 'chat'], ['gone@chat.shakespeare.lit/x', 'arch-2', 'chat']]);
 });

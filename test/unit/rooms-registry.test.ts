@@ -28,7 +28,7 @@ const presence = (nick: string, opts: { type?: string; role?: string; aff?: stri
       `${(opts.codes ?? []).map((c) => `<status code='${c}'/>`).join('')}</x></presence>`,
   );
 
-function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found' } = {}) {
+function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found'; away?: boolean } = {}) {
   const sent: Element[] = [];
   const emitted: [string, unknown][] = [];
   const stored: unknown[] = [];
@@ -70,7 +70,10 @@ function fakeSession(opts: { discoAnswer?: 'none' | 'room' | 'not-found' } = {})
     log: quiet,
     emit: (name: string, payload: unknown) => emitted.push([name, payload]),
   } as unknown as SessionContext;
-  const reg = new RoomRegistry(ctx, { nickname: async () => 'Ally', timing: { joinTimeoutMs: 300, discoTimeoutMs: 100, coalesceMs: 30 } });
+  const reg = new RoomRegistry(ctx, {
+    nickname: async () => 'Ally',
+    ownPresence: () => (opts.away ? { show: 'away', status: 'lunch' } : { show: 'available', status: null }),
+    timing: { joinTimeoutMs: 300, discoTimeoutMs: 100, coalesceMs: 30 } });
   const joins = () => sent.filter((s) => s.name === 'presence');
   return { reg, sent, emitted, stored, joins, conn };
 }
@@ -121,7 +124,7 @@ test('coalescer: a 5,000-presence burst becomes a handful of bounded deltas, sum
   assert.equal(deltas[0]!.joined.total, 5000);
   assert.equal(deltas[0]!.joined.nicks.length, 20);
   assert.equal(deltas[0]!.left.total, 1);
-  assert.deepEqual(deltas[0]!.gone, ['n1']);
+  assert.deepEqual(deltas[0]!.gone, [], 'joined and gone before the tabs heard of it: nothing to take back');
   // A present then gone nick is not sent as present.
   assert.ok(!deltas.some((d) => d.present.some((o) => o.nick === 'n1')));
   // Spaced at least one window apart.
@@ -131,8 +134,27 @@ test('coalescer: a 5,000-presence burst becomes a handful of bounded deltas, sum
   assert.equal(deltas.filter((d) => d.present.some((o) => o.nick === 'late' || o.nick === 'later')).length, 1);
 });
 
+test('coalescer: 10,000 join/leave pairs of new nicks in one window keep nothing pending but the counts; a known occupant leaving is sent', async () => {
+  const deltas: OccupantsDeltaDTO[] = [];
+  const c = new OccupantCoalescer(ROOM, () => 1, (d) => deltas.push(d), 40);
+  c.presentOccupant(occupantDto('known'), true);
+  c.flush();
+  for (let i = 0; i < 10_000; i++) {
+    c.presentOccupant(occupantDto(`f${i}`), true);
+    c.goneOccupant(`f${i}`, true);
+  }
+  c.goneOccupant('known', true);
+  await waitUntil(() => deltas.length === 2, 'second delta');
+  await tick(100);
+  assert.equal(deltas.length, 2);
+  assert.deepEqual(deltas[1]!.present, []);
+  assert.deepEqual(deltas[1]!.gone, ['known']);
+  assert.equal(deltas[1]!.joined.total, 10_000);
+  assert.equal(deltas[1]!.left.total, 10_001);
+});
+
 test('join: disco#info first, default nick from the profile, resolves on the self-presence (110), occupants coalesced', async () => {
-  const s = fakeSession();
+  const s = fakeSession({ away: true });
   const history: unknown[] = [];
   const joined: string[] = [];
   s.reg.messages = {
@@ -149,6 +171,8 @@ test('join: disco#info first, default nick from the profile, resolves on the sel
   assert.equal(s.sent[0]!.name, 'iq', 'disco#info first');
   assert.equal(join.attrs.to, `${ROOM}/Ally`);
   assert.equal(join.getChild('x', 'http://jabber.org/protocol/muc')?.getChild('history')?.attrs.maxchars, '0');
+  assert.equal(join.getChildText('show'), 'away', 'the join carries our presence');
+  assert.equal(join.getChildText('status'), 'lunch');
   assert.equal(s.reg.dto(ROOM)?.state, 'joining');
   assert.equal(s.reg.receivePresence(presence('bob')), true);
   assert.equal(s.reg.receivePresence(presence('Ally', { aff: 'member', codes: [110, 100] })), true);
@@ -183,8 +207,12 @@ test('join refused: nickname in use gives a free suggestion; password; members-o
       assert.equal(err.error.suggestion, reason === 'nickname-in-use' ? 'ally_' : null);
       return true;
     });
-    assert.equal(s.reg.dto(ROOM)?.state, 'left');
-    assert.equal(s.reg.dto(ROOM)?.error?.reason, reason);
+    // Told to the tabs as 'left' with the reason; never joined, so not kept as a room.
+    const told = s.emitted.filter(([n]) => n === 'room').at(-1)![1] as { room: { state: string; error: { reason: string } } };
+    assert.equal(told.room.state, 'left');
+    assert.equal(told.room.error.reason, reason);
+    assert.equal(s.reg.dto(ROOM), undefined);
+    assert.equal(s.reg.isRoom(ROOM), false);
     s.reg.close();
   }
 });
@@ -217,8 +245,21 @@ test('a room that never answers: timeout after joinTimeoutMs, state left, a leav
   const started = Date.now();
   await assert.rejects(s.reg.join(ROOM, { nick: 'ally' }), (err: { error: { reason: string } }) => err.error.reason === 'timeout');
   assert.ok(Date.now() - started >= 250);
-  assert.equal(s.reg.dto(ROOM)?.state, 'left');
+  assert.equal(s.reg.dto(ROOM), undefined, 'never joined: not kept');
   assert.equal(s.joins().at(-1)?.attrs.type, 'unavailable');
+  s.reg.close();
+});
+
+test('an address that answers disco#info as no room (a contact) is refused before any join presence, and stays a contact', async () => {
+  const s = fakeSession();
+  s.conn.iq = async (e: Element) => {
+    s.sent.push(e);
+    return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='account' type='registered'/></query></iq>`);
+  };
+  await assert.rejects(s.reg.join('bob@example.org'), (err: { error: { reason: string } }) => err.error.reason === 'room-not-found');
+  assert.equal(s.joins().length, 0);
+  assert.equal(s.reg.receivePresence(el(`<presence from='bob@example.org/phone'/>`)), false);
+  assert.equal(await s.reg.receivePrivate(el(`<message from='bob@example.org/phone' type='chat'><body>hi</body></message>`), new Date(), false), false);
   s.reg.close();
 });
 
@@ -305,5 +346,123 @@ test('rejoin: a fresh session joins wanted rooms again; self-ping not-acceptable
   s.reg.resumed();
   await waitUntil(() => s.joins().length === 3, 'rejoin after self-ping');
   assert.equal(s.reg.dto(ROOM)?.state, 'rejoining');
+  s.reg.close();
+});
+
+test('discovery: services by their conference identity, browse filtered and paged (100 per page, next = last jid), room info', async () => {
+  const s = fakeSession();
+  const items = (jids: { jid: string; name?: string }[]) =>
+    `<query xmlns='http://jabber.org/protocol/disco#items'>${jids.map((j) => `<item jid='${j.jid}'${j.name ? ` name='${j.name}'` : ''}/>`).join('')}</query>`;
+  const rooms = Array.from({ length: 250 }, (_, i) => ({ jid: `r${String(i).padStart(3, '0')}@conference.example.org`, name: i % 2 ? `Cake ${i}` : `Tea ${i}` }));
+  s.conn.iq = async (e: Element) => {
+    const ns = e.getChild('query')?.attrs.xmlns;
+    if (ns === 'http://jabber.org/protocol/disco#items' && e.attrs.to === 'example.org') {
+      return el(`<iq type='result'>${items([{ jid: 'conference.example.org' }, { jid: 'upload.example.org' }])}</iq>`);
+    }
+    if (ns === 'http://jabber.org/protocol/disco#items') return el(`<iq type='result'>${items(rooms)}</iq>`);
+    if (e.attrs.to === 'conference.example.org') {
+      return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text'/><feature var='http://jabber.org/protocol/muc'/></query></iq>`);
+    }
+    if (e.attrs.to === 'upload.example.org') return el(`<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='store' type='file'/></query></iq>`);
+    return el(
+      `<iq type='result'><query xmlns='http://jabber.org/protocol/disco#info'><identity category='conference' type='text' name='R &lt;3'/><feature var='http://jabber.org/protocol/muc'/><feature var='muc_open'/><feature var='muc_semianonymous'/></query></iq>`,
+    );
+  };
+  assert.deepEqual(await s.reg.services(), ['conference.example.org']);
+  const p1 = await s.reg.browse(undefined, '', undefined);
+  assert.equal(p1.service, 'conference.example.org');
+  assert.equal(p1.rooms.length, 100);
+  assert.equal(p1.next, 'r099@conference.example.org');
+  const p3 = await s.reg.browse('conference.example.org', '', 'r199@conference.example.org');
+  assert.equal(p3.rooms.length, 50);
+  assert.equal(p3.next, null);
+  const cake = await s.reg.browse('conference.example.org', 'CAKE 1', undefined);
+  assert.ok(cake.rooms.length > 0 && cake.rooms.every((r) => r.name!.startsWith('Cake 1')));
+  const info = await s.reg.info('r001@conference.example.org');
+  assert.equal(info.name, 'R <3');
+  assert.equal(info.omemo.allowed, false);
+  assert.match(info.omemo.reason!, /non-anonymous/);
+  await assert.rejects(s.reg.info('not a room'), /not a room address/);
+  s.reg.close();
+});
+
+test('a rejoin without an answer stays wanted and is tried again (backoff); a refusal that does not pass (banned) ends it', async () => {
+  const s = fakeSession();
+  s.reg.timing.rejoinRetryMs = 50;
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  s.reg.rejoinAll();
+  await waitUntil(() => s.joins().length === 2, 'rejoin sent');
+  // No answer: 'left' with timeout (after joinTimeoutMs, 300 ms here), still wanted: stored so, and retried.
+  await waitUntil(() => s.reg.dto(ROOM)?.state === 'left', 'timed out');
+  assert.equal(s.reg.dto(ROOM)?.error?.reason, 'timeout');
+  assert.equal((s.stored.at(-1) as { joined: boolean }).joined, true);
+  await waitUntil(() => s.joins().filter((j) => j.attrs.type !== 'unavailable').length === 3, 'retried');
+  assert.equal(s.reg.dto(ROOM)?.state, 'rejoining');
+  s.reg.receivePresence(el(`<presence from='${ROOM}/ally' type='error'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>`));
+  assert.equal(s.reg.dto(ROOM)?.error?.reason, 'banned');
+  await s.reg.flushWrites();
+  assert.equal((s.stored.at(-1) as { joined: boolean }).joined, false);
+  const sentBefore = s.joins().length;
+  await tick(200);
+  assert.equal(s.joins().length, sentBefore, 'not tried again');
+  s.reg.close();
+});
+
+test('leave mid-join sends the leave to the nick asked for; setBookmark lists a bookmarked room not joined here', async () => {
+  const s = fakeSession({ discoAnswer: 'not-found' });
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  await s.reg.leave(ROOM, true);
+  await assert.rejects(p);
+  assert.equal(s.joins().at(-1)?.attrs.to, `${ROOM}/ally`);
+  assert.equal(s.joins().at(-1)?.attrs.type, 'unavailable');
+  assert.ok(s.emitted.some(([n, e]) => n === 'roomRemoved' && (e as { jid: string }).jid === ROOM));
+  s.reg.setBookmark('other@conference.example.org', { bookmarked: true, autojoin: false, name: 'Other' });
+  const dto = s.reg.dto('other@conference.example.org')!;
+  assert.deepEqual([dto.state, dto.bookmarked, dto.autojoin, dto.name, dto.nick], ['left', true, false, 'Other', 'alice']);
+  s.reg.setBookmark('nobody@conference.example.org', { bookmarked: false, autojoin: false });
+  assert.equal(s.reg.dto('nobody@conference.example.org'), undefined);
+  s.reg.close();
+});
+
+test('a room flooding subject changes: a few room events and a few writes, the last subject kept', async () => {
+  const s = fakeSession();
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  await s.reg.flushWrites();
+  const eventsBefore = s.emitted.filter(([n]) => n === 'room').length;
+  const writesBefore = s.stored.length;
+  for (let i = 0; i < 1000; i++) await s.reg.receiveGroupchat(el(`<message from='${ROOM}' type='groupchat'><subject>flood ${i}</subject></message>`), new Date());
+  await tick(1100);
+  await s.reg.flushWrites();
+  const events = s.emitted.filter(([n]) => n === 'room').slice(eventsBefore);
+  assert.ok(events.length <= 5, `${events.length} room events`);
+  assert.equal((events.at(-1)![1] as { room: { subject: string } }).room.subject, 'flood 999');
+  assert.ok(s.stored.length - writesBefore <= 5, `${s.stored.length - writesBefore} writes`);
+  assert.equal((s.stored.at(-1) as { subject: string }).subject, 'flood 999');
+  s.reg.close();
+});
+
+test('a room archive result (from the room bare JID) is claimed for the room history part, never the account archive', async () => {
+  const s = fakeSession();
+  const p = s.reg.join(ROOM, { nick: 'ally' });
+  await waitUntil(() => s.joins().length === 1, 'join sent');
+  s.reg.receivePresence(presence('ally', { codes: [110] }));
+  await p;
+  const result = (from: string) =>
+    el(`<message from='${from}' to='${ME}/parley'><result xmlns='urn:xmpp:mam:2' queryid='q' id='a1'><forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-01-01T00:00:00Z'/><message from='${ROOM}/bob' type='groupchat'><body>old</body></message></forwarded></result></message>`);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true, 'dropped quietly without the history part');
+  const got: Element[] = [];
+  s.reg.archiveResult = (e) => got.push(e);
+  assert.equal(s.reg.claimArchiveResult(result(ROOM)), true);
+  assert.equal(got.length, 1);
+  assert.equal(s.reg.claimArchiveResult(result('other@conference.example.org')), false, 'not a room of ours: the account archive decides (forged)');
+  assert.equal(s.reg.claimArchiveResult(result(`${ROOM}/bob`)), false);
+  assert.equal(s.reg.claimArchiveResult(el(`<message from='${ROOM}' type='groupchat'><body>x</body></message>`)), false);
   s.reg.close();
 });

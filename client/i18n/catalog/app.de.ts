@@ -7,6 +7,7 @@
 import type { app as english } from './app.en.js';
 import { rosterDe } from './app/roster.de.js';
 import { blockingDe } from './app/blocking.de.js';
+import { roomsDe } from './app/rooms.de.js';
 import { mutationsDe } from './app/mutations.de.js';
 import { renderingDe } from './app/rendering.de.js';
 import { searchDe } from './app/search.de.js';
@@ -14,6 +15,8 @@ import { avatarDe } from './app/avatar.de.js';
 import { ownProfileDe } from './app/own-profile.de.js';
 import { accountDe } from './app/account.de.js';
 import { filesDe } from './app/files.de.js';
+import { roomsAdminDe } from './app/rooms-admin.de.js';
+import { roomOmemoDe } from './app/room-omemo.de.js';
 
 export const appDe: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -240,6 +243,7 @@ export const appDe: Record<keyof typeof english, string> = {
   'pwa.reload': 'Neu laden',
   ...rosterDe,
   ...blockingDe,
+  ...roomsDe,
   ...mutationsDe,
   ...renderingDe,
   ...searchDe,
@@ -247,4 +251,6 @@ export const appDe: Record<keyof typeof english, string> = {
   ...ownProfileDe,
   ...accountDe,
   ...filesDe,
+  ...roomsAdminDe,
+  ...roomOmemoDe,
 };

@@ -4,6 +4,7 @@
  */
 import { rosterEn } from './app/roster.en.js';
 import { blockingEn } from './app/blocking.en.js';
+import { roomsEn } from './app/rooms.en.js';
 import { mutationsEn } from './app/mutations.en.js';
 import { renderingEn } from './app/rendering.en.js';
 import { searchEn } from './app/search.en.js';
@@ -11,6 +12,8 @@ import { avatarEn } from './app/avatar.en.js';
 import { ownProfileEn } from './app/own-profile.en.js';
 import { accountEn } from './app/account.en.js';
 import { filesEn } from './app/files.en.js';
+import { roomsAdminEn } from './app/rooms-admin.en.js';
+import { roomOmemoEn } from './app/room-omemo.en.js';
 
 export const app = {
   'app.title': 'Parley',
@@ -232,6 +235,7 @@ export const app = {
   'pwa.reload': 'Reload',
   ...rosterEn,
   ...blockingEn,
+  ...roomsEn,
   ...mutationsEn,
   ...renderingEn,
   ...searchEn,
@@ -239,4 +243,6 @@ export const app = {
   ...ownProfileEn,
   ...accountEn,
   ...filesEn,
+  ...roomsAdminEn,
+  ...roomOmemoEn,
 } as const;

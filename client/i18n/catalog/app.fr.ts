@@ -9,6 +9,7 @@
 import type { app as english } from './app.en.js';
 import { rosterFr } from './app/roster.fr.js';
 import { blockingFr } from './app/blocking.fr.js';
+import { roomsFr } from './app/rooms.fr.js';
 import { mutationsFr } from './app/mutations.fr.js';
 import { renderingFr } from './app/rendering.fr.js';
 import { searchFr } from './app/search.fr.js';
@@ -16,6 +17,8 @@ import { avatarFr } from './app/avatar.fr.js';
 import { ownProfileFr } from './app/own-profile.fr.js';
 import { accountFr } from './app/account.fr.js';
 import { filesFr } from './app/files.fr.js';
+import { roomsAdminFr } from './app/rooms-admin.fr.js';
+import { roomOmemoFr } from './app/room-omemo.fr.js';
 
 export const appFr: Record<keyof typeof english, string> = {
   'app.title': 'Parley',
@@ -247,6 +250,7 @@ export const appFr: Record<keyof typeof english, string> = {
   'pwa.reload': 'Recharger',
   ...rosterFr,
   ...blockingFr,
+  ...roomsFr,
   ...mutationsFr,
   ...renderingFr,
   ...searchFr,
@@ -254,4 +258,6 @@ export const appFr: Record<keyof typeof english, string> = {
   ...ownProfileFr,
   ...accountFr,
   ...filesFr,
+  ...roomsAdminFr,
+  ...roomOmemoFr,
 };

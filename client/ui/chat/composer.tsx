@@ -7,7 +7,7 @@ import { UploadProgress } from './upload-progress.js';
 import { useFileDrop } from './file-drop.js';
 import { useServices } from '../context.js';
 import { formatBytes } from '../../i18n/format.js';
-import { encryptionWanted, setEncryption, useEncryptionWanted } from './encryption.js';
+import { encryptForConversation, encryptionWanted, setEncryption, useEncryptionState } from './encryption.js';
 import { t } from '../../i18n/index.js';
 import { TypingSender } from '../../state/chat-states.js';
 import { editing, lastEditable, sendCorrection, startEditing } from './edit-state.js';
@@ -88,7 +88,8 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
       const service = await omemo();
       if (!service) throw new Error(t('composer.noE2e'));
       // The quote goes inside the ciphertext; only the reply element (which message) is outside, as in Conversations.
-      const { encrypted, unreachable } = await service.encryptFor(to, full, { originId });
+      // A private group: to every member's devices (encryptForRoom), else to the contact's.
+      const { encrypted, unreachable } = await encryptForConversation(service, to, full, { originId });
       const result = await run('send', { to, encrypted, originId, replyTo });
       await service.bindSent(originId, result.message.id, { peer: result.message.peer, direction: 'out', stamp: result.message.stamp });
       // Sent, but a device of the contact cannot read it: say so, or the sender assumes it arrived everywhere.
@@ -200,20 +201,32 @@ export function Composer({ peer, handle }: { peer: string; handle?: Ref<Composer
   );
 }
 
-/** The lock button: shows and switches end-to-end encryption for the open conversation. */
+/**
+ * The lock button: shows and switches end-to-end encryption for the open conversation. In a room that refuses OMEMO
+ * (anonymous or open) it is off and disabled, and the room's reason is shown beside it as text.
+ */
 function EncryptionToggle({ peer }: { peer: string }) {
-  const on = useEncryptionWanted(peer);
+  const state = useEncryptionState(peer);
+  const on = state.on;
+  const refused = state.refused;
   return (
-    <button
-      type="button"
-      class="button-quiet encryption-toggle"
-      data-testid="encryption-toggle"
-      aria-pressed={on ? 'true' : 'false'}
-      title={on ? t('composer.encryptedTitle') : t('composer.plainTitle')}
-      onClick={() => on !== null && setEncryption(peer, !on)}
-    >
-      {on ? t('composer.encrypted') : t('composer.plain')}
-    </button>
+    <>
+      <button
+        type="button"
+        class="button-quiet encryption-toggle"
+        data-testid="encryption-toggle"
+        aria-pressed={on ? 'true' : 'false'}
+        disabled={refused !== undefined}
+        aria-describedby={refused !== undefined ? 'encryption-refused' : undefined}
+        title={refused ?? (on ? t('composer.encryptedTitle') : t('composer.plainTitle'))}
+        onClick={() => on !== null && refused === undefined && setEncryption(peer, !on)}
+      >
+        {on ? t('composer.encrypted') : t('composer.plain')}
+      </button>
+      {refused !== undefined ? (
+        <p id="encryption-refused" class="composer-note encryption-refused" data-testid="encryption-refused">{refused}</p>
+      ) : null}
+    </>
   );
 }
 

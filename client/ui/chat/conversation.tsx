@@ -19,12 +19,19 @@ import { openSecurity } from '../security/open.js';
 import { sentSignal } from '../../state/tab.js';
 import { t } from '../../i18n/index.js';
 import { DeleteConversationButton, TypingNote } from './conversation-actions.js';
+import { PmHeader, RoomHeader } from '../rooms/room-header.js';
+import { Occupants } from '../rooms/occupants.js';
+import { occupantsOpen } from '../rooms/occupants-toggle.js';
 
 export function Conversation({ peer }: { peer: string }) {
   const { state, history, run, connected } = useServices();
   state.contacts.revision.value;
   state.messages.revision.value;
+  state.rooms.revision.value;
   history.revision.value;
+  // A room (bare JID the rooms store knows) or a MUC-PM (always a full JID): their own headers, never a contact's.
+  const room = state.rooms.get(peer);
+  const isPm = peer.includes('/');
   const composer = useRef<ComposerHandle>(null);
   const marker = useMemo(() => new ReadMarker((p, id) => run('markDisplayed', { peer: p, id })), [run]);
 
@@ -96,25 +103,34 @@ export function Conversation({ peer }: { peer: string }) {
   ) : null;
 
   return (
-    <section id="conversation" class="conversation" aria-labelledby="conversation-title">
-      <header class="conversation-header">
-        <a href="#" class="back-link" data-testid="back" aria-label={t('conversation.back')}>‹</a>
-        <span class="conversation-avatar"><Avatar jid={peer} name={name} show={presence.show} /></span>
-        <div class="conversation-heading">
-          <h1 id="conversation-title" dir="auto"><bdi>{name}</bdi></h1>
-          <p id="conversation-subtitle" dir="auto">{subtitle}</p>
-          <TypingNote peer={peer} name={name} />
-        </div>
-        <DeleteConversationButton peer={peer} name={name} />
-        <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
-          {t('conversation.security')}
-        </button>
-        <MuteButton peer={peer} />
-        <ProfileButton open={profileOpen.value} onToggle={() => (profileOpen.value = !profileOpen.value)} />
-      </header>
-      {profileOpen.value ? <ProfilePanel peer={peer} onClose={() => (profileOpen.value = false)} /> : null}
+    <section id="conversation" class={`conversation${room ? ' is-room' : ''}${isPm ? ' is-pm' : ''}${room && occupantsOpen.value ? ' occupants-open' : ''}`} data-kind={room ? 'room' : isPm ? 'pm' : 'chat'} aria-labelledby="conversation-title">
+      {room ? (
+        <RoomHeader room={room} occupantsOpen={occupantsOpen.value} onToggleOccupants={() => (occupantsOpen.value = !occupantsOpen.value)} />
+      ) : isPm ? (
+        <PmHeader peer={peer} />
+      ) : (
+        <header class="conversation-header">
+          <a href="#" class="back-link" data-testid="back" aria-label={t('conversation.back')}>‹</a>
+          <span class="conversation-avatar"><Avatar jid={peer} name={name} show={presence.show} /></span>
+          <div class="conversation-heading">
+            <h1 id="conversation-title" dir="auto"><bdi>{name}</bdi></h1>
+            <p id="conversation-subtitle" dir="auto">{subtitle}</p>
+            <TypingNote peer={peer} name={name} />
+          </div>
+          <DeleteConversationButton peer={peer} name={name} />
+          <button type="button" class="button-quiet header-action" data-testid="security-open" title={t('conversation.securityTitle')} onClick={() => openSecurity(peer)}>
+            {t('conversation.security')}
+          </button>
+          <MuteButton peer={peer} />
+          <ProfileButton open={profileOpen.value} onToggle={() => (profileOpen.value = !profileOpen.value)} />
+        </header>
+      )}
+      {!room && !isPm && profileOpen.value ? <ProfilePanel peer={peer} onClose={() => (profileOpen.value = false)} /> : null}
+      {room && occupantsOpen.value ? <div id="room-occupants" class="room-occupants-panel"><Occupants room={room} onClose={() => (occupantsOpen.value = false)} /></div> : null}
       <MessageList
         peer={peer}
+        presenceLines={room ? state.rooms.presenceLines(peer) : undefined}
+        fromStart={conv.loaded && !conv.hasMore}
         messages={conv.messages}
         status={status}
         endRequest={sentSignal.value}

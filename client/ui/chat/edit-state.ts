@@ -6,6 +6,7 @@ import { signal } from '@preact/signals';
 import type { MessageDTO } from '../../../server/realtime/contract.js';
 import type { RunCommand } from '../../app/socket.js';
 import { omemo } from '../../app/omemo-loader.js';
+import { encryptForConversation } from './encryption.js';
 import { forDecryption } from './versions.js';
 import { t } from '../../i18n/index.js';
 
@@ -49,6 +50,6 @@ export async function sendCorrection(run: RunCommand, e: Editing, body: string, 
   if (e.message.encrypted === null) return (await run('correct', { peer: e.peer, id: e.message.id, body, originId })).message;
   const service = await omemo();
   if (!service) throw new Error(t('composer.noE2e'));
-  const { encrypted } = await service.encryptFor(e.peer, body, { originId });
+  const { encrypted } = await encryptForConversation(service, e.peer, body, { originId });
   return (await run('correct', { peer: e.peer, id: e.message.id, encrypted, originId })).message;
 }

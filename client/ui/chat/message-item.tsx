@@ -15,6 +15,7 @@ import { ReplyQuote, highlighted, rememberShown } from './reply.js';
 import { stripFallback } from './reply-text.js';
 import { ReactionBar } from './reactions.js';
 import { QuickActions } from './quick-actions.js';
+import { avatarColour } from '../xep0392.js';
 
 type Trust = 'unverified' | 'verified' | 'compromised';
 const TRUST_TEXT: Record<Trust, MessageKey> = { unverified: 'message.trust.unverified', verified: 'message.trust.verified', compromised: 'message.trust.compromised' };
@@ -43,7 +44,16 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   // The text as shown: a reply's "> quote" fallback (XEP-0428) is left out, also after decryption.
   const shownText = message.retractedAt !== undefined ? null : readable ? stripFallback(readable.text, message.reply) : message.encrypted === null && message.body ? stripFallback(message.body, message.reply) : null;
   if (shownText !== null) rememberShown(message.id, shownText);
-  if (message.retractedAt !== undefined) {
+  if (message.moderated) {
+    // XEP-0425: the room removed it for everyone; who did it and why, as the room says, shown as text.
+    const { by, reason } = message.moderated;
+    body = (
+      <p class="message-body message-retracted message-moderated" data-testid="message-moderated">
+        {by ? t('rooms.moderatedBy', { by }) : t('rooms.moderated')}
+        {reason ? <span class="moderated-reason"> {t('rooms.moderatedReason', { reason })}</span> : null}
+      </p>
+    );
+  } else if (message.retractedAt !== undefined) {
     body = <p class="message-body message-retracted" data-testid="message-retracted">{t('mutations.retracted')}</p>;
   } else if (message.encrypted !== null) {
     const text = readable
@@ -76,7 +86,9 @@ export function MessageItem({ message }: { message: MessageDTO }) {
   // Inside the list's row element (VirtualList's <li>): the bubble is a block of its own.
   return (
     <div
-      class={`message message-${message.direction} state-${message.state}${highlighted.value === message.id ? ' message-highlight' : ''}`}
+      class={`message message-${message.direction} state-${message.state}${highlighted.value === message.id ? ' message-highlight' : ''}${message.mentionsMe && message.direction === 'in' ? ' message-mention' : ''}`}
+      data-mention={message.mentionsMe && message.direction === 'in' ? 'true' : undefined}
+      data-nick={message.nick}
       data-testid="message"
       data-id={message.id}
       data-direction={message.direction}
@@ -86,6 +98,10 @@ export function MessageItem({ message }: { message: MessageDTO }) {
       data-handed-over={readable?.handedOverBy !== undefined ? String(readable.handedOverBy) : undefined}
     >
       <div class="bubble">
+        {message.nick !== undefined && message.direction === 'in' && !message.peer.includes('/') ? (
+          // A room message: the sender's nick, coloured by XEP-0392 of the nick (the same colour in every client).
+          <bdi class="message-nick" data-testid="message-nick" style={{ color: avatarColour(message.nick) }}>{message.nick}</bdi>
+        ) : null}
         {message.reply ? <ReplyQuote message={message} body={readable?.text ?? message.body ?? ''} /> : null}
         {attachment ? <Attachment href={attachment} name={message.attachment!.name} size={message.attachment!.size} type={message.attachment!.type} /> : null}
         {body}
@@ -106,7 +122,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
         </div>
       </div>
       <ReactionBar message={message} />
-      {message.retractedAt === undefined ? <QuickActions message={message} text={shownText} /> : null}
+      {message.retractedAt === undefined && !message.moderated ? <QuickActions message={message} text={shownText} /> : null}
       {message.state === 'failed' ? <p class="message-failed">{t('message.notSent')}</p> : null}
     </div>
   );
@@ -115,7 +131,7 @@ export function MessageItem({ message }: { message: MessageDTO }) {
 /** The OMEMO layer explains an unreadable message in English (DISPLAY_MESSAGES): shown in the tab's language. */
 const DISPLAY_KEYS: readonly MessageKey[] = [
   'decrypt.keyOnly', 'decrypt.notForThisDevice', 'decrypt.beforeThisBrowser', 'decrypt.noSession', 'decrypt.untrusted',
-  'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error',
+  'decrypt.duplicate', 'decrypt.sentTextLost', 'decrypt.malformed', 'decrypt.error', 'decrypt.noSender',
 ];
 function displayText(text: string): string {
   const key = DISPLAY_KEYS.find((k) => english[k] === text);

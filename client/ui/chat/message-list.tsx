@@ -8,6 +8,8 @@ import type { MessageDTO } from '../../../server/realtime/contract.js';
 import { MessageItem } from './message-item.js';
 import { useReplyJump } from './reply.js';
 import { VirtualList, type VirtualListHandle, type VisibleRange } from '../virtual/VirtualList.js';
+import type { PresenceLine } from '../../state/rooms.js';
+import { PresenceLineItem } from '../rooms/presence-line.js';
 
 export interface MessageListProps {
   peer: string;
@@ -23,21 +25,46 @@ export interface MessageListProps {
   onNearEnd?: () => void;
   /** A search hit: scrolled to once it is loaded, and highlighted. */
   focusId?: string | null;
+  /** A room's coalesced join/leave lines, placed among the messages by time (not stored on the server). */
+  presenceLines?: readonly PresenceLine[] | undefined;
+  /** The conversation's beginning is loaded: lines older than its first message are shown too. */
+  fromStart?: boolean;
+}
+
+type Item = MessageDTO | PresenceLine;
+const isLine = (item: Item): item is PresenceLine => 'joined' in item;
+
+/** Messages with the presence lines merged in by time; the messages' own array when there are none. */
+function timeline(messages: readonly MessageDTO[], lines: readonly PresenceLine[] | undefined, fromStart: boolean): readonly Item[] {
+  if (!lines || lines.length === 0) return messages;
+  const out: Item[] = [];
+  let i = 0;
+  // Lines older than the oldest loaded message belong to a stretch not shown: left out, not piled on top.
+  const oldest = messages[0] && !fromStart ? Date.parse(messages[0].stamp) : -Infinity;
+  const shown = lines.filter((l) => Date.parse(l.at) >= oldest);
+  for (const m of messages) {
+    const at = Date.parse(m.stamp);
+    while (i < shown.length && Date.parse(shown[i]!.at) < at) out.push(shown[i++]!);
+    out.push(m);
+  }
+  while (i < shown.length) out.push(shown[i++]!);
+  return out;
 }
 
 // Stable functions (VirtualList recomputes keys or re-renders rows when they change).
-const keyOf = (m: MessageDTO): string => m.id;
-const renderMessage = (m: MessageDTO) => <MessageItem message={m} />;
-const rowProps = () => ({ class: 'message-row' });
+const keyOf = (m: Item): string => (isLine(m) ? m.key : m.id);
+const renderMessage = (m: Item) => (isLine(m) ? <PresenceLineItem line={m} /> : <MessageItem message={m} />);
+const rowProps = (m: Item) => ({ class: isLine(m) ? 'message-row presence-row' : 'message-row' });
 /** How close to the newest loaded message (in messages) counts as near the end. */
 const NEAR_END = 5;
 
-export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, endRequest, onNearEnd, focusId = null }: MessageListProps) {
+export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, endRequest, onNearEnd, focusId = null, presenceLines, fromStart = false }: MessageListProps) {
+  const items = useMemo(() => timeline(messages, presenceLines, fromStart), [messages, presenceLines, fromStart]);
   const list = useRef<VirtualListHandle>(null);
   useReplyJump(peer, messages, list);
   // The focused message's row is marked; the props function changes only with it (rows re-render then).
   const itemProps = useMemo(
-    () => (focusId === null ? rowProps : (m: MessageDTO) => (m.id === focusId ? { class: 'message-row is-focused', 'data-focused': 'true' } : { class: 'message-row' })),
+    () => (focusId === null ? rowProps : (m: Item) => (!isLine(m) && m.id === focusId ? { class: 'message-row is-focused', 'data-focused': 'true' } : rowProps(m))),
     [focusId],
   );
   const scrolledTo = useRef<string | null>(null);
@@ -56,13 +83,13 @@ export function MessageList({ peer, messages, status, onNearStart, onSeenEnd, en
   }, [messages]);
 
   const onVisible = (range: VisibleRange): void => {
-    if (range.end >= messages.length) onSeenEnd();
-    if (onNearEnd && range.end >= messages.length - NEAR_END) onNearEnd();
+    if (range.end >= items.length) onSeenEnd();
+    if (onNearEnd && range.end >= items.length - NEAR_END) onNearEnd();
   };
   return (
     <VirtualList
       handle={list}
-      items={messages}
+      items={items}
       keyOf={keyOf}
       renderItem={renderMessage}
       itemProps={itemProps}

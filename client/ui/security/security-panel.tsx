@@ -2,7 +2,8 @@
  * The encryption panel of a conversation: the contact's OMEMO devices with fingerprints and trust (unverified,
  * verified, compromised), warnings about changed keys, verification by comparing fingerprints or by a QR code
  * (scanned, read from a picture or pasted as its xmpp: link), this tab's own fingerprint and QR code, and the
- * account's other devices, which can be revoked. Loaded on first use. Every text is set as text.
+ * account's other devices, which can be revoked. For a room: each member's devices with the same trust UI (a private
+ * group), or the room's reason why OMEMO cannot be used there. Loaded on first use. Every text is set as text.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { OmemoPublicationDTO } from '../../../server/realtime/contract.js';
@@ -10,6 +11,7 @@ import { handover, omemo, type DeviceInfo, type OmemoService, type Trust } from 
 import { useServices } from '../context.js';
 import { cameraAvailable, qrImage, readQrFromFile, scanWithCamera } from './qr.js';
 import { closeSecurity } from './open.js';
+import { roomVerdict } from '../chat/encryption.js';
 import { t, type MessageKey } from '../../i18n/index.js';
 
 const TRUST_LABEL: Record<Trust, MessageKey> = { unverified: 'security.trust.unverified', verified: 'security.trust.verified', compromised: 'security.trust.compromised' };
@@ -20,9 +22,18 @@ const TRUST_ACTIONS: { trust: Trust; label: MessageKey }[] = [
 ];
 
 type Outcome = { text: string; kind: 'ok' | 'error' };
+/** At most this many members get their devices listed (each costs a device list and bundles): the rest are counted. */
+const MEMBERS_LISTED = 100;
+
+/** A room's part of the panel: refused with the room's reason, or its members with their devices. */
+type RoomPart =
+  | { kind: 'refused'; reason: string }
+  | { kind: 'members'; members: { jid: string; devices: DeviceInfo[] }[]; all: string[]; error: string | null };
+
 interface Loaded {
   service: OmemoService;
   contact: DeviceInfo[];
+  room: RoomPart | null;
   own: DeviceInfo[];
   publication: OmemoPublicationDTO | null;
   qr: string;
@@ -66,13 +77,15 @@ export function SecurityPanel({ peer }: { peer: string }) {
       if (!live) return;
       if (!service) return setView({ kind: 'unavailable' });
       try {
-        const [contact, own, publication] = await Promise.all([
-          service.devicesOf(peer),
+        const verdict = roomVerdict(peer);
+        const [contact, room, own, publication] = await Promise.all([
+          verdict ? [] : service.devicesOf(peer),
+          verdict ? loadRoom(service, peer, verdict) : null,
           service.devicesOf(service.account),
           run('omemoPublication', {}).catch(() => null), // an older server process: say nothing rather than fail the panel
         ]);
         const qr = await qrImage(service.qrUri());
-        if (live) setView({ kind: 'ready', service, contact, own, publication, qr });
+        if (live) setView({ kind: 'ready', service, contact, room, own, publication, qr });
       } catch (err) {
         if (live) setView({ kind: 'error', text: t('security.loadError', { error: (err as Error).message }) });
       }
@@ -91,7 +104,7 @@ export function SecurityPanel({ peer }: { peer: string }) {
     <dialog ref={dialog} class="security-dialog" data-testid="security-dialog" aria-labelledby="security-title" onClose={close} onCancel={close}>
       <div id="security-content">
         <header class="security-header">
-          <h2 id="security-title"><bdi>{t('security.title', { jid: peer })}</bdi></h2>
+          <h2 id="security-title"><bdi>{roomVerdict(peer) ? t('security.roomTitle', { room: peer }) : t('security.title', { jid: peer })}</bdi></h2>
           <button type="button" class="button-quiet" data-testid="security-close" onClick={close}>{t('common.close')}</button>
         </header>
         {view.kind === 'loading' ? <p>{t('security.loading')}</p> : null}
@@ -99,8 +112,14 @@ export function SecurityPanel({ peer }: { peer: string }) {
         {view.kind === 'error' ? <p class="form-error">{view.text}</p> : null}
         {view.kind === 'ready' ? (
           <>
-            <ContactSection service={view.service} peer={peer} devices={view.contact} reload={reload} />
-            <VerifySection service={view.service} peer={peer} reload={reload} />
+            {view.room ? (
+              <RoomSection service={view.service} part={view.room} reload={reload} />
+            ) : (
+              <ContactSection service={view.service} peer={peer} devices={view.contact} reload={reload} />
+            )}
+            {view.room?.kind === 'refused' ? null : (
+              <VerifySection reload={reload} check={view.room?.kind === 'members' ? verifyInRoom(view.service, view.room.all) : (code) => view.service.verifyFromUri(peer, code)} />
+            )}
             <p class={`security-result ${outcome?.kind === 'error' ? 'form-error' : ''}`} data-testid="security-verify-result" role="status">{outcome?.text ?? ''}</p>
             <OwnSection view={view} reload={reload} />
           </>
@@ -111,6 +130,57 @@ export function SecurityPanel({ peer }: { peer: string }) {
 }
 
 type Reload = (outcome?: Outcome) => void;
+type Verdict = NonNullable<ReturnType<typeof roomVerdict>>;
+type Check = (code: string) => Promise<{ verified: number[]; mismatched: number[]; unknown: number[] }>;
+
+async function loadRoom(service: OmemoService, room: string, verdict: Verdict): Promise<RoomPart> {
+  if (!verdict.allowed) return { kind: 'refused', reason: verdict.reason ?? '' };
+  const a = await service.roomAvailability(room);
+  const listed = a.members.slice(0, MEMBERS_LISTED);
+  const members = await Promise.all(listed.map(async (jid) => ({ jid, devices: await service.devicesOf(jid) })));
+  return { kind: 'members', members, all: a.members, error: a.error };
+}
+
+/** A code scanned in a room: it must be a member's. */
+function verifyInRoom(service: OmemoService, members: string[]): Check {
+  return async (code) => {
+    try {
+      return await service.verifyMemberFromUri(members, code);
+    } catch (err) {
+      const jid = (err as { name?: string; jid?: string }).name === 'NotAMemberError' ? (err as { jid: string }).jid : null;
+      throw jid ? new Error(t('security.roomVerifyNotMember', { jid })) : err;
+    }
+  };
+}
+
+function RoomSection({ service, part, reload }: { service: OmemoService; part: RoomPart; reload: Reload }) {
+  if (part.kind === 'refused') {
+    return (
+      <section data-testid="security-room">
+        <p class="security-warning" data-testid="security-room-refused">{part.reason}</p>
+      </section>
+    );
+  }
+  return (
+    <section data-testid="security-room">
+      <h3>{t('security.roomMembers')}</h3>
+      {part.error && part.members.length === 0 ? <p class="form-error">{t('security.roomMembersError', { error: part.error })}</p> : null}
+      {!part.error && part.members.length === 0 ? <p>{t('security.roomNoMembers')}</p> : null}
+      {part.members.length ? <p class="security-hint">{t('security.roomMembersHint')}</p> : null}
+      {part.members.map((m) => (
+        <section key={m.jid} class="security-member" data-testid="security-member" data-jid={m.jid}>
+          <h4><bdi>{m.jid}</bdi></h4>
+          {m.devices.length === 0 ? (
+            <p data-testid="security-member-no-devices">{t('security.noDevices', { jid: m.jid })}</p>
+          ) : (
+            <DeviceList service={service} jid={m.jid} devices={m.devices} reload={reload} />
+          )}
+        </section>
+      ))}
+      {part.all.length > part.members.length ? <p>{t('security.roomMoreMembers', { count: part.all.length - part.members.length })}</p> : null}
+    </section>
+  );
+}
 
 function ContactSection({ service, peer, devices, reload }: { service: OmemoService; peer: string; devices: DeviceInfo[]; reload: Reload }) {
   return (
@@ -193,7 +263,7 @@ function ActionButton({ label, testid, action, reload }: { label: string; testid
   );
 }
 
-function VerifySection({ service, peer, reload }: { service: OmemoService; peer: string; reload: Reload }) {
+function VerifySection({ check, reload }: { check: Check; reload: Reload }) {
   const [pasted, setPasted] = useState('');
   const [scanning, setScanning] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
@@ -202,7 +272,7 @@ function VerifySection({ service, peer, reload }: { service: OmemoService; peer:
 
   const verify = async (code: string | null): Promise<void> => {
     if (!code) return reload({ text: t('security.noQr'), kind: 'error' });
-    const r = await service.verifyFromUri(peer, code);
+    const r = await check(code);
     const parts: string[] = [];
     if (r.verified.length) parts.push(t('security.verifiedDevices', { devices: r.verified.join(', ') }));
     if (r.mismatched.length) parts.push(t('security.mismatched', { devices: r.mismatched.join(', ') }));

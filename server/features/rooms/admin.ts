@@ -12,7 +12,6 @@ import {
   buildMediatedInvite, buildModerate, parseAdminItems, parseConfigForm, parseRoomInfo, type Affiliation, type RoomInfo, type Role,
 } from '../../stanza/muc.js';
 import { buildSubmitForm, type DataForm } from '../../stanza/data-form.js';
-import { NS_OVERSIZED } from '../../xmpp/bounded-parser.js';
 import { XmppStanzaError } from '../../xmpp/errors.js';
 import { CommandError } from '../messages.js';
 import { explained } from './iq-errors.js';
@@ -41,7 +40,7 @@ export class RoomAdmin {
   constructor(
     private readonly ctx: RoomsAdminContext,
     private readonly registry: RoomRegistryPort,
-    private readonly bookmarks: Pick<RoomBookmarks, 'save' | 'remove'>,
+    private readonly bookmarks: Pick<RoomBookmarks, 'save' | 'remove' | 'get'>,
     private readonly deps: RoomAdminDeps,
   ) {}
 
@@ -74,18 +73,25 @@ export class RoomAdmin {
       await this.registry.leave(c.room, true).catch(() => undefined);
       throw new CommandError('That room exists already: join it instead, or choose another address.');
     }
-    const form = await this.form(c.room);
-    const submit = buildSubmitForm(form, presetAnswers(form, c.preset, c.name));
-    if (!submit.ok) throw new CommandError(`Configuring the new room failed: ${submit.error}`);
-    await explained('Configuring the new room', () => this.ctx.conn.iq(buildConfigSubmit(c.room, submit.element)!));
-    const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
-    if (members.length > 0) {
-      const set = buildAdminSet(c.room, members.map((m) => adminChange.member(m)));
-      if (set) await explained('Adding the members', () => this.ctx.conn.iq(set));
+    try {
+      const form = await this.form(c.room);
+      const submit = buildSubmitForm(form, presetAnswers(form, c.preset, c.name));
+      if (!submit.ok) throw new CommandError(`Configuring the new room failed: ${submit.error}`);
+      await explained('Configuring the new room', () => this.ctx.conn.iq(buildConfigSubmit(c.room, submit.element)!));
+    } catch (err) {
+      // A new room never configured stays locked; leaving it lets the service drop it (Prosody does at once).
+      await this.registry.leave(c.room, true).catch(() => undefined);
+      throw err;
     }
     await this.bookmarks
       .save({ room: c.room, name: c.name ?? null, nick: joined.nick, password: null, autojoin: true })
       .catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarking a new room failed'));
+    const members = [...new Set(c.members.filter((m) => m !== this.ctx.jid))];
+    // One item per request: Prosody 0.12 applies only the first <item/> of a muc#admin set and ignores the rest.
+    for (const m of members) {
+      const set = buildAdminSet(c.room, [adminChange.member(m)]);
+      if (set) await explained('The room was created, but adding the members failed', () => this.ctx.conn.iq(set));
+    }
     // Joined before it was configured: its features (members-only, non-anonymous) are read again.
     return (await this.registry.refresh(c.room)) ?? joined;
   }
@@ -95,9 +101,6 @@ export class RoomAdmin {
     const get = buildConfigGet(room);
     if (!get) throw new CommandError('That is not a room address.');
     const iq = await explained('Reading the room configuration', () => this.ctx.conn.iq(get));
-    if (iq.getChild('oversized', NS_OVERSIZED)) {
-      throw new CommandError('The room sent a configuration form too large to handle; Parley refuses it rather than show or submit part of it.');
-    }
     const parsed = parseConfigForm(iq);
     if (!parsed.ok) throw new CommandError(formErrorText(parsed.error));
     return parsed.form;
@@ -143,7 +146,9 @@ export class RoomAdmin {
       const set = buildAdminSet(c.room, [adminChange.member(c.jid)]);
       if (set) await explained('Making them a member', () => this.ctx.conn.iq(set));
     }
-    const msg = buildDirectInvite(c.jid, c.room, c.reason ? { reason: c.reason } : {});
+    // XEP-0249: the room's password travels with the invitation (as we keep it in the bookmark).
+    const password = this.bookmarks.get(c.room)?.password ?? undefined;
+    const msg = buildDirectInvite(c.jid, c.room, { ...(c.reason ? { reason: c.reason } : {}), ...(password ? { password } : {}) });
     if (!msg) throw new CommandError('That invitation cannot be sent.');
     await this.ctx.conn.send(msg);
   }

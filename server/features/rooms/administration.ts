@@ -12,6 +12,7 @@ import { NS_BOOKMARKS2 } from '../../stanza/bookmarks.js';
 
 export interface RoomsAdministrationDeps {
   isContact(bare: string): boolean;
+  isBlocked(bare: string): boolean;
   row(id: string): Promise<RoomRow | null>;
   invitationLimits?: Partial<InvitationLimits>;
 }
@@ -25,6 +26,7 @@ export class RoomsAdministration {
     this.bookmarks = new RoomBookmarks(ctx, registry);
     this.invitations = new Invitations(ctx, registry, {
       isContact: deps.isContact,
+      isBlocked: deps.isBlocked,
       // An accepted invitation is a join from a tab: bookmarked with autojoin.
       joined: (room, password) => this.bookmarks.save({ room: room.jid, name: room.name, nick: room.nick, password, autojoin: true }),
       ...(deps.invitationLimits ? { limits: deps.invitationLimits } : {}),

@@ -75,10 +75,19 @@ export class RoomBookmarks implements RoomBookmarksPort {
   async start(): Promise<void> {
     this.storage = await this.detect();
     const list = await this.fetch();
+    const before = new Set(this.known.keys());
     this.known.clear();
     for (const b of list) this.known.set(b.room, b);
     for (const b of list) if (b.autojoin) this.join(b);
     for (const b of list) this.registry.setBookmark(b.room, { bookmarked: true, autojoin: b.autojoin, name: b.name });
+    // Removed by another client while this session was down (no notification reached us): as a retraction.
+    for (const room of before) if (!this.known.has(room)) this.unbookmarked(room);
+  }
+
+  private unbookmarked(room: string): void {
+    const view = this.registry.get(room);
+    if (view && view.state !== 'left') void this.leave(room);
+    this.registry.setBookmark(room, { bookmarked: false, autojoin: false, name: null });
   }
 
   private async detect(): Promise<BookmarkStorage> {
@@ -130,9 +139,7 @@ export class RoomBookmarks implements RoomBookmarksPort {
     }
     for (const room of parseBookmarks2Retractions(message)) {
       this.known.delete(room);
-      const view = this.registry.get(room);
-      if (view && view.state !== 'left') void this.leave(room);
-      this.registry.setBookmark(room, { bookmarked: false, autojoin: false, name: null });
+      this.unbookmarked(room);
     }
   }
 

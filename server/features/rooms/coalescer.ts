@@ -12,6 +12,8 @@ export const SUMMARY_NICKS = 20;
 
 export class OccupantCoalescer {
   private present = new Map<string, OccupantDTO>();
+  /** Nicks that joined in this window and were not sent yet: the tabs never knew them. */
+  private fresh = new Set<string>();
   private gone = new Set<string>();
   private joined: string[] = [];
   private joinedTotal = 0;
@@ -29,8 +31,10 @@ export class OccupantCoalescer {
 
   /** An occupant joined or changed (its newest state replaces any earlier one in the window). */
   presentOccupant(o: OccupantDTO, joined: boolean): void {
-    this.gone.delete(o.nick);
+    // Gone then back in one window: the tabs knew it before, so it is an update, not a join they never heard of.
+    const wasGone = this.gone.delete(o.nick);
     this.present.set(o.nick, o);
+    if (joined && !wasGone) this.fresh.add(o.nick);
     if (joined) {
       this.joinedTotal++;
       if (this.joined.length < SUMMARY_NICKS) this.joined.push(o.nick);
@@ -41,8 +45,11 @@ export class OccupantCoalescer {
   /** An occupant left (`left`: counted in the summary; false for a nick change). */
   goneOccupant(nick: string, left: boolean): void {
     // Joined and gone in the same window: the tab never needs to hear of it, but the summary still counts both.
+    // So `gone` only names nicks the tabs know: bounded by the occupant table, whatever a room floods.
     this.present.delete(nick);
-    this.gone.add(nick);
+    if (this.fresh.delete(nick)) {
+      /* never sent: nothing to take back */
+    } else this.gone.add(nick);
     if (left) {
       this.leftTotal++;
       if (this.left.length < SUMMARY_NICKS) this.left.push(nick);
@@ -74,6 +81,7 @@ export class OccupantCoalescer {
       if (gone.length + present.length >= MAX_PER_DELTA) break;
       present.push(o);
       this.present.delete(nick);
+      this.fresh.delete(nick);
     }
     const delta: OccupantsDeltaDTO = {
       room: this.room,
@@ -95,6 +103,7 @@ export class OccupantCoalescer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.present.clear();
+    this.fresh.clear();
     this.gone.clear();
     this.joined = [];
     this.left = [];

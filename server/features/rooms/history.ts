@@ -19,7 +19,6 @@ import { CommandError, parseEncrypted, toMessageDTO, type Messages, type RoomCon
 import { NS_MUC_USER, parseGroupchat, parseModeration, validNick, type JoinHistory, type GroupchatMessage } from '../../stanza/muc.js';
 import { buildChatMessage, MAX_BODY_CHARS, parseChatMessage } from '../../stanza/message.js';
 import { buildReply, codePoints, type ReplyRef } from '../../stanza/reply.js';
-import { NS } from '../../stanza/ns.js';
 import { NS_REACTIONS } from '../../stanza/reactions.js';
 import { parseJid } from '../../stanza/jid.js';
 import type { BatchStamp, MessageRow, NewMessage } from '../../store/messages.js';
@@ -27,6 +26,9 @@ import { archiveOrder } from '../archive.js';
 import { RoomArchive, type RoomArchiveResult } from './room-archive.js';
 import { pmRow, roomMessageRow, type RoomSource } from './room-message.js';
 import { RoomMutations } from './room-mutations.js';
+import { asGroupchat, asMucPm, roomTargetId } from './room-stanza.js';
+
+export { asGroupchat, asMucPm };
 
 export interface RoomHistoryOptions {
   /** First join of a room with an archive: fetch this far back... */
@@ -69,7 +71,7 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
   owns(peer: string): boolean {
     const j = parseJid(peer);
     if (!j || !j.local) return false;
-    if (!j.resource) return this.registry.get(j.bare) !== undefined;
+    // The room itself, or one of its occupants (a MUC-PM): both go through the room.
     return this.registry.get(j.bare) !== undefined;
   }
 
@@ -176,6 +178,21 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
   }
 
+  /**
+   * A MUC-PM found in our own archive (ArchiveSync.roomPm): stored under the occupant's JID with our archive's id, even
+   * when we are not in that room right now (the muc#user marker says it is a PM; it is never a direct chat).
+   */
+  async archivedPm(el: Element, stamp: Date, archiveId: string): Promise<void> {
+    const from = parseJid(el.attrs.from ?? this.ctx.jid);
+    const to = parseJid(el.attrs.to ?? this.ctx.jid);
+    const other = from && from.bare !== this.ctx.jid ? from : to;
+    if (!other || !other.local || !validNick(other.resource) || other.bare === this.ctx.jid) return;
+    const r = pmRow({ accountId: this.ctx.accountId, ownBare: this.ctx.jid, el, room: other.bare, nick: other.resource, occupant: undefined, receivedAt: stamp });
+    if (!r.ok) return;
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...r.row, stanzaId: archiveId, stamp });
+    if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+  }
+
   // --- catch-up and older pages through the room's archive ----------------------------------------------------
 
   private async catchUp(room: string): Promise<void> {
@@ -255,6 +272,9 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
       if (r.ok) rows.push(r.row);
     }
     let fresh = 0;
+    // Messages deleted for this account ("delete for me") are not brought back by the room's archive.
+    const gone = rows.length > 0 ? await this.ctx.stores.mutations.forgotten(this.ctx.accountId, rows) : new Set<number>();
+    if (gone.size > 0) rows.splice(0, rows.length, ...rows.filter((_, i) => !gone.has(i)));
     if (rows.length > 0) {
       const stored = await this.ctx.stores.messages.insertMany(rows, older ? await this.belowOldest(room, rows.length) : await this.aboveNewest(room));
       for (let i = 0; i < stored.length; i++) {
@@ -394,27 +414,27 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (!cmd.replyTo) return null;
     const target = await this.ctx.stores.messages.byId(this.ctx.accountId, cmd.replyTo.id);
     if (!target || target.peer !== peer) throw new CommandError('no such message in this conversation to reply to');
-    const id = (target.type === 'groupchat' ? target.stanzaId : null) ?? target.messageId ?? target.originId;
+    const id = roomTargetId(target);
     if (!id) throw new CommandError('this message cannot be replied to (it has no id)');
     if (cmd.encrypted === undefined && cmd.replyTo.fallbackLength > codePoints(cmd.body ?? '')) throw new CommandError('the reply fallback is longer than the body');
     return { id, to: target.fromJid };
   }
 
-  /** Our messages to the room written while we were not in it, sent once we are (oldest first). */
+  /** Our messages to the room and its occupants written while we were not in it, sent once we are (oldest first). */
   private async flushPending(room: string): Promise<void> {
     const view = this.registry.get(room);
     if (!view || view.state !== 'joined') return;
-    for (const row of await this.ctx.stores.messages.pendingIn(this.ctx.accountId, room)) {
+    for (const row of await this.ctx.stores.messages.pendingInRoom(this.ctx.accountId, room)) {
       const encrypted = row.encrypted ? parseEncrypted(row.encrypted) : undefined;
       const stanza = buildChatMessage({
-        to: room, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
+        to: row.peer, id: row.messageId ?? row.originId ?? row.id, originId: row.originId ?? row.id,
         body: encrypted ? undefined : row.body ?? undefined, encrypted, oobUrl: encrypted ? undefined : row.attachmentUrl ?? undefined,
         extra: row.replyToId ? buildReply({ id: row.replyToId, to: row.replyToJid ?? room }, row.replyFallbackStart === 0 ? row.replyFallbackEnd ?? 0 : 0) : undefined,
       });
-      await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      if (row.type === 'groupchat') await this.ctx.conn.send(asGroupchat(stanza)).catch((err: unknown) => this.ctx.log.warn({ err }, 'room message not sent yet'));
+      else this.transmitPm(row, asMucPm(stanza));
     }
   }
-
 }
 
 /**
@@ -432,17 +452,3 @@ function groupchatOf(el: Element, now: Date): GroupchatMessage | null {
 function replyColumns(r: ReplyRef | null) {
   return { replyToId: r?.id ?? null, replyToJid: r?.to ?? null, replyFallbackStart: r?.fallback?.start ?? null, replyFallbackEnd: r?.fallback?.end ?? null };
 }
-
-/** A one-to-one message made a room message: type groupchat, no delivery receipt request (XEP-0184 §5.3). */
-export function asGroupchat(el: Element): Element {
-  el.attrs.type = 'groupchat';
-  el.children = el.children.filter((c) => typeof c === 'string' || !(c.name === 'request' && c.attrs.xmlns === NS.receipts));
-  return el;
-}
-
-/** A private message through the room (XEP-0045 §7.5): marked with the empty muc#user element. */
-export function asMucPm(el: Element): Element {
-  el.cnode(xml('x', { xmlns: NS_MUC_USER }));
-  return el;
-}
-

@@ -21,18 +21,27 @@ export interface InvitationLimits {
   windowMs: number;
   /** Pending invitations, all senders together; past it the oldest goes. */
   maxPending: number;
+  /** An invitation unanswered this long is dropped (its inviter has moved on). */
+  maxAgeMs: number;
 }
 
-export const DEFAULT_INVITATION_LIMITS: InvitationLimits = { strangerPerWindow: 5, windowMs: 10 * 60_000, maxPending: 50 };
+export const DEFAULT_INVITATION_LIMITS: InvitationLimits = { strangerPerWindow: 5, windowMs: 10 * 60_000, maxPending: 50, maxAgeMs: 7 * 24 * 3600_000 };
 
 interface Pending {
   dto: InvitationDTO;
   password: string | null;
+  /** By our clock (this.now), for expiry: a delayed invitation's own stamp is not trusted for that. */
+  arrived: number;
 }
 
 export interface InvitationsDeps {
   /** The inviter is one of our contacts (in the roster). */
   isContact(bare: string): boolean;
+  /**
+   * The inviter is blocked. The session drops what a blocked JID sends, but a mediated invitation comes from the
+   * room, naming the inviter inside: checked here.
+   */
+  isBlocked?(bare: string): boolean;
   /** After an accepted invitation's join: bookmark the room as a join from a tab would. */
   joined?(room: RoomDTO, password: string | null): Promise<void>;
   now?(): number;
@@ -67,7 +76,13 @@ export class Invitations implements InvitationsPort {
   }
 
   list(): InvitationDTO[] {
+    this.expire();
     return [...this.pending.values()].map((p) => p.dto);
+  }
+
+  private expire(): void {
+    const now = this.now();
+    for (const p of [...this.pending.values()]) if (now - p.arrived > this.limits.maxAgeMs) this.drop(p.dto.id);
   }
 
   receive(el: Element, receivedAt: Date): boolean {
@@ -80,15 +95,19 @@ export class Invitations implements InvitationsPort {
     }
     const inv = parseInvitation(el);
     if (!inv) return false;
+    // Our own invitation, sent from another client of the account (a sent carbon): nothing to ask us.
+    if (inv.kind === 'direct' && inv.inviter === this.ctx.jid) return true;
     this.admit(inv.kind === 'mediated' ? { ...inv, inviter: mediatedInviter(el, inv) } : inv, receivedAt);
     return true;
   }
 
   private admit(inv: Invitation, receivedAt: Date): void {
+    this.expire();
     const view = this.registry.get(inv.room);
     // Already in (or on the way in): nothing to ask.
     if (view && view.state !== 'left') return;
-    const stranger = inv.inviter !== this.ctx.jid && !this.deps.isContact(inv.inviter);
+    if (this.deps.isBlocked?.(inv.inviter.split('/')[0]!)) return;
+    const stranger = !this.deps.isContact(inv.inviter);
     const same = [...this.pending.values()].find((p) => p.dto.room === inv.room && p.dto.from === inv.inviter);
     if (stranger) {
       if (same) return;
@@ -113,7 +132,7 @@ export class Invitations implements InvitationsPort {
       at: receivedAt.toISOString(),
       stranger,
     };
-    this.pending.set(dto.id, { dto, password: inv.password || null });
+    this.pending.set(dto.id, { dto, password: inv.password || null, arrived: this.now() });
     while (this.pending.size > this.limits.maxPending) this.drop(this.pending.keys().next().value as string);
     this.ctx.emit('invitation', { invitation: dto });
   }

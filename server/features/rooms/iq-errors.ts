@@ -9,7 +9,8 @@ const SENTENCES: Record<string, string> = {
   forbidden: 'You are not allowed to do that in this room.',
   // Prosody answers a participant's kick with not-allowed, an owner-only change with forbidden: the same to the user.
   'not-allowed': 'You are not allowed to do that in this room (or the room does not allow it).',
-  'not-acceptable': 'The room did not accept that (a room needs at least one owner).',
+  // e.g. taking the last owner's affiliation away, or a configuration value the room rejects.
+  'not-acceptable': 'The room did not accept that.',
   'not-authorized': 'The room needs a password or membership for that.',
   'item-not-found': 'There is no such room.',
   'bad-request': 'The room did not understand the request.',
@@ -19,6 +20,8 @@ const SENTENCES: Record<string, string> = {
   'remote-server-timeout': 'The room did not answer in time.',
   'remote-server-not-found': 'The room’s server cannot be reached.',
   'registration-required': 'Only members may do that in this room.',
+  // The connection turns an answer over the stanza size limit into this (a hostile room's giant form).
+  'resource-constraint': 'The room’s answer was too large to handle; Parley refuses it rather than use part of it.',
   'jid-malformed': 'That address is not valid for this room.',
 };
 

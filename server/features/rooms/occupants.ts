@@ -28,8 +28,8 @@ export class OccupantTable {
         this.byNick.set(o.nick, o);
         return { kind: 'present', occupant: o, joined: !had };
       }
-      // Over the bound: a count only (a bounded set of nicks so a re-sent presence is not counted twice).
-      if (this.overflow.size < this.max * 4) this.overflow.add(o.nick);
+      // Over the bound: a count only (a set of nicks, itself bounded, so a re-sent presence is not counted twice).
+      if (this.overflow.size < this.max) this.overflow.add(o.nick);
       return { kind: 'none' };
     }
     const had = this.byNick.get(o.nick) ?? null;

@@ -7,7 +7,7 @@
  * Everything a room sends is untrusted: a hostile room can refuse, kick, flood presences or stay silent, and the
  * session goes on; presences from rooms never reach the roster's PresenceTracker.
  */
-import type { Element } from '@xmpp/xml';
+import { xml, type Element } from '@xmpp/xml';
 import type { SessionContext } from '../context.js';
 import type { RoomBookmarksPort, RoomMessagesPort, InvitationsPort, JoinOptions, RoomRegistryPort, RoomView } from './ports.js';
 import type { OccupantDTO, RoomDTO, RoomErrorDTO, RoomErrorReason, RoomFeaturesDTO, RoomListingDTO, RoomState } from '../../realtime/contract/rooms.js';
@@ -18,6 +18,7 @@ import {
   type OccupantPresence, type Role, type RoomInfo,
 } from '../../stanza/muc.js';
 import { parseJid } from '../../stanza/jid.js';
+import { NS } from '../../stanza/ns.js';
 import { capsElement } from '../disco.js';
 import { CommandError } from '../messages.js';
 import { XmppStanzaError } from '../../xmpp/errors.js';
@@ -33,10 +34,15 @@ export interface RegistryTiming {
   discoTimeoutMs: number;
   /** Occupant deltas to the tabs: at most one per room per window. */
   coalesceMs: number;
+  /** A rejoin refused for a passing reason (no answer, nickname taken by our own ghost, full) is tried again after this, doubling up to 16x. */
+  rejoinRetryMs: number;
   selfPing: SelfPingTiming;
 }
 
-export const DEFAULT_TIMING: RegistryTiming = { joinTimeoutMs: 30_000, discoTimeoutMs: 10_000, coalesceMs: 100, selfPing: DEFAULT_SELF_PING };
+export const DEFAULT_TIMING: RegistryTiming = { joinTimeoutMs: 30_000, discoTimeoutMs: 10_000, coalesceMs: 100, rejoinRetryMs: 60_000, selfPing: DEFAULT_SELF_PING };
+
+/** Refusals of a rejoin that may pass: the room stays wanted and is tried again. The others (banned, members-only...) end it. */
+const PASSING: ReadonlySet<RoomErrorReason> = new Set(['timeout', 'nickname-in-use', 'room-full', 'other']);
 
 /** Rooms one account may be in or know at once. */
 export const MAX_ROOMS = 1000;
@@ -44,10 +50,14 @@ export const MAX_ROOMS = 1000;
 export const BROWSE_PAGE = 100;
 const MAX_BROWSE_ITEMS = 10_000;
 const MAX_SERVICES = 50;
+/** A room's own changes (its subject) are stored at most this often. */
+const PERSIST_EVERY_MS = 1000;
 
 export interface RegistryDeps {
   /** The account's nickname (profile), for the default room nickname; null: the JID's local part. */
   nickname?: () => Promise<string | null>;
+  /** Our presence (show, status), carried by each join so the room shows us as the roster does. */
+  ownPresence?: () => { show: string; status: string | null };
   /** Avatar hash of a real bare JID, when the avatar cache knows it. */
   avatarOf?: (bareJid: string) => string | null;
   timing?: Partial<RegistryTiming>;
@@ -55,8 +65,12 @@ export interface RegistryDeps {
 
 /** Why a join failed, as the tabs see it. */
 export class RoomJoinError extends CommandError {
+  /** The room as it stands after the refusal (state 'left', this error). */
+  room: RoomDTO | null = null;
   constructor(readonly error: RoomErrorDTO) {
-    super(error.text ?? `Could not join the room: ${error.reason}`);
+    super(
+      (error.text ?? `Could not join the room: ${error.reason}`) + (error.reason === 'nickname-in-use' && error.suggestion ? ` (“${error.suggestion}” is free)` : ''),
+    );
   }
 }
 
@@ -66,6 +80,8 @@ interface Pending {
   resolve: (dto: RoomDTO) => void;
   reject: (err: RoomJoinError) => void;
   timer: NodeJS.Timeout | null;
+  /** A rejoin of a room we were in (not a join asked by a tab). */
+  rejoin: boolean;
 }
 
 interface Entry {
@@ -92,6 +108,18 @@ interface Entry {
   known: boolean;
   pending: Pending | null;
   nickChange: Pending | null;
+  /** The next try of a rejoin refused for a passing reason, and how many came before. */
+  retry: NodeJS.Timeout | null;
+  retries: number;
+  /** Our leave was sent and its unavailable self-presence not seen yet: a join right after must not take it as a removal. */
+  leavesInFlight: number;
+  /** `room` events to the tabs: the pending one and when the last went out. */
+  roomTimer: NodeJS.Timeout | null;
+  lastRoomEmit: number;
+  lastEmittedState: RoomState | null;
+  persistQueued: boolean;
+  persistTimer: NodeJS.Timeout | null;
+  lastPersist: number;
 }
 
 const NO_FEATURES: RoomFeaturesDTO = {
@@ -137,6 +165,11 @@ export class RoomRegistry implements RoomRegistryPort {
   messages: RoomMessagesPort | null = null;
   bookmarks: RoomBookmarksPort | null = null;
   invitations: InvitationsPort | null = null;
+  /**
+   * Results of a room's own archive (XEP-0313 addressed to the room: `<message from=room><result xmlns=mam:2/>`),
+   * handed over synchronously in arrival order (set by the room history part; without it they are dropped).
+   */
+  archiveResult: ((el: Element) => void) | null = null;
   readonly timing: RegistryTiming;
   private readonly rooms = new Map<string, Entry>();
   private readonly pinger: SelfPinger;
@@ -218,13 +251,18 @@ export class RoomRegistry implements RoomRegistryPort {
     const e = this.rooms.get(jid);
     if (e) {
       const wasIn = e.state !== 'left';
+      // Mid-join, the nick asked for is the pending one (a new room has none of its own yet).
+      const nick = e.pending?.nick || e.nick;
       e.wanted = false;
       this.settle(e, null);
       if (e.nickChange) this.failNickChange(e, { reason: 'other', text: 'Left the room.', suggestion: null });
       this.setLeft(e, null);
       if (wasIn) {
-        const leave = buildLeave(jid, e.nick);
-        if (leave) await this.ctx.conn.send(leave).catch(() => undefined);
+        const leave = buildLeave(jid, nick);
+        if (leave) {
+          e.leavesInFlight++;
+          await this.ctx.conn.send(leave).catch(() => e.leavesInFlight--);
+        }
       }
     }
     if (forget) {
@@ -240,8 +278,16 @@ export class RoomRegistry implements RoomRegistryPort {
   }
 
   setBookmark(room: string, b: { bookmarked: boolean; autojoin: boolean; name?: string | null }): void {
-    const e = this.rooms.get(room.toLowerCase());
-    if (!e) return;
+    let e = this.rooms.get(room.toLowerCase());
+    if (!e) {
+      // A bookmark of a room not joined here (from another client, without autojoin): listed, not joined.
+      const jid = roomAddress(room);
+      if (!b.bookmarked || !jid || this.rooms.size >= MAX_ROOMS) return;
+      e = this.newEntry(jid, null);
+      e.known = true;
+      e.nick = this.ctx.jid.split('@')[0]!;
+      this.rooms.set(jid, e);
+    }
     e.bookmarked = b.bookmarked;
     e.autojoin = b.autojoin;
     if (b.name !== undefined && b.name !== null) e.name = b.name.slice(0, 256);
@@ -356,6 +402,8 @@ export class RoomRegistry implements RoomRegistryPort {
   /** A fresh XMPP session (not a resumed one): every room we want is joined again, occupants from scratch. */
   rejoinAll(): void {
     for (const e of this.rooms.values()) {
+      // A new XMPP session: answers to leaves of the old one will not come.
+      e.leavesInFlight = 0;
       if (!e.wanted || this.closed) continue;
       void this.attempt(e, e.nick, true).catch(() => undefined);
     }
@@ -364,6 +412,14 @@ export class RoomRegistry implements RoomRegistryPort {
   /** The stream was resumed (XEP-0198): rooms kept us, unless they dropped us meanwhile: ask each. */
   resumed(): void {
     this.pinger.pingAll();
+  }
+
+  /** Our presence changed: each room we are in hears it (directed presence, XEP-0045 §7.7), with our caps. */
+  presenceChanged(): void {
+    for (const e of this.rooms.values()) {
+      if (e.state !== 'joined') continue;
+      void this.ctx.conn.send(xml('presence', { to: `${e.jid}/${e.nick}` }, ...this.presenceExtras(), capsElement())).catch(() => undefined);
+    }
   }
 
   /** The store's unread counts of room conversations (from the hello's conversation list), and unread mentions. */
@@ -379,6 +435,9 @@ export class RoomRegistry implements RoomRegistryPort {
       e.coalescer.reset();
       if (e.pending?.timer) clearTimeout(e.pending.timer);
       if (e.nickChange?.timer) clearTimeout(e.nickChange.timer);
+      if (e.retry) clearTimeout(e.retry);
+      if (e.roomTimer) clearTimeout(e.roomTimer);
+      if (e.persistTimer) clearTimeout(e.persistTimer);
     }
   }
 
@@ -442,7 +501,7 @@ export class RoomRegistry implements RoomRegistryPort {
     if (subjectOnly) {
       e.subject = msg!.subject || null;
       e.subjectBy = nick || null;
-      this.persist(e);
+      this.persist(e, true);
       this.emitRoom(e);
     }
     await this.messages?.receive(el, receivedAt);
@@ -457,6 +516,16 @@ export class RoomRegistry implements RoomRegistryPort {
     if (!pm) return false;
     if (this.messages) await this.messages.receive(el, receivedAt);
     else this.ctx.log.debug('private room message dropped (no room messages part)');
+    return true;
+  }
+
+  /** A MAM result from a known room's bare JID (its archive answering us): true when taken (never the account's archive). */
+  claimArchiveResult(el: Element): boolean {
+    if (!el.getChild('result', NS.mam)) return false;
+    const from = parseJid(el.attrs.from);
+    if (!from || !from.local || from.resource || !this.isRoom(from.bare)) return false;
+    if (this.archiveResult) this.archiveResult(el);
+    else this.ctx.log.debug({ room: from.bare }, 'room archive result dropped (no room history part)');
     return true;
   }
 
@@ -488,6 +557,9 @@ export class RoomRegistry implements RoomRegistryPort {
   private attempt(e: Entry, nick: string, rejoin: boolean): Promise<RoomDTO> {
     const p = e.pending ?? (e.pending = this.newPending(nick));
     p.nick = nick;
+    p.rejoin = p.rejoin || rejoin;
+    if (e.retry) clearTimeout(e.retry);
+    e.retry = null;
     if (p.timer) clearTimeout(p.timer);
     p.timer = setTimeout(() => {
       if (e.pending !== p) return;
@@ -535,11 +607,15 @@ export class RoomRegistry implements RoomRegistryPort {
 
   private async sendJoin(e: Entry, p: Pending): Promise<void> {
     try {
-      const info = parseRoomInfo(await this.ctx.conn.iq(buildDiscoInfoGet(e.jid), this.timing.discoTimeoutMs));
+      const answer = await this.ctx.conn.iq(buildDiscoInfoGet(e.jid), this.timing.discoTimeoutMs);
+      const info = parseRoomInfo(answer);
       if (info) {
         e.features = featuresOf(info);
         if (info.name) e.name = info.name;
         e.description = info.description;
+      } else if (e.pending === p && !e.known) {
+        // It answers, and is no room (a contact's address, a server): never sent a join, never taken for a room.
+        return this.fail(e, { reason: 'room-not-found', text: 'That address is not a group chat.', suggestion: null });
       }
     } catch (err) {
       // item-not-found: the room does not exist yet and the join creates it; no answer: the join decides.
@@ -555,7 +631,7 @@ export class RoomRegistry implements RoomRegistryPort {
       }
     }
     if (e.pending !== p) return;
-    const el = buildJoin({ room: e.jid, nick: p.nick, password: e.password, history, extra: [capsElement()] });
+    const el = buildJoin({ room: e.jid, nick: p.nick, password: e.password, history, extra: [...this.presenceExtras(), capsElement()] });
     if (!el) return this.fail(e, { reason: 'nickname-invalid', text: 'That nickname cannot be used.', suggestion: null });
     await this.ctx.conn.send(el);
   }
@@ -616,6 +692,11 @@ export class RoomRegistry implements RoomRegistryPort {
       e.coalescer.goneOccupant(o.nick, false);
       return;
     }
+    // The answer to a leave of ours (a plain unavailable self-presence): nothing to report, even when a join follows it.
+    if (e.leavesInFlight > 0 && (p.leave === null || p.leave === 'left')) {
+      e.leavesInFlight--;
+      return;
+    }
     const reason = p.leave ? LEAVE_ERRORS[p.leave] : undefined;
     const error: RoomErrorDTO = {
       reason: reason ?? 'other',
@@ -638,6 +719,7 @@ export class RoomRegistry implements RoomRegistryPort {
     e.state = 'joined';
     e.error = null;
     e.known = true;
+    e.retries = 0;
     this.pinger.heard(e.jid);
     this.persist(e);
     this.emitRoom(e);
@@ -652,12 +734,29 @@ export class RoomRegistry implements RoomRegistryPort {
 
   private fail(e: Entry, error: RoomErrorDTO): void {
     const p = e.pending;
-    e.wanted = false;
+    const retry = !!p?.rejoin && e.known && e.wanted && PASSING.has(error.reason) && !this.closed;
+    e.wanted = retry;
     this.setLeft(e, error);
+    if (retry) {
+      const delay = this.timing.rejoinRetryMs * 2 ** Math.min(e.retries++, 4);
+      e.retry = setTimeout(() => {
+        e.retry = null;
+        if (e.wanted && e.state === 'left' && !this.closed) void this.attempt(e, e.nick, true).catch(() => undefined);
+      }, delay);
+      e.retry.unref();
+    }
     if (e.known) this.persist(e);
-    else void this.write(() => this.ctx.stores.rooms.remove(this.ctx.accountId, e.jid));
+    else {
+      // Never joined: not kept (its address must not stay "a room", whose stanzas would be taken from a contact's path).
+      if (this.rooms.get(e.jid) === e) this.rooms.delete(e.jid);
+      void this.write(() => this.ctx.stores.rooms.remove(this.ctx.accountId, e.jid));
+    }
     this.emitRoom(e);
-    if (p) this.settle(e, new RoomJoinError(error));
+    if (p) {
+      const err = new RoomJoinError(error);
+      err.room = this.toDTO(e);
+      this.settle(e, err);
+    }
   }
 
   private failNickChange(e: Entry, error: RoomErrorDTO): void {
@@ -678,6 +777,10 @@ export class RoomRegistry implements RoomRegistryPort {
   }
 
   private setLeft(e: Entry, error: RoomErrorDTO | null): void {
+    if (e.retry && !e.wanted) {
+      clearTimeout(e.retry);
+      e.retry = null;
+    }
     e.state = 'left';
     e.error = error;
     e.role = 'none';
@@ -707,7 +810,7 @@ export class RoomRegistry implements RoomRegistryPort {
   // ------------------------------------------------------------------------------------------------ helpers
 
   private outcome(p: Promise<RoomDTO>, e: Entry, quiet: boolean | undefined): Promise<RoomDTO> {
-    return quiet ? p.catch(() => this.toDTO(e)) : p;
+    return quiet ? p.catch((err: unknown) => (err instanceof RoomJoinError && err.room) || this.toDTO(e)) : p;
   }
 
   private newPending(nick: string): Pending {
@@ -719,7 +822,7 @@ export class RoomRegistry implements RoomRegistryPort {
     });
     // Nobody may be waiting (a rejoin): a refusal is on the room, not an unhandled rejection.
     promise.catch(() => undefined);
-    return { nick, promise, resolve, reject, timer: null };
+    return { nick, promise, resolve, reject, timer: null, rejoin: false };
   }
 
   private newEntry(jid: string, row: RoomRow | null): Entry {
@@ -745,6 +848,15 @@ export class RoomRegistry implements RoomRegistryPort {
       known: row !== null,
       pending: null,
       nickChange: null,
+      retry: null,
+      retries: 0,
+      leavesInFlight: 0,
+      roomTimer: null,
+      lastRoomEmit: 0,
+      lastEmittedState: null,
+      persistQueued: false,
+      persistTimer: null,
+      lastPersist: 0,
     };
     return e;
   }
@@ -753,6 +865,15 @@ export class RoomRegistry implements RoomRegistryPort {
     const e = this.rooms.get(room.toLowerCase());
     if (!e || e.state !== 'joined') throw new CommandError('You are not in that room.');
     return e;
+  }
+
+  private presenceExtras(): Element[] {
+    const own = this.deps.ownPresence?.();
+    if (!own) return [];
+    const out: Element[] = [];
+    if (own.show !== 'available' && own.show !== 'unavailable') out.push(xml('show', {}, own.show));
+    if (own.status) out.push(xml('status', {}, own.status.slice(0, 1024)));
+    return out;
   }
 
   private async defaultNick(): Promise<string> {
@@ -807,13 +928,60 @@ export class RoomRegistry implements RoomRegistryPort {
     };
   }
 
+  /**
+   * Tells the tabs the room's newest state: at once, unless the room changed less than a window ago (a room flooding
+   * subject changes or role flips), then once at the window's end with the state as it is by then.
+   */
   private emitRoom(e: Entry): void {
-    if (!this.closed) this.ctx.emit('room', { room: this.toDTO(e) });
+    if (this.closed) return;
+    const send = () => {
+      if (e.roomTimer) clearTimeout(e.roomTimer);
+      e.roomTimer = null;
+      e.lastRoomEmit = Date.now();
+      e.lastEmittedState = e.state;
+      if (!this.closed) this.ctx.emit('room', { room: this.toDTO(e) });
+    };
+    // A new state (joined, left...) goes out at once: only what we did, or a kick, changes it, never a flood.
+    if (e.state !== e.lastEmittedState) return send();
+    if (e.roomTimer) return;
+    const wait = e.lastRoomEmit + this.timing.coalesceMs - Date.now();
+    if (wait <= 0) return send();
+    e.roomTimer = setTimeout(send, wait);
+    e.roomTimer.unref();
   }
 
   /** Stores the room's row (in order, one write at a time; a failure is logged, the room goes on). */
-  private persist(e: Entry): void {
-    const row: RoomRow = {
+  /**
+   * Stores the room. `soon`: a change the room made (its subject), stored at most once a second per room, so a room
+   * flooding them costs a few writes; our own changes (joined, left, nick) are queued at once.
+   */
+  private persist(e: Entry, soon = false): void {
+    if (!e.nick || this.closed) return;
+    if (soon) {
+      if (e.persistTimer) return;
+      const wait = e.lastPersist + PERSIST_EVERY_MS - Date.now();
+      if (wait > 0) {
+        e.persistTimer = setTimeout(() => {
+          e.persistTimer = null;
+          this.persist(e);
+        }, wait);
+        e.persistTimer.unref();
+        return;
+      }
+    }
+    e.lastPersist = Date.now();
+    if (e.persistQueued) return;
+    // One queued write per room, which stores the room as it is when it runs: a flood of changes is a few writes.
+    e.persistQueued = true;
+    void this.write(async () => {
+      e.persistQueued = false;
+      if (this.rooms.get(e.jid) !== e) return;
+      await this.ctx.stores.rooms.save(this.ctx.accountId, this.rowOf(e));
+    });
+  }
+
+  private rowOf(e: Entry): RoomRow {
+    return {
       jid: e.jid,
       nick: e.nick,
       name: e.name,
@@ -824,8 +992,6 @@ export class RoomRegistry implements RoomRegistryPort {
       autojoin: e.autojoin,
       lastError: e.error,
     };
-    if (!row.nick || this.closed) return;
-    void this.write(() => this.ctx.stores.rooms.save(this.ctx.accountId, row));
   }
 
   private write(fn: () => Promise<void>): Promise<void> {

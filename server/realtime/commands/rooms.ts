@@ -21,7 +21,7 @@ export const roomCommands: CommandGroup = (handle, session) => {
       return { room };
     } catch (err) {
       // Refused (nickname in use, password, members-only...): the room says why, with a suggestion where there is one.
-      const dto = err instanceof RoomJoinError ? rooms.dto(c.room) : undefined;
+      const dto = err instanceof RoomJoinError ? (err.room ?? rooms.dto(c.room)) : undefined;
       if (dto) return { room: dto };
       throw err;
     }

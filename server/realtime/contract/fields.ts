@@ -23,5 +23,17 @@ export const occupantJid = z
     return s.slice(0, slash).toLowerCase() + s.slice(slash);
   });
 
-/** A conversation: a contact or a room (bare JID), or a private message with a room occupant (full JID). */
-export const conversationJid = z.union([bareJid, occupantJid]);
+/**
+ * A conversation: a contact or a room (bare JID), or a private message with a room occupant (full JID). One pattern
+ * rather than a union, so a bad address gets a sentence and not "Invalid input".
+ */
+export const conversationJid = z
+  .string()
+  .trim()
+  .min(3)
+  .max(3071)
+  .regex(/^[^@/\s]+@[^@/\s]+(\/.+)?$/s, 'expected a bare JID (user@domain) or a room occupant (room@service/nick)')
+  .transform((s) => {
+    const slash = s.indexOf('/');
+    return slash < 0 ? s.toLowerCase() : s.slice(0, slash).toLowerCase() + s.slice(slash);
+  });
