@@ -79,6 +79,34 @@ function attachmentColumns(a: Attachment | null, known?: { size: number; type: s
   };
 }
 
+/** The row of a message a tab sends, wherever it goes: 'pending' until acknowledged (in a room: until reflected). */
+export function outgoingRow(
+  accountId: string,
+  cmd: SendRequest,
+  parsed: ChatMessage,
+  where: { peer: string; fromJid: NewMessage['fromJid']; type: string; nick?: string; senderJid?: string },
+): NewMessage {
+  return {
+    accountId,
+    peer: where.peer,
+    direction: 'out',
+    fromJid: where.fromJid,
+    toJid: where.peer,
+    type: where.type,
+    body: parsed.body,
+    encrypted: parsed.encrypted,
+    messageId: cmd.originId,
+    originId: cmd.originId,
+    stanzaId: null,
+    ...attachmentColumns(parsed.attachment, cmd.file),
+    ...replyColumns(parsed.reply),
+    stamp: new Date(),
+    state: 'pending',
+    ...(where.nick ? { nick: where.nick } : {}),
+    ...(where.senderJid ? { senderJid: where.senderJid } : {}),
+  };
+}
+
 /** What `send` takes: a typed message (validated command) or a file the server uploaded for the tab. */
 export interface SendRequest {
   to: string;
@@ -285,23 +313,7 @@ export class Messages {
     const parsed = parseChatMessage(stanza, this.ctx.jid);
     if (!parsed) throw new CommandError('nothing to send');
     if (cmd.file && !parsed.attachment) throw new CommandError('the upload service gave an unusable file URL');
-    const { row, inserted } = await this.ctx.stores.messages.insert({
-      accountId: this.ctx.accountId,
-      peer: cmd.to,
-      direction: 'out',
-      fromJid: this.ctx.conn.jid,
-      toJid: cmd.to,
-      type: 'chat',
-      body: parsed.body,
-      encrypted: parsed.encrypted,
-      messageId: cmd.originId,
-      originId: cmd.originId,
-      stanzaId: null,
-      ...attachmentColumns(parsed.attachment, cmd.file),
-      ...replyColumns(parsed.reply),
-      stamp: new Date(),
-      state: 'pending',
-    });
+    const { row, inserted } = await this.ctx.stores.messages.insert(outgoingRow(this.ctx.accountId, cmd, parsed, { peer: cmd.to, fromJid: this.ctx.conn.jid, type: 'chat' }));
     if (!inserted) return toMessageDTO(row);
     this.ctx.emit('message', { message: toMessageDTO(row) });
     // While the outbox is closed (connection down, or older messages still to be re-sent) the row waits

@@ -15,30 +15,11 @@ import {
 } from '../../server/stanza/muc.js';
 import { buildSubmitForm } from '../../server/stanza/data-form.js';
 import { buildMamQuery, parseMamFin, parseMamResult } from '../../server/stanza/mam.js';
+import { Inbox } from '../harness/inbox.js';
 
 let prosody: TestProsody;
 let alice: XmppPeer;
 let bob: XmppPeer;
-
-/** Every stanza a peer receives, with waiting for one that matches (no sleeps). */
-class Inbox {
-  readonly seen: Element[] = [];
-  private waiters: { test: (el: Element) => boolean; resolve: (el: Element) => void }[] = [];
-  constructor(peer: XmppPeer) {
-    peer.conn.on('stanza', (el: Element) => {
-      this.seen.push(el);
-      this.waiters = this.waiters.filter((w) => (w.test(el) ? (w.resolve(el), false) : true));
-    });
-  }
-  next(test: (el: Element) => boolean, what: string, timeoutMs = 10_000): Promise<Element> {
-    const had = this.seen.find(test);
-    if (had) return Promise.resolve(had);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ test, resolve: (el) => { clearTimeout(timer); resolve(el); } });
-    });
-  }
-}
 
 let aliceIn: Inbox;
 let bobIn: Inbox;
@@ -54,8 +35,8 @@ before(async () => {
   await prosody.createUser('bob', 'pw');
   alice = await XmppPeer.login(prosody, `alice@${prosody.domain}`, 'pw');
   bob = await XmppPeer.login(prosody, `bob@${prosody.domain}`, 'pw');
-  aliceIn = new Inbox(alice);
-  bobIn = new Inbox(bob);
+  aliceIn = new Inbox(alice.conn);
+  bobIn = new Inbox(bob.conn);
 });
 
 after(async () => {

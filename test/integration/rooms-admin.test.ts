@@ -8,23 +8,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Element } from '@xmpp/xml';
 import { TestStack, type LoggedIn } from '../harness/parley.js';
 import { XmppPeer } from '../harness/xmpp-peer.js';
 import { until } from '../harness/poll.js';
 import type { XmppConnection } from '../../server/xmpp/connection.js';
 import type { AccountSession } from '../../server/xmpp/account-session.js';
 import type { RoomsAdministration } from '../../server/features/rooms/administration.js';
-import { RoomAdmin } from '../../server/features/rooms/admin.js';
-import { createLogger } from '../../server/app/logger.js';
 import {
-  buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildLeave, buildMediatedInvite, buildDirectInvite, parseDecline,
+  buildDiscoInfoGet, buildDiscoItemsGet, buildGroupchat, buildInstantRoom, buildJoin, buildMediatedInvite, buildDirectInvite, parseDecline,
   parseDiscoInfo, parseDiscoItems, parseGroupchat, parseModeration, parseOccupantPresence, parseRoomInfo, type Occupant, type RoomInfo,
 } from '../../server/stanza/muc.js';
 import {
   buildBookmark2Publish, buildBookmark2Retract, buildBookmarks2Get, buildPrivateBookmarksGet, buildPrivateBookmarksSet, parseBookmarks2, parsePrivateBookmarks,
 } from '../../server/stanza/bookmarks.js';
 import { parseItems } from '../../server/stanza/pubsub.js';
+import { Inbox } from '../harness/inbox.js';
 
 let stack: TestStack;
 
@@ -188,26 +186,6 @@ test('roomConfig / roomConfigure: the form round trip, and values the form does 
   const stored = parseBookmarks2(parseItems(await alice.session.conn.iq(buildBookmarks2Get(alice.jid))));
   assert.equal(stored.some((b) => b.room === room), false, 'the bookmark of the destroyed room is retracted');
 });
-
-/** Every stanza a connection receives, with waiting for one that matches (no sleeps). */
-class Inbox {
-  readonly seen: Element[] = [];
-  private waiters: { test: (el: Element) => boolean; resolve: (el: Element) => void }[] = [];
-  constructor(conn: XmppConnection) {
-    conn.on('stanza', (el: Element) => {
-      this.seen.push(el);
-      this.waiters = this.waiters.filter((w) => (w.test(el) ? (w.resolve(el), false) : true));
-    });
-  }
-  next(test: (el: Element) => boolean, what: string, timeoutMs = 10_000): Promise<Element> {
-    const had = this.seen.find(test);
-    if (had) return Promise.resolve(had);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push({ test, resolve: (el) => { clearTimeout(timer); resolve(el); } });
-    });
-  }
-}
 
 async function peerOf(prefix: string): Promise<XmppPeer & { inbox: Inbox }> {
   const u = await stack.newUser(prefix);

@@ -9,16 +9,15 @@
  * the session's router hands room archive results to claimArchiveResult() before its own archive sees them.
  */
 import type { Element } from '@xmpp/xml';
-import { xml } from '@xmpp/xml';
 import parseXml from 'ltx/lib/parse.js';
 import type { SessionContext } from '../context.js';
 import type { RoomMessagesPort, RoomRegistryPort, RoomView } from './ports.js';
 import type { RoomFeaturesDTO } from '../../realtime/contract/rooms.js';
 import type { MessageDTO } from '../../realtime/contract.js';
-import { CommandError, parseEncrypted, toMessageDTO, type Messages, type RoomConversations, type SendRequest } from '../messages.js';
-import { NS_MUC_USER, parseGroupchat, parseModeration, validNick, type JoinHistory, type GroupchatMessage } from '../../stanza/muc.js';
+import { CommandError, outgoingRow, parseEncrypted, toMessageDTO, type Messages, type RoomConversations, type SendRequest } from '../messages.js';
+import { parseGroupchat, parseModeration, validNick, type JoinHistory, type GroupchatMessage } from '../../stanza/muc.js';
 import { buildChatMessage, MAX_BODY_CHARS, parseChatMessage } from '../../stanza/message.js';
-import { buildReply, codePoints, type ReplyRef } from '../../stanza/reply.js';
+import { buildReply, codePoints } from '../../stanza/reply.js';
 import { NS_REACTIONS } from '../../stanza/reactions.js';
 import { parseJid } from '../../stanza/jid.js';
 import type { BatchStamp, MessageRow, NewMessage } from '../../store/messages.js';
@@ -325,28 +324,9 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (!j || !view) throw new CommandError('not in that room');
     if (j.resource) return this.sendPm(cmd, view, j.resource);
     const { stanza, parsed } = this.compose(cmd, view.jid, await this.replyTarget(view.jid, cmd), 'groupchat');
-    const { row, inserted } = await this.ctx.stores.messages.insert({
-      accountId: this.ctx.accountId,
-      peer: view.jid,
-      direction: 'out',
-      fromJid: `${view.jid}/${view.nick}`,
-      toJid: view.jid,
-      type: 'groupchat',
-      body: parsed.body,
-      encrypted: parsed.encrypted,
-      messageId: cmd.originId,
-      originId: cmd.originId,
-      stanzaId: null,
-      attachmentUrl: parsed.attachment?.url ?? null,
-      attachmentName: parsed.attachment?.name ?? null,
-      attachmentSize: parsed.attachment && cmd.file ? String(cmd.file.size) : null,
-      attachmentType: parsed.attachment && cmd.file ? cmd.file.type : null,
-      ...replyColumns(parsed.reply),
-      stamp: new Date(),
-      state: 'pending',
-      nick: view.nick,
-      senderJid: this.ctx.jid,
-    });
+    const { row, inserted } = await this.ctx.stores.messages.insert(
+      outgoingRow(this.ctx.accountId, cmd, parsed, { peer: view.jid, fromJid: `${view.jid}/${view.nick}`, type: 'groupchat', nick: view.nick, senderJid: this.ctx.jid }),
+    );
     if (!inserted) return toMessageDTO(row);
     this.ctx.emit('message', { message: toMessageDTO(row) });
     // Stays 'pending' until the room reflects it (then 'sent', with the room's stanza-id); not joined: sent on join.
@@ -358,25 +338,9 @@ export class RoomHistory implements RoomMessagesPort, RoomConversations {
     if (!validNick(nick)) throw new CommandError('not a nickname');
     const peer = `${view.jid}/${nick}`;
     const { stanza, parsed } = this.compose(cmd, peer, await this.replyTarget(peer, cmd), 'chat');
-    const { row, inserted } = await this.ctx.stores.messages.insert({
-      accountId: this.ctx.accountId,
-      peer,
-      direction: 'out',
-      fromJid: this.ctx.conn.jid ?? this.ctx.jid,
-      toJid: peer,
-      type: 'chat',
-      body: parsed.body,
-      encrypted: parsed.encrypted,
-      messageId: cmd.originId,
-      originId: cmd.originId,
-      stanzaId: null,
-      attachmentUrl: parsed.attachment?.url ?? null,
-      attachmentName: parsed.attachment?.name ?? null,
-      ...replyColumns(parsed.reply),
-      stamp: new Date(),
-      state: 'pending',
-      nick,
-    });
+    const { row, inserted } = await this.ctx.stores.messages.insert(
+      outgoingRow(this.ctx.accountId, cmd, parsed, { peer, fromJid: this.ctx.conn.jid ?? this.ctx.jid, type: 'chat', nick }),
+    );
     if (!inserted) return toMessageDTO(row);
     this.ctx.emit('message', { message: toMessageDTO(row) });
     if (view.state === 'joined' && this.ctx.conn.state === 'online') this.transmitPm(row, stanza);
@@ -449,6 +413,3 @@ function groupchatOf(el: Element, now: Date): GroupchatMessage | null {
   return parseGroupchat(copy, now);
 }
 
-function replyColumns(r: ReplyRef | null) {
-  return { replyToId: r?.id ?? null, replyToJid: r?.to ?? null, replyFallbackStart: r?.fallback?.start ?? null, replyFallbackEnd: r?.fallback?.end ?? null };
-}
