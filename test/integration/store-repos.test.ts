@@ -314,7 +314,7 @@ test('messages: insertMany takes the per-message path for a row a live insert st
   // Right after the look-up, a live copy of the second message lands.
   (db.pool as { query: unknown }).query = async (text: string, ...rest: unknown[]) => {
     const res = await (original as (...a: unknown[]) => Promise<unknown>)(text, ...rest);
-    if (live === null && text.startsWith('SELECT * FROM "Message" WHERE "accountId" = $1 AND "stanzaId" = ANY')) {
+    if (live === null && text.startsWith('SELECT m.* FROM unnest(')) {
       live = (await messages.insert(msg(acc.id, { originId: 'o-race', body: 'live copy' }))).row.id;
     }
     return res;
