@@ -205,7 +205,6 @@ export class AccountSession {
     });
   }
 
-
   /** Set while the removal of this account is asked (see whileRemoving). */
   private removal: { fatal: boolean } | null = null;
 
@@ -258,8 +257,8 @@ export class AccountSession {
       // After our presence (the rooms see us available); each room's join settles on its own.
       this.rooms.rejoinAll();
       await this.clientState.startStream();
-      // rooms-admin: bookmarks fetched and autojoin rooms joined once we are available (in the background).
-      if (this.roomsAdmin) void this.roomsAdmin.bookmarks.start().catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarks could not be fetched'));
+      // Bookmarks fetched and autojoin rooms joined once we are available (in the background).
+      void this.roomsAdmin.bookmarks.start().catch((err: unknown) => this.ctx.log.warn({ err }, 'bookmarks could not be fetched'));
     } finally {
       // Whatever failed above (a dropped connection, the database), what is unsent must not wait for the next send.
       void this.messages.flushOutbox();
@@ -328,7 +327,8 @@ export class AccountSession {
     const message = carbon.kind === 'carbon' ? carbon.message : el;
     // A carbon of what a blocked JID sent to another client of ours (that client's server let it through).
     if (carbon.kind === 'carbon' && this.fromBlocked(message)) return;
-    if (this.rooms.invitations?.receive(message, receivedAt)) return;
+    // Invitations (direct and mediated) and declines, carbons of them too: never stored as messages.
+    if (this.roomsAdmin.invitations.receive(message, receivedAt)) return;
     // Rooms before anything of direct chats: a groupchat, a room's notice or a MUC-PM is never a contact's message.
     if (message.attrs.type === 'groupchat') return carbon.kind === 'none' ? this.rooms.receiveGroupchat(message, receivedAt) : undefined;
     if (carbon.kind === 'none' && this.rooms.fromRoomItself(message)) return this.ctx.log.debug('message from a room (not groupchat) dropped');
@@ -337,7 +337,7 @@ export class AccountSession {
     if (event) {
       const from = bareOf(el.attrs.from);
       if (!from) return;
-      if (this.roomsAdmin.onEvent(from, event, el)) return; // rooms-admin: the bookmarks node
+      if (this.roomsAdmin.onEvent(from, event, el)) return; // the bookmarks node
       if (event.node === NS_AVATAR_METADATA) {
         void this.avatars.onMetadata(from, event.items);
         return;
@@ -345,8 +345,6 @@ export class AccountSession {
       this.omemo.onEvent(from, event);
       return;
     }
-    // rooms-admin: invitations (direct and mediated) and declines, never stored as messages (carbons of them neither).
-    if (this.roomsAdmin.invitations.receive(message, receivedAt)) return;
     const ack = parseAcknowledgement(message);
     if (ack) await this.messages.acknowledge(String(message.attrs.from ?? this.jid), String(message.attrs.to ?? this.jid), ack);
     this.chatStates.onMessage(message);
@@ -389,7 +387,7 @@ export class AccountSession {
       subscriptions: this.subscriptions.snapshot(),
       avatars: this.avatars.snapshot(),
       rooms: this.rooms.all(),
-      invitations: this.roomsAdmin.invitations.list() ?? [],
+      invitations: this.roomsAdmin.invitations.list(),
     };
   }
 
