@@ -182,6 +182,8 @@ test('10,000 join/leave presences in ~10 s: Parley stays bounded, tabs get coale
   // Other accounts' messages are not held up by Parley during the flood (generous: a loaded 2-core machine). What
   // Prosody itself adds while it routes the flood (the raw probe) is not Parley's to remove.
   assert.ok(duringSamples.length >= 5, 'direct messages kept flowing during the flood');
-  assert.ok(d.p50 < Math.max(10 * b.p50, 100) + raw.p50, `DM p50 ${d.p50.toFixed(1)} ms during the flood vs ${b.p50.toFixed(1)} ms before (Prosody alone: ${raw.p50.toFixed(1)} ms)`);
+  // p50 under 250 ms (or 10x the quiet figure): what a Parley held up by the flood gives is seconds; what a CI box
+  // running other test files beside this one adds to a healthy Parley is tens of milliseconds (seen up to ~120 ms).
+  assert.ok(d.p50 < Math.max(10 * b.p50, 250) + raw.p50, `DM p50 ${d.p50.toFixed(1)} ms during the flood vs ${b.p50.toFixed(1)} ms before (Prosody alone: ${raw.p50.toFixed(1)} ms)`);
   assert.ok(d.p99 < 2000 + raw.p99, `DM p99 ${d.p99.toFixed(0)} ms during the flood (Prosody alone: ${raw.p99.toFixed(0)} ms)`);
 });
