@@ -13,6 +13,7 @@
  */
 import type { Database } from './db.js';
 import { toBigInt } from './accounts.js';
+import { GroupCommit } from './group-commit.js';
 
 export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'failed' | 'received';
 
@@ -103,18 +104,47 @@ const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
 /** Rows per multi-row INSERT: 27 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
+/** Group-commit writes running at once: well below the pool's 10 connections, so reads never wait behind them. */
+const INSERTS_IN_FLIGHT = 3;
 
 export class MessageStore {
+  /** Every account's single inserts of one event-loop turn, written by one multi-row INSERT (see insertGrouped). */
+  private readonly group = new GroupCommit<NewMessage, InsertResult>((msgs) => this.insertGrouped(msgs), {
+    maxItems: ROWS_PER_INSERT,
+    maxInFlight: INSERTS_IN_FLIGHT,
+  });
+
   constructor(private readonly db: Database) {}
 
   /**
    * Stores a message once. When it is already there (same stanzaId, or same originId from the same sender), returns
    * the stored row with inserted=false — after filling in its stanzaId if it had none (our own sent message, seen
-   * again in the archive).
+   * again in the archive). Inserts from all accounts in the same event-loop turn share one statement (group commit);
+   * the result is the same as inserting them one by one in the order they were called.
    */
   insert(msg: NewMessage): Promise<InsertResult> {
     requireId(msg.accountId);
-    return this.insertOne(msg);
+    return this.group.add(msg);
+  }
+
+  /**
+   * One multi-row INSERT ... ON CONFLICT DO NOTHING for a group of single inserts (any accounts). A message whose row
+   * comes back was new; the others conflicted (a duplicate, stored before or earlier in this group) and take
+   * insertOne, which finds the row they duplicate (and fills in its stanzaId) exactly as a lone insert would. If the
+   * statement fails (one bad message, or the database went away), every message is tried on its own, so each caller
+   * gets its own result or error, as without grouping.
+   */
+  private async insertGrouped(msgs: readonly NewMessage[]): Promise<PromiseSettledResult<InsertResult>[]> {
+    if (msgs.length === 1) return Promise.allSettled([this.insertOne(msgs[0]!)]);
+    let rows: MessageRow[];
+    try {
+      const { text, values } = valuesClause(msgs);
+      rows = (await this.db.pool.query<MessageRow>(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING RETURNING *`, values)).rows;
+    } catch {
+      return Promise.allSettled(msgs.map((m) => this.insertOne(m)));
+    }
+    const matched = matchInserted(msgs, rows);
+    return Promise.allSettled(msgs.map((m, i) => (matched[i] ? Promise.resolve({ row: matched[i]!, inserted: true }) : this.insertOne(m))));
   }
 
   /**
@@ -532,6 +562,28 @@ class InsertedRows {
     if (msg.originId !== null) return this.byOrigin.get(originKey(msg)) ?? null;
     return this.unkeyed.shift() ?? null;
   }
+}
+
+/** What identifies a message among the rows one INSERT returned: the account, both dedup keys, its stamp and body. */
+const identity = (m: Pick<NewMessage, 'accountId' | 'peer' | 'direction' | 'stanzaId' | 'originId' | 'originSender' | 'stamp' | 'body'>) =>
+  JSON.stringify([String(toBigInt(m.accountId)), m.peer, m.direction, m.stanzaId, m.originId, m.originSender ?? '', m.stamp.getTime(), m.body]);
+
+/**
+ * The row each message of a multi-row INSERT ... ON CONFLICT DO NOTHING got, or null where it conflicted. Rows are
+ * matched by identity, each taken once, in id order (PostgreSQL inserts the VALUES in order, numbering as it goes):
+ * of two messages alike in every identifying column, the first one inserted is the first one given. Exported for the
+ * unit tests.
+ */
+export function matchInserted(msgs: readonly NewMessage[], returned: readonly MessageRow[]): (MessageRow | null)[] {
+  const byIdentity = new Map<string, MessageRow[]>();
+  const rows = [...returned].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+  for (const row of rows) {
+    const key = identity(row);
+    const list = byIdentity.get(key);
+    if (list) list.push(row);
+    else byIdentity.set(key, [row]);
+  }
+  return msgs.map((m) => byIdentity.get(identity(m))?.shift() ?? null);
 }
 
 function requireId(accountId: string): void {
