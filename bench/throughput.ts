@@ -7,6 +7,10 @@
  * change them), then tab -> another account's tab at 1,000 msg/s. Latency is counted from the scheduled send time,
  * so a load generator that falls behind shows up in the figures instead of hiding it (same for the raw floor).
  * PARLEY_BENCH_CPU_PROF=<dir>: Parley runs with --cpu-prof and writes its profile there when it stops.
+ *
+ * Prosody runs without its message archive (mod_mam), as the raw ceiling in NOTES was measured: with it, Prosody's
+ * one thread archiving every message is the limit for the raw floor and Parley alike (~500-800 msg/s here), and the
+ * figures say nothing about Parley. PARLEY_BENCH_ARCHIVE=1 keeps mod_mam.
  */
 import { randomUUID } from 'node:crypto';
 import { xml, type Element } from '@xmpp/xml';
@@ -91,7 +95,9 @@ function schedule(rate: number, seconds: number, send: (i: number, due: number) 
 const chat = (to: string, body: string) => xml('message', { to, type: 'chat', id: randomUUID() }, xml('body', {}, body));
 
 export async function benchThroughput(report: (line: string) => void): Promise<void> {
-  const prosody = await TestProsody.start();
+  const archive = process.env.PARLEY_BENCH_ARCHIVE === '1';
+  const prosody = await TestProsody.start({ archive });
+  report(`Prosody ${archive ? 'with' : 'without'} mod_mam; ${STEP_SECONDS} s per step; latency from the scheduled send to the receiving tab (raw: the receiving client)`);
   const db = await createTestDatabase();
   const cpuProfileDir = process.env.PARLEY_BENCH_CPU_PROF;
   const parley = await ParleyProcess.start(

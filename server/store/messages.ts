@@ -70,6 +70,13 @@ type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | '
 /** The attachment, reply and room columns and claimedStamp may be left out: most messages have none. */
 export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns | ModerationColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
 
+interface StateUpdate {
+  accountId: string;
+  id: string;
+  state: MessageState;
+  onlyFrom: MessageState[] | null;
+}
+
 export interface InsertResult {
   row: MessageRow;
   inserted: boolean;
@@ -111,6 +118,12 @@ export class MessageStore {
   /** Every account's single inserts of one event-loop turn, written by one multi-row INSERT (see insertGrouped). */
   private readonly group = new GroupCommit<NewMessage, InsertResult>((msgs) => this.insertGrouped(msgs), {
     maxItems: ROWS_PER_INSERT,
+    maxInFlight: INSERTS_IN_FLIGHT,
+  });
+
+  /** State changes (acks, receipts, markers) of one event-loop turn, one UPDATE (see updateStates). */
+  private readonly stateGroup = new GroupCommit<StateUpdate, MessageRow | null>((updates) => this.updateStates(updates), {
+    maxItems: 1000,
     maxInFlight: INSERTS_IN_FLIGHT,
   });
 
@@ -270,19 +283,47 @@ export class MessageStore {
     return rows[0] ?? null;
   }
 
-  /** Sets the state; returns the updated row, or null when there is no such message or it already had that state. */
   /**
    * Sets a message's state. With `onlyFrom`, only a row currently in one of those states changes, so concurrent
-   * updates (a receipt overtaking the server's ack) never move a message backwards.
+   * updates (a receipt overtaking the server's ack) never move a message backwards. Returns the updated row, or null
+   * when there is no such message or it was not changed. Grouped like `insert`: the updates of one event-loop turn
+   * share one statement, with the same results as running them one by one in call order.
    */
   async updateState(accountId: string, id: string, state: MessageState, onlyFrom?: MessageState[]): Promise<MessageRow | null> {
     if (toBigInt(accountId) === null || toBigInt(id) === null) return null;
-    const { rows } = await this.db.pool.query<MessageRow>(
-      `UPDATE "Message" SET state = $3 WHERE "accountId" = $1 AND id = $2 AND state <> $3
-         AND ($4::text[] IS NULL OR state = ANY($4::text[])) RETURNING *`,
-      [accountId, id, state, onlyFrom ?? null],
-    );
-    return rows[0] ?? null;
+    return this.stateGroup.add({ accountId, id, state, onlyFrom: onlyFrom ?? null });
+  }
+
+  /**
+   * One UPDATE ... FROM unnest(...) per round; a message named twice goes in a later round (one statement may change a
+   * row only once), so updates of one row apply in call order.
+   */
+  private async updateStates(updates: readonly StateUpdate[]): Promise<PromiseSettledResult<MessageRow | null>[]> {
+    const results: PromiseSettledResult<MessageRow | null>[] = new Array(updates.length);
+    let rest = updates.map((u, i) => ({ u, i }));
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: typeof rest = [];
+      const later: typeof rest = [];
+      for (const x of rest) (seen.has(x.u.id) ? later : (seen.add(x.u.id), round)).push(x);
+      rest = later;
+      try {
+        const { rows } = await this.db.pool.query<MessageRow>(
+          `UPDATE "Message" m SET state = u.state
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u("accountId", id, state, "onlyFrom")
+           WHERE m."accountId" = u."accountId" AND m.id = u.id AND m.state <> u.state
+             AND (u."onlyFrom" IS NULL OR m.state = ANY(string_to_array(u."onlyFrom", ',')))
+           RETURNING m.*`,
+          [round.map(({ u }) => u.accountId), round.map(({ u }) => u.id), round.map(({ u }) => u.state), round.map(({ u }) => u.onlyFrom?.join(',') ?? null)],
+        );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const { u, i } of round) results[i] = { status: 'fulfilled', value: byId.get(String(toBigInt(u.id))) ?? null };
+      } catch (err) {
+        for (const { i } of [...round, ...rest]) results[i] = { status: 'rejected', reason: err };
+        break;
+      }
+    }
+    return results;
   }
 
   /**
