@@ -111,8 +111,12 @@ const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
 /** Rows per multi-row INSERT: 27 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
-/** Group-commit writes running at once: well below the pool's 10 connections, so reads never wait behind them. */
-const INSERTS_IN_FLIGHT = 3;
+/**
+ * Group-commit statements running at once (inserts, state changes): together well below the pool's 10 connections, so
+ * reads never wait behind them.
+ */
+const INSERTS_IN_FLIGHT = 4;
+const STATE_UPDATES_IN_FLIGHT = 2;
 
 export class MessageStore {
   /** Every account's single inserts of one event-loop turn, written by one multi-row INSERT (see insertGrouped). */
@@ -124,7 +128,7 @@ export class MessageStore {
   /** State changes (acks, receipts, markers) of one event-loop turn, one UPDATE (see updateStates). */
   private readonly stateGroup = new GroupCommit<StateUpdate, MessageRow | null>((updates) => this.updateStates(updates), {
     maxItems: 1000,
-    maxInFlight: INSERTS_IN_FLIGHT,
+    maxInFlight: STATE_UPDATES_IN_FLIGHT,
   });
 
   constructor(private readonly db: Database) {}
