@@ -19,6 +19,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['files', benchFiles],
   ['search', benchSearch],
   ['rooms', benchRooms],
+  ['throughput', async (report) => (await import('./throughput.js')).benchThroughput(report)],
 ];
 const only = process.argv.slice(2);
 

@@ -13,6 +13,7 @@
  */
 import type { Database } from './db.js';
 import { toBigInt } from './accounts.js';
+import { GroupCommit } from './group-commit.js';
 
 export type MessageState = 'pending' | 'sent' | 'delivered' | 'displayed' | 'failed' | 'received';
 
@@ -69,6 +70,13 @@ type OptionalColumns = 'attachmentUrl' | 'attachmentName' | 'attachmentSize' | '
 /** The attachment, reply and room columns and claimedStamp may be left out: most messages have none. */
 export type NewMessage = Omit<MessageRow, 'id' | 'createdAt' | OptionalColumns | ModerationColumns> & Partial<Pick<MessageRow, OptionalColumns>>;
 
+interface StateUpdate {
+  accountId: string;
+  id: string;
+  state: MessageState;
+  onlyFrom: MessageState[] | null;
+}
+
 export interface InsertResult {
   row: MessageRow;
   inserted: boolean;
@@ -103,18 +111,57 @@ const COLUMN_LIST = INSERT_COLUMNS.map((c) => `"${c}"`).join(', ');
 const MAX_PAGE = 1000;
 /** Rows per multi-row INSERT: 27 parameters each, far below PostgreSQL's 65,535 bind parameters per statement. */
 const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length));
+/**
+ * Group-commit statements running at once (inserts, state changes): together well below the pool's 10 connections, so
+ * reads never wait behind them.
+ */
+const INSERTS_IN_FLIGHT = 4;
+const STATE_UPDATES_IN_FLIGHT = 2;
 
 export class MessageStore {
+  /** Every account's single inserts of one event-loop turn, written by one multi-row INSERT (see insertGrouped). */
+  private readonly group = new GroupCommit<NewMessage, InsertResult>((msgs) => this.insertGrouped(msgs), {
+    maxItems: ROWS_PER_INSERT,
+    maxInFlight: INSERTS_IN_FLIGHT,
+  });
+
+  /** State changes (acks, receipts, markers) of one event-loop turn, one UPDATE (see updateStates). */
+  private readonly stateGroup = new GroupCommit<StateUpdate, MessageRow | null>((updates) => this.updateStates(updates), {
+    maxItems: 1000,
+    maxInFlight: STATE_UPDATES_IN_FLIGHT,
+  });
+
   constructor(private readonly db: Database) {}
 
   /**
    * Stores a message once. When it is already there (same stanzaId, or same originId from the same sender), returns
    * the stored row with inserted=false — after filling in its stanzaId if it had none (our own sent message, seen
-   * again in the archive).
+   * again in the archive). Inserts from all accounts in the same event-loop turn share one statement (group commit);
+   * the result is the same as inserting them one by one in the order they were called.
    */
   insert(msg: NewMessage): Promise<InsertResult> {
     requireId(msg.accountId);
-    return this.insertOne(msg);
+    return this.group.add(msg);
+  }
+
+  /**
+   * One multi-row INSERT ... ON CONFLICT DO NOTHING for a group of single inserts (any accounts). A message whose row
+   * comes back was new; the others conflicted (a duplicate, stored before or earlier in this group) and take
+   * insertOne, which finds the row they duplicate (and fills in its stanzaId) exactly as a lone insert would. If the
+   * statement fails (one bad message, or the database went away), every message is tried on its own, so each caller
+   * gets its own result or error, as without grouping.
+   */
+  private async insertGrouped(msgs: readonly NewMessage[]): Promise<PromiseSettledResult<InsertResult>[]> {
+    if (msgs.length === 1) return Promise.allSettled([this.insertOne(msgs[0]!)]);
+    let rows: MessageRow[];
+    try {
+      const { text, values } = valuesClause(msgs);
+      rows = (await this.db.pool.query<MessageRow>(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING RETURNING *`, values)).rows;
+    } catch {
+      return Promise.allSettled(msgs.map((m) => this.insertOne(m)));
+    }
+    const matched = matchInserted(msgs, rows);
+    return Promise.allSettled(msgs.map((m, i) => (matched[i] ? Promise.resolve({ row: matched[i]!, inserted: true }) : this.insertOne(m))));
   }
 
   /**
@@ -240,19 +287,47 @@ export class MessageStore {
     return rows[0] ?? null;
   }
 
-  /** Sets the state; returns the updated row, or null when there is no such message or it already had that state. */
   /**
    * Sets a message's state. With `onlyFrom`, only a row currently in one of those states changes, so concurrent
-   * updates (a receipt overtaking the server's ack) never move a message backwards.
+   * updates (a receipt overtaking the server's ack) never move a message backwards. Returns the updated row, or null
+   * when there is no such message or it was not changed. Grouped like `insert`: the updates of one event-loop turn
+   * share one statement, with the same results as running them one by one in call order.
    */
   async updateState(accountId: string, id: string, state: MessageState, onlyFrom?: MessageState[]): Promise<MessageRow | null> {
     if (toBigInt(accountId) === null || toBigInt(id) === null) return null;
-    const { rows } = await this.db.pool.query<MessageRow>(
-      `UPDATE "Message" SET state = $3 WHERE "accountId" = $1 AND id = $2 AND state <> $3
-         AND ($4::text[] IS NULL OR state = ANY($4::text[])) RETURNING *`,
-      [accountId, id, state, onlyFrom ?? null],
-    );
-    return rows[0] ?? null;
+    return this.stateGroup.add({ accountId, id, state, onlyFrom: onlyFrom ?? null });
+  }
+
+  /**
+   * One UPDATE ... FROM unnest(...) per round; a message named twice goes in a later round (one statement may change a
+   * row only once), so updates of one row apply in call order.
+   */
+  private async updateStates(updates: readonly StateUpdate[]): Promise<PromiseSettledResult<MessageRow | null>[]> {
+    const results: PromiseSettledResult<MessageRow | null>[] = new Array(updates.length);
+    let rest = updates.map((u, i) => ({ u, i }));
+    while (rest.length > 0) {
+      const seen = new Set<string>();
+      const round: typeof rest = [];
+      const later: typeof rest = [];
+      for (const x of rest) (seen.has(x.u.id) ? later : (seen.add(x.u.id), round)).push(x);
+      rest = later;
+      try {
+        const { rows } = await this.db.pool.query<MessageRow>(
+          `UPDATE "Message" m SET state = u.state
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u("accountId", id, state, "onlyFrom")
+           WHERE m."accountId" = u."accountId" AND m.id = u.id AND m.state <> u.state
+             AND (u."onlyFrom" IS NULL OR m.state = ANY(string_to_array(u."onlyFrom", ',')))
+           RETURNING m.*`,
+          [round.map(({ u }) => u.accountId), round.map(({ u }) => u.id), round.map(({ u }) => u.state), round.map(({ u }) => u.onlyFrom?.join(',') ?? null)],
+        );
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        for (const { u, i } of round) results[i] = { status: 'fulfilled', value: byId.get(String(toBigInt(u.id))) ?? null };
+      } catch (err) {
+        for (const { i } of [...round, ...rest]) results[i] = { status: 'rejected', reason: err };
+        break;
+      }
+    }
+    return results;
   }
 
   /**
@@ -532,6 +607,28 @@ class InsertedRows {
     if (msg.originId !== null) return this.byOrigin.get(originKey(msg)) ?? null;
     return this.unkeyed.shift() ?? null;
   }
+}
+
+/** What identifies a message among the rows one INSERT returned: the account, both dedup keys, its stamp and body. */
+const identity = (m: Pick<NewMessage, 'accountId' | 'peer' | 'direction' | 'stanzaId' | 'originId' | 'originSender' | 'stamp' | 'body'>) =>
+  JSON.stringify([String(toBigInt(m.accountId)), m.peer, m.direction, m.stanzaId, m.originId, m.originSender ?? '', m.stamp.getTime(), m.body]);
+
+/**
+ * The row each message of a multi-row INSERT ... ON CONFLICT DO NOTHING got, or null where it conflicted. Rows are
+ * matched by identity, each taken once, in id order (PostgreSQL inserts the VALUES in order, numbering as it goes):
+ * of two messages alike in every identifying column, the first one inserted is the first one given. Exported for the
+ * unit tests.
+ */
+export function matchInserted(msgs: readonly NewMessage[], returned: readonly MessageRow[]): (MessageRow | null)[] {
+  const byIdentity = new Map<string, MessageRow[]>();
+  const rows = [...returned].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0));
+  for (const row of rows) {
+    const key = identity(row);
+    const list = byIdentity.get(key);
+    if (list) list.push(row);
+    else byIdentity.set(key, [row]);
+  }
+  return msgs.map((m) => byIdentity.get(identity(m))?.shift() ?? null);
 }
 
 function requireId(accountId: string): void {
