@@ -325,6 +325,25 @@ VirtualHost "${this.crowdDomain}"
     return out.split('\n').filter((line) => line.includes(`${bareJid}/`)).length;
   }
 
+  /**
+   * Prosody's own view of every c2s session, per bare JID, in one admin-shell call: `live` sessions have a stream on
+   * an open connection; `hibernating` ones are XEP-0198 sessions whose connection is gone (kept for resumption, they
+   * queue stanzas and can send nothing), so they are no second connection.
+   */
+  async c2sConnections(): Promise<Map<string, { live: number; hibernating: number }>> {
+    const out = await this.shell('c2s show');
+    const counts = new Map<string, { live: number; hibernating: number }>();
+    for (const line of out.split('\n')) {
+      const m = /(\S+@\S+?)\/\S+/.exec(line);
+      if (!m) continue;
+      const entry = counts.get(m[1]!) ?? { live: 0, hibernating: 0 };
+      if (/\bhibernating\b/.test(line)) entry.hibernating++;
+      else entry.live++;
+      counts.set(m[1]!, entry);
+    }
+    return counts;
+  }
+
   /** Prosody's Client State Indication state (XEP-0352) of each c2s session of a bare JID: 'active', 'inactive', 'flushing'. */
   async csiStates(bareJid: string): Promise<string[]> {
     const out = await this.shell('c2s show');

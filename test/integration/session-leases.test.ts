@@ -124,10 +124,11 @@ test('fencing: a keeper that cannot renew (database unreachable) gives up its se
     failing = true;
     const failedAt = Date.now();
     await until(async () => lost.length > 0, 'the keeper fenced its session', 5000, 20);
-    assert.deepEqual(lost[0]!.jids, [j]);
+    const first = (lost as { jids: string[]; at: number }[])[0]!;
+    assert.deepEqual(first.jids, [j]);
     // Fenced before the lease expired on the database's clock: no moment with two owners.
     assert.ok(await leases.holder(j), 'the lease was still live when the session was given up');
-    assert.ok(lost[0]!.at - failedAt <= ttlMs, `fenced within the TTL (${lost[0]!.at - failedAt} ms)`);
+    assert.ok(first.at - failedAt <= ttlMs, `fenced within the TTL (${first.at - failedAt} ms)`);
     assert.equal(keeper.holds(j), false);
   } finally {
     keeper.stop();
