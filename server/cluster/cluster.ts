@@ -87,7 +87,7 @@ export class Cluster {
     this.gateway = gateway;
     this.forwarding.serve(gateway, sessions);
     this.keeper.start();
-    this.takeover = new TakeoverLoop({ leases: this.leases, sessions, gateway, log: this.log });
+    this.takeover = new TakeoverLoop({ leases: this.leases, sessions, gateway, keeper: this.keeper, log: this.log });
     this.takeover.start();
   }
 

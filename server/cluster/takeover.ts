@@ -9,11 +9,13 @@ import type { Logger } from '../app/logger.js';
 import type { LeaseStore } from '../store/leases.js';
 import type { SessionManager } from '../xmpp/session-manager.js';
 import type { Gateway } from '../realtime/gateway.js';
+import type { LeaseKeeper } from './lease-keeper.js';
 
 export interface TakeoverDeps {
   leases: LeaseStore;
   sessions: SessionManager;
   gateway: Gateway;
+  keeper: LeaseKeeper;
   log: Logger;
   intervalMs?: number;
   /** Remote tabs are checked against the sockets on every node this often. */
@@ -28,7 +30,6 @@ export class TakeoverLoop {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private lastReconcile = 0;
-  private lastSweep = 0;
 
   constructor(private readonly deps: TakeoverDeps) {}
 
@@ -54,14 +55,11 @@ export class TakeoverLoop {
         restored += results.filter(Boolean).length;
       }
       if (restored) this.deps.log.info({ restored }, 'sessions taken over from a node that stopped renewing its leases');
+      await this.endUnrestorable();
       const now = Date.now();
       if (now - this.lastReconcile >= (this.deps.reconcileMs ?? 5000)) {
         this.lastReconcile = now;
         await Promise.all(this.deps.gateway.sessionsWithRemoteTabs().map((s) => this.deps.gateway.reconcileTabs(s).catch(() => undefined)));
-      }
-      if (now - this.lastSweep >= 60_000) {
-        this.lastSweep = now;
-        await this.deps.leases.dropOrphanedWithoutCredentials();
       }
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'takeover loop failed; next tick tries again');
@@ -69,5 +67,17 @@ export class TakeoverLoop {
       this.running = false;
     }
     return restored;
+  }
+
+  /**
+   * Sessions of a dead owner that no node can bring back (no sealed credentials): one node (the one that wins the
+   * lease) sends their tabs, wherever they are, to the login page with 'session-ended', then drops the lease.
+   */
+  private async endUnrestorable(): Promise<void> {
+    for (const { jid, accountId } of await this.deps.leases.orphanedWithoutCredentials(PER_TICK)) {
+      if (!(await this.deps.keeper.claim(jid)).ok) continue;
+      if (accountId) this.deps.gateway.endedElsewhere(accountId);
+      await this.deps.keeper.release(jid, false);
+    }
   }
 }

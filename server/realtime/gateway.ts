@@ -120,6 +120,12 @@ export class Gateway implements Broadcaster {
     this.io.in(browserRoom(browserId)).disconnectSockets(true);
   }
 
+  /** The account's session ended on a node that died and cannot come back: every tab, on every node, goes to login. */
+  endedElsewhere(accountId: string): void {
+    this.io.to(room(accountId)).emit('logout', { reason: 'session-ended' });
+    this.io.in(room(accountId)).disconnectSockets(true);
+  }
+
   /** This node's sockets of the account reconnect (its session moved to another node): they find the new owner. */
   disconnectLocal(accountId: string): void {
     this.io.local.in(room(accountId)).disconnectSockets(true);

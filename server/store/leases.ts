@@ -110,13 +110,18 @@ export class LeaseStore {
     return rows.map((r) => r.id);
   }
 
-  /** Expired leases of accounts nobody can restore (no sealed credentials): dropped, their tabs were told. */
-  async dropOrphanedWithoutCredentials(): Promise<number> {
-    const { rowCount } = await this.db.pool.query(
-      `DELETE FROM "SessionLease" l WHERE l."expiresAt" <= now() - interval '1 minute'
-       AND NOT EXISTS (SELECT 1 FROM "Account" a WHERE a.jid = l.jid AND a.credential IS NOT NULL)`,
+  /**
+   * Expired leases of accounts nobody can restore (no sealed credentials; with the account, if it exists): their tabs
+   * are sent to the login page and the lease dropped.
+   */
+  async orphanedWithoutCredentials(limit: number): Promise<{ jid: string; accountId: string | null }[]> {
+    const { rows } = await this.db.pool.query<{ jid: string; accountId: string | null }>(
+      `SELECT l.jid, a.id::text AS "accountId" FROM "SessionLease" l LEFT JOIN "Account" a ON a.jid = l.jid
+       WHERE l."expiresAt" <= now() AND a.credential IS NULL
+       ORDER BY random() LIMIT $1`,
+      [limit],
     );
-    return rowCount ?? 0;
+    return rows;
   }
 
   /** Nodes seen within `withinMs` (their heartbeat rides on the renewal), with whether each reached Redis. */
