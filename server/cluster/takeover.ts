@@ -1,5 +1,5 @@
 /**
- * Every node, every second: sessions whose owner stopped renewing its lease (killed, cut off, or stopped cleanly and
+ * Every node, twice a second: sessions whose owner stopped renewing its lease (killed, cut off, or stopped cleanly and
  * handed them over) are restored here from their sealed credentials. The restore catches up from the archive (MAM),
  * so the new owner has no gap; the dedup keys store a message seen twice once. Accounts without sealed credentials
  * cannot be brought back: their tabs get 'session-ended' when they reconnect.
@@ -34,7 +34,7 @@ export class TakeoverLoop {
   constructor(private readonly deps: TakeoverDeps) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs ?? 1000);
+    this.timer = setInterval(() => void this.tick(), this.deps.intervalMs ?? 500);
     this.timer.unref();
   }
 

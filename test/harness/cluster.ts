@@ -32,7 +32,7 @@ export class TestCluster {
   ) {}
 
   static async start(opts: ClusterOptions): Promise<TestCluster> {
-    const prosody = await TestProsody.start();
+    const prosody = await TestProsody.start({ c2sProbe: true });
     const db = await createTestDatabase();
     const redis = await TestRedis.start();
     const ports = await Promise.all(Array.from({ length: opts.nodes }, () => freePort()));
