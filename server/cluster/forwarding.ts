@@ -46,6 +46,11 @@ export class Forwarding implements ClusterRouting {
     return !!holder && holder.node !== this.keeper.node;
   }
 
+  async leasedElsewhere(jid: string): Promise<boolean> {
+    const node = await this.leases.nodeOf(jid);
+    return node !== null && node !== this.keeper.node;
+  }
+
   remoteHello(accountId: string, tabId: string, visible: boolean): Promise<HelloEvent | null> {
     return this.bus ? this.bus.ask<HelloEvent>(TOPIC.hello, { accountId, tabId, visible }) : Promise.resolve(null);
   }

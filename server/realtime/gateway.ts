@@ -64,6 +64,8 @@ interface TabState {
 export interface ClusterRouting {
   /** Whether another live node holds the account's lease. */
   ownedElsewhere(jid: string): Promise<boolean>;
+  /** Whether another node holds the lease or held it until it stopped renewing (a takeover is due). */
+  leasedElsewhere(jid: string): Promise<boolean>;
   /** The owner attaches the tab and answers its hello; null when no owner answered. */
   remoteHello(accountId: string, tabId: string, visible: boolean): Promise<HelloEvent | null>;
   /** The owner runs the command; null when no owner answered. */
@@ -273,7 +275,7 @@ export class Gateway implements Broadcaster {
         const reply = typeof ack === 'function' ? (ack as (r: Result<unknown>) => void) : () => undefined;
         if (!bucket.take()) return reply({ ok: false, error: 'Too many requests: slow down.' });
         if (name === 'visibility') socket.data.visible = (payload as { visible?: unknown } | null)?.visible !== false;
-        reply(await this.command(accountId, socket.id, name, payload));
+        reply(await this.command(accountId, jid, socket.id, name, payload));
       }) as never);
     }
     socket.on('disconnect', () => {
@@ -302,12 +304,14 @@ export class Gateway implements Broadcaster {
   }
 
   /** A command of this node's socket: run here when the session is here, else by its owner. */
-  private async command(accountId: string, tabId: string, name: string, payload: unknown): Promise<Result<unknown>> {
+  private async command(accountId: string, jid: string | undefined, tabId: string, name: string, payload: unknown): Promise<Result<unknown>> {
     const here = await this.commandFor(accountId, tabId, name, payload);
     if (here) return here;
-    const there = await this.cluster?.remoteCommand(accountId, tabId, name, payload);
-    if (there) return there;
-    if (this.cluster) return { ok: false, error: this.cluster.unavailableText() };
+    if (this.cluster && jid) {
+      const there = await this.cluster.remoteCommand(accountId, tabId, name, payload);
+      if (there) return there;
+      if (await this.cluster.leasedElsewhere(jid)) return { ok: false, error: this.cluster.unavailableText() };
+    }
     return { ok: false, error: 'Your session has ended. Log in again.' };
   }
 

@@ -93,6 +93,12 @@ export class LeaseStore {
     return rows[0] ?? null;
   }
 
+  /** Who holds or last held the lease, live or expired (null: no lease at all). */
+  async nodeOf(jid: string): Promise<string | null> {
+    const { rows } = await this.db.pool.query<{ node: string }>(`SELECT node FROM "SessionLease" WHERE jid = $1`, [jid]);
+    return rows[0]?.node ?? null;
+  }
+
   /** Live leases across every node: what PARLEY_MAX_SESSIONS counts. */
   async liveCount(): Promise<number> {
     const { rows } = await this.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "SessionLease" WHERE "expiresAt" > now()`);

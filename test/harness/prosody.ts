@@ -114,12 +114,12 @@ module:provides("http", {
       local function add(session)
         if seen[session] or session.host ~= module.host or not session.username then return; end
         seen[session] = true;
-        lines[#lines + 1] = session.username .. "@" .. session.host .. "\t" .. (session.hibernating and "hibernating" or "live");
+        lines[#lines + 1] = session.username .. "@" .. session.host .. "\\t" .. (session.hibernating and "hibernating" or "live");
       end
       for _, session in pairs(prosody.full_sessions) do add(session); end
       for _, session in pairs(c2s_sessions) do add(session); end
       event.response.headers.content_type = "text/plain";
-      return table.concat(lines, "\n");
+      return table.concat(lines, "\\n");
     end;
   };
 });

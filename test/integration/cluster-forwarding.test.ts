@@ -12,7 +12,7 @@ import { until } from '../harness/poll.js';
 
 let cluster: TestCluster;
 before(async () => {
-  cluster = await TestCluster.start({ nodes: 2 });
+  cluster = await TestCluster.start({ nodes: 2, env: { PARLEY_ADMINS: `clusteradmin@localhost` } });
 });
 after(async () => {
   await cluster?.close();
@@ -72,11 +72,22 @@ test('a tab on the other node reaches the owner; a login there is forwarded; Red
   const page = await second.request('/');
   assert.equal(page.status, 200);
 
+  // The admin panel of node 1: this node, the nodes alive, Redis.
+  await cluster.prosody.createUser('clusteradmin', 'admin-password');
+  const admin = cluster.browser(1);
+  assert.equal((await admin.login('clusteradmin@localhost', 'admin-password')).status, 303);
+  const panel = async () => (await admin.request('/admin')).text();
+  const healthy = await panel();
+  assert.match(healthy, /data-testid="admin-cluster-node">This node: node-1</);
+  assert.match(healthy, /data-testid="admin-cluster-nodes">2 nodes alive/);
+  assert.match(healthy, /data-testid="admin-cluster-redis">Redis: reachable</);
+
   // Redis gone: the remote tab's command fails with words, nothing hangs.
   await cluster.redis.kill();
   const refused = await aliceRemote.current.rawCommand('send', { to: bob.jid, body: 'while redis is away', originId: randomUUID() });
   assert.equal(refused.ok, false);
   assert.match(refused.error ?? '', /Parley is partly unavailable/);
+  await until(async () => /Redis: unreachable/.test(await panel()), 'the admin panel says Redis is unreachable');
   // Back: the same tab works again without a reload (the tab's outbox retries with the same originId).
   await cluster.redis.launch();
   const retryId = randomUUID();
