@@ -87,7 +87,9 @@ export class Cluster {
     this.gateway = gateway;
     this.forwarding.serve(gateway, sessions);
     this.keeper.start();
-    this.takeover = new TakeoverLoop({ leases: this.leases, sessions, gateway, keeper: this.keeper, log: this.log });
+    // With Redis away, fetchSockets would see only this node's sockets: remote tabs are kept until it is back.
+    const bus = this.bus;
+    this.takeover = new TakeoverLoop({ leases: this.leases, sessions, gateway, keeper: this.keeper, log: this.log, canReconcile: () => !bus || bus.redisOk });
     this.takeover.start();
   }
 
@@ -112,7 +114,7 @@ export class Cluster {
   /** After the sessions stopped (their leases handed over). */
   async close(): Promise<void> {
     this.takeover?.stop();
-    this.keeper.stop();
+    await this.keeper.close();
     await this.bus?.close();
   }
 }

@@ -29,6 +29,8 @@ export class LeaseKeeper {
   /** jid -> the epoch we hold it at, and performance.now() when its last successful claim or renewal was sent */
   private readonly held = new Map<string, { epoch: string; sentAt: number }>();
   private renewing = false;
+  /** Releases under way: a clean stop waits for them before the database closes. */
+  private readonly releasing = new Set<Promise<void>>();
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly deps: LeaseKeeperDeps) {}
@@ -69,7 +71,15 @@ export class LeaseKeeper {
   /** `handOver`: another node should take the session over at once (a clean stop); else nobody should. */
   async release(jid: string, handOver: boolean): Promise<void> {
     if (!this.held.delete(jid)) return;
-    await this.deps.leases.release(jid, this.deps.node, handOver).catch((err: unknown) => this.deps.log.warn({ err, jid }, 'could not release a session lease; it expires by itself'));
+    const done = this.deps.leases.release(jid, this.deps.node, handOver).catch((err: unknown) => this.deps.log.warn({ err, jid }, 'could not release a session lease; it expires by itself'));
+    this.releasing.add(done);
+    await done.finally(() => this.releasing.delete(done));
+  }
+
+  /** Stops renewing and waits for the releases under way (a clean stop hands every session over before exiting). */
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.all([...this.releasing]);
   }
 
   /** One statement for every lease (and the heartbeat). A lease missing from its answer was taken over: fenced. */

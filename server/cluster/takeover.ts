@@ -17,6 +17,8 @@ export interface TakeoverDeps {
   gateway: Gateway;
   keeper: LeaseKeeper;
   log: Logger;
+  /** Whether the sockets of every node can be listed now (Redis reachable). */
+  canReconcile: () => boolean;
   intervalMs?: number;
   /** Remote tabs are checked against the sockets on every node this often. */
   reconcileMs?: number;
@@ -57,7 +59,7 @@ export class TakeoverLoop {
       if (restored) this.deps.log.info({ restored }, 'sessions taken over from a node that stopped renewing its leases');
       await this.endUnrestorable();
       const now = Date.now();
-      if (now - this.lastReconcile >= (this.deps.reconcileMs ?? 5000)) {
+      if (now - this.lastReconcile >= (this.deps.reconcileMs ?? 5000) && this.deps.canReconcile()) {
         this.lastReconcile = now;
         await Promise.all(this.deps.gateway.sessionsWithRemoteTabs().map((s) => this.deps.gateway.reconcileTabs(s).catch(() => undefined)));
       }
