@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { StanzaLimits } from '../xmpp/bounded-parser.js';
 import type { RateSettings } from '../xmpp/stanza-rate.js';
@@ -89,6 +90,12 @@ export const configSchema = z.object({
   PARLEY_ADMINS: jidList.default([]),
   PARLEY_METRICS_TOKEN: token.optional(),
   PARLEY_ADMIN_TOKEN: token.optional(),
+  /** This node's name in the cluster (leases, admin panel); default host:port, stable across restarts. */
+  PARLEY_NODE_ID: z.string().regex(/^[A-Za-z0-9._:@-]{1,100}$/, 'letters, digits and . _ : @ - (at most 100)').optional(),
+  /** Several nodes behind one URL: their socket.io adapter (README "Several nodes"). */
+  PARLEY_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** Seconds a session lease lasts without renewal: a dead node's sessions are taken over after about this long. */
+  PARLEY_LEASE_TTL: z.coerce.number().min(1).max(600).default(6),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -125,6 +132,7 @@ export interface Config {
   /** Bearer token for the loopback admin API (`npm run admin`); null: generated into the data dir. */
   adminToken: string | null;
   logLevel: RawConfig['LOG_LEVEL'];
+  cluster: { nodeId: string; redisUrl: string | null; leaseTtlMs: number };
 }
 
 export class ConfigError extends Error {
@@ -193,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: c.PARLEY_METRICS_TOKEN ?? null,
     adminToken: c.PARLEY_ADMIN_TOKEN ?? null,
     logLevel: c.LOG_LEVEL,
+    cluster: { nodeId: c.PARLEY_NODE_ID ?? `${hostname()}:${c.PORT || randomBytes(4).toString('hex')}`, redisUrl: c.PARLEY_REDIS_URL ?? null, leaseTtlMs: Math.round(c.PARLEY_LEASE_TTL * 1000) },
   };
 }
 

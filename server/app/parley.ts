@@ -29,6 +29,7 @@ import { createHttpApp } from '../http/app.js';
 import { ParleyMetrics } from '../ops/metrics.js';
 import { createOps } from '../ops/ops.js';
 import { configureSoftwareInfo } from '../features/software.js';
+import { Cluster } from '../cluster/cluster.js';
 
 export const ROOT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -39,6 +40,7 @@ export interface Parley {
   readonly stores: Stores;
   readonly sessions: SessionManager;
   readonly gateway: Gateway;
+  readonly cluster: Cluster;
   readonly log: Logger;
   close(): Promise<void>;
 }
@@ -104,6 +106,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
       },
     },
   });
+  const cluster = await Cluster.create(config, db, log, gateway.io as never);
   const avatars = new AvatarCache(avatarDir(config.dataDir), log, { maxBytes: fetchableBytes(config.xmpp.guards.limits.maxTextBytes) });
   const sessions = new SessionManager({
     stores,
@@ -121,10 +124,12 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     vault: new CredentialVault(config.sessionSecret),
     avatars,
     connect: metrics.instrumentConnect(opts.connect),
+    ownership: cluster.ownership,
   });
-  gateway.attach(sessions);
+  gateway.attach(sessions, cluster.forwarding);
+  cluster.start(sessions, gateway);
   metrics.watchSessions(sessions);
-  const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics });
+  const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics, cluster });
   app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, publicDir: opts.publicDir, ops });
 
   await new Promise<void>((resolve, reject) => {
@@ -148,12 +153,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     stores,
     sessions,
     gateway,
+    cluster,
     log,
     close: () =>
       (closing ??= (async () => {
         ops.readiness.markStopping();
+        cluster.stopTakingOver();
         await sessions.stopAll();
         gateway.io.close();
+        await cluster.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await db.close();
       })()),

@@ -42,6 +42,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
       csrfToken: deps.csrfToken(req),
       ...messages,
       sessions: listLiveSessions(ops.sessions),
+      cluster: await ops.clusterStatus(),
       doctor: doctor.results,
       doctorAt: doctor.at.toISOString(),
       admins: await ops.admins.list(),

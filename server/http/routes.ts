@@ -42,7 +42,7 @@ export function appRoutes(deps: RouteDeps): Router {
   router.get('/', async (req, res) => {
     const accountId = req.session.accountId;
     // A remembered browser whose XMPP session ended (idle, restart) gets it back without the password.
-    const live = accountId ? (sessions.byAccountId(accountId) ?? (await sessions.restore(accountId))) : null;
+    const live = accountId ? await sessions.liveAnywhere(accountId, req.session.jid) : null;
     if (!accountId || !live || live.isEnded) return res.redirect(303, '/login');
     res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req), uploadLimitBytes: uploadLimitBytes(config) });
   });

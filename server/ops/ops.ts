@@ -8,6 +8,7 @@ import { ensureAdminToken } from './admin-token.js';
 import { runDoctor } from './doctor.js';
 import { ParleyMetrics } from './metrics.js';
 import { Readiness } from './readiness.js';
+import type { ClusterStatus } from '../cluster/cluster.js';
 
 export interface Ops {
   readonly metrics: ParleyMetrics;
@@ -16,11 +17,13 @@ export interface Ops {
   /** Bearer token of the loopback admin API. */
   readonly adminToken: string;
   readonly sessions: SessionManager;
+  /** This node's id, the nodes alive, the live leases and whether Redis answers (the admin panel's "Cluster"). */
+  clusterStatus(): Promise<ClusterStatus | null>;
   /** The doctor's results, at most `maxAgeMs` old (the network checks take seconds). */
   doctor(maxAgeMs?: number): Promise<{ results: CheckResult[]; at: Date }>;
 }
 
-export function createOps(deps: { config: Config; db: { pool: SqlClient; url: string }; sessions: SessionManager; metrics: ParleyMetrics }): Ops {
+export function createOps(deps: { config: Config; db: { pool: SqlClient; url: string }; sessions: SessionManager; metrics: ParleyMetrics; cluster?: { status(): Promise<ClusterStatus> } }): Ops {
   let last: { results: CheckResult[]; at: Date } | null = null;
   let running: Promise<{ results: CheckResult[]; at: Date }> | null = null;
   return {
@@ -29,6 +32,7 @@ export function createOps(deps: { config: Config; db: { pool: SqlClient; url: st
     admins: new AdminDirectory(deps.db.pool, deps.config.admins),
     adminToken: ensureAdminToken(deps.config),
     sessions: deps.sessions,
+    clusterStatus: () => (deps.cluster ? deps.cluster.status().catch(() => null) : Promise.resolve(null)),
     doctor(maxAgeMs = 60_000) {
       if (last && Date.now() - last.at.getTime() <= maxAgeMs) return Promise.resolve(last);
       running ??= runDoctor({ config: deps.config, db: { client: deps.db.pool, url: deps.db.url } })

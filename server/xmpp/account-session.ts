@@ -449,7 +449,7 @@ export class AccountSession {
     this.subscriptions.close();
     this.chatStates.stop();
     this.rooms.close();
-    if (reason === 'shutdown') {
+    if (reason === 'shutdown' || reason === 'fenced') {
       this.ctx.emit('connection', { state: 'offline', detail: 'server restarting' });
     } else {
       this.ctx.emit('logout', { reason });

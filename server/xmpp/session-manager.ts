@@ -16,7 +16,30 @@ import { XmppStanzaError } from './errors.js';
 import { buildAccountRemove, buildPasswordChange, MAX_PASSWORD_LENGTH, parseAccountChangeError } from '../stanza/register.js';
 import type { BrowserSessionRow } from '../store/sessions.js';
 
-export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown' | 'account-deleted';
+export type EndReason = 'logout' | 'idle' | 'admin' | 'connection-lost' | 'shutdown' | 'account-deleted' | 'fenced';
+
+/** What a login hands the HTTP layer: the session itself, or (another node owns it) who it belongs to. */
+export type LoggedInAccount = Pick<AccountSession, 'accountId' | 'jid'>;
+
+/**
+ * Who owns which session when several Parley nodes share the database (server/cluster/): a lease is taken before an
+ * XMPP connection opens and given up when the session ends; a login of an account owned elsewhere goes to its owner.
+ */
+export interface SessionOwnership {
+  claim(jid: string): Promise<'ours' | 'elsewhere' | 'capacity'>;
+  /** The session ended with `reason` ('failed': it never started). */
+  release(jid: string, reason: EndReason | 'failed'): void;
+  /** A session started here: tabs that belonged to a previous owner are attached to it. */
+  started(session: AccountSession): void;
+  ownedElsewhere(jid: string): Promise<boolean>;
+  /** The owner checks the password (and seals the keys); null when no owner answered. Its LoginError is rethrown. */
+  loginElsewhere(jid: string, password: string, remember: boolean): Promise<LoggedInAccount | null>;
+  /** How long a login waits for a silent owner's lease to expire and be taken over. */
+  readonly takeoverWindowMs: number;
+}
+
+/** Another live node owns the account's session (its lease). */
+class OwnedElsewhere extends Error {}
 
 /** Why a password change or an account deletion did not happen (the /account page says it in words). */
 export class AccountChangeError extends Error {
@@ -52,6 +75,8 @@ export interface SessionManagerDeps {
   /** The process's avatar cache, shared by every session. */
   avatars?: AvatarCache;
   connect?: Connect;
+  /** Several nodes: leases and forwarded logins. Without it, this process owns every session it opens. */
+  ownership?: SessionOwnership;
 }
 
 export class LoginError extends Error {
@@ -100,9 +125,9 @@ export class SessionManager {
    * With `remember`, the SCRAM keys of this login are sealed and stored, so the session can come back
    * after a restart without the password.
    */
-  async login(jid: string, password: string, opts: { remember?: boolean } = {}): Promise<AccountSession> {
+  async login(jid: string, password: string, opts: { remember?: boolean } = {}): Promise<LoggedInAccount> {
     const existing = this.live.get(jid) ?? (await this.pending.get(jid)?.catch(() => undefined));
-    let session: AccountSession;
+    let session: AccountSession | undefined;
     if (existing && !existing.session.isEnded) {
       if (!existing.verifier || !(await existing.verifier.matches(password))) {
         // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
@@ -112,10 +137,30 @@ export class SessionManager {
       }
       session = existing.session;
     } else {
-      session = (await this.launch(jid, () => this.start(jid, { password }))).session;
+      const deadline = Date.now() + (this.deps.ownership?.takeoverWindowMs ?? 0);
+      while (!session) {
+        try {
+          session = (await this.launch(jid, () => this.start(jid, { password }))).session;
+        } catch (err) {
+          if (!(err instanceof OwnedElsewhere)) throw err;
+          const there = await this.deps.ownership!.loginElsewhere(jid, password, !!opts.remember);
+          if (there) return there;
+          const domain = jid.slice(jid.indexOf('@') + 1);
+          if (Date.now() > deadline) throw new LoginError('timeout', loginMessage('timeout', domain), 'the node that owns the session does not answer');
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
     }
     if (opts.remember) await this.remember(session);
     return session;
+  }
+
+  /** The account's session wherever it lives: here, restored here, or on the node that owns it (null: none). */
+  async liveAnywhere(accountId: string, jid: string | undefined): Promise<{ jid: string; isEnded: boolean } | null> {
+    const here = this.byAccountId(accountId);
+    if (here) return here;
+    if (jid && (await this.deps.ownership?.ownedElsewhere(jid))) return { jid, isEnded: false };
+    return this.restore(accountId);
   }
 
   /** Brings back the session of an account from its sealed credentials. Null when there are none (or they no longer work). */
@@ -134,6 +179,7 @@ export class SessionManager {
     try {
       return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }))).session, retry: false };
     } catch (err) {
+      if (err instanceof OwnedElsewhere) return { session: null, retry: false };
       if (err instanceof LoginError && err.condition === 'not-authorized') {
         // The password changed since: the sealed keys are worthless now.
         await this.deps.stores.accounts.setCredential(account.id, null);
@@ -179,12 +225,29 @@ export class SessionManager {
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
       throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
     }
-    const attempt = start();
+    const attempt = this.claimed(jid, start);
     this.pending.set(jid, attempt);
     try {
       return await attempt;
     } finally {
       this.pending.delete(jid);
+    }
+  }
+
+  /** Takes the account's lease (several nodes) before `start` opens its XMPP connection; gives it up if that fails. */
+  private async claimed(jid: string, start: () => Promise<Live>): Promise<Live> {
+    const ownership = this.deps.ownership;
+    if (!ownership) return start();
+    const claim = await ownership.claim(jid);
+    if (claim === 'elsewhere') throw new OwnedElsewhere(jid);
+    if (claim === 'capacity') throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
+    try {
+      const live = await start();
+      ownership.started(live.session);
+      return live;
+    } catch (err) {
+      ownership.release(jid, 'failed');
+      throw err;
     }
   }
 
@@ -232,7 +295,10 @@ export class SessionManager {
   }
 
   private onEnded(session: AccountSession, reason: EndReason): void {
-    if (this.live.get(session.jid)?.session === session) this.live.delete(session.jid);
+    if (this.live.get(session.jid)?.session === session) {
+      this.live.delete(session.jid);
+      this.deps.ownership?.release(session.jid, reason);
+    }
     this.deps.log.info({ account: session.jid, reason }, 'xmpp session ended');
   }
 

@@ -60,3 +60,19 @@ test('bounds on what XMPP servers may send: Prosody-like defaults, each one sett
     return true;
   });
 });
+
+test('several nodes: node id (default host:port, stable), Redis URL and lease TTL, each checked', () => {
+  const single = loadConfig({ PARLEY_DATA_DIR: tmp(), PORT: '8081' });
+  assert.match(single.cluster.nodeId, /:8081$/);
+  assert.equal(loadConfig({ PARLEY_DATA_DIR: tmp(), PORT: '8081' }).cluster.nodeId, single.cluster.nodeId, 'the same after a restart');
+  assert.deepEqual({ redis: single.cluster.redisUrl, ttl: single.cluster.leaseTtlMs }, { redis: null, ttl: 6000 });
+  const c = loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_NODE_ID: 'web-2', PARLEY_REDIS_URL: 'redis://10.0.0.5:6379', PARLEY_LEASE_TTL: '4.5' });
+  assert.deepEqual(c.cluster, { nodeId: 'web-2', redisUrl: 'redis://10.0.0.5:6379', leaseTtlMs: 4500 });
+  try {
+    loadConfig({ PARLEY_DATA_DIR: tmp(), PARLEY_NODE_ID: 'web 2<script>', PARLEY_REDIS_URL: 'http://x', PARLEY_LEASE_TTL: '0' });
+    assert.fail('should throw');
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.split('=')[0]).sort(), ['PARLEY_LEASE_TTL', 'PARLEY_NODE_ID', 'PARLEY_REDIS_URL']);
+  }
+});

@@ -23,6 +23,7 @@ const pages: Record<string, Record<string, unknown>> = {
   admin: {
     title: 'T', admin: hostile, csrfToken: 'c', notice: 'N', settingError: 'S',
     sessions: [{ jid: 'a@b', tabs: 2, since: '2026-03-03T14:05:00Z', state: 'online' }],
+    cluster: { nodeId: hostile, redisOk: false, leaseTtlMs: 6000, nodes: [{ node: 'n1' }, { node: 'n2' }], liveLeases: 3 },
     doctor: [{ ok: true, name: 'n', detail: 'd' }, { ok: false, name: 'n2', detail: 'd2', fix: 'f' }],
     doctorAt: '2026-03-03T14:05:00Z', admins: [{ jid: 'a@b', source: 'env' }],
     settings: [{ name: 'PARLEY_X', value: '1' }], runtimeSettings: [{ name: 'PARLEY_Y', value: '2', effect: 'e' }],
@@ -51,5 +52,7 @@ test('English pages read as before the catalogs', async () => {
   const admin = await ejs.renderFile(path.join(views, 'admin.ejs'), { ...pageLocals('en'), ...pages.admin });
   assert.match(admin, /Promote or demote with <code>npm run admin -- promote user@example\.org<\/code> \/ <code>demote<\/code>\./);
   assert.match(admin, /<h2 id="sessions-title">Live sessions \(1\)<\/h2>/);
+  assert.match(admin, /data-testid="admin-cluster-nodes">2 nodes alive · 3 live sessions/);
+  assert.match(admin, /data-testid="admin-cluster-redis">Redis: unreachable\./);
   assert.match(admin, /<time datetime="2026-03-03T14:05:00Z">Mar [34], 2026, \d+:\d\d:00\s[AP]M [^<]+<\/time>/); // in the server's zone, named
 });
