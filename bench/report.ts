@@ -86,14 +86,15 @@ export function ratio(f: Figure): number | null {
 /** The section's figures as a Markdown table: figure | Parley | raw floor | ratio (Parley / raw), notes under it. */
 export function figureTable(figures: Figure[]): string {
   if (figures.length === 0) return '';
-  const rows = figures.map((f, i) => {
+  const notes: string[] = [];
+  const rows = figures.map((f) => {
     const r = ratio(f);
-    return [`${f.name}${f.note ? ` [${i + 1}]` : ''}`, formatValue(f.parley, f.unit), f.raw == null ? '—' : formatValue(f.raw, f.unit), r == null ? '—' : `${r.toFixed(r >= 10 ? 0 : 2)}×`];
+    if (f.note) notes.push(`[${notes.length + 1}] ${f.note}`);
+    return [`${f.name}${f.note ? ` [${notes.length}]` : ''}`, formatValue(f.parley, f.unit), f.raw == null ? '—' : formatValue(f.raw, f.unit), r == null ? '—' : `${r.toFixed(r >= 10 ? 0 : 2)}×`];
   });
   const head = ['figure', 'Parley', 'raw floor', 'ratio (Parley/raw)'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  const notes = figures.flatMap((f, i) => (f.note ? [`[${i + 1}] ${f.note}`] : []));
   return [fmt(head), `|${widths.map((w, c) => (c === 0 ? '-' : '') + '-'.repeat(w + 1) + (c === 0 ? '' : ':')).join('|')}|`, ...rows.map(fmt), ...notes].join('\n');
 }
 

@@ -95,6 +95,8 @@ export interface ProsodyOptions extends XmppServerOptions {
    * deliveries instead of O(N²). Everyone else in the room sees the crowd as usual. Default false.
    */
   crowd?: boolean;
+  /** The largest MAM page Prosody hands out (max_archive_query_results); default 250, Parley's own page size. */
+  maxArchiveQueryResults?: number;
 }
 
 /**
@@ -153,6 +155,7 @@ export class TestProsody implements TestXmppServer {
       forceOmemoAccessModel: null, // Prosody 0.12 has no such setting
       muc: opts.muc ?? false,
       crowd: opts.crowd ?? false,
+      maxArchiveQueryResults: opts.maxArchiveQueryResults ?? 250,
     };
     if (options.crowd && !options.muc) throw new Error('the crowd option needs muc: true');
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
@@ -228,7 +231,7 @@ registration_throttle_max = 100000
 min_seconds_between_registrations = 0
 archive_expires_after = "never"
 default_archive_policy = true
-max_archive_query_results = 250
+max_archive_query_results = ${o.maxArchiveQueryResults}
 storage_archive_item_limit = 1000000
 smacks_hibernation_time = ${o.smacksHibernation}
 limits = { c2s = { rate = "100mb/s" } }
