@@ -122,9 +122,13 @@ async function catchUp(report: Reporter, prosody: TestProsody, parley: ParleyPro
   let atMax: Awaited<ReturnType<typeof rawMamPaging>>;
   let atParleyPage: Awaited<ReturnType<typeof rawMamPaging>>;
   try {
-    // Asking for far more than any server gives: the pages are as large as the server allows.
-    atMax = await rawMamPaging(raw, 1_000_000);
-    atParleyPage = await rawMamPaging(raw, PARLEY_PAGE);
+    // Asking for far more than any server gives: the pages are as large as the server allows. Twice each, alternated,
+    // the faster run kept: the first pass over a fresh archive is often the slower one, whichever page size it uses.
+    const faster = (a: Awaited<ReturnType<typeof rawMamPaging>>, b: Awaited<ReturnType<typeof rawMamPaging>>) => (a.ms <= b.ms ? a : b);
+    const runs = [];
+    for (let i = 0; i < 2; i++) runs.push(await rawMamPaging(raw, 1_000_000), await rawMamPaging(raw, PARLEY_PAGE));
+    atMax = faster(runs[0]!, runs[2]!);
+    atParleyPage = faster(runs[1]!, runs[3]!);
   } finally {
     await raw.close();
   }
@@ -151,7 +155,7 @@ async function catchUp(report: Reporter, prosody: TestProsody, parley: ParleyPro
     raw: atMax.ms / 1000,
     note:
       `Parley: login form sent -> all ${CATCH_UP.toLocaleString('en')} stored once each (pages of ${PARLEY_PAGE}; the login answered in ${Math.round(loginMs)} ms); ` +
-      `raw: one client paging the same archive sequentially at the server's largest page, ${atMax.largestPage} (max_archive_query_results); target: ratio <= 1`,
+      `raw: one client paging the same archive sequentially at the server's largest page, ${atMax.largestPage} (max_archive_query_results), the faster of 2 runs; target: ratio <= 1`,
   });
   report.figure({
     name: `MAM catch-up, floor at Parley's page size (${PARLEY_PAGE})`,
