@@ -5,17 +5,15 @@
  * - time to show the last 50 of 100,000 messages in the real app in Chromium; floor: the store's SELECT through `pg`;
  * - sustained incoming messages per second stored and delivered to the tabs of 100 logged-in accounts (Parley in its
  *   own process); floor: the same senders writing to 100 raw clients.
- * Stepped tab-to-tab latency under load is bench/throughput.ts's.
+ * The senders are raw clients, so nothing but Prosody paces them. Stepped tab-to-tab latency under load is bench/throughput.ts's.
  */
 import { randomUUID } from 'node:crypto';
-import { xml } from '@xmpp/xml';
 import pg from 'pg';
 import { TestProsody } from '../test/harness/prosody.js';
 import { createTestDatabase } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { HttpBrowser, type TestTab } from '../test/harness/parley.js';
 import { ParleyProcess } from '../test/harness/parley-process.js';
-import { XmppPeer } from '../test/harness/xmpp-peer.js';
 import { RawXmpp, child, escapeXml } from '../test/harness/xmpp-raw.js';
 import { launchBrowser, logInPage } from '../test/harness/browser.js';
 import { percentile } from './stats.js';
@@ -43,13 +41,20 @@ async function stackEnv(prosody: TestProsody, dbUrl: string) {
   };
 }
 
-/** Sends `count` chat messages without waiting for each ack (a burst, as a busy contact or a bot would). */
-async function burst(from: XmppPeer, to: string[], count: number, tag: string): Promise<void> {
+/**
+ * Sends `count` chat messages without waiting for anything (a burst, as a busy contact or a bot would), from a raw
+ * client: nothing between the bench and Prosody paces them. Resolves when the server has answered a ping sent after them.
+ */
+async function burst(from: RawXmpp, to: string[], count: number, tag: string): Promise<void> {
   for (let i = 0; i < count; i++) {
-    void from.conn.send(xml('message', { to: to[i % to.length]!, type: 'chat', id: `${tag}-${i}` }, xml('body', {}, `${tag} ${i}`)));
+    from.send(`<message to='${escapeXml(to[i % to.length]!)}' type='chat' id='${tag}-${i}'><body>${tag} ${i}</body></message>`);
     if (i % 200 === 199) await new Promise((r) => setImmediate(r));
   }
-  await from.conn.sendAcked(xml('iq', { type: 'get', to: from.conn.bareJid.split('@')[1] }, xml('ping', { xmlns: 'urn:xmpp:ping' })));
+  await from.iq(`<iq type='get' to='${escapeXml(from.jid.split('@')[1]!.split('/')[0]!)}'><ping xmlns='urn:xmpp:ping'/></iq>`, 120_000);
+}
+
+async function rawLogin(prosody: TestProsody, jid: string, resource?: string): Promise<RawXmpp> {
+  return RawXmpp.login({ host: '127.0.0.1', port: prosody.c2sPort, jid, password: 'pw', ...(resource ? { resource } : {}) });
 }
 
 /**
@@ -83,7 +88,7 @@ export async function benchSync(report: Reporter): Promise<void> {
   const db = await createTestDatabase();
   const parley = await ParleyProcess.start(await stackEnv(prosody, db.url), await freePort());
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  const peers: XmppPeer[] = [];
+  const peers: RawXmpp[] = [];
   const tabs: TestTab[] = [];
   try {
     await catchUp(report, prosody, parley, pool, peers);
@@ -91,7 +96,7 @@ export async function benchSync(report: Reporter): Promise<void> {
     await sustained(report, prosody, parley, peers, tabs);
   } finally {
     for (const t of tabs) t.close();
-    for (const p of peers) await p.stop().catch(() => undefined);
+    await Promise.all(peers.map((p) => p.close()));
     await pool.end();
     await parley.stop();
     await prosody.stop();
@@ -100,7 +105,7 @@ export async function benchSync(report: Reporter): Promise<void> {
 }
 
 /** 10,000 messages reached Alice's phone while Parley never saw her; her first login pages the archive. */
-async function catchUp(report: Reporter, prosody: TestProsody, parley: ParleyProcess, pool: pg.Pool, peers: XmppPeer[]): Promise<void> {
+async function catchUp(report: Reporter, prosody: TestProsody, parley: ParleyProcess, pool: pg.Pool, peers: RawXmpp[]): Promise<void> {
   const alice = await prosody.createUser('catchup', 'pw');
   const bob = await prosody.createUser('writer', 'pw');
   // The phone is a raw client: it takes the burst whole (an XmppConnection's inbound stanza rate would end its stream),
@@ -109,7 +114,7 @@ async function catchUp(report: Reporter, prosody: TestProsody, parley: ParleyPro
   try {
     phone.send('<presence/>');
     await phone.waitFor((el) => el.name === 'presence' && el.attrs.from === phone.jid);
-    const writer = await XmppPeer.login(prosody, bob, 'pw');
+    const writer = await rawLogin(prosody, bob);
     peers.push(writer);
     await burst(writer, [alice], CATCH_UP, 'mam');
     await phone.waitFor((el) => el.name === 'message' && el.attrs.id === `mam-${CATCH_UP - 1}`, 120_000);
@@ -243,8 +248,8 @@ async function insertHistory(pool: pg.Pool, accountId: string, peer: string, cou
 }
 
 /** 100 accounts with one tab each; 10 senders write to them as fast as Prosody takes it. First to 100 raw clients. */
-async function sustained(report: Reporter, prosody: TestProsody, parley: ParleyProcess, peers: XmppPeer[], tabs: TestTab[]): Promise<void> {
-  const senders = await Promise.all(Array.from({ length: LOAD_SENDERS }, async (_, i) => XmppPeer.login(prosody, await prosody.createUser(`sender${i}`, 'pw'), 'pw')));
+async function sustained(report: Reporter, prosody: TestProsody, parley: ParleyProcess, peers: RawXmpp[], tabs: TestTab[]): Promise<void> {
+  const senders = await Promise.all(Array.from({ length: LOAD_SENDERS }, async (_, i) => rawLogin(prosody, await prosody.createUser(`sender${i}`, 'pw'))));
   peers.push(...senders);
   const offer = async (to: string[], tag: string, arrived: () => number) => {
     const start = performance.now();
