@@ -104,7 +104,8 @@ async function fillRoster(stack: TestStack, user: { jid: string; password: strin
           const n = start + k;
           const name = `${WORDS[n % WORDS.length]} ${n} ${randomUUID().slice(0, 4)}`;
           const item = xml('item', { jid: `contact${n}@example.net`, name }, xml('group', {}, `Group ${(n % GROUPS) + 1}`));
-          return peer.conn.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, item)));
+          // A shared machine under load answers 100 roster sets slowly: more patience than an ordinary IQ's 30 s.
+          return peer.conn.iq(xml('iq', { type: 'set' }, xml('query', { xmlns: 'jabber:iq:roster' }, item)), 120_000);
         }),
       );
     }
