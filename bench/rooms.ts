@@ -218,7 +218,18 @@ async function inChromium(stack: CrowdStack, crowd: RoomCrowd, room: string, acc
     await crowd.join(room, crowd.size - half, crowd.size);
     const floodMs = performance.now() - t1;
     // Until the tab shows the whole room again.
-    await page.waitForFunction(`document.querySelector('[data-testid="occupant-count"]')?.textContent.includes('${BIG + 1}')`, undefined, { timeout: 60_000 });
+    // Polled from a promise the page is handed (as above): waitForFunction with a string evaluates it with eval() in
+    // the page, which the app's CSP (script-src 'self') refuses.
+    const shown = await page.evaluate<boolean>(`new Promise((resolve) => {
+      const until = Date.now() + 60000;
+      function check() {
+        if (document.querySelector('[data-testid="occupant-count"]')?.textContent.includes('${BIG + 1}')) return resolve(true);
+        if (Date.now() > until) return resolve(false);
+        requestAnimationFrame(check);
+      }
+      check();
+    })`);
+    if (!shown) throw new Error(`the tab did not show ${BIG + 1} occupants again within 60 s of the presence flood`);
     const perf = await page.evaluate<{ longTask: number; frameGap: number; frames: number }>('({ ...window.__perf })');
     const countAfter = (await page.getByTestId('occupant-count').textContent()) ?? '';
     return {
