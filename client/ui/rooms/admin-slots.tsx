@@ -35,5 +35,7 @@ export function AdminSlot(props: SlotProps) {
 function StoredInvitations() {
   const { state } = useServices();
   state.rooms.revision.value;
-  return <InvitationsList invitations={state.rooms.invitations()} />;
+  const invitations = state.rooms.invitations();
+  // None (as at the first paint, before the snapshot): the list would show nothing, so its chunk need not load yet.
+  return invitations.length ? <InvitationsList invitations={invitations} /> : null;
 }
