@@ -9,12 +9,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { availableParallelism, loadavg } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { TestStack } from '../test/harness/parley.js';
 import { launchBrowser, logInPage } from '../test/harness/browser.js';
 import { startVirtualListFixture } from '../test/harness/virtual-list-fixture.js';
 import { percentile } from './stats.js';
+import type { Reporter } from './report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const LOADS = 7;
@@ -47,7 +48,7 @@ export function fixtureMessages(count: number): ScrollTarget {
   };
 }
 
-export async function benchClient(report: (line: string) => void, target: ScrollTarget = fixtureMessages(2000)): Promise<void> {
+export async function benchClient(report: Reporter, target: ScrollTarget = fixtureMessages(2000)): Promise<void> {
   // The figures are about this checkout's client: build it as `npm run build` would.
   await promisify(execFile)(process.execPath, [path.join(root, 'scripts', 'build-client.mjs')], { cwd: root });
   const browser = await launchBrowser();
@@ -59,7 +60,70 @@ export async function benchClient(report: (line: string) => void, target: Scroll
   }
 }
 
-async function firstPaint(browser: Browser, report: (line: string) => void): Promise<void> {
+/** One cold load's paint times (ms since navigation start) and what the page had fetched by then. */
+interface PaintSample {
+  fp: number;
+  fcp: number;
+  /** responseEnd of the HTML document */
+  html: number;
+  /** JavaScript requested before first contentful paint, with when each had arrived */
+  scripts: { url: string; end: number }[];
+}
+
+/** Loads `url` in a fresh context (cookies of `storageState`, empty HTTP cache: a first visit of the day) `LOADS` times. */
+async function coldLoads(browser: Browser, url: string, storageState?: Awaited<ReturnType<BrowserContext['storageState']>>): Promise<{ samples: PaintSample[]; scriptGzip: { url: string; gzip: number }[] }> {
+  const samples: PaintSample[] = [];
+  let scriptGzip: { url: string; gzip: number }[] = [];
+  for (let i = 0; i < LOADS; i++) {
+    const context: BrowserContext = await browser.newContext(storageState ? { storageState } : {});
+    const page = await context.newPage();
+    await page.goto(url);
+    const paint = await page.evaluate(
+      () =>
+        new Promise<PaintSample>((resolve) => {
+          new PerformanceObserver((list, observer) => {
+            const fcpEntry = performance.getEntriesByName('first-contentful-paint')[0];
+            if (!fcpEntry) return;
+            observer.disconnect();
+            const fpEntry = performance.getEntriesByName('first-paint')[0] ?? fcpEntry;
+            const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+            const scripts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+              .filter((e) => e.startTime < fcpEntry.startTime && /\.m?js(\?|$)/.test(new URL(e.name).pathname))
+              .map((e) => ({ url: e.name, end: e.responseEnd }));
+            resolve({ fp: fpEntry.startTime, fcp: fcpEntry.startTime, html: nav?.responseEnd ?? 0, scripts });
+          }).observe({ type: 'paint', buffered: true });
+        }),
+    );
+    if (page.url() !== url) throw new Error(`not the page asked for: ${page.url()} instead of ${url}`);
+    samples.push(paint);
+    if (i === 0) {
+      scriptGzip = await Promise.all(
+        paint.scripts.map(async (s) => ({ url: new URL(s.url).pathname, gzip: gzipSync(await (await context.request.get(s.url)).body()).length })),
+      );
+    }
+    await context.close();
+  }
+  return { samples, scriptGzip };
+}
+
+/**
+ * The floor of first paint: a static page from the same origin (Parley's /assets), with the app page's stylesheet and
+ * one small module script that puts a line of text into #app, as the app's script does with its first render.
+ */
+const FLOOR_DIR = path.join(root, 'public', 'build', 'bench-floor');
+async function writeFloorPage(): Promise<string> {
+  await mkdir(FLOOR_DIR, { recursive: true });
+  await writeFile(path.join(FLOOR_DIR, 'floor.js'), `document.getElementById('app').replaceChildren(Object.assign(document.createElement('p'), { textContent: 'Select a conversation' }));\n`);
+  await writeFile(
+    path.join(FLOOR_DIR, 'index.html'),
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>floor</title>` +
+      `<link rel="stylesheet" href="/assets/app.css"><script type="module" src="/assets/build/bench-floor/floor.js"></script></head>` +
+      `<body class="page-app"><div id="app" class="app-root"></div></body></html>\n`,
+  );
+  return '/assets/build/bench-floor/index.html';
+}
+
+async function firstPaint(browser: Browser, report: Reporter): Promise<void> {
   const stack = await TestStack.start();
   try {
     const user = await stack.newUser('bench');
@@ -68,48 +132,45 @@ async function firstPaint(browser: Browser, report: (line: string) => void): Pro
     const session = await login.storageState();
     await login.close();
 
-    const fp: number[] = [];
-    const fcp: number[] = [];
-    let scripts: { url: string; gzip: number }[] = [];
-    for (let i = 0; i < LOADS; i++) {
-      // A fresh context each time: the session cookie, but an empty HTTP cache (a first visit of the day).
-      const context: BrowserContext = await browser.newContext({ storageState: session });
-      const page = await context.newPage();
-      await page.goto(`${stack.url}/`);
-      const paint = await page.evaluate(
-        () =>
-          new Promise<{ fp: number; fcp: number; scripts: string[] }>((resolve) => {
-            new PerformanceObserver((list, observer) => {
-              const fcpEntry = performance.getEntriesByName('first-contentful-paint')[0];
-              if (!fcpEntry) return;
-              observer.disconnect();
-              const fpEntry = performance.getEntriesByName('first-paint')[0] ?? fcpEntry;
-              const scripts = performance
-                .getEntriesByType('resource')
-                .filter((e) => e.startTime < fcpEntry.startTime && /\.m?js(\?|$)/.test(new URL(e.name).pathname))
-                .map((e) => e.name);
-              resolve({ fp: fpEntry.startTime, fcp: fcpEntry.startTime, scripts });
-            }).observe({ type: 'paint', buffered: true });
-          }),
-      );
-      if (page.url() !== `${stack.url}/`) throw new Error(`not the app page: ${page.url()}`);
-      fp.push(paint.fp);
-      fcp.push(paint.fcp);
-      if (i === 0) {
-        scripts = await Promise.all(
-          paint.scripts.map(async (url) => ({ url: new URL(url).pathname, gzip: gzipSync(await (await context.request.get(url)).body()).length })),
-        );
-      }
-      await context.close();
+    const floorPath = await writeFloorPage();
+    // Alternated, so that both see the same moments of a busy machine.
+    const app: PaintSample[] = [];
+    const floor: PaintSample[] = [];
+    let appScripts: { url: string; gzip: number }[] = [];
+    let floorScripts: { url: string; gzip: number }[] = [];
+    for (let round = 0; round < 2; round++) {
+      const a = await coldLoads(browser, `${stack.url}/`, session);
+      const f = await coldLoads(browser, `${stack.url}${floorPath}`);
+      app.push(...a.samples);
+      floor.push(...f.samples);
+      if (round === 0) [appScripts, floorScripts] = [a.scriptGzip, f.scriptGzip];
     }
     const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-    report(`app page after login, cold cache: first paint ${median(fp).toFixed(0)} ms, first contentful paint ${median(fcp).toFixed(0)} ms (median of ${LOADS} loads; FCP min ${Math.min(...fcp).toFixed(0)}, max ${Math.max(...fcp).toFixed(0)})`);
-    const total = scripts.reduce((n, s) => n + s.gzip, 0);
+    const of = (samples: PaintSample[], pick: (s: PaintSample) => number) => median(samples.map(pick));
+    const n = app.length;
+    report.figure({
+      name: 'first contentful paint of the app page after login',
+      unit: 'ms',
+      parley: of(app, (s) => s.fcp),
+      raw: of(floor, (s) => s.fcp),
+      note: `cold HTTP cache, median of ${n} loads each, alternated; raw: a static page from the same origin with app.css and one small module script that writes a line of text; target <= 300 ms`,
+    });
+    report.figure({ name: 'first paint of the app page after login', unit: 'ms', parley: of(app, (s) => s.fp), raw: of(floor, (s) => s.fp) });
+    const gzip = (xs: { gzip: number }[]) => xs.reduce((t, s) => t + s.gzip, 0) / 1024;
+    report.figure({
+      name: 'JS gzip bytes requested before first contentful paint',
+      unit: 'KiB',
+      parley: gzip(appScripts),
+      raw: gzip(floorScripts),
+      note: `Resource Timing, gzip -6 of each file; target <= 100 kB; Parley: ${appScripts.map((s) => `${s.url} ${(s.gzip / 1024).toFixed(1)} KiB`).join(', ')}`,
+    });
+    const lastScript = (s: PaintSample) => Math.max(s.html, ...s.scripts.map((x) => x.end));
     report(
-      `JS requested before first contentful paint (Resource Timing; gzip -6 of each file): ${(total / 1024).toFixed(1)} KiB gzip in ${scripts.length} file(s)` +
-        (scripts.length ? ` (${scripts.map((s) => `${s.url} ${(s.gzip / 1024).toFixed(1)} KiB`).join(', ')})` : ''),
+      `where the app's first paint goes (medians): HTML received at ${of(app, (s) => s.html).toFixed(0)} ms, its last script before the paint at ${of(app, lastScript).toFixed(0)} ms, ` +
+        `first contentful paint at ${of(app, (s) => s.fcp).toFixed(0)} ms; floor: ${of(floor, (s) => s.html).toFixed(0)}, ${of(floor, lastScript).toFixed(0)}, ${of(floor, (s) => s.fcp).toFixed(0)} ms`,
     );
   } finally {
+    await rm(FLOOR_DIR, { recursive: true, force: true });
     await stack.close();
   }
 }
@@ -118,7 +179,7 @@ async function firstPaint(browser: Browser, report: (line: string) => void): Pro
  * Scrolls the target from the bottom to the top, one step per animation frame, and reports the frame intervals
  * (rAF to rAF) and, where Chromium has it, the long animation frames (> 50 ms) seen meanwhile.
  */
-async function scrolling(browser: Browser, target: ScrollTarget, report: (line: string) => void): Promise<void> {
+async function scrolling(browser: Browser, target: ScrollTarget, report: Reporter): Promise<void> {
   const { page, scroller, close } = await target.open(browser);
   try {
     // tsx (esbuild keepNames) wraps named functions in a __name() helper; the page needs one too.
@@ -163,20 +224,28 @@ async function scrolling(browser: Browser, target: ScrollTarget, report: (line: 
     const m1 = await metrics();
     const spent = (name: string) => (((m1[name] ?? 0) - (m0[name] ?? 0)) * 1000) / result.intervals.length;
     const sorted = [...result.intervals].sort((a, b) => a - b);
-    report(
-      `scrolling ${target.name} bottom to top, ${result.intervals.length} frames of 300 px (scroll height ${Math.round(result.height / 1000)}k px): ` +
-        `frame interval max ${sorted.at(-1)!.toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms, p50 ${percentile(sorted, 50).toFixed(1)} ms; ` +
-        (result.loaf
-          ? `long animation frames (> 50 ms): ${result.long.length}` +
-            (result.long.length
-              ? `, longest ${Math.max(...result.long.map((l) => l.duration)).toFixed(0)} ms, most script in one ${Math.max(...result.long.map((l) => l.script)).toFixed(0)} ms`
-              : '')
-          : 'long-animation-frame not supported'),
-    );
-    report(
-      `main-thread work per frame while scrolling (mean): script ${spent('ScriptDuration').toFixed(2)} ms, style ${spent('RecalcStyleDuration').toFixed(2)} ms, layout ${spent('LayoutDuration').toFixed(2)} ms, all tasks ${spent('TaskDuration').toFixed(2)} ms`,
-    );
-    report(`(machine load average while measuring: ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
+    const noFloor = `${target.name}, bottom to top, ${result.intervals.length} frames of 300 px (scroll height ${Math.round(result.height / 1000)}k px); no raw floor: a frame has nothing to compare with but the display's 16.7 ms`;
+    report.figure({ name: 'scrolling: frame interval p50', unit: 'ms', parley: percentile(sorted, 50), raw: null, note: noFloor });
+    report.figure({ name: 'scrolling: frame interval p95', unit: 'ms', parley: percentile(sorted, 95), raw: null });
+    report.figure({ name: 'scrolling: frame interval max', unit: 'ms', parley: sorted.at(-1)!, raw: null });
+    if (result.loaf) {
+      report.figure({
+        name: 'scrolling: long animation frames (> 50 ms)',
+        unit: 'frames',
+        parley: result.long.length,
+        raw: null,
+        note: result.long.length
+          ? `longest ${Math.max(...result.long.map((l) => l.duration)).toFixed(0)} ms, most script in one ${Math.max(...result.long.map((l) => l.script)).toFixed(0)} ms`
+          : 'none',
+      });
+    } else report('long-animation-frame not supported by this Chromium');
+    report.figure({
+      name: 'scrolling: main-thread work per frame (mean)',
+      unit: 'ms',
+      parley: spent('TaskDuration'),
+      raw: null,
+      note: `DevTools Performance metrics: script ${spent('ScriptDuration').toFixed(2)} ms, style ${spent('RecalcStyleDuration').toFixed(2)} ms, layout ${spent('LayoutDuration').toFixed(2)} ms per frame`,
+    });
   } finally {
     await close();
   }

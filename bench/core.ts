@@ -1,6 +1,9 @@
 /**
- * Core figures (issue "Parley core"): login time, tab-to-tab message latency between two accounts,
- * last 50 of 100,000 stored messages, RSS per idle logged-in account.
+ * Core figures (issue "Parley core"), each beside its raw floor on the same Prosody and database:
+ * - tab(A) -> tab(B) message latency, one at a time; floor: A -> B between two raw XMPP clients;
+ * - last 50 of 100,000 stored messages through the socket; floor: the store's own SELECT straight through `pg`;
+ * - login time (SCRAM-SHA-1, 4,096 iterations); floor: plain XmppConnection logins with native pbkdf2, as many at once;
+ * - RSS per idle logged-in account; floor: RSS growth of a Node process holding as many plain connections.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -9,9 +12,46 @@ import { createTestDatabase } from '../test/harness/postgres.js';
 import { freePort } from '../test/harness/ports.js';
 import { HttpBrowser, type TestTab } from '../test/harness/parley.js';
 import { ParleyProcess } from '../test/harness/parley-process.js';
-import { summary, ms } from './stats.js';
+import { RawXmpp } from '../test/harness/xmpp-raw.js';
+import { summary } from './stats.js';
+import { rawClients } from './raw-clients.js';
+import type { Reporter } from './report.js';
 
-export async function benchCore(report: (line: string) => void): Promise<void> {
+const LATENCY_SAMPLES = 1000;
+const IDLE_ACCOUNTS = 200;
+const LOGINS_AT_ONCE = 10;
+const SETTLE_MS = 3000;
+const HISTORY_SQL = `SELECT * FROM "Message" WHERE "accountId" = $1 AND peer = $2 ORDER BY stamp DESC, id DESC LIMIT $3`;
+
+/** A -> B between two raw clients (no Parley): B is available, A sends to B's bare JID as Parley does. */
+async function rawLatency(prosody: TestProsody, n: number): Promise<number[]> {
+  const login = async (name: string) => {
+    const jid = await prosody.createUser(name, 'pw');
+    const conn = await RawXmpp.login({ host: '127.0.0.1', port: prosody.c2sPort, jid, password: 'pw' });
+    conn.send('<presence/>');
+    return { jid, conn };
+  };
+  const [a, b] = [await login('raw-a'), await login('raw-b')];
+  try {
+    // B's own presence coming back means the server has it available.
+    await b.conn.waitFor((el) => el.name === 'presence' && el.attrs.from === b.conn.jid);
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = `raw-${i}-${randomUUID()}`;
+      b.conn.received.length = 0;
+      const t0 = performance.now();
+      a.conn.send(`<message to='${b.jid}' type='chat' id='${id}'><body>bench ${i}</body></message>`);
+      await b.conn.waitFor((el) => el.name === 'message' && el.attrs.id === id);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    await a.conn.close();
+    await b.conn.close();
+  }
+}
+
+export async function benchCore(report: Reporter): Promise<void> {
   const prosody = await TestProsody.start({ scramIterations: 4096 });
   const db = await createTestDatabase();
   const port = await freePort();
@@ -29,7 +69,7 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
   );
   const tabs: TestTab[] = [];
   try {
-    const users = await Promise.all(Array.from({ length: 202 }, (_, i) => prosody.createUser(`bench${i}`, `pw${i}`).then((jid) => ({ jid, password: `pw${i}` }))));
+    const users = await Promise.all(Array.from({ length: IDLE_ACCOUNTS + 2 }, (_, i) => prosody.createUser(`bench${i}`, `pw${i}`).then((jid) => ({ jid, password: `pw${i}` }))));
 
     // Login: form post to the first 'hello' on a socket (what a person waits for), SCRAM-SHA-1 at 4096 iterations.
     const loginTimes: number[] = [];
@@ -50,7 +90,7 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
     // Message latency: A's tab sends, until B's tab has the 'message' event. One at a time.
     const latencies: number[] = [];
     const [sender, receiver] = sides as [{ tab: TestTab; jid: string }, { tab: TestTab; jid: string }];
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
       const body = `bench ${i} ${randomUUID()}`;
       const t0 = performance.now();
       const arrived = new Promise<void>((resolve) => {
@@ -67,7 +107,11 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
       latencies.push(performance.now() - t0);
     }
     const lat = summary(latencies);
-    report(`message tab(A) -> tab(B), stored + fanned out: p50 ${ms(lat.p50)}, p99 ${ms(lat.p99)}, max ${ms(lat.max)} (n=${lat.n})`);
+    const rawLat = summary(await rawLatency(prosody, LATENCY_SAMPLES));
+    const latNote = `one at a time, n=${lat.n}; Parley: send command -> stored + fanned out -> B's socket event; raw: two plain clients, A's <message> -> B`;
+    report.figure({ name: 'message tab(A) -> tab(B) p50', unit: 'ms', parley: lat.p50, raw: rawLat.p50, note: latNote });
+    report.figure({ name: 'message tab(A) -> tab(B) p99', unit: 'ms', parley: lat.p99, raw: rawLat.p99 });
+    report.figure({ name: 'message tab(A) -> tab(B) max', unit: 'ms', parley: lat.max, raw: rawLat.max });
 
     // History: 100,000 messages in one conversation (bulk-inserted), last 50 through the socket and straight from SQL.
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
@@ -94,6 +138,14 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
       historyTimes.push(performance.now() - t0);
       if (page.messages[0]?.body !== 'm99999') throw new Error('history returned the wrong page');
     }
+    // The floor: the store's own query for that page (server/store/messages.ts MessageStore.page), straight through pg.
+    const sqlTimes: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      const page = await pool.query<{ body: string }>(HISTORY_SQL, [accountId, peer, 50]);
+      sqlTimes.push(performance.now() - t0);
+      if (page.rows[0]?.body !== 'm99999') throw new Error('the SQL floor returned the wrong page');
+    }
     const smallPeer = receiver.jid;
     const smallTimes: number[] = [];
     for (let i = 0; i < 50; i++) {
@@ -103,15 +155,22 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
     }
     await pool.end();
     const h = summary(historyTimes);
+    const q = summary(sqlTimes);
     const s = summary(smallTimes);
-    report(`last 50 of 100,000 messages (socket command round trip): p50 ${ms(h.p50)}, p99 ${ms(h.p99)}; of a 1,000-message conversation: p50 ${ms(s.p50)}`);
+    report.figure({ name: 'last 50 of 100,000 messages p50', unit: 'ms', parley: h.p50, raw: q.p50, note: 'Parley: history command round trip over the socket; raw: the same SELECT through pg (n=50 each)' });
+    report.figure({ name: 'last 50 of 100,000 messages p99', unit: 'ms', parley: h.p99, raw: q.p99 });
+    report.figure({ name: 'last 50 of a short conversation p50', unit: 'ms', parley: s.p50, raw: null, note: 'the same command on a conversation of about 1,000 messages: no floor of its own, it shows the cost does not grow with history length' });
+
+    // The floors first, on the same accounts: the same logins, as many at once, from a process of plain connections.
+    const idle = users.slice(2, 2 + IDLE_ACCOUNTS);
+    const raw = await rawClients({ service: `xmpp://127.0.0.1:${prosody.c2sPort}`, users: idle, concurrency: LOGINS_AT_ONCE, settleMs: SETTLE_MS });
 
     // Memory: 200 more accounts logged in and idle (no tab open).
     await new Promise((r) => setTimeout(r, 1000));
     const rssBefore = parley.rss();
-    for (let i = 2; i < 202; i += 10) {
+    for (let i = 0; i < idle.length; i += LOGINS_AT_ONCE) {
       await Promise.all(
-        users.slice(i, i + 10).map(async (u) => {
+        idle.slice(i, i + LOGINS_AT_ONCE).map(async (u) => {
           const t0 = performance.now();
           const res = await new HttpBrowser(parley.url).login(u.jid, u.password);
           if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
@@ -119,11 +178,27 @@ export async function benchCore(report: (line: string) => void): Promise<void> {
         }),
       );
     }
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const rssAfter = parley.rss();
     const login = summary(loginTimes);
-    report(`login (form post -> XMPP session online, SCRAM 4096 iterations): p50 ${ms(login.p50)}, p99 ${ms(login.p99)} (n=${login.n}, 10 concurrent)`);
-    report(`server RSS per idle logged-in account: ${((rssAfter - rssBefore) / 200 / 1024).toFixed(1)} KiB (RSS ${(rssBefore / 2 ** 20).toFixed(1)} -> ${(rssAfter / 2 ** 20).toFixed(1)} MiB over 200 accounts)`);
+    const rawLogin = summary(raw.loginMs);
+    report.figure({
+      name: 'login p50',
+      unit: 'ms',
+      parley: login.p50,
+      raw: rawLogin.p50,
+      note: `SCRAM-SHA-1 at 4,096 iterations, ${LOGINS_AT_ONCE} at once (n=${login.n}); Parley: form post -> XMPP session online (the first two until the tab's hello); raw: plain XmppConnection login, native pbkdf2`,
+    });
+    report.figure({ name: 'login p99', unit: 'ms', parley: login.p99, raw: rawLogin.p99 });
+    report.figure({
+      name: 'RSS per idle logged-in account',
+      unit: 'KiB',
+      parley: (rssAfter - rssBefore) / IDLE_ACCOUNTS / 1024,
+      raw: (raw.rssAfter - raw.rssBefore) / IDLE_ACCOUNTS / 1024,
+      note:
+        `over ${IDLE_ACCOUNTS} accounts; Parley's RSS ${(rssBefore / 2 ** 20).toFixed(1)} -> ${(rssAfter / 2 ** 20).toFixed(1)} MiB; ` +
+        `raw: a Node process holding ${IDLE_ACCOUNTS} plain connections, ${(raw.rssBefore / 2 ** 20).toFixed(1)} -> ${(raw.rssAfter / 2 ** 20).toFixed(1)} MiB`,
+    });
   } finally {
     for (const t of tabs) t.close();
     await parley.stop();

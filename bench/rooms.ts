@@ -8,12 +8,8 @@
  * - the tab's longest frame (long tasks, rAF gaps) while 5,000 presences arrive (2,500 leave, 2,500 join again);
  * - message fan-out in a 500-occupant room with 20 Parley accounts: send command -> `message` event at each of the 19
  *   receivers' sockets, p50/p99.
- * Prints a table and writes bench/results/rooms.json (not committed), with the load average at the start.
+ * run.ts prints the figures as a table and writes them to bench/results/ with the load average at the start.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { CrowdStack, RoomCrowd } from '../test/harness/room-crowd.js';
@@ -21,6 +17,7 @@ import { RawXmpp } from '../test/harness/xmpp-raw.js';
 import { launchBrowser, logInPage } from '../test/harness/browser.js';
 import type { TestTab } from '../test/harness/parley.js';
 import { summary, percentile } from './stats.js';
+import type { Reporter } from './report.js';
 
 const BIG = 5000;
 const FANOUT_ROOM = 500;
@@ -30,69 +27,72 @@ const JOINS = 3;
 /** The room-presence bucket (DEFAULT_ROOM_PRESENCE_RATE: 2,000/s, burst 20,000) holds three joins; a pause keeps it full. */
 const REFILL_MS = 3_000;
 
-type Figures = Record<string, number | string>;
 const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
 const f0 = (n: number) => n.toFixed(0);
 
-export async function benchRooms(report: (line: string) => void): Promise<void> {
-  const figures: Figures = { loadAverage: loadavg().map((l) => l.toFixed(2)).join(' ') };
-  report(`load average at the start: ${figures.loadAverage} (2 cores shared with everything else on the machine)`);
+export async function benchRooms(report: Reporter): Promise<void> {
   const stack = await CrowdStack.start();
   let crowd: RoomCrowd | null = null;
   try {
     let t0 = performance.now();
     crowd = await RoomCrowd.connect(stack.prosody, BIG);
-    figures.crowdConnectMs = performance.now() - t0;
+    const crowdConnectMs = performance.now() - t0;
     const room = `big-${randomUUID().slice(0, 6)}@${stack.prosody.mucDomain}`;
     t0 = performance.now();
     await crowd.createRoom(room);
     await crowd.join(room);
-    figures.crowdJoinMs = performance.now() - t0;
-    report(`crowd: ${BIG} anonymous connections in ${f0(figures.crowdConnectMs)} ms, ${BIG} joins in ${f0(figures.crowdJoinMs)} ms (100 in flight; Prosody's floor)`);
+    const crowdJoinMs = performance.now() - t0;
+    report(`crowd (Prosody alone, the set-up): ${BIG} anonymous connections in ${f0(crowdConnectMs)} ms, ${BIG} joins in ${f0(crowdJoinMs)} ms (100 in flight)`);
 
-    figures.rawJoinMs = await rawJoin(stack, room);
-    report(`raw XMPP client joins the ${BIG}-occupant room (join -> self-presence after ${BIG} occupant presences): ${f0(figures.rawJoinMs)} ms`);
-
+    const rawJoinMs = await rawJoin(stack, room);
     const alice = await stack.account('alice');
     const join = await serverJoins(alice.tab, room);
-    Object.assign(figures, join);
-    report(
-      `Parley joins the ${BIG}-occupant room, roomJoin command -> joined: median ${f0(join.serverJoinMs)} ms ` +
-        `(min ${f0(join.serverJoinMinMs)}, max ${f0(join.serverJoinMaxMs)}; ${JOINS} joins); then roomOccupants (${join.occupants} occupants) round trip median ${f0(join.occupantsMs)} ms; ` +
-        `first occupants delta at ${f0(join.firstDeltaMs)} ms, last before the ack at ${f0(join.lastDeltaBeforeAckMs)} ms`,
-    );
+    report.figure({
+      name: `join a ${BIG}-occupant room`,
+      unit: 'ms',
+      parley: join.serverJoinMs,
+      raw: rawJoinMs,
+      note:
+        `Parley: roomJoin command -> joined, median of ${JOINS} (min ${f0(join.serverJoinMinMs)}, max ${f0(join.serverJoinMaxMs)}); first occupants delta at ${f0(join.firstDeltaMs)} ms, ` +
+        `last before the ack at ${f0(join.lastDeltaBeforeAckMs)} ms; raw: a plain client's join -> its self-presence after ${BIG} occupant presences`,
+    });
+    report.figure({ name: `roomOccupants round trip (${join.occupants} occupants)`, unit: 'ms', parley: join.occupantsMs, raw: null, note: 'median; no floor: a plain client keeps the list itself' });
 
     try {
       const ui = await inChromium(stack, crowd, room, alice);
-      Object.assign(figures, ui);
-      report(
-        `Chromium: room opened -> "${BIG + 1}" occupant count shown and first occupant rows painted: ${f0(ui.renderMs)} ms (${ui.rowsInDom} occupant rows in the DOM); ` +
-          `longest task during it ${f0(ui.renderLongTaskMs)} ms`,
-      );
-      report(
-        `Chromium, ${ui.floodPresences} presences arriving in ${f0(ui.floodMs)} ms with the room open: longest task ${f0(ui.floodLongTaskMs)} ms, ` +
-          `longest rAF gap ${f0(ui.floodFrameGapMs)} ms, ${ui.floodFrames} frames; count shown after: ${ui.countAfter}`,
-      );
+      const noFloor = 'in Chromium, the real app; no raw floor: a plain client paints nothing';
+      report.figure({
+        name: `Chromium: room opened -> "${BIG + 1}" occupants shown, first rows painted`,
+        unit: 'ms',
+        parley: ui.renderMs,
+        raw: null,
+        note: `${ui.rowsInDom} occupant rows in the DOM; ${noFloor}`,
+      });
+      report.figure({ name: 'Chromium: longest task while opening the room', unit: 'ms', parley: ui.renderLongTaskMs, raw: null });
+      const flood = `${ui.floodPresences} presences arriving in ${f0(ui.floodMs)} ms with the room open`;
+      report.figure({ name: 'Chromium: longest task during a presence flood', unit: 'ms', parley: ui.floodLongTaskMs, raw: null, note: `${flood}; ${ui.floodFrames} frames; count shown after: ${ui.countAfter}` });
+      report.figure({ name: 'Chromium: longest rAF gap during a presence flood', unit: 'ms', parley: ui.floodFrameGapMs, raw: null });
     } catch (err) {
-      figures.chromiumError = String((err as Error).message).slice(0, 500);
-      report(`Chromium figures NOT measured: ${figures.chromiumError}`);
+      report(`Chromium figures NOT measured: ${String((err as Error).message).slice(0, 500)}`);
     }
 
     await crowd.leave();
     const fan = await fanOut(stack, crowd);
-    Object.assign(figures, fan);
-    report(
-      `fan-out in a ${FANOUT_ROOM}-occupant room, ${FANOUT_ACCOUNTS} Parley accounts: send -> message event at each of ${FANOUT_ACCOUNTS - 1} receivers' sockets ` +
-        `p50 ${fan.fanoutP50Ms.toFixed(1)} ms, p99 ${fan.fanoutP99Ms.toFixed(1)} ms, max ${f0(fan.fanoutMaxMs)} ms (n=${fan.fanoutSamples}); ` +
-        `until the last receiver p50 ${fan.lastP50Ms.toFixed(1)} ms, p99 ${fan.lastP99Ms.toFixed(1)} ms`,
-    );
+    const fanName = `room fan-out (${FANOUT_ROOM} occupants, ${FANOUT_ACCOUNTS} Parley accounts)`;
+    report.figure({
+      name: `${fanName}: send -> each receiver p50`,
+      unit: 'ms',
+      parley: fan.fanoutP50Ms,
+      raw: null,
+      note: `send command -> message event at each of ${FANOUT_ACCOUNTS - 1} receivers' sockets, n=${fan.fanoutSamples}; no raw floor measured yet (plain clients in the room would be one)`,
+    });
+    report.figure({ name: `${fanName}: send -> each receiver p99`, unit: 'ms', parley: fan.fanoutP99Ms, raw: null });
+    report.figure({ name: `${fanName}: send -> each receiver max`, unit: 'ms', parley: fan.fanoutMaxMs, raw: null });
+    report.figure({ name: `${fanName}: send -> last receiver p50`, unit: 'ms', parley: fan.lastP50Ms, raw: null });
+    report.figure({ name: `${fanName}: send -> last receiver p99`, unit: 'ms', parley: fan.lastP99Ms, raw: null });
   } finally {
     await crowd?.close();
     await stack.close();
-    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'rooms.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    console.table(figures);
   }
 }
 
@@ -218,7 +218,18 @@ async function inChromium(stack: CrowdStack, crowd: RoomCrowd, room: string, acc
     await crowd.join(room, crowd.size - half, crowd.size);
     const floodMs = performance.now() - t1;
     // Until the tab shows the whole room again.
-    await page.waitForFunction(`document.querySelector('[data-testid="occupant-count"]')?.textContent.includes('${BIG + 1}')`, undefined, { timeout: 60_000 });
+    // Polled from a promise the page is handed (as above): waitForFunction with a string evaluates it with eval() in
+    // the page, which the app's CSP (script-src 'self') refuses.
+    const shown = await page.evaluate<boolean>(`new Promise((resolve) => {
+      const until = Date.now() + 60000;
+      function check() {
+        if (document.querySelector('[data-testid="occupant-count"]')?.textContent.includes('${BIG + 1}')) return resolve(true);
+        if (Date.now() > until) return resolve(false);
+        requestAnimationFrame(check);
+      }
+      check();
+    })`);
+    if (!shown) throw new Error(`the tab did not show ${BIG + 1} occupants again within 60 s of the presence flood`);
     const perf = await page.evaluate<{ longTask: number; frameGap: number; frames: number }>('({ ...window.__perf })');
     const countAfter = (await page.getByTestId('occupant-count').textContent()) ?? '';
     return {

@@ -3,7 +3,8 @@
  * Bundles the browser code: client/app/main.ts -> public/build/app.js (+ chunks). Splitting is on so a
  * dynamic `import()` (the OMEMO layer) becomes its own chunk and the first paint does not wait for it.
  * Then the service worker (client/sw/sw.ts -> public/build/sw.js, served at /sw.js), which gets this build's id and
- * its shell assets to precache; build.json tells the server the id (it renders it into the shell page).
+ * its shell assets to precache; build.json tells the server the id and the chunks app.js imports statically (it renders
+ * both into the shell page).
  * Usage: node scripts/build-client.mjs [--watch]
  */
 import path from 'node:path';
@@ -113,7 +114,9 @@ async function buildServiceWorker(metafile) {
   });
   let bytes = 0;
   for (const url of precache) bytes += (await readFile(path.join(root, 'public', url.slice('/assets/'.length)))).length;
-  await writeFile(path.join(outdir, 'build.json'), `${JSON.stringify({ version, precache, precacheBytes: bytes }, null, 2)}\n`);
+  // The chunks app.js imports statically: the shell page names them (modulepreload) so they load beside app.js, not after it.
+  const modulePreload = precache.filter((url) => url.startsWith('/assets/build/chunks/') && url.endsWith('.js'));
+  await writeFile(path.join(outdir, 'build.json'), `${JSON.stringify({ version, precache, precacheBytes: bytes, modulePreload }, null, 2)}\n`);
   console.log(`  service worker: build ${version}, ${precache.length} shell files precached (${(bytes / 1024).toFixed(1)} KiB)`);
 }
 

@@ -19,6 +19,7 @@ import { matchesAll } from '../../server/realtime/contract/search-text.js';
 import { registerServiceWorker } from '../pwa/register.js';
 import { PwaStatus } from '../pwa/PwaStatus.js';
 import { forgetRoom, noteRoom, syncRooms } from '../ui/chat/encryption.js';
+import { preloadLazyComponents } from '../ui/lazy.js';
 
 applyTheme();
 const page = document.body.dataset;
@@ -80,7 +81,8 @@ socket.on('hello', (hello) => {
   void run('blocklist', {}).then((r) => state.apply('blocklist', r), () => undefined);
   // Mutes too: asked once per (re)connect, then kept current by `mutes` events.
   void run('mutes', {}).then((r) => mutes.set(r.peers), () => undefined);
-  // After the first paint: the OMEMO layer (and its crypto library) loads on its own.
+  // After the first paint: the parts of the app it did not need, and the OMEMO layer (and its crypto library), load on their own.
+  preloadLazyComponents();
   void startOmemo(hello.account, run).then((service) => {
     omemoReady = service;
     omemoSettled.value = true;

@@ -18,16 +18,25 @@ function warnOnce(what: string, detail?: unknown): void {
   console.warn(`[i18n] ${what}`, ...(detail === undefined ? [] : [detail]));
 }
 
+type Compiled = Pick<IntlMessageFormat, 'format'>;
+
+/**
+ * Text without any ICU syntax (no arguments, tags or quoting) formats to itself: no parser and no Intl locale
+ * look-up for it, which is most of what the first render of the app page would otherwise spend in i18n.
+ */
+const PLAIN = /^[^{}<>']*$/;
+const plain = (text: string): Compiled => ({ format: () => text }) as Compiled;
+
 /** Compiles lazily and keeps each message compiled (null: it did not parse, do not try again). */
 function compiler(tag: string, catalog: Partial<Record<string, string>>) {
-  const compiled = new Map<string, IntlMessageFormat | null>();
-  return (key: string): IntlMessageFormat | null | undefined => {
+  const compiled = new Map<string, Compiled | null>();
+  return (key: string): Compiled | null | undefined => {
     if (compiled.has(key)) return compiled.get(key);
     const source = Object.hasOwn(catalog, key) ? catalog[key] : undefined;
     if (typeof source !== 'string') return undefined;
-    let format: IntlMessageFormat | null = null;
+    let format: Compiled | null = null;
     try {
-      format = new IntlMessageFormat(source, tag);
+      format = PLAIN.test(source) ? plain(source) : new IntlMessageFormat(source, tag);
     } catch (err) {
       warnOnce(`${tag}: message "${key}" does not parse`, err);
     }
@@ -36,7 +45,7 @@ function compiler(tag: string, catalog: Partial<Record<string, string>>) {
   };
 }
 
-function run(format: IntlMessageFormat, tag: string, key: string, values?: Values): string | null {
+function run(format: Compiled, tag: string, key: string, values?: Values): string | null {
   try {
     const out = format.format(values);
     return Array.isArray(out) ? out.join('') : String(out);

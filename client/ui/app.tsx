@@ -11,14 +11,17 @@ import { Roster } from './sidebar/roster.js';
 import { SearchBox } from './search/search-box.js';
 import { SubscriptionRequests } from './sidebar/subscription-requests.js';
 import { Conversation } from './chat/conversation.js';
-import { Settings } from './settings/settings.js';
 import { SecurityHost } from './security/security-host.js';
 import { HandoverDialog } from './security/handover-dialog.js';
 import { ShortcutsDialog, handleShortcut } from './shortcuts.js';
 import { RoomList } from './rooms/room-list.js';
-import { JoinRoom } from './rooms/join-room.js';
 import { AdminSlot } from './rooms/admin-slots.js';
 import { t } from '../i18n/index.js';
+import { lazyComponent } from './lazy.js';
+
+// Behind a route: not needed for the first paint, so chunks of their own (loaded after it, or when opened).
+const Settings = lazyComponent(() => import('./settings/settings.js').then((m) => m.Settings));
+const JoinRoom = lazyComponent(() => import('./rooms/join-room.js').then((m) => m.JoinRoom));
 
 export function App() {
   const { state } = useServices();

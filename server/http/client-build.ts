@@ -10,22 +10,41 @@ import type { RequestHandler } from 'express';
 export interface ClientBuild {
   /** GET /sw.js: never taken from the HTTP cache, so an update check always sees the deployed worker. */
   serviceWorker: RequestHandler;
-  /** Sets res.locals.buildId (views/partials/head.ejs renders it) for the app page. */
+  /**
+   * Sets res.locals.buildId (views/partials/head.ejs renders it) and res.locals.modulePreload (the chunks app.js
+   * imports statically, which views/app.ejs names so they load beside app.js) for the app page.
+   */
   buildIdLocal: RequestHandler;
+}
+
+interface BuildInfo {
+  id: string | null;
+  modulePreload: string[];
+}
+
+/** Only paths of this build's own chunks: build.json is ours, but the page must never carry anything else. */
+const CHUNK_PATH = /^\/assets\/build\/chunks\/[\w.-]+\.js$/;
+
+function parseBuild(text: string): BuildInfo {
+  const json = JSON.parse(text) as { version?: unknown; modulePreload?: unknown };
+  const preload = Array.isArray(json.modulePreload) ? json.modulePreload : [];
+  return {
+    id: typeof json.version === 'string' ? json.version : null,
+    modulePreload: preload.filter((p): p is string => typeof p === 'string' && CHUNK_PATH.test(p)),
+  };
 }
 
 export function clientBuild(publicDir: string): ClientBuild {
   const buildDir = path.join(publicDir, 'build');
   const buildJson = path.join(buildDir, 'build.json');
-  let known: { mtimeMs: number; id: string | null } | null = null;
+  let known: { mtimeMs: number; build: BuildInfo } | null = null;
 
-  const buildId = async (): Promise<string | null> => {
+  const build = async (): Promise<BuildInfo> => {
     const mtimeMs = await stat(buildJson).then((s) => s.mtimeMs, () => -1);
     if (known?.mtimeMs !== mtimeMs) {
-      const id = mtimeMs < 0 ? null : (JSON.parse(await readFile(buildJson, 'utf8')) as { version?: unknown }).version;
-      known = { mtimeMs, id: typeof id === 'string' ? id : null };
+      known = { mtimeMs, build: mtimeMs < 0 ? { id: null, modulePreload: [] } : parseBuild(await readFile(buildJson, 'utf8')) };
     }
-    return known.id;
+    return known.build;
   };
 
   return {
@@ -39,8 +58,9 @@ export function clientBuild(publicDir: string): ClientBuild {
       );
     },
     buildIdLocal: (_req, res, next) => {
-      buildId().then((id) => {
-        res.locals.buildId = id;
+      build().then((b) => {
+        res.locals.buildId = b.id;
+        res.locals.modulePreload = b.modulePreload;
         next();
       }, next);
     },

@@ -103,6 +103,8 @@ export interface ProsodyOptions extends XmppServerOptions {
    * of a few milliseconds, so a test can sample it all the time (the admin shell takes a process start per look).
    */
   c2sProbe?: boolean;
+  /** The largest MAM page Prosody hands out (max_archive_query_results); default 250, Parley's own page size. */
+  maxArchiveQueryResults?: number;
 }
 
 /** The c2sProbe option: every c2s session of the host, bound or not, as "bare JID<TAB>live|hibernating" lines. */
@@ -185,6 +187,7 @@ export class TestProsody implements TestXmppServer {
       crowd: opts.crowd ?? false,
       archive: opts.archive ?? true,
       c2sProbe: opts.c2sProbe ?? false,
+      maxArchiveQueryResults: opts.maxArchiveQueryResults ?? 250,
     };
     if (options.crowd && !options.muc) throw new Error('the crowd option needs muc: true');
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-prosody-'));
@@ -259,7 +262,7 @@ registration_throttle_max = 100000
 min_seconds_between_registrations = 0
 archive_expires_after = "never"
 default_archive_policy = true
-max_archive_query_results = 250
+max_archive_query_results = ${o.maxArchiveQueryResults}
 storage_archive_item_limit = 1000000
 smacks_hibernation_time = ${o.smacksHibernation}
 limits = { c2s = { rate = "100mb/s" } }

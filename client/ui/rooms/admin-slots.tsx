@@ -5,10 +5,13 @@
  */
 import type { OccupantDTO, RoomDTO } from '../../../server/realtime/contract.js';
 import { useServices } from '../context.js';
-import { InvitationsList } from './admin/invitations.js';
 import { CreateRoomButton } from './admin/create-room.js';
-import { RoomAdminMenu } from './admin/room-admin-menu.js';
-import { OccupantActions } from './admin/occupant-actions.js';
+import { lazyComponent } from '../lazy.js';
+
+// What only a room that is open (or an invitation, which comes after the first paint) shows: loaded when needed.
+const InvitationsList = lazyComponent(() => import('./admin/invitations.js').then((m) => m.InvitationsList));
+const RoomAdminMenu = lazyComponent(() => import('./admin/room-admin-menu.js').then((m) => m.RoomAdminMenu));
+const OccupantActions = lazyComponent(() => import('./admin/occupant-actions.js').then((m) => m.OccupantActions));
 
 export type SlotProps =
   | { name: 'InvitationsList' }
@@ -32,5 +35,7 @@ export function AdminSlot(props: SlotProps) {
 function StoredInvitations() {
   const { state } = useServices();
   state.rooms.revision.value;
-  return <InvitationsList invitations={state.rooms.invitations()} />;
+  const invitations = state.rooms.invitations();
+  // None (as at the first paint, before the snapshot): the list would show nothing, so its chunk need not load yet.
+  return invitations.length ? <InvitationsList invitations={invitations} /> : null;
 }
