@@ -19,6 +19,7 @@ const sections: [string, (report: (line: string) => void) => Promise<void>][] = 
   ['files', benchFiles],
   ['search', benchSearch],
   ['rooms', benchRooms],
+  ['capacity', async (report) => (await import('./capacity.js')).benchCapacity(report)],
 ];
 const only = process.argv.slice(2);
 

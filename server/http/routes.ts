@@ -92,7 +92,10 @@ export function appRoutes(deps: RouteDeps): Router {
         if (err.addressRefused) deps.log.warn({ account: jid, detail: err.detail }, 'login refused: the domain points at a loopback or private address');
         else deps.log.info({ account: jid, condition: err.condition, detail: err.detail }, 'login failed');
         if (err.condition === 'not-authorized') throttle.fail(jid);
-        if (err.condition === 'busy') res.set('retry-after', String(err.retryAfterSeconds));
+        if (err.condition === 'busy') {
+          res.set('retry-after', String(err.retryAfterSeconds));
+          res.locals.loginBusy = true; // not a failed attempt (see the per-domain limit in app.ts)
+        }
         return renderFailure(err.condition === 'not-authorized' ? 401 : 503, loginMessage(err.condition, jid.slice(jid.indexOf('@') + 1), t));
       }
       deps.log.error({ err }, 'login crashed');

@@ -23,9 +23,10 @@ after(async () => {
 const escaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
 test('a login storm of 60 (named) beyond PARLEY_LOGIN_CONCURRENCY 2 + PARLEY_LOGIN_QUEUE 3: every answer is a session or a 503 busy page, the process stays up, later logins work', async () => {
-  const stack = await TestStack.start({ env: { PARLEY_LOGIN_CONCURRENCY: '2', PARLEY_LOGIN_QUEUE: '3', PARLEY_LOGIN_ATTEMPTS: '10000' } });
+  const stack = await TestStack.start({ env: { PARLEY_LOGIN_CONCURRENCY: '2', PARLEY_LOGIN_QUEUE: '3', PARLEY_LOGIN_ATTEMPTS: '10000', PARLEY_DOMAIN_LOGIN_FAILURES: '10' } });
   cleanups.push(() => stack.close());
   const users = await stack.prosody.createUsers('storm', 60, (i) => `storm-pw-${i}`);
+  // PARLEY_DOMAIN_LOGIN_FAILURES 10: busy answers must not count as failed attempts (or the domain locks after 10).
   // Every browser has its form (and CSRF token) first, so that the 60 posts leave together.
   const browsers = await Promise.all(
     users.map(async (u, i) => {
