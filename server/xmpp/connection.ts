@@ -580,7 +580,7 @@ export class XmppConnection extends EventEmitter {
       this.stream = stream;
       try {
         if (seq !== this.attemptSeq) throw new Error('attempt abandoned');
-        await Promise.race([tcp.connect(service), stream.inbox.whenFailed()]);
+        await stream.inbox.race(tcp.connect(service));
         tuneSocket(tcp);
         this.applyPause(stream);
         return stream;
@@ -667,17 +667,18 @@ export class XmppConnection extends EventEmitter {
       const fail = (err: Error) => {
         if (this.pendingIqs.delete(id)) {
           clearTimeout(timer);
+          off();
           reject(err);
         }
       };
       const timer = setTimeout(() => fail(loginError('timeout', 'no answer to a negotiation iq')), this.opts.timeoutMs ?? 15_000);
       this.pendingIqs.set(id, {
-        resolve,
-        reject: (err) => reject(err instanceof XmppStanzaError ? loginError('stream-error', `${request.getChildElements()[0]?.name} failed: ${err.message}`, err) : err),
+        resolve: (el) => (off(), resolve(el)),
+        reject: (err) => (off(), reject(err instanceof XmppStanzaError ? loginError('stream-error', `${request.getChildElements()[0]?.name} failed: ${err.message}`, err) : err)),
         timer,
         expectedFrom: null,
       });
-      stream.inbox.whenFailed().catch((err: Error) => fail(err));
+      const off = stream.inbox.onFailure(fail);
       stream.tcp.write(request.toString()).catch((err: Error) => fail(err));
     });
   }
