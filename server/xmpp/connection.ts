@@ -102,8 +102,11 @@ export class XmppConnection extends EventEmitter {
   private lastKeys: ScramKeys | null = null;
 
   private stream: Stream | null = null;
-  /** The stream features of the current stream after authentication (what the server offers this session). */
-  private features: Element | null = null;
+  /**
+   * The stream features of the current stream after authentication (what the server offers this session), as
+   * "name namespace" keys: the elements themselves (with their children) cost every idle session ~2 KiB.
+   */
+  private features: ReadonlySet<string> = new Set();
   private readonly sm = new StreamManagement();
   private resendAfterResume: Outbound[] = [];
   private readonly outbox: Queued[] = [];
@@ -169,7 +172,7 @@ export class XmppConnection extends EventEmitter {
 
   /** Whether the current stream's features (after authentication) include `<name xmlns=ns/>`, e.g. CSI (XEP-0352). */
   offers(name: string, ns: string): boolean {
-    return !!this.features?.getChild(name, ns);
+    return this.features.has(`${name} ${ns}`);
   }
 
   scramKeys(): ScramKeys | null {
@@ -524,7 +527,7 @@ export class XmppConnection extends EventEmitter {
     await this.authenticate(stream, features, tcp.isSecure() || isLoopback(stream.endpoint.host));
     await openStream(stream, () => tcp.restart());
     features = await nextFeatures(inbox);
-    this.features = features;
+    this.features = new Set(features.getChildElements().map((el) => `${el.name} ${el.getNS() ?? ''}`));
 
     const smOffered = !!features.getChild('sm', NS_SM);
     if (mode === 'resume' && smOffered && this.sm.id) {
