@@ -140,6 +140,7 @@ export class SessionManager {
   private async tryRestore(accountId: string, bounded: boolean): Promise<{ session: AccountSession | null; retry: boolean }> {
     const live = this.byAccountId(accountId);
     if (live) return { session: live, retry: false };
+    // Read now, not from restoreAll's list: a logout meanwhile has cleared the credential.
     const account = await this.deps.stores.accounts.byId(accountId);
     if (!account?.credential) return { session: null, retry: false };
     const scramKeys = this.deps.vault.open(account.id, account.credential);
@@ -221,8 +222,7 @@ export class SessionManager {
   private async start(jid: string, secret: { password: string } | { scramKeys: ScramKeys }): Promise<Live> {
     const conn = await this.open(jid, secret);
     try {
-      const account = await this.deps.stores.accounts.upsert(jid);
-      await this.deps.stores.accounts.touchLogin(account.id);
+      const account = await this.deps.stores.accounts.upsertLoggedIn(jid);
       const session = new AccountSession({
         accountId: account.id,
         jid,
