@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile, rm, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestProsody } from '../test/harness/prosody.js';
 import { createTestDatabase } from '../test/harness/postgres.js';
@@ -130,7 +130,7 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
   try {
     let t0 = performance.now();
     const users = await prosody.createUsers('cap', big ? BIG + 1 : ACCOUNTS + 1, (i) => `cap-pw-${i}`);
-    report(`set-up: ${users.length} Prosody accounts at 4,096 SCRAM iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s (one admin shell)`);
+    report(`set-up: ${users.length} Prosody accounts at 4,096 SCRAM iterations in ${((performance.now() - t0) / 1000).toFixed(1)} s (one admin shell); load average ${loadavg()[0]!.toFixed(1)}`);
     const warm = users[users.length - 1]!;
     const storm = users.slice(0, ACCOUNTS);
 
@@ -181,6 +181,7 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
     const stormMs = performance.now() - t0;
     const stormCpu = { parley: cpuMs(parley.proc.pid!) - stormCpu0.parley, prosody: cpuMs(prosodyPid) - stormCpu0.prosody };
     const during = await scrape(parley);
+    const stormLoad = loadavg()[0]!;
     const admitted = answers.filter((s) => s === 303).length;
     const busy = answers.filter((s) => s === 503).length;
     const other = answers.length - admitted - busy - resets;
@@ -192,7 +193,7 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
     );
     report(
       `event loop during the storm: longest stall ${(metric(during, 'nodejs_eventloop_lag_max_seconds') * 1000).toFixed(0)} ms, p99 ${(metric(during, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(0)} ms ` +
-        `(since start: max ${(metric(during, 'parley_event_loop_delay_seconds{stat="max"}') * 1000).toFixed(0)} ms); raw floor: an idle loop's 10 ms sampling resolution`,
+        `(since start: max ${(metric(during, 'parley_event_loop_delay_seconds{stat="max"}') * 1000).toFixed(0)} ms; load average ${stormLoad.toFixed(1)}: time the process waits for a core counts as delay); raw floor: an idle loop's 10 ms sampling resolution`,
     );
     // The refused try again (waiting a little each time) until every one is in.
     const refused = storm.filter((_, i) => answers[i] !== 303);
