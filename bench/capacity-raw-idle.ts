@@ -17,7 +17,7 @@ const settle = async () => {
 };
 
 // One connection first, so that code loading and first-use allocations are in the baseline.
-const warm = await RawXmpp.login({ host: process.env.RAW_HOST!, port: Number(process.env.RAW_PORT), jid: users[0]!.jid, password: users[0]!.password });
+const warm = await RawXmpp.login({ host: process.env.RAW_HOST!, port: Number(process.env.RAW_PORT), jid: users[0]!.jid, password: users[0]!.password, timeoutMs: 60_000 });
 warm.send('<presence/>');
 await settle();
 const before = { rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed };
@@ -27,7 +27,7 @@ await Promise.all(
   Array.from({ length: concurrency }, async () => {
     while (next < users.length) {
       const u = users[next++]!;
-      const c = await RawXmpp.login({ host: process.env.RAW_HOST!, port: Number(process.env.RAW_PORT), jid: u.jid, password: u.password });
+      const c = await RawXmpp.login({ host: process.env.RAW_HOST!, port: Number(process.env.RAW_PORT), jid: u.jid, password: u.password, timeoutMs: 60_000 });
       c.send('<presence/>');
       conns.push(c);
     }
