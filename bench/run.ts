@@ -28,6 +28,7 @@ const sections: [string, Section][] = [
   ['search', benchSearch],
   ['rooms', benchRooms],
   ['throughput', async (report) => (await import('./throughput.js')).benchThroughput(report)],
+  ['capacity', async (report) => (await import('./capacity.js')).benchCapacity(report)],
 ];
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !sections.some(([s]) => s === name));

@@ -63,6 +63,10 @@ export const configSchema = z.object({
   PARLEY_XMPP_VERSION: bool.default(true),
   PARLEY_MAX_SESSIONS: z.coerce.number().int().min(1).default(10_000),
   PARLEY_LOGIN_ATTEMPTS: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  // Admission control (server/xmpp/login-gate.ts): XMPP logins in flight, and how many more may wait for a slot.
+  PARLEY_LOGIN_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  PARLEY_LOGIN_QUEUE: z.coerce.number().int().min(0).max(1_000_000).default(256),
+  PARLEY_RESTORE_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   PARLEY_ACCOUNT_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
   PARLEY_DOMAIN_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(100),
   // What any XMPP server may send this process (README "Hostile XMPP servers"); Prosody's c2s_stanza_size_limit is 256 KiB.
@@ -123,7 +127,13 @@ export interface Config {
     /** Bounds on what XMPP servers may send, per connection and per account; the login timeout. */
     guards: { limits: StanzaLimits; stanzaRate: RateSettings; roomPresenceRate: RateSettings; inboundQueue: number; timeoutMs: number };
   };
-  limits: { maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number; domainLoginFailures: number };
+  limits: {
+    maxSessions: number; uploadMb: number; socketRate: number; socketBurst: number; loginAttempts: number; accountLoginFailures: number; domainLoginFailures: number;
+    /** XMPP logins in flight, and waiting for a slot; past both a login is answered "busy" (503). */
+    loginConcurrency: number; loginQueue: number;
+    /** Sessions restored side by side at start-up. */
+    restoreConcurrency: number;
+  };
   timers: { awayAfterMs: number; idleLogoutMs: number; rememberMs: number };
   trustProxy: string;
   admins: string[];
@@ -190,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginAttempts: c.PARLEY_LOGIN_ATTEMPTS,
       accountLoginFailures: c.PARLEY_ACCOUNT_LOGIN_FAILURES,
       domainLoginFailures: c.PARLEY_DOMAIN_LOGIN_FAILURES,
+      loginConcurrency: c.PARLEY_LOGIN_CONCURRENCY,
+      loginQueue: c.PARLEY_LOGIN_QUEUE,
+      restoreConcurrency: c.PARLEY_RESTORE_CONCURRENCY,
     },
     timers: {
       awayAfterMs: c.PARLEY_AWAY_AFTER * 1000,

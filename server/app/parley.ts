@@ -27,6 +27,7 @@ import { CredentialVault } from '../xmpp/credential-vault.js';
 import { Gateway } from '../realtime/gateway.js';
 import { createHttpApp } from '../http/app.js';
 import { ParleyMetrics } from '../ops/metrics.js';
+import { LoginGate } from '../xmpp/login-gate.js';
 import { createOps } from '../ops/ops.js';
 import { configureSoftwareInfo } from '../features/software.js';
 import { Cluster } from '../cluster/cluster.js';
@@ -122,6 +123,15 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
     guards: { limits: config.xmpp.guards.limits, stanzaRate: config.xmpp.guards.stanzaRate, roomPresenceRate: config.xmpp.guards.roomPresenceRate, timeoutMs: config.xmpp.guards.timeoutMs },
     inboundQueueLimit: config.xmpp.guards.inboundQueue,
     vault: new CredentialVault(config.sessionSecret),
+    gate: new LoginGate({
+      get concurrency() {
+        return config.limits.loginConcurrency;
+      },
+      get queue() {
+        return config.limits.loginQueue;
+      },
+    }),
+    restoreConcurrency: config.limits.restoreConcurrency,
     avatars,
     connect: metrics.instrumentConnect(opts.connect),
     ownership: cluster.ownership,
@@ -129,6 +139,7 @@ export async function startParley(config: Config, opts: StartOptions = {}): Prom
   gateway.attach(sessions, cluster.forwarding);
   cluster.start(sessions, gateway);
   metrics.watchSessions(sessions);
+  metrics.watchLoginGate(sessions.gate);
   const ops = createOps({ config, db: { pool: db.pool, url: db.url }, sessions, metrics, cluster });
   app = createHttpApp({ config, log, sessions, sessionMiddleware, rootDir: ROOT_DIR, publicDir: opts.publicDir, ops });
 

@@ -1,7 +1,8 @@
 /**
  * Failed logins per account, whatever address they come from: after `max` failures in `windowMs` the account's
  * login form answers "too many attempts" without asking the XMPP server (no password guessing through Parley).
- * In memory and bounded; a restart forgets it, the per-address limit still applies.
+ * In memory and bounded; a restart forgets it, the per-address limit still applies. app.ts counts failed posts per
+ * XMPP domain with it too.
  */
 const MAX_TRACKED = 100_000;
 

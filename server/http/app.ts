@@ -18,6 +18,7 @@ import { mediaRoutes } from './media-route.js';
 import { localeMiddleware, translatorOf } from './locale.js';
 import type { Ops } from '../ops/ops.js';
 import { clientBuild } from './client-build.js';
+import { AccountThrottle } from './account-throttle.js';
 
 export interface HttpDeps {
   config: Config;
@@ -102,24 +103,24 @@ export function createHttpApp(deps: HttpDeps): Express {
         handler: (req, res) => handler(req, res, 'address'),
       }),
     );
-    app.use(
-      path,
-      rateLimit({
-        windowMs: 15 * 60_000,
-        limit: () => config.limits.domainLoginFailures,
-        // Only on an open instance: a listed domain is the admin's own, where a per-domain cap would let a few
-        // addresses lock everyone out; the per-account limit guards its passwords.
-        skip: (req) => req.method !== 'POST' || config.xmpp.allowedDomains !== '*' || formDomain(req) === null,
-        skipSuccessfulRequests: true, // a login that worked does not count against its domain
-        keyGenerator: (req) => `domain:${formDomain(req)}`,
-        standardHeaders: false,
-        legacyHeaders: false,
-        handler: (req, res) => {
-          deps.log.warn({ domain: formDomain(req), path: req.path }, 'too many failed attempts for this XMPP domain');
-          handler(req, res, 'domain');
-        },
-      }),
-    );
+    // Counted when a post has failed, not when it arrives (express-rate-limit counts every post in flight and gives
+    // successes back only as they finish: a burst of 100 good logins at once locked the domain). Nor does a post the
+    // login gate answered "busy" count: a storm of those would lock the whole domain out for 15 minutes.
+    const failures = new AccountThrottle(() => config.limits.domainLoginFailures, 15 * 60_000);
+    app.use(path, (req: Request, res: Response, next: NextFunction) => {
+      // Only on an open instance: a listed domain is the admin's own, where a per-domain cap would let a few
+      // addresses lock everyone out; the per-account limit guards its passwords.
+      const domain = req.method === 'POST' && config.xmpp.allowedDomains === '*' ? formDomain(req) : null;
+      if (domain === null) return next();
+      if (failures.blocked(domain)) {
+        deps.log.warn({ domain, path: req.path }, 'too many failed attempts for this XMPP domain');
+        return handler(req, res, 'domain');
+      }
+      res.once('finish', () => {
+        if (res.statusCode >= 400 && res.locals.loginBusy !== true) failures.fail(domain);
+      });
+      next();
+    });
   };
   const formDomain = (req: Request): string | null => {
     const raw = (req.body as Record<string, unknown> | undefined)?.jid;

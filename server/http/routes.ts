@@ -42,7 +42,15 @@ export function appRoutes(deps: RouteDeps): Router {
   router.get('/', async (req, res) => {
     const accountId = req.session.accountId;
     // A remembered browser whose XMPP session ended (idle, restart) gets it back without the password.
-    const live = accountId ? await sessions.liveAnywhere(accountId, req.session.jid) : null;
+    let live;
+    try {
+      live = accountId ? await sessions.liveAnywhere(accountId, req.session.jid) : null;
+    } catch (err) {
+      if (!(err instanceof LoginError && err.condition === 'busy')) throw err;
+      // Too many logins at once: the login page says so (the cookie stays; the next visit restores the session).
+      res.set('retry-after', String(err.retryAfterSeconds));
+      return renderLogin(req, res, 503, loginMessage('busy', '', translatorOf(res)));
+    }
     if (!accountId || !live || live.isEnded) return res.redirect(303, '/login');
     res.render('app', { title: 'Parley', account: live.jid, csrfToken: deps.csrfToken(req), uploadLimitBytes: uploadLimitBytes(config) });
   });
@@ -84,6 +92,10 @@ export function appRoutes(deps: RouteDeps): Router {
         if (err.addressRefused) deps.log.warn({ account: jid, detail: err.detail }, 'login refused: the domain points at a loopback or private address');
         else deps.log.info({ account: jid, condition: err.condition, detail: err.detail }, 'login failed');
         if (err.condition === 'not-authorized') throttle.fail(jid);
+        if (err.condition === 'busy') {
+          res.set('retry-after', String(err.retryAfterSeconds));
+          res.locals.loginBusy = true; // not a failed attempt (see the per-domain limit in app.ts)
+        }
         return renderFailure(err.condition === 'not-authorized' ? 401 : 503, loginMessage(err.condition, jid.slice(jid.indexOf('@') + 1), t));
       }
       deps.log.error({ err }, 'login crashed');

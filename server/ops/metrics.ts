@@ -3,7 +3,9 @@
  * in one process — the tests — do not collide). Gauges are read from the session manager at scrape time;
  * counters are fed by wrapping the XMPP connection factory and the message store, so no feature code changes.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GateStats } from '../xmpp/login-gate.js';
 import type { Element } from '@xmpp/xml';
 import { XmppConnection, type ConnectionState } from '../xmpp/connection.js';
 import type { Connect } from '../xmpp/session-manager.js';
@@ -18,6 +20,9 @@ export interface SessionSource {
 export class ParleyMetrics {
   readonly registry = new Registry();
   private source: SessionSource | null = null;
+  private gate: { stats(): GateStats } | null = null;
+  /** Since start, never reset (prom-client's own nodejs_eventloop_lag_* are reset at every scrape). */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   readonly accounts: Gauge;
   readonly tabs: Gauge;
@@ -80,6 +85,40 @@ export class ParleyMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.loopDelay.enable();
+    new Gauge({
+      name: 'parley_event_loop_delay_seconds',
+      help: 'Event-loop delay since the process started (perf_hooks.monitorEventLoopDelay, 10 ms resolution): the longest stall and percentiles',
+      labelNames: ['stat'],
+      registers,
+      collect() {
+        const h = metrics.loopDelay;
+        this.set({ stat: 'max' }, h.max / 1e9);
+        for (const p of [50, 99, 99.9]) this.set({ stat: `p${p}` }, h.percentile(p) / 1e9);
+      },
+    });
+    new Gauge({
+      name: 'parley_login_gate',
+      help: 'XMPP logins in the login gate (PARLEY_LOGIN_CONCURRENCY / PARLEY_LOGIN_QUEUE): in flight and waiting now',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const s = metrics.gate?.stats();
+        this.set({ state: 'in_flight' }, s?.inFlight ?? 0);
+        this.set({ state: 'waiting' }, s?.waiting ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'parley_login_gate_decisions',
+      help: 'Logins the gate let through, and refused at once as busy (HTTP 503), since start',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const s = metrics.gate?.stats();
+        this.set({ outcome: 'admitted' }, s?.admitted ?? 0);
+        this.set({ outcome: 'refused' }, s?.refused ?? 0);
+      },
+    });
     for (const outcome of ['inserted', 'duplicate']) this.storeBatchMessages.inc({ outcome }, 0);
     for (const mode of ['resuming', 'reconnecting']) this.reconnects.inc({ mode }, 0);
     for (const direction of ['in', 'out']) this.stanzas.inc({ direction }, 0);
@@ -88,6 +127,11 @@ export class ParleyMetrics {
   /** The gauges read the live sessions from here at every scrape. */
   watchSessions(source: SessionSource): void {
     this.source = source;
+  }
+
+  /** The login gate's gauges read it at every scrape. */
+  watchLoginGate(gate: { stats(): GateStats }): void {
+    this.gate = gate;
   }
 
   /** Wraps a connection factory (default: XmppConnection.open): every connection it opens is observed. */

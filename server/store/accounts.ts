@@ -32,11 +32,21 @@ export class AccountStore {
     return row ? toRow(row) : null;
   }
 
+  /** upsert + touchLogin in one statement: a login (or a restore) asks the database once. */
+  async upsertLoggedIn(jid: string): Promise<AccountRow> {
+    const { rows } = await this.db.pool.query<RawAccount>(
+      `INSERT INTO "Account" (jid, "lastLoginAt") VALUES ($1, $2) ON CONFLICT (jid) DO UPDATE SET "lastLoginAt" = EXCLUDED."lastLoginAt" RETURNING *`,
+      [jid, new Date()],
+    );
+    return fromRaw(rows[0]!);
+  }
+
   async byId(id: string): Promise<AccountRow | null> {
     const key = toBigInt(id);
     if (key === null) return null;
-    const row = await this.db.prisma.account.findUnique({ where: { id: key } });
-    return row ? toRow(row) : null;
+    // Raw SQL: every restore and password check asks this; Prisma's own cost was most of it.
+    const { rows } = await this.db.pool.query<RawAccount>(`SELECT * FROM "Account" WHERE id = $1`, [key.toString()]);
+    return rows[0] ? fromRaw(rows[0]) : null;
   }
 
   /** Stores (or, with null, forgets) the sealed credential. */

@@ -102,8 +102,11 @@ export class XmppConnection extends EventEmitter {
   private lastKeys: ScramKeys | null = null;
 
   private stream: Stream | null = null;
-  /** The stream features of the current stream after authentication (what the server offers this session). */
-  private features: Element | null = null;
+  /**
+   * The stream features of the current stream after authentication (what the server offers this session), as
+   * "name namespace" keys: the elements themselves (with their children) cost every idle session ~2 KiB.
+   */
+  private features: ReadonlySet<string> = new Set();
   private readonly sm = new StreamManagement();
   private resendAfterResume: Outbound[] = [];
   private readonly outbox: Queued[] = [];
@@ -169,7 +172,7 @@ export class XmppConnection extends EventEmitter {
 
   /** Whether the current stream's features (after authentication) include `<name xmlns=ns/>`, e.g. CSI (XEP-0352). */
   offers(name: string, ns: string): boolean {
-    return !!this.features?.getChild(name, ns);
+    return this.features.has(`${name} ${ns}`);
   }
 
   scramKeys(): ScramKeys | null {
@@ -524,7 +527,7 @@ export class XmppConnection extends EventEmitter {
     await this.authenticate(stream, features, tcp.isSecure() || isLoopback(stream.endpoint.host));
     await openStream(stream, () => tcp.restart());
     features = await nextFeatures(inbox);
-    this.features = features;
+    this.features = new Set(features.getChildElements().map((el) => `${el.name} ${el.getNS() ?? ''}`));
 
     const smOffered = !!features.getChild('sm', NS_SM);
     if (mode === 'resume' && smOffered && this.sm.id) {
@@ -580,7 +583,7 @@ export class XmppConnection extends EventEmitter {
       this.stream = stream;
       try {
         if (seq !== this.attemptSeq) throw new Error('attempt abandoned');
-        await Promise.race([tcp.connect(service), stream.inbox.whenFailed()]);
+        await stream.inbox.race(tcp.connect(service));
         tuneSocket(tcp);
         this.applyPause(stream);
         return stream;
@@ -667,17 +670,18 @@ export class XmppConnection extends EventEmitter {
       const fail = (err: Error) => {
         if (this.pendingIqs.delete(id)) {
           clearTimeout(timer);
+          off();
           reject(err);
         }
       };
       const timer = setTimeout(() => fail(loginError('timeout', 'no answer to a negotiation iq')), this.opts.timeoutMs ?? 15_000);
       this.pendingIqs.set(id, {
-        resolve,
-        reject: (err) => reject(err instanceof XmppStanzaError ? loginError('stream-error', `${request.getChildElements()[0]?.name} failed: ${err.message}`, err) : err),
+        resolve: (el) => (off(), resolve(el)),
+        reject: (err) => (off(), reject(err instanceof XmppStanzaError ? loginError('stream-error', `${request.getChildElements()[0]?.name} failed: ${err.message}`, err) : err)),
         timer,
         expectedFrom: null,
       });
-      stream.inbox.whenFailed().catch((err: Error) => fail(err));
+      const off = stream.inbox.onFailure(fail);
       stream.tcp.write(request.toString()).catch((err: Error) => fail(err));
     });
   }

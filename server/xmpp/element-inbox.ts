@@ -9,7 +9,8 @@ export class ElementInbox {
   private readonly items: Element[] = [];
   private waiter: { resolve: (el: Element) => void; reject: (err: Error) => void } | null = null;
   private failure: Error | null = null;
-  private failedWaiters: ((err: Error) => void)[] = [];
+  /** Removed again when what they wait for settles: a live stream would otherwise keep every negotiation step's closure. */
+  private readonly failedWaiters = new Set<(err: Error) => void>();
 
   push(el: Element): void {
     if (this.failure) return;
@@ -29,15 +30,31 @@ export class ElementInbox {
     this.items.length = 0;
     this.waiter?.reject(err);
     this.waiter = null;
-    for (const w of this.failedWaiters.splice(0)) w(err);
+    const waiters = [...this.failedWaiters];
+    this.failedWaiters.clear();
+    for (const w of waiters) w(err);
   }
 
-  /** Rejects once the stream fails (to race other waits against); never resolves. */
-  whenFailed(): Promise<never> {
-    if (this.failure) return Promise.reject(this.failure);
-    const p = new Promise<never>((_, reject) => this.failedWaiters.push(reject));
-    p.catch(() => {}); // a failure nobody raced against is not an unhandled rejection
-    return p;
+  /** Calls `onFailure` once if the stream fails; the returned function stops waiting (call it once done). */
+  onFailure(onFailure: (err: Error) => void): () => void {
+    if (this.failure) {
+      const err = this.failure;
+      queueMicrotask(() => onFailure(err));
+      return () => undefined;
+    }
+    this.failedWaiters.add(onFailure);
+    return () => void this.failedWaiters.delete(onFailure);
+  }
+
+  /** `work`, unless the stream fails first (then its failure). Nothing stays registered once either happened. */
+  race<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const off = this.onFailure(reject);
+      work.then(
+        (v) => (off(), resolve(v)),
+        (e: unknown) => (off(), reject(e)),
+      );
+    });
   }
 
   next(): Promise<Element> {

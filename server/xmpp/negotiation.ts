@@ -145,7 +145,7 @@ export function tlsRequired(endpoint: Endpoint, requireTls: boolean | undefined)
 /** Stream (re)open; a socket that closes or errors first becomes a login error. */
 export async function openStream(stream: NegotiationStream, open: () => Promise<unknown>): Promise<void> {
   try {
-    await Promise.race([open(), stream.inbox.whenFailed()]);
+    await stream.inbox.race(open());
   } catch (err) {
     if (err instanceof XmppLoginError) throw err;
     throw stream.streamError ? loginError('stream-error', stream.streamError.message, stream.streamError) : loginError('stream-error', `stream did not open: ${String(err)}`, err);

@@ -127,7 +127,7 @@ async function connectAny(domain: string, endpoints: Endpoint[], timeoutMs: numb
     tcp.on('disconnect', () => stream.inbox.fail(new XmppLoginError('stream-error', stream.streamError?.message ?? 'connection closed')));
     tcp.on('close', () => (tcp.socket as { destroy?: () => void } | null)?.destroy?.());
     try {
-      await Promise.race([tcp.connect(service), stream.inbox.whenFailed()]);
+      await stream.inbox.race(tcp.connect(service));
       tuneSocket(tcp);
       return stream;
     } catch (err) {

@@ -62,6 +62,13 @@ function xor(a: Buffer, b: Buffer): Buffer {
   return out;
 }
 
+/** The ClientKey `password` yields with these keys' salt and iteration count (one native PBKDF2). */
+export async function clientKeyOf(password: string, keys: ScramKeys): Promise<Buffer> {
+  const { alg, len } = HASH[keys.mechanism];
+  const salted = await pbkdf2Async(password.normalize('NFKC'), Buffer.from(keys.salt, 'base64'), keys.iterations, len, alg);
+  return createHmac(alg, salted).update('Client Key', 'utf8').digest();
+}
+
 export class ScramMechanism {
   readonly clientFirst = true;
   private step = 0;

@@ -7,7 +7,8 @@ import type { Stores } from '../features/context.js';
 import type { Logger } from '../app/logger.js';
 import { XmppConnection, type ConnectOptions, type ScramKeys } from './connection.js';
 import { AccountSession, type Broadcaster, type SessionTimers, type SyncSettings } from './account-session.js';
-import { PasswordVerifier } from './password-verifier.js';
+import { PasswordVerifier, ScramVerifier, type Verifier } from './password-verifier.js';
+import { GateBusy, LoginGate } from './login-gate.js';
 import type { CredentialVault } from './credential-vault.js';
 import { unreachableMessage } from './errors.js';
 import { translateEn, type ServerTranslate } from '../../client/i18n/english.js';
@@ -72,6 +73,10 @@ export interface SessionManagerDeps {
   /** Waiting inbound stanzas per account past which its socket stops being read (back-pressure). */
   inboundQueueLimit?: number;
   vault: CredentialVault;
+  /** Admission control: XMPP logins in flight and waiting (PARLEY_LOGIN_CONCURRENCY / PARLEY_LOGIN_QUEUE); default unbounded. */
+  gate?: LoginGate;
+  /** Sessions restored side by side at start-up (PARLEY_RESTORE_CONCURRENCY). */
+  restoreConcurrency?: number;
   /** The process's avatar cache, shared by every session. */
   avatars?: AvatarCache;
   connect?: Connect;
@@ -81,12 +86,14 @@ export interface SessionManagerDeps {
 
 export class LoginError extends Error {
   constructor(
-    readonly condition: 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid' | 'capacity',
+    readonly condition: 'not-authorized' | 'unreachable' | 'timeout' | 'stream-error' | 'tls-failed' | 'no-mechanism' | 'bad-jid' | 'capacity' | 'busy',
     message: string,
     /** for the log: what really happened (an address refused, the connection error); never shown to the browser */
     readonly detail?: string,
     /** the address policy refused where this domain points (loopback, private): worth a warning in the log */
     readonly addressRefused = false,
+    /** 'busy': when the login gate expects room again (the 503's Retry-After) */
+    readonly retryAfterSeconds = 0,
   ) {
     super(message);
   }
@@ -95,16 +102,18 @@ export class LoginError extends Error {
 interface Live {
   session: AccountSession;
   /** Null for a session restored from sealed SCRAM keys: the first password login sets it. */
-  verifier: PasswordVerifier | null;
+  verifier: Verifier | null;
 }
 
 export class SessionManager {
   private readonly live = new Map<string, Live>(); // by bare JID
   private readonly pending = new Map<string, Promise<Live>>();
   private readonly connect: Connect;
+  readonly gate: LoginGate;
 
   constructor(private readonly deps: SessionManagerDeps) {
     this.connect = deps.connect ?? ((opts) => XmppConnection.open(opts));
+    this.gate = deps.gate ?? new LoginGate({ concurrency: Infinity, queue: Infinity });
   }
 
   get size(): number {
@@ -131,16 +140,17 @@ export class SessionManager {
     if (existing && !existing.session.isEnded) {
       if (!existing.verifier || !(await existing.verifier.matches(password))) {
         // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
-        const probe = await this.open(jid, { password });
+        const probe = await this.admit(jid, () => this.open(jid, { password }), true);
+        const keys = probe.scramKeys();
         await probe.stop();
-        existing.verifier = await PasswordVerifier.of(password);
+        existing.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
       }
       session = existing.session;
     } else {
       const deadline = Date.now() + (this.deps.ownership?.takeoverWindowMs ?? 0);
       while (!session) {
         try {
-          session = (await this.launch(jid, () => this.start(jid, { password }))).session;
+          session = (await this.launch(jid, () => this.start(jid, { password }), true)).session;
         } catch (err) {
           if (!(err instanceof OwnedElsewhere)) throw err;
           const there = await this.deps.ownership!.loginElsewhere(jid, password, !!opts.remember);
@@ -165,21 +175,26 @@ export class SessionManager {
 
   /** Brings back the session of an account from its sealed credentials. Null when there are none (or they no longer work). */
   async restore(accountId: string): Promise<AccountSession | null> {
-    return (await this.tryRestore(accountId)).session;
+    return (await this.tryRestore(accountId, true)).session;
   }
 
-  /** `retry` = the failure may pass (server busy or away), as opposed to "no credentials" or "password changed". */
-  private async tryRestore(accountId: string): Promise<{ session: AccountSession | null; retry: boolean }> {
+  /**
+   * `retry` = the failure may pass (server busy or away), as opposed to "no credentials" or "password changed".
+   * `bounded`: a browser's visit, refused with LoginError 'busy' when the login gate is full; start-up restores wait.
+   */
+  private async tryRestore(accountId: string, bounded: boolean): Promise<{ session: AccountSession | null; retry: boolean }> {
     const live = this.byAccountId(accountId);
     if (live) return { session: live, retry: false };
+    // Read now, not from restoreAll's list: a logout meanwhile has cleared the credential.
     const account = await this.deps.stores.accounts.byId(accountId);
     if (!account?.credential) return { session: null, retry: false };
     const scramKeys = this.deps.vault.open(account.id, account.credential);
     if (!scramKeys) return { session: null, retry: false };
     try {
-      return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }))).session, retry: false };
+      return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }), bounded)).session, retry: false };
     } catch (err) {
       if (err instanceof OwnedElsewhere) return { session: null, retry: false };
+      if (err instanceof LoginError && err.condition === 'busy') throw err;
       if (err instanceof LoginError && err.condition === 'not-authorized') {
         // The password changed since: the sealed keys are worthless now.
         await this.deps.stores.accounts.setCredential(account.id, null);
@@ -191,20 +206,26 @@ export class SessionManager {
   }
 
   /**
-   * At start-up: every account with sealed credentials gets its XMPP session back, a few at a time (no login storm).
-   * Failures that may pass (a busy or restarting XMPP server) are retried with backoff.
+   * At start-up: every account with sealed credentials gets its XMPP session back, `concurrency` at a time (a pool:
+   * each finished restore starts the next, so one slow account does not hold up a batch). They pass the login gate
+   * without being refused. Failures that may pass (a busy or restarting XMPP server) are retried with backoff.
    */
-  async restoreAll(concurrency = 10, attempts = 6): Promise<number> {
+  async restoreAll(concurrency = this.deps.restoreConcurrency ?? 32, attempts = 6): Promise<number> {
     let todo = (await this.deps.stores.accounts.listWithCredentials()).map((a) => a.id);
     let restored = 0;
     for (let attempt = 0; attempt < attempts && todo.length > 0; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(30_000, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2)));
       const again: string[] = [];
-      for (let i = 0; i < todo.length; i += concurrency) {
-        const batch = todo.slice(i, i + concurrency);
-        const results = await Promise.all(batch.map((id) => this.tryRestore(id)));
-        results.forEach((r, j) => (r.session ? restored++ : r.retry && again.push(batch[j]!)));
-      }
+      let next = 0;
+      const worker = async () => {
+        while (next < todo.length) {
+          const id = todo[next++]!;
+          const r = await this.tryRestore(id, false);
+          if (r.session) restored++;
+          else if (r.retry) again.push(id);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
       todo = again;
     }
     return restored;
@@ -219,13 +240,13 @@ export class SessionManager {
     await this.deps.stores.accounts.setCredential(session.accountId, this.deps.vault.seal(session.accountId, keys));
   }
 
-  private async launch(jid: string, start: () => Promise<Live>): Promise<Live> {
+  private async launch(jid: string, start: () => Promise<Live>, bounded: boolean): Promise<Live> {
     const pending = this.pending.get(jid);
     if (pending) return pending;
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
       throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
     }
-    const attempt = this.claimed(jid, start);
+    const attempt = this.admit(jid, () => this.claimed(jid, start), bounded);
     this.pending.set(jid, attempt);
     try {
       return await attempt;
@@ -251,11 +272,20 @@ export class SessionManager {
     }
   }
 
+  /** Through the login gate: a full gate is LoginError 'busy' (the login page: "busy, try again"). */
+  private async admit<T>(jid: string, task: () => Promise<T>, bounded: boolean): Promise<T> {
+    try {
+      return await this.gate.run(task, { bounded });
+    } catch (err) {
+      if (!(err instanceof GateBusy)) throw err;
+      throw new LoginError('busy', loginMessage('busy', jid.slice(jid.indexOf('@') + 1)), 'login gate full', false, err.retryAfterSeconds);
+    }
+  }
+
   private async start(jid: string, secret: { password: string } | { scramKeys: ScramKeys }): Promise<Live> {
     const conn = await this.open(jid, secret);
     try {
-      const account = await this.deps.stores.accounts.upsert(jid);
-      await this.deps.stores.accounts.touchLogin(account.id);
+      const account = await this.deps.stores.accounts.upsertLoggedIn(jid);
       const session = new AccountSession({
         accountId: account.id,
         jid,
@@ -272,7 +302,9 @@ export class SessionManager {
         onIdle: (s) => void s.end('idle'),
       });
       await session.start();
-      const live = { session, verifier: 'password' in secret ? await PasswordVerifier.of(secret.password) : null };
+      // Other browsers join with the password checked against this login's SCRAM keys (no second, costlier hash).
+      const keys = conn.scramKeys();
+      const live = { session, verifier: 'password' in secret ? (keys ? new ScramVerifier(keys) : await PasswordVerifier.of(secret.password)) : null };
       this.live.set(jid, live);
       this.deps.log.info({ account: jid }, 'xmpp session started');
       return live;
@@ -325,14 +357,16 @@ export class SessionManager {
     if (!session || !live) throw new AccountChangeError('no-session');
     if (!password || password.length > MAX_PASSWORD_LENGTH) return false;
     if (live.verifier && (await live.verifier.matches(password))) return true;
+    let keys: ScramKeys | null;
     try {
       const probe = await this.open(session.jid, { password });
+      keys = probe.scramKeys();
       await probe.stop();
     } catch (err) {
       if (err instanceof LoginError && err.condition === 'not-authorized') return false;
       throw new AccountChangeError('failed');
     }
-    live.verifier = await PasswordVerifier.of(password);
+    live.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
     return true;
   }
 
@@ -452,6 +486,8 @@ export function loginMessage(condition: string | undefined, domain: string, t: S
       return t('jid.invalid');
     case 'capacity':
       return t('login.capacity');
+    case 'busy':
+      return t('login.busy');
     default:
       return t('login.connectionClosed', { domain });
   }

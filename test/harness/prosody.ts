@@ -353,6 +353,26 @@ VirtualHost "${this.crowdDomain}"
     return jid;
   }
 
+  /**
+   * Creates `count` accounts `${prefix}${i}` with `password(i)` through one admin-shell session fed on stdin (~1.3 s per
+   * 1,000 at 4,096 iterations here, against ~50 ms per account for a prosodyctl process each). Throws unless every one
+   * was created.
+   */
+  async createUsers(prefix: string, count: number, password: (i: number) => string): Promise<{ jid: string; password: string }[]> {
+    const users = Array.from({ length: count }, (_, i) => ({ jid: `${prefix}${i}@${this.domain}`, password: password(i) }));
+    const lua = (s: string) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    const script = users.map((u) => `user:create(${lua(u.jid)}, ${lua(u.password)})`).join('\n') + '\n';
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = execFile('prosodyctl', ['--config', this.configPath, 'shell'], { maxBuffer: 256 * 2 ** 20, timeout: 30_000 + count * 20 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`prosodyctl shell failed: ${err.message} ${stderr.slice(-500)}`)) : resolve(stdout),
+      );
+      child.stdin!.end(script);
+    });
+    const created = out.split('OK: User created').length - 1;
+    if (created !== count) throw new Error(`created ${created} of ${count} accounts: ${out.slice(-1000)}`);
+    return users;
+  }
+
   /** Number of c2s sessions Prosody holds for a bare JID (counted on the server side, not ours). */
   async c2sSessionCount(bareJid: string): Promise<number> {
     const out = await this.shell('c2s show');

@@ -84,3 +84,21 @@ test('cached keys with another salt or iteration count need the password', async
 test('usernames escape = and , (RFC 5802 §5.1)', () => {
   assert.equal(escapeUsername('a=b,c'), 'a=3Db=2Cc');
 });
+
+test("ScramVerifier: a second browser's password is checked against the login's SCRAM keys (RFC 5802 ClientKey)", async () => {
+  const { ScramVerifier } = await import('../../server/xmpp/password-verifier.js');
+  const { createHmac, pbkdf2Sync } = await import('node:crypto');
+  const salt = Buffer.from('QSXCR+Q6sek8bf92');
+  const salted = pbkdf2Sync('pencil', salt, 4096, 20, 'sha1');
+  const keys = {
+    mechanism: 'SCRAM-SHA-1' as const,
+    salt: salt.toString('base64'),
+    iterations: 4096,
+    clientKey: createHmac('sha1', salted).update('Client Key').digest('base64'),
+    serverKey: createHmac('sha1', salted).update('Server Key').digest('base64'),
+  };
+  const verifier = new ScramVerifier(keys);
+  assert.equal(await verifier.matches('pencil'), true);
+  assert.equal(await verifier.matches('pencil '), false);
+  assert.equal(await verifier.matches(''), false);
+});

@@ -27,6 +27,7 @@ export const pagesDe: Record<keyof typeof pages, string> = {
   'login.noMechanism': 'Der XMPP-Server von {domain} bietet kein Anmeldeverfahren an, das Parley sicher verwenden kann.',
   'login.connectionClosed': 'Der XMPP-Server von {domain} hat die Verbindung beendet. Versuchen Sie es später noch einmal.',
   'login.capacity': 'Diese Parley-Instanz ist gerade voll. Versuchen Sie es später noch einmal.',
+  'login.busy': 'Parley ist gerade mit vielen Anmeldungen beschäftigt. Warten Sie einige Sekunden und versuchen Sie es dann noch einmal.',
   'login.accountThrottled': 'Zu viele fehlgeschlagene Versuche für dieses Konto. Warten Sie 15 Minuten und versuchen Sie es dann noch einmal.',
   'login.failedAfterRegistration': 'Ihr Konto {jid} wurde erstellt, aber die Anmeldung ist fehlgeschlagen: {reason}',
   'login.tooManyFromAddress': 'Zu viele Anmeldeversuche von Ihrer Adresse. Warten Sie einige Minuten und versuchen Sie es dann noch einmal.',

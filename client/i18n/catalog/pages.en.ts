@@ -28,6 +28,7 @@ export const pages = {
   'login.noMechanism': 'The XMPP server of {domain} offers no login method Parley can use safely.',
   'login.connectionClosed': 'The XMPP server of {domain} closed the connection. Try again later.',
   'login.capacity': 'This Parley instance is full right now. Try again later.',
+  'login.busy': 'Parley is busy with many sign-ins at the moment. Wait a few seconds and try again.',
   'login.accountThrottled': 'Too many failed attempts for this account. Wait 15 minutes and try again.',
   'login.failedAfterRegistration': 'Your account {jid} was created, but signing in failed: {reason}',
   'login.tooManyFromAddress': 'Too many login attempts from your address. Wait a few minutes and try again.',

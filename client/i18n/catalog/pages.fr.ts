@@ -27,6 +27,7 @@ export const pagesFr: Record<keyof typeof pages, string> = {
   'login.noMechanism': 'Le serveur XMPP de {domain} ne propose aucune méthode de connexion que Parley puisse utiliser en toute sécurité.',
   'login.connectionClosed': 'Le serveur XMPP de {domain} a fermé la connexion. Réessayez plus tard.',
   'login.capacity': 'Cette instance de Parley est pleine pour le moment. Réessayez plus tard.',
+  'login.busy': 'Parley traite beaucoup de connexions en ce moment. Attendez quelques secondes et réessayez.',
   'login.accountThrottled': 'Trop de tentatives échouées pour ce compte. Attendez 15 minutes et réessayez.',
   'login.failedAfterRegistration': 'Votre compte {jid} a été créé, mais la connexion a échoué\u00a0: {reason}',
   'login.tooManyFromAddress': 'Trop de tentatives de connexion depuis votre adresse. Attendez quelques minutes et réessayez.',
