@@ -19,6 +19,7 @@ import { HttpBrowser } from '../test/harness/parley.js';
 import { ParleyProcess } from '../test/harness/parley-process.js';
 import { RawXmpp } from '../test/harness/xmpp-raw.js';
 import { until } from '../test/harness/poll.js';
+import type { Reporter } from './report.js';
 
 const ACCOUNTS = 1000;
 const BIG = 10_000;
@@ -30,6 +31,7 @@ type Salted = { salted?: { salt: string; iterations: number; value: Buffer } };
 
 const KiB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const rate = (n: number, ms: number) => (n * 1000) / ms;
 const perSecond = (n: number, ms: number) => `${((n * 1000) / ms).toFixed(0)}/s`;
 
 /** CPU time (user + system, ms) a process has used: on this shared machine wall-clock rates move with the others' load. */
@@ -108,7 +110,7 @@ async function formLogins(parley: ParleyProcess, users: User[], concurrency: num
   return { ms, busy };
 }
 
-export async function benchCapacity(report: (line: string) => void): Promise<void> {
+export async function benchCapacity(report: Reporter): Promise<void> {
   const big = process.env.PARLEY_BENCH_10K === '1';
   const prosody = await TestProsody.start({ scramIterations: 4096 });
   const db = await createTestDatabase();
@@ -191,10 +193,13 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
         `(${(stormCpu.parley / admitted).toFixed(1)} ms Parley + ${(stormCpu.prosody / admitted).toFixed(1)} ms Prosody CPU per session, busy answers included); ` +
         `raw floor: 1,000 SCRAM-SHA-1 logins (native PBKDF2, bind) at concurrency ${CONCURRENCY}: ${perSecond(ACCOUNTS, rawFresh)} (${perLogin(rawFreshCpu)})`,
     );
+    report.figure({ name: 'login storm of 1,000: sessions per second', unit: '/s', parley: rate(admitted, lastAdmitted - t0), raw: rate(ACCOUNTS, rawFresh), note: `SCRAM 4,096; Parley: form post to session, ${busy} answered 503 busy; raw: plain logins at the same concurrency (${CONCURRENCY})` });
+    report.figure({ name: 'login storm: answered busy', unit: 'logins', parley: busy, raw: null, note: 'no floor: a plain client has no admission gate' });
     report(
       `event loop during the storm: longest stall ${(metric(during, 'nodejs_eventloop_lag_max_seconds') * 1000).toFixed(0)} ms, p99 ${(metric(during, 'nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(0)} ms ` +
         `(since start: max ${(metric(during, 'parley_event_loop_delay_seconds{stat="max"}') * 1000).toFixed(0)} ms; load average ${stormLoad.toFixed(1)}: time the process waits for a core counts as delay); raw floor: an idle loop's 10 ms sampling resolution`,
     );
+    report.figure({ name: 'login storm: longest event-loop stall', unit: 'ms', parley: metric(during, 'nodejs_eventloop_lag_max_seconds') * 1000, raw: null, note: 'no floor; at a high load average the wait for a core counts as delay' });
     // The refused try again (waiting a little each time) until every one is in.
     const refused = storm.filter((_, i) => answers[i] !== 303);
     const retry = await formLogins(parley, refused, CONCURRENCY);
@@ -218,6 +223,7 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
         `(${perSecond(ACCOUNTS, restoreMs)}; ${((performance.now() - t0) / 1000).toFixed(1)} s from spawn; ${(restoreCpu.parley / ACCOUNTS).toFixed(1)} ms Parley + ${(restoreCpu.prosody / ACCOUNTS).toFixed(1)} ms Prosody CPU per account); ` +
         `raw floor: ${ACCOUNTS} logins with the cached SaltedPassword at ${CONCURRENCY}: ${perSecond(ACCOUNTS, rawCached)} (${perLogin(rawCachedCpu)})`,
     );
+    report.figure({ name: 'session restore of 1,000 after a restart', unit: '/s', parley: rate(ACCOUNTS, restoreMs), raw: rate(ACCOUNTS, rawCached), note: 'SCRAM 4,096 with cached keys; raw: plain logins with the cached SaltedPassword at the same concurrency' });
     await new Promise((r) => setTimeout(r, 12_000));
     const rssRestored = parley.rss();
 
@@ -226,6 +232,8 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
       `server RSS per idle account at ${ACCOUNTS} (no tab): ${KiB((rssForm - rssBase) / ACCOUNTS)} logged in through the form, ` +
         `${KiB((rssRestored - rssBase) / ACCOUNTS)} restored (RSS ${MiB(rssBase)} -> ${MiB(rssForm)} / ${MiB(rssRestored)}); raw floor: ${KiB(raw1k.rssPerConn)} RSS, ${KiB(raw1k.heapPerConn)} heap per plain connection (xmpp-raw.ts, PLAIN, bind, presence)`,
     );
+    report.figure({ name: `RSS per idle account at ${ACCOUNTS} (restored)`, unit: 'KiB', parley: (rssRestored - rssBase) / ACCOUNTS / 1024, raw: raw1k.rssPerConn / 1024, note: 'no tab; raw: a process of plain connections (PLAIN, bind, presence)' });
+    report.figure({ name: `RSS per idle account at ${ACCOUNTS} (form logins)`, unit: 'KiB', parley: (rssForm - rssBase) / ACCOUNTS / 1024, raw: raw1k.rssPerConn / 1024, note: 'includes what the storm left for the GC' });
 
     if (big) {
       t0 = performance.now();
@@ -241,6 +249,7 @@ export async function benchCapacity(report: (line: string) => void): Promise<voi
       parley = null;
       const raw10k = await rawIdle(prosody, users.slice(0, BIG));
       report(`raw floor at ${BIG}: ${KiB(raw10k.rssPerConn)} RSS, ${KiB(raw10k.heapPerConn)} heap per plain connection (${raw10k.connections} in one process)`);
+      report.figure({ name: `RSS per idle account at ${BIG}`, unit: 'KiB', parley: (rssBig - rssBase) / BIG / 1024, raw: raw10k.rssPerConn / 1024 });
     }
   } finally {
     await parley?.stop();
