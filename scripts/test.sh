@@ -12,6 +12,7 @@ packages=(
   chromium                                  # end-to-end tests (driven by playwright-core)
   profanity tmux                            # a real OMEMO peer, driven in a terminal
   nginx-light caddy                         # reverse-proxy tests
+  redis-server                              # several Parley nodes (the socket.io Redis adapter)
 )
 need=()
 for pkg in "${packages[@]}"; do
