@@ -18,6 +18,8 @@ import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/
 import type { Attachment } from '../stanza/oob.js';
 import { mutationFields } from './mutation-fields.js';
 
+const NOTHING = (): void => undefined;
+
 export function toMessageDTO(row: MessageRow): MessageDTO {
   return {
     id: row.id,
@@ -180,19 +182,31 @@ export class Messages {
    * only then do we answer a receipt request, since a carbon's receipt is its own client's job.
    */
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
+    (await this.storeReceived(el, live, receivedAt))();
+  }
+
+  /**
+   * `receive` in two steps, for the inbound pipeline: stores the message; the function it resolves with tells the tabs
+   * and answers a receipt request (the pipeline calls it in arrival order).
+   */
+  async storeReceived(el: Element, live: boolean, receivedAt = new Date()): Promise<() => void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
-    if (!msg || this.isRoomTraffic(msg, el)) return;
+    if (!msg || this.isRoomTraffic(msg, el)) return NOTHING;
     const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
     if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
     msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
     // Only a delayed message can be one deleted for us before (offline storage delivering it again).
-    if (msg.delay && this.withoutForgotten && (await this.withoutForgotten([msg])).length === 0) return;
-    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
-    if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
-      // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
-      this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
-    }
+    if (msg.delay && this.withoutForgotten && (await this.withoutForgotten([msg])).length === 0) return NOTHING;
+    const state = msg.direction === 'in' ? 'received' : 'sent';
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...this.toNewMessage(msg, state), claimedStamp });
+    return () => {
+      if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+      if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
+        // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
+        this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
+      }
+    };
   }
 
   /**
