@@ -18,6 +18,15 @@ import type { BatchStamp, InsertResult, MessageRow, NewMessage } from '../store/
 import type { Attachment } from '../stanza/oob.js';
 import { mutationFields } from './mutation-fields.js';
 
+const NOTHING = (): void => undefined;
+
+/**
+ * Sent messages whose receipts are answered without a look-up (a receipt names our origin-id; the row is known
+ * from the send). Small: receipts come back within moments; an older one takes the look-up.
+ */
+const RECENTLY_SENT = 64;
+const sentKey = (peer: string, originId: string) => `${peer}\n${originId}`;
+
 export function toMessageDTO(row: MessageRow): MessageDTO {
   return {
     id: row.id,
@@ -167,6 +176,8 @@ export class Messages {
   /** When the current XMPP session started (not resumed): see OFFLINE_BURST_MS. */
   private sessionStartedAt = Date.now();
   private readonly readMarks: ReadMarks;
+  /** Our latest sent messages by (peer, origin-id) -> row, oldest first (see rememberSent). */
+  private readonly recentlySent = new Map<string, { id: string }>();
 
   constructor(private readonly ctx: SessionContext) {
     this.readMarks = new ReadMarks(ctx);
@@ -180,19 +191,31 @@ export class Messages {
    * only then do we answer a receipt request, since a carbon's receipt is its own client's job.
    */
   async receive(el: Element, live: boolean, receivedAt = new Date()): Promise<void> {
+    (await this.storeReceived(el, live, receivedAt))();
+  }
+
+  /**
+   * `receive` in two steps, for the inbound pipeline: stores the message; the function it resolves with tells the tabs
+   * and answers a receipt request (the pipeline calls it in arrival order).
+   */
+  async storeReceived(el: Element, live: boolean, receivedAt = new Date()): Promise<() => void> {
     const msg = parseChatMessage(el, this.ctx.jid, receivedAt);
-    if (!msg || this.isRoomTraffic(msg, el)) return;
+    if (!msg || this.isRoomTraffic(msg, el)) return NOTHING;
     const offlineBurst = receivedAt.getTime() - this.sessionStartedAt < OFFLINE_BURST_MS;
     const { stamp, claimedStamp } = orderStamp(msg.delay, receivedAt, offlineBurst);
     if (claimedStamp) this.ctx.log.debug({ peer: msg.peer, claimed: claimedStamp.toISOString() }, 'delay stamp not believed: ordered by arrival');
     msg.stamp = stamp.getTime() !== receivedAt.getTime() ? await this.keepOrderWithin(msg.peer, stamp) : stamp;
     // Only a delayed message can be one deleted for us before (offline storage delivering it again).
-    if (msg.delay && this.withoutForgotten && (await this.withoutForgotten([msg])).length === 0) return;
-    await this.store(msg, msg.direction === 'in' ? 'received' : 'sent', claimedStamp);
-    if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
-      // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
-      this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
-    }
+    if (msg.delay && this.withoutForgotten && (await this.withoutForgotten([msg])).length === 0) return NOTHING;
+    const state = msg.direction === 'in' ? 'received' : 'sent';
+    const { row, inserted } = await this.ctx.stores.messages.insert({ ...this.toNewMessage(msg, state), claimedStamp });
+    return () => {
+      if (inserted) this.ctx.emit('message', { message: toMessageDTO(row) });
+      if (live && msg.direction === 'in' && wantsReceipt(el) && msg.messageId) {
+        // Not awaited: while the connection is down the receipt waits in its queue, the next message must not.
+        this.ctx.conn.send(buildReceipt(msg.from, msg.messageId)).catch(() => undefined);
+      }
+    };
   }
 
   /**
@@ -216,9 +239,23 @@ export class Messages {
       if (ack.kind === 'displayed') await this.markRead(toBare, ack.id, false);
       return;
     }
+    const state = ack.kind === 'received' ? 'delivered' : 'displayed';
+    const key = sentKey(fromBare, ack.id);
+    const sent = this.recentlySent.get(key);
+    if (sent) {
+      if (state === 'displayed') this.recentlySent.delete(key);
+      return this.setState(sent, state);
+    }
     const row = await this.ctx.stores.messages.findByMessageId(this.ctx.accountId, fromBare, ack.id);
     if (!row || row.direction !== 'out') return;
-    await this.setState(row, ack.kind === 'received' ? 'delivered' : 'displayed');
+    await this.setState(row, state);
+  }
+
+  /** Remembers a message just sent, so that its receipt and marker need no look-up. */
+  private rememberSent(row: MessageRow): void {
+    if (!row.originId) return;
+    if (this.recentlySent.size >= RECENTLY_SENT) this.recentlySent.delete(this.recentlySent.keys().next().value!);
+    this.recentlySent.set(sentKey(row.peer, row.originId), { id: row.id });
   }
 
   /** An error bounce for one of our messages (RFC 6120 §8.3): unknown recipient, blocked, too large... */
@@ -315,6 +352,7 @@ export class Messages {
     if (cmd.file && !parsed.attachment) throw new CommandError('the upload service gave an unusable file URL');
     const { row, inserted } = await this.ctx.stores.messages.insert(outgoingRow(this.ctx.accountId, cmd, parsed, { peer: cmd.to, fromJid: this.ctx.conn.jid, type: 'chat' }));
     if (!inserted) return toMessageDTO(row);
+    this.rememberSent(row);
     this.ctx.emit('message', { message: toMessageDTO(row) });
     // While the outbox is closed (connection down, or older messages still to be re-sent) the row waits
     // as 'pending' and flushOutbox sends it in its turn: messages leave in the order they were written.
@@ -354,7 +392,7 @@ export class Messages {
   }
 
   /** Moves an outgoing message forward (pending -> sent -> delivered -> displayed), never back. */
-  private async setState(row: MessageRow, state: MessageRow['state']): Promise<void> {
+  private async setState(row: Pick<MessageRow, 'id'>, state: MessageRow['state']): Promise<void> {
     const earlier = (Object.keys(STATE_RANK) as MessageRow['state'][]).filter((s) => STATE_RANK[s] < STATE_RANK[state]);
     const updated = await this.ctx.stores.messages.updateState(this.ctx.accountId, row.id, state, earlier);
     if (updated) this.ctx.emit('message', { message: toMessageDTO(updated) });

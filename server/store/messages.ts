@@ -118,11 +118,41 @@ const ROWS_PER_INSERT = Math.min(1000, Math.floor(65_535 / INSERT_COLUMNS.length
 const INSERTS_IN_FLIGHT = 4;
 const STATE_UPDATES_IN_FLIGHT = 2;
 
+const conversationOf = (m: NewMessage) => `${m.accountId} ${m.peer}`;
+
+/**
+ * `fn` for each message, one after another within a conversation (its ids keep the order of arrival), conversations
+ * side by side; results in input order.
+ */
+async function inOrderPerConversation<R>(msgs: readonly NewMessage[], fn: (m: NewMessage, i: number) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(msgs.length);
+  const lines = new Map<string, number[]>();
+  msgs.forEach((m, i) => {
+    const key = conversationOf(m);
+    const line = lines.get(key);
+    if (line) line.push(i);
+    else lines.set(key, [i]);
+  });
+  await Promise.all(
+    [...lines.values()].map(async (line) => {
+      for (const i of line) {
+        try {
+          results[i] = { status: 'fulfilled', value: await fn(msgs[i]!, i) };
+        } catch (reason) {
+          results[i] = { status: 'rejected', reason };
+        }
+      }
+    }),
+  );
+  return results;
+}
+
 export class MessageStore {
   /** Every account's single inserts of one event-loop turn, written by one multi-row INSERT (see insertGrouped). */
   private readonly group = new GroupCommit<NewMessage, InsertResult>((msgs) => this.insertGrouped(msgs), {
     maxItems: ROWS_PER_INSERT,
     maxInFlight: INSERTS_IN_FLIGHT,
+    keyOf: conversationOf,
   });
 
   /** State changes (acks, receipts, markers) of one event-loop turn, one UPDATE (see updateStates). */
@@ -158,10 +188,10 @@ export class MessageStore {
       const { text, values } = valuesClause(msgs);
       rows = (await this.db.pool.query<MessageRow>(`INSERT INTO "Message" (${COLUMN_LIST}) VALUES ${text} ON CONFLICT DO NOTHING RETURNING *`, values)).rows;
     } catch {
-      return Promise.allSettled(msgs.map((m) => this.insertOne(m)));
+      return inOrderPerConversation(msgs, (m) => this.insertOne(m));
     }
     const matched = matchInserted(msgs, rows);
-    return Promise.allSettled(msgs.map((m, i) => (matched[i] ? Promise.resolve({ row: matched[i]!, inserted: true }) : this.insertOne(m))));
+    return inOrderPerConversation(msgs, (m, i) => (matched[i] ? Promise.resolve({ row: matched[i]!, inserted: true }) : this.insertOne(m)));
   }
 
   /**

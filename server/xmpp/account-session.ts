@@ -17,7 +17,8 @@ import { ChatStates } from '../features/chat-states.js';
 import { ArchiveSync } from '../features/archive.js';
 import { Reactions } from '../features/reactions.js';
 import { NS_REACTIONS } from '../stanza/reactions.js';
-import { InboundQueue } from '../features/inbound-queue.js';
+import { InboundQueue, type Pipelined } from '../features/inbound-queue.js';
+import { isPlainIncoming } from '../stanza/plain-message.js';
 import { Omemo } from '../features/omemo.js';
 import { Profiles } from '../features/profile.js';
 import { HttpUpload } from '../features/upload.js';
@@ -40,6 +41,8 @@ import { RoomsAdministration } from '../features/rooms/administration.js';
 
 /** How long ending a session waits for received stanzas to be stored (the database may be down). */
 const END_DRAIN_MS = 5000;
+/** Plain chat messages of one account whose stores may be in flight together (they join the same group commits). */
+const PIPELINED_STORES = 64;
 
 export interface Broadcaster {
   toAccount<E extends keyof ServerEvents>(accountId: string, event: E, ...payload: Parameters<ServerEvents[E]>): void;
@@ -160,6 +163,7 @@ export class AccountSession {
         limit: deps.inboundQueueLimit ?? 1000,
         pause: (paused) => (paused ? this.conn.pauseReading('inbound-queue') : this.conn.resumeReading('inbound-queue')),
       },
+      { take: ({ el, receivedAt }) => this.plainIncoming(el, receivedAt), maxInFlight: PIPELINED_STORES },
     );
     this.archive = new ArchiveSync(this.ctx, this.messages, deps.sync.backfillDays, (store) => this.inbound.exclusive(store));
     this.archive.mutations = this.mutations;
@@ -310,6 +314,23 @@ export class AccountSession {
     const bare = bareOf(jid);
     if (bare && bare !== this.jid && this.blocking.supported && this.subscriptions.has(bare)) await this.subscriptions.deny(bare).catch(() => undefined);
     await this.blocking.block(jid);
+  }
+
+  /**
+   * A plain chat message from a contact (stanza/plain-message.ts) is stored beside the ones before it; the same steps
+   * as `handle` takes for it, with what reaches the tabs run in arrival order.
+   */
+  private plainIncoming(el: Element, receivedAt: Date): Pipelined | null {
+    if (!isPlainIncoming(el, this.jid) || this.rooms.isRoom(bareOf(el.attrs.from)!)) return null;
+    return {
+      store: async () => {
+        const told = await this.messages.storeReceived(el, true, receivedAt);
+        return () => {
+          this.chatStates.onMessage(el);
+          told();
+        };
+      },
+    };
   }
 
   private async handle(el: Element, receivedAt: Date): Promise<void> {

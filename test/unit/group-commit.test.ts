@@ -126,3 +126,25 @@ test('returned rows are matched to their messages: conflicts get null, look-alik
   );
   assert.deepEqual(matchInserted([a], []), [null]);
 });
+
+test('with keyOf, a key with an item in a running write waits for it: one conversation\'s items are written in order, others go on beside', async () => {
+  const writes: string[][] = [];
+  let release!: () => void;
+  const first = new Promise<void>((r) => (release = r));
+  const group = new GroupCommit<string, string>(
+    async (items) => {
+      writes.push([...items]);
+      if (writes.length === 1) await first;
+      return items.map((value) => ({ status: 'fulfilled' as const, value }));
+    },
+    { maxItems: 100, maxInFlight: 4, keyOf: (item) => item.split(':')[0]! },
+  );
+  const all = [group.add('a:1'), group.add('b:1')];
+  await new Promise((r) => setImmediate(r));
+  all.push(group.add('a:2'), group.add('c:1'), group.add('a:3'));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(writes, [['a:1', 'b:1'], ['c:1']], 'a waits while its first write runs; c does not');
+  release();
+  await Promise.all(all);
+  assert.deepEqual(writes, [['a:1', 'b:1'], ['c:1'], ['a:2', 'a:3']]);
+});
