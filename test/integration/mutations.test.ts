@@ -197,9 +197,10 @@ for (const kind of testServers()) describe(serverLabel(kind), () => {
     await second.waitFor('hello');
     await bobClient.sendChat(alice.jid, 'one');
     await bobClient.sendChat(alice.jid, 'two');
+    // Bob's two have arrived before Alice answers: the conversation's order is one, two, three on any server.
+    const two = (await alice.tab.waitFor('message', (e) => e.message.body === 'two')).message;
     const sent = await alice.tab.command('send', { to: bob.jid, body: 'three', originId: randomUUID() });
     await bobClient.waitForMessage((el) => el.getChildText('body') === 'three');
-    const two = (await alice.tab.waitFor('message', (e) => e.message.body === 'two')).message;
 
     await alice.tab.command('deleteMessage', { peer: bob.jid, id: two.id });
     await second.waitFor('messageDeleted', (e) => e.ids.includes(two.id));

@@ -58,7 +58,7 @@ test('migrations apply once, are recorded like Prisma does, and a second run doe
     assert.equal(row.applied_steps_count, 1);
   }
   const tables = await pool.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
-  assert.deepEqual(tables.rows.map((r) => r.tablename), ['Account', 'BrowserSession', 'Contact', 'ConversationMute', 'DeletedConversation', 'DeletedMessage', 'Message', 'MessageVersion', 'OmemoDevice', 'Reaction', 'Room', '_prisma_migrations']);
+  assert.deepEqual(tables.rows.map((r) => r.tablename), ['Account', 'BrowserSession', 'ClusterNode', 'Contact', 'ConversationMute', 'DeletedConversation', 'DeletedMessage', 'Message', 'MessageVersion', 'OmemoDevice', 'Reaction', 'Room', 'SessionLease', '_prisma_migrations']);
   const indexes = await pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'Message' ORDER BY indexname`);
   assert.deepEqual(indexes.rows.map((r) => r.indexname), [
     'Message_accountId_peer_messageId_idx',
