@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../harness/postgres.js';
 import { openDatabase, type Database } from '../../server/store/db.js';
 import { AccountStore } from '../../server/store/accounts.js';
 import { MessageStore, type NewMessage } from '../../server/store/messages.js';
+import { countStatements } from '../harness/sql-count.js';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -34,20 +35,7 @@ function msg(accountId: string, over: Partial<NewMessage> = {}): NewMessage {
   };
 }
 
-/** Counts the statements sent through the pool while `fn` runs. */
-async function statements<T>(fn: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
-  const queries: string[] = [];
-  const original = db.pool.query.bind(db.pool);
-  (db.pool as { query: unknown }).query = (text: string, ...rest: unknown[]) => {
-    queries.push(text.trim().split(/\s+/).slice(0, 3).join(' '));
-    return (original as (...a: unknown[]) => unknown)(text, ...rest);
-  };
-  try {
-    return { result: await fn(), queries };
-  } finally {
-    (db.pool as { query: unknown }).query = original;
-  }
-}
+const statements = <T>(fn: () => Promise<T>) => countStatements(db.pool, fn);
 
 test('inserts of one turn, for several accounts, are one INSERT; duplicates inside the group and of earlier groups are found as one by one', async () => {
   const [a, b] = await Promise.all([accounts.upsert('gc-a@example.test'), accounts.upsert('gc-b@example.test')]);

@@ -9,6 +9,7 @@ import { ContactStore } from '../../server/store/contacts.js';
 import { MessageStore, type NewMessage } from '../../server/store/messages.js';
 import { PgSessionStore, hashSid } from '../../server/store/sessions.js';
 import { OmemoDeviceStore } from '../../server/store/omemo-devices.js';
+import { countStatements } from '../harness/sql-count.js';
 
 let testDb: TestDatabase;
 let db: Database;
@@ -188,20 +189,7 @@ test('messages: insert dedups by stanzaId and by (sender, originId); a missing s
   assert.equal((await messages.insert(msg(acc2.id, { stanzaId: 'arch-1' }))).inserted, true);
 });
 
-/** Counts the statements the message store sends while `fn` runs (raw pg pool). */
-async function countQueries<T>(fn: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
-  const queries: string[] = [];
-  const original = db.pool.query.bind(db.pool);
-  (db.pool as { query: unknown }).query = (text: string, ...rest: unknown[]) => {
-    queries.push(text.trim().split(/\s+/).slice(0, 3).join(' '));
-    return (original as (...a: unknown[]) => unknown)(text, ...rest);
-  };
-  try {
-    return { result: await fn(), queries };
-  } finally {
-    (db.pool as { query: unknown }).query = original;
-  }
-}
+const countQueries = <T>(fn: () => Promise<T>) => countStatements(db.pool, fn);
 
 test('messages: insertMany stores new rows in order with one look-up and one INSERT; no ids, no dedup', async () => {
   const acc = await accounts.upsert('batch-new@example.test');
