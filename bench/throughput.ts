@@ -21,6 +21,7 @@ import { HttpBrowser, type TestTab } from '../test/harness/parley.js';
 import { ParleyProcess } from '../test/harness/parley-process.js';
 import { XmppPeer } from '../test/harness/xmpp-peer.js';
 import { summary, ms } from './stats.js';
+import type { Reporter } from './report.js';
 
 const PAIRS = 100;
 const STEP_SECONDS = Number(process.env.PARLEY_BENCH_STEP_SECONDS ?? 4);
@@ -94,7 +95,7 @@ function schedule(rate: number, seconds: number, send: (i: number, due: number) 
 
 const chat = (to: string, body: string) => xml('message', { to, type: 'chat', id: randomUUID() }, xml('body', {}, body));
 
-export async function benchThroughput(report: (line: string) => void): Promise<void> {
+export async function benchThroughput(report: Reporter): Promise<void> {
   const archive = process.env.PARLEY_BENCH_ARCHIVE === '1';
   const prosody = await TestProsody.start({ archive });
   report(`Prosody ${archive ? 'with' : 'without'} mod_mam; ${STEP_SECONDS} s per step; latency from the scheduled send to the receiving tab (raw: the receiving client)`);
@@ -163,10 +164,20 @@ export async function benchThroughput(report: (line: string) => void): Promise<v
       `${what} ${rate} msg/s offered over ${PAIRS} pairs: ${Math.round(p.achieved)} msg/s stored+delivered (${p.delivered}/${p.offered}), ` +
       `p50 ${ms(p.p50)}, p99 ${ms(p.p99)} | raw floor same step: ${Math.round(raw.achieved)} msg/s (${raw.delivered}/${raw.offered}), p50 ${ms(raw.p50)}, p99 ${ms(raw.p99)}`;
 
+    // Figures for the table and JSON: the rate achieved and the latency percentiles, each beside the same step raw.
+    const figures = (what: string, rate: number, p: StepResult, raw: StepResult) => {
+      const name = `${what} at ${rate} msg/s offered`;
+      report.figure({ name: `${name}: stored + delivered`, unit: 'msg/s', parley: p.achieved, raw: raw.achieved, note: `${p.delivered}/${p.offered} delivered (raw ${raw.delivered}/${raw.offered}) over ${PAIRS} pairs` });
+      if (p.delivered === 0 || raw.delivered === 0) return; // no latency to give (the line above says what arrived)
+      report.figure({ name: `${name}: p50`, unit: 'ms', parley: p.p50, raw: raw.p50 });
+      report.figure({ name: `${name}: p99`, unit: 'ms', parley: p.p99, raw: raw.p99 });
+    };
+
     for (const rate of STEPS) {
       const raw = await step(onRaw, rate, (i, body) => void senders[i % PAIRS]!.conn.send(chat(rawReceivers[i % PAIRS]!.conn.bareJid, body)));
       const p = await step(handlers, rate, (i, body) => void senders[i % PAIRS]!.conn.send(chat(accounts[i % PAIRS]!, body)));
       report(line('inbound contact -> tab:', rate, p, raw));
+      figures('inbound contact -> tab', rate, p, raw);
     }
 
     // Tab -> another account's tab: tab i sends to account i+1 (stored pending, sent, stored by the receiver, fanned out).
@@ -176,6 +187,7 @@ export async function benchThroughput(report: (line: string) => void): Promise<v
       void tabs[from]!.command('send', { to: accounts[(from + 1) % PAIRS]!, body, originId: randomUUID() }, 60_000).catch(() => undefined);
     });
     report(line('tab -> other account\'s tab:', TAB_TO_TAB_RATE, p, raw));
+    figures("tab -> other account's tab", TAB_TO_TAB_RATE, p, raw);
   } finally {
     for (const t of tabs) t?.close();
     for (const p of peers) await p.stop().catch(() => undefined);
