@@ -112,7 +112,9 @@ test('SIGKILL of the node owning the busiest accounts mid-conversation: nothing 
     tabSends.push(record);
     const deadline = Date.now() + 40_000;
     for (;;) {
-      const r = await tab.current.rawCommand('send', { to: to.jid, body, originId: record.originId }, 3000).catch((err: Error) => ({ ok: false, error: err.message }));
+      // 6 s per try (the app waits 15 s): a command forwarded at the moment of the kill waits for the killed node's
+      // answer until the adapter's request timeout (3 s), then takes the owner's; only then may a try count as failed.
+      const r = await tab.current.rawCommand('send', { to: to.jid, body, originId: record.originId }, 6000).catch((err: Error) => ({ ok: false, error: err.message }));
       if (r.ok) return record;
       record.failures++;
       if (Date.now() > deadline) throw new Error(`send "${body}" from ${from.jid} never accepted: ${r.error}`);
