@@ -48,6 +48,7 @@ export class Cluster {
       node: config.cluster.nodeId,
       ttlMs,
       maxSessions: () => config.limits.maxSessions,
+      fenceOnSilence: !!config.cluster.redisUrl,
       redisOk: () => (bus ? bus.redisOk : null),
       log,
       onLost: (jids) => this.fence(jids),

@@ -15,6 +15,12 @@ export interface LeaseKeeperDeps {
   /** Whether this node reaches Redis (null: it runs without), recorded with each heartbeat. */
   redisOk: () => boolean | null;
   log: Logger;
+  /**
+   * Whether leases that could not be renewed for most of the TTL end their sessions. Yes with several nodes (another
+   * may claim them); a single node (no PARLEY_REDIS_URL) keeps its sessions through a database outage, as it always did,
+   * and still fences a lease that a renewal shows was taken over.
+   */
+  fenceOnSilence: boolean;
   /** These leases are lost: end their sessions now, without releasing anything. */
   onLost: (jids: string[], why: string) => void;
 }
@@ -106,6 +112,7 @@ export class LeaseKeeper {
   }
 
   private watch(): void {
+    if (!this.deps.fenceOnSilence) return;
     const limit = performance.now() - this.deps.ttlMs * (1 - FENCE_MARGIN);
     const stale = [...this.held].filter(([, h]) => h.sentAt < limit).map(([jid]) => jid);
     if (stale.length) this.lose(stale, 'session leases could not be renewed (database unreachable)');

@@ -50,6 +50,7 @@ export class TakeoverLoop {
     this.running = true;
     let restored = 0;
     try {
+      // Leases this node still holds expired only while the database was away: their sessions are live here.
       const orphans = await this.deps.leases.orphaned(PER_TICK);
       for (let i = 0; i < orphans.length && this.timer; i += CONCURRENCY) {
         const batch = orphans.slice(i, i + CONCURRENCY);
@@ -77,6 +78,7 @@ export class TakeoverLoop {
    */
   private async endUnrestorable(): Promise<void> {
     for (const { jid, accountId } of await this.deps.leases.orphanedWithoutCredentials(PER_TICK)) {
+      if (this.deps.keeper.holds(jid)) continue; // expired while the database was away; the session is live here
       if (!(await this.deps.keeper.claim(jid)).ok) continue;
       if (accountId) this.deps.gateway.endedElsewhere(accountId);
       await this.deps.keeper.release(jid, false);

@@ -54,7 +54,8 @@ export class LeaseStore {
 
   /**
    * Renews, in one statement, every lease `node` still holds at the epoch it took it with, and records the node's
-   * heartbeat. Returns the JIDs renewed: a held lease missing from it was lost (taken over after it expired).
+   * heartbeat. Returns the JIDs renewed: a held lease missing from it was lost (taken over after it expired). One that
+   * expired while the database was away but that nobody claimed (same node, same epoch) is renewed.
    */
   async renew(node: string, held: { jid: string; epoch: string }[], ttlMs: number, redisOk: boolean | null): Promise<Set<string>> {
     const { rows } = await this.db.pool.query<{ jid: string }>(
@@ -64,7 +65,7 @@ export class LeaseStore {
        )
        UPDATE "SessionLease" l SET "expiresAt" = now() + $4 * interval '1 millisecond'
        FROM unnest($2::text[], $3::bigint[]) AS h(jid, epoch)
-       WHERE l.jid = h.jid AND l.epoch = h.epoch AND l.node = $1 AND l."expiresAt" > now()
+       WHERE l.jid = h.jid AND l.epoch = h.epoch AND l.node = $1
        RETURNING l.jid`,
       [node, held.map((h) => h.jid), held.map((h) => h.epoch), ttlMs, redisOk],
     );

@@ -112,7 +112,7 @@ test('fencing: a keeper that cannot renew (database unreachable) gives up its se
     return renew(...args);
   };
   const ttlMs = 1200;
-  const keeper = new LeaseKeeper({ leases: flaky, node: 'fenced-node', ttlMs, maxSessions: () => 1000, redisOk: () => null, log: createLogger('silent'), onLost: (jids) => lost.push({ jids, at: Date.now() }) });
+  const keeper = new LeaseKeeper({ leases: flaky, node: 'fenced-node', ttlMs, maxSessions: () => 1000, redisOk: () => null, fenceOnSilence: true, log: createLogger('silent'), onLost: (jids) => lost.push({ jids, at: Date.now() }) });
   const j = jid();
   assert.equal((await keeper.claim(j)).ok, true);
   keeper.start();
@@ -137,7 +137,7 @@ test('fencing: a keeper that cannot renew (database unreachable) gives up its se
 
 test('a keeper whose lease was taken over (after a pause) learns it at the next renewal and fences that session only', async () => {
   const lost: string[][] = [];
-  const keeper = new LeaseKeeper({ leases, node: 'paused-node', ttlMs: 60_000, maxSessions: () => 1000, redisOk: () => null, log: createLogger('silent'), onLost: (jids) => lost.push(jids) });
+  const keeper = new LeaseKeeper({ leases, node: 'paused-node', ttlMs: 60_000, maxSessions: () => 1000, redisOk: () => null, fenceOnSilence: true, log: createLogger('silent'), onLost: (jids) => lost.push(jids) });
   const [stays, stolen] = [jid(), jid()];
   await keeper.claim(stays);
   await keeper.claim(stolen);
