@@ -62,11 +62,16 @@ function xor(a: Buffer, b: Buffer): Buffer {
   return out;
 }
 
-/** The ClientKey `password` yields with these keys' salt and iteration count (one native PBKDF2). */
+/** RFC 5802 SaltedPassword, one native PBKDF2; SASLprep (RFC 4013) approximated by NFKC, which is what it mostly does for real passwords. */
+function saltedPassword(mechanism: ScramKeys['mechanism'], password: string, saltB64: string, iterations: number): Promise<Buffer> {
+  const { alg, len } = HASH[mechanism];
+  return pbkdf2Async(password.normalize('NFKC'), Buffer.from(saltB64, 'base64'), iterations, len, alg);
+}
+
+/** The ClientKey `password` yields with these keys' salt and iteration count. */
 export async function clientKeyOf(password: string, keys: ScramKeys): Promise<Buffer> {
-  const { alg, len } = HASH[keys.mechanism];
-  const salted = await pbkdf2Async(password.normalize('NFKC'), Buffer.from(keys.salt, 'base64'), keys.iterations, len, alg);
-  return createHmac(alg, salted).update('Client Key', 'utf8').digest();
+  const salted = await saltedPassword(keys.mechanism, password, keys.salt, keys.iterations);
+  return createHmac(HASH[keys.mechanism].alg, salted).update('Client Key', 'utf8').digest();
 }
 
 export class ScramMechanism {
@@ -122,7 +127,7 @@ export class ScramMechanism {
     if (!saltB64 || !Number.isInteger(iterations) || iterations < 1) throw new ScramError('bad salt or iteration count', 'protocol');
     this.nonce = nonce;
 
-    const { alg, len } = HASH[this.name];
+    const { alg } = HASH[this.name];
     const hmac = (key: Buffer, text: string) => createHmac(alg, key).update(text, 'utf8').digest();
     let clientKey: Buffer;
     let serverKey: Buffer;
@@ -131,8 +136,7 @@ export class ScramMechanism {
       clientKey = Buffer.from(cached.clientKey, 'base64');
       serverKey = Buffer.from(cached.serverKey, 'base64');
     } else if (cred.password !== undefined) {
-      // SASLprep (RFC 4013) approximated by NFKC, which is what it mostly does for real passwords.
-      const salted = await pbkdf2Async(cred.password.normalize('NFKC'), Buffer.from(saltB64, 'base64'), iterations, len, alg);
+      const salted = await saltedPassword(this.name, cred.password, saltB64, iterations);
       clientKey = hmac(salted, 'Client Key');
       serverKey = hmac(salted, 'Server Key');
     } else {
