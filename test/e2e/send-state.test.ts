@@ -39,15 +39,23 @@ test("a late answer to 'send' does not turn a delivered message back into pendin
   let release: ((frame: string) => void) | null = null;
   const context = await browser.newContext();
   cleanup.push(() => context.close());
-  // Between the tab and Parley: every frame passes, except the acknowledgement of our send command (socket.io
-  // packet "43<id>[...]"), which waits until the test lets it through.
+  // Between the tab and Parley: every frame passes, except the acknowledgement of our send command, which waits
+  // until the test lets it through. The ack is matched by its socket.io packet id ("42<id>["send",…]" out,
+  // "43<id>[…]" back): other answers (a history page, say) may carry the same text and must pass.
+  const sendIds = new Set<string>();
   await context.routeWebSocket(/\/socket\.io\//, (ws) => {
     const server = ws.connectToServer();
-    ws.onMessage((m) => server.send(m));
+    ws.onMessage((m) => {
+      const frame = typeof m === 'string' ? m : m.toString();
+      const sent = /^42(\d+)\["send",/.exec(frame);
+      if (sent && frame.includes(text)) sendIds.add(sent[1]!);
+      server.send(m);
+    });
     release = (frame) => ws.send(frame);
     server.onMessage((m) => {
       const frame = typeof m === 'string' ? m : m.toString();
-      if (/^43\d+\[/.test(frame) && frame.includes(text)) held.push(frame);
+      const ack = /^43(\d+)\[/.exec(frame);
+      if (ack && sendIds.has(ack[1]!)) held.push(frame);
       else ws.send(m);
     });
   });
