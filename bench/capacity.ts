@@ -20,6 +20,7 @@ import { ParleyProcess } from '../test/harness/parley-process.js';
 import { RawXmpp } from '../test/harness/xmpp-raw.js';
 import { until } from '../test/harness/poll.js';
 import type { Reporter } from './report.js';
+import { cpuMs, selfCpuMs } from './cpu.js';
 
 const ACCOUNTS = 1000;
 const BIG = 10_000;
@@ -33,13 +34,6 @@ const KiB = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const MiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const rate = (n: number, ms: number) => (n * 1000) / ms;
 const perSecond = (n: number, ms: number) => `${((n * 1000) / ms).toFixed(0)}/s`;
-
-/** CPU time (user + system, ms) a process has used: on this shared machine wall-clock rates move with the others' load. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
-}
-const selfCpuMs = () => (process.cpuUsage().user + process.cpuUsage().system) / 1000;
 
 /** `count` tasks, `concurrency` at a time (a pool); resolves with the elapsed ms. */
 async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<number> {

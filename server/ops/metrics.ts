@@ -110,12 +110,13 @@ export class ParleyMetrics {
     });
     new Gauge({
       name: 'parley_login_gate_decisions',
-      help: 'Logins the gate let through, and refused at once as busy (HTTP 503), since start',
+      help: 'Logins the gate let through (admitted), of those the ones that failed (failed), and those refused at once as busy (refused, HTTP 503), since start',
       labelNames: ['outcome'],
       registers,
       collect() {
         const s = metrics.gate?.stats();
         this.set({ outcome: 'admitted' }, s?.admitted ?? 0);
+        this.set({ outcome: 'failed' }, s?.failed ?? 0);
         this.set({ outcome: 'refused' }, s?.refused ?? 0);
       },
     });

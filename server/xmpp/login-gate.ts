@@ -21,6 +21,8 @@ export interface GateStats {
   inFlight: number;
   waiting: number;
   admitted: number;
+  /** Admitted logins whose task then failed (a timeout, a refused password): a restore retried after one counts twice. */
+  failed: number;
   refused: number;
 }
 
@@ -29,6 +31,7 @@ export class LoginGate {
   private readonly waiting: (() => void)[] = [];
   private head = 0;
   private admitted = 0;
+  private failed = 0;
   private refused = 0;
   /** Recent login durations (ms, moving average): what Retry-After is estimated from. */
   private averageMs = 1000;
@@ -53,6 +56,9 @@ export class LoginGate {
     const t0 = performance.now();
     try {
       return await task();
+    } catch (err) {
+      this.failed++;
+      throw err;
     } finally {
       this.averageMs = this.averageMs * 0.9 + (performance.now() - t0) * 0.1;
       this.release();
@@ -60,7 +66,7 @@ export class LoginGate {
   }
 
   stats(): GateStats {
-    return { inFlight: this.inFlight, waiting: this.queued, admitted: this.admitted, refused: this.refused };
+    return { inFlight: this.inFlight, waiting: this.queued, admitted: this.admitted, failed: this.failed, refused: this.refused };
   }
 
   private get queued(): number {

@@ -119,7 +119,11 @@ test('300 remembered accounts come back after a restart at PARLEY_RESTORE_CONCUR
     throw new Error(`${err.message}: ${seen.size} accounts on Prosody, ${counts.filter((n) => n.live > 1).length} with more than one live c2s session, ${counts.filter((n) => n.live === 0).length} with none live, ${counts.filter((n) => n.hibernating > 0).length} with a hibernating one`);
   });
   assert.equal(c2s.size, 300);
-  // Nothing restored a second time meanwhile.
+  // Nothing restored a second time meanwhile: every admitted restore but the failed ones (a timeout on a loaded
+  // machine, retried by restoreAll) made one of the 300 sessions.
   assert.equal(await gauge('parley_logged_in_accounts'), 300);
-  assert.equal(await gauge('parley_login_gate_decisions{outcome="admitted"}'), 300);
+  const admitted = await gauge('parley_login_gate_decisions{outcome="admitted"}');
+  const failed = await gauge('parley_login_gate_decisions{outcome="failed"}');
+  assert.ok(failed < 30, `${failed} restores failed first`);
+  assert.equal(admitted - failed, 300, `${admitted} admitted, ${failed} failed`);
 });

@@ -19,7 +19,7 @@ test('at most `concurrency` tasks run; the queue waits in arrival order; past th
   const results = tasks.map((t) => gate.run(t.task).then((v) => v, (e: unknown) => e));
   await tick();
   assert.deepEqual(tasks.map((t) => t.started()), [true, true, false, false, false]);
-  assert.deepEqual(gate.stats(), { inFlight: 2, waiting: 2, admitted: 2, refused: 1 });
+  assert.deepEqual(gate.stats(), { inFlight: 2, waiting: 2, admitted: 2, failed: 0, refused: 1 });
   const refusal = await results[4];
   assert.ok(refusal instanceof GateBusy);
   assert.ok(refusal.retryAfterSeconds >= 1 && refusal.retryAfterSeconds <= 60);
@@ -35,7 +35,7 @@ test('at most `concurrency` tasks run; the queue waits in arrival order; past th
   assert.ok(tasks[3]!.started());
   tasks[3]!.finish('d');
   assert.deepEqual(await Promise.all(results.slice(0, 4)), ['a', 'b', 'c', 'd']);
-  assert.deepEqual(gate.stats(), { inFlight: 0, waiting: 0, admitted: 4, refused: 1 });
+  assert.deepEqual(gate.stats(), { inFlight: 0, waiting: 0, admitted: 4, failed: 0, refused: 1 });
 });
 
 test('a failing task frees its slot and its error reaches the caller', async () => {
@@ -44,7 +44,7 @@ test('a failing task frees its slot and its error reaches the caller', async () 
   const next = gate.run(async () => 'next');
   await assert.rejects(failing, /not-authorized/);
   assert.equal(await next, 'next');
-  assert.equal(gate.stats().inFlight, 0);
+  assert.deepEqual(gate.stats(), { inFlight: 0, waiting: 0, admitted: 2, failed: 1, refused: 0 });
 });
 
 test('an unbounded run (start-up restores) waits however long the queue is and is never refused', async () => {
