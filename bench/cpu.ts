@@ -17,7 +17,8 @@ export function selfCpuMs(): number {
 }
 
 /**
- * CPU ms of every PostgreSQL backend serving `database` (their titles read "postgres: <user> <database> …"). Backends
+ * CPU ms of every PostgreSQL backend serving `database` (their titles read "postgres: [<cluster>: ]<user> <database> …";
+ * the WAL writer and checkpointer, shared with every database, are left out). Backends
  * that ended since the last reading take their time with them, so keep the pool's connections open across a step.
  */
 export function postgresCpuMs(database: string): number {
@@ -26,7 +27,7 @@ export function postgresCpuMs(database: string): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (title.startsWith('postgres: ') && title.split(' ')[2] === database) total += cpuMs(Number(entry));
+      if (title.startsWith('postgres: ') && title.split(' ').includes(database)) total += cpuMs(Number(entry));
     } catch {
       // the process ended while we looked
     }
@@ -55,7 +56,8 @@ export class CpuMeter<K extends string> {
   delta(): Record<K, number> {
     const now = this.read();
     const out = {} as Record<K, number>;
-    for (const k of Object.keys(now) as K[]) out[k] = now[k] - this.start[k];
+    // Never below 0: a PostgreSQL backend that ended in between takes its time with it.
+    for (const k of Object.keys(now) as K[]) out[k] = Math.max(0, now[k] - this.start[k]);
     this.start = now;
     return out;
   }
