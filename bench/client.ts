@@ -66,6 +66,8 @@ interface PaintSample {
   fcp: number;
   /** responseEnd of the HTML document */
   html: number;
+  /** when the script had rendered (the live app in place of the frame): the 'parley-app-rendered' mark */
+  rendered: number;
   /** JavaScript requested before first contentful paint, with when each had arrived */
   scripts: { url: string; end: number }[];
 }
@@ -90,7 +92,13 @@ async function coldLoads(browser: Browser, url: string, storageState?: Awaited<R
             const scripts = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
               .filter((e) => e.startTime < fcpEntry.startTime && /\.m?js(\?|$)/.test(new URL(e.name).pathname))
               .map((e) => ({ url: e.name, end: e.responseEnd }));
-            resolve({ fp: fpEntry.startTime, fcp: fcpEntry.startTime, html: nav?.responseEnd ?? 0, scripts });
+            const sample = { fp: fpEntry.startTime, fcp: fcpEntry.startTime, html: nav?.responseEnd ?? 0, scripts };
+            new PerformanceObserver((marks, o) => {
+              const rendered = marks.getEntriesByName('parley-app-rendered')[0];
+              if (!rendered) return;
+              o.disconnect();
+              resolve({ ...sample, rendered: rendered.startTime });
+            }).observe({ type: 'mark', buffered: true });
           }).observe({ type: 'paint', buffered: true });
         }),
     );
@@ -107,18 +115,22 @@ async function coldLoads(browser: Browser, url: string, storageState?: Awaited<R
 }
 
 /**
- * The floor of first paint: a static page from the same origin (Parley's /assets), with the app page's stylesheet and
- * one small module script that puts a line of text into #app, as the app's script does with its first render.
+ * The floor of first paint: a static page from the same origin (Parley's /assets), with the app page's stylesheet, a
+ * line of text in its HTML (as the app page has its frame) and one small module script that replaces that line, as
+ * the app's script replaces the frame with its first render.
  */
 const FLOOR_DIR = path.join(root, 'public', 'build', 'bench-floor');
 async function writeFloorPage(): Promise<string> {
   await mkdir(FLOOR_DIR, { recursive: true });
-  await writeFile(path.join(FLOOR_DIR, 'floor.js'), `document.getElementById('app').replaceChildren(Object.assign(document.createElement('p'), { textContent: 'Select a conversation' }));\n`);
+  await writeFile(
+    path.join(FLOOR_DIR, 'floor.js'),
+    `document.getElementById('app').replaceChildren(Object.assign(document.createElement('p'), { textContent: 'Select a conversation' }));\nperformance.mark('parley-app-rendered');\n`,
+  );
   await writeFile(
     path.join(FLOOR_DIR, 'index.html'),
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>floor</title>` +
       `<link rel="stylesheet" href="/assets/app.css"><script type="module" src="/assets/build/bench-floor/floor.js"></script></head>` +
-      `<body class="page-app"><div id="app" class="app-root"></div></body></html>\n`,
+      `<body class="page-app"><div id="app" class="app-root"><p>Opening your chats…</p></div></body></html>\n`,
   );
   return '/assets/build/bench-floor/index.html';
 }
@@ -153,9 +165,16 @@ async function firstPaint(browser: Browser, report: Reporter): Promise<void> {
       unit: 'ms',
       parley: of(app, (s) => s.fcp),
       raw: of(floor, (s) => s.fcp),
-      note: `cold HTTP cache, median of ${n} loads each, alternated; raw: a static page from the same origin with app.css and one small module script that writes a line of text; target <= 300 ms`,
+      note: `cold HTTP cache, median of ${n} loads each, alternated; raw: a static page from the same origin with app.css, a line of text in its HTML and one small module script that replaces it; target <= 300 ms`,
     });
     report.figure({ name: 'first paint of the app page after login', unit: 'ms', parley: of(app, (s) => s.fp), raw: of(floor, (s) => s.fp) });
+    report.figure({
+      name: 'the live app in place of the frame (script loaded, locale ready, first render)',
+      unit: 'ms',
+      parley: of(app, (s) => s.rendered),
+      raw: of(floor, (s) => s.rendered),
+      note: "the 'parley-app-rendered' mark, set right after the first render; raw: the floor's script replacing its line",
+    });
     const gzip = (xs: { gzip: number }[]) => xs.reduce((t, s) => t + s.gzip, 0) / 1024;
     report.figure({
       name: 'JS gzip bytes requested before first contentful paint',

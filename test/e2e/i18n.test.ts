@@ -110,3 +110,33 @@ test('an English browser, and one whose languages Parley does not speak, get the
     }
   }
 });
+
+test("the app page's frame paints before any script runs, in the browser's language, and the app replaces it", async () => {
+  const login = await browser.newContext({ locale: 'de-DE' });
+  let session: Awaited<ReturnType<BrowserContext['storageState']>>;
+  try {
+    const page = await login.newPage();
+    await page.goto(`${stack.url}/login`);
+    await page.getByTestId('login-jid').fill(user.jid);
+    await page.getByTestId('login-password').fill(user.password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL(`${stack.url}/`);
+    // With the script running, the frame gives way to the live app.
+    await page.getByTestId('presence-select').waitFor();
+    assert.equal(await page.getByTestId('shell-starting').count(), 0);
+    session = await login.storageState();
+  } finally {
+    await login.close();
+  }
+  // Without JavaScript the HTML alone shows the account and what is happening, in German.
+  const scriptless = await browser.newContext({ locale: 'de-DE', javaScriptEnabled: false, storageState: session });
+  try {
+    const page = await scriptless.newPage();
+    await page.goto(`${stack.url}/`);
+    assert.equal(await page.getByTestId('shell-account').textContent(), user.jid);
+    assert.equal(await page.getByTestId('shell-starting').textContent(), 'Deine Chats werden geöffnet …');
+    assert.equal(await page.getByTestId('shell-starting').isVisible(), true);
+  } finally {
+    await scriptless.close();
+  }
+});

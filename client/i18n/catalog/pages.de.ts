@@ -10,6 +10,7 @@ export const pagesDe: Record<keyof typeof pages, string> = {
   'page.namePlaceholder': 'name',
   'page.addressPlaceholder': 'name@example.org',
   'page.password': 'Passwort',
+  'app.starting': 'Deine Chats werden geöffnet …',
 
   'login.title': 'Anmelden — Parley',
   'login.intro': 'Melden Sie sich mit Ihrem XMPP-Konto an.',

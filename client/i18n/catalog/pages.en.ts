@@ -11,6 +11,7 @@ export const pages = {
   'page.namePlaceholder': 'name',
   'page.addressPlaceholder': 'name@example.org',
   'page.password': 'Password',
+  'app.starting': 'Opening your chats…',
 
   'login.title': 'Log in — Parley',
   'login.intro': 'Sign in with your XMPP account.',

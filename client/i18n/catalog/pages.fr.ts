@@ -10,6 +10,7 @@ export const pagesFr: Record<keyof typeof pages, string> = {
   'page.namePlaceholder': 'nom',
   'page.addressPlaceholder': 'nom@example.org',
   'page.password': 'Mot de passe',
+  'app.starting': 'Ouverture de vos discussions…',
 
   'login.title': 'Connexion — Parley',
   'login.intro': 'Connectez-vous avec votre compte XMPP.',
