@@ -55,6 +55,33 @@ async function rawLogins(prosody: TestProsody, users: User[], caches: Salted[]):
   return ms;
 }
 
+/**
+ * Raw logins (cached SaltedPassword) that then ask Prosody for what a fresh Parley session asks, in the same order
+ * (server/xmpp/account-session.ts startXmppSession): stream management, roster, the server's disco#info, block list,
+ * carbons, presence, CSI, the account's disco#info, a page of its archive, its bookmarks. The floor of a restore that
+ * keeps Parley's features; the difference to Parley's restore is Parley's own.
+ */
+async function rawFullSessions(prosody: TestProsody, users: User[], caches: Salted[]): Promise<number> {
+  const conns: RawXmpp[] = [];
+  const ms = await pool(users.length, CONCURRENCY, async (i) => {
+    const c = await RawXmpp.login({ host: '127.0.0.1', port: prosody.c2sPort, jid: users[i]!.jid, password: users[i]!.password, scram: caches[i]!, timeoutMs: 60_000 });
+    conns.push(c);
+    const bare = users[i]!.jid;
+    c.send(`<enable xmlns='urn:xmpp:sm:3' resume='true'/>`);
+    await c.waitFor((el) => el.name === 'enabled' || el.name === 'failed', 60_000);
+    await c.iq(`<iq type='get'><query xmlns='jabber:iq:roster' ver=''/></iq>`, 60_000);
+    await c.iq(`<iq type='get' to='${prosody.domain}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`, 60_000);
+    await c.iq(`<iq type='get'><blocklist xmlns='urn:xmpp:blocking'/></iq>`, 60_000);
+    await c.iq(`<iq type='set'><enable xmlns='urn:xmpp:carbons:2'/></iq>`, 60_000);
+    c.send(`<presence/><inactive xmlns='urn:xmpp:csi:0'/>`);
+    await c.iq(`<iq type='get' to='${bare}'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`, 60_000);
+    await c.iq(`<iq type='set'><query xmlns='urn:xmpp:mam:2' queryid='q${i}'><set xmlns='http://jabber.org/protocol/rsm'><max>250</max><before/></set></query></iq>`, 60_000);
+    await c.iq(`<iq type='get'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:bookmarks:1'/></pubsub></iq>`, 60_000).catch(() => undefined); // item-not-found: none yet
+  });
+  await Promise.all(conns.map((c) => c.close()));
+  return ms;
+}
+
 /** RSS and heap growth per connection of N idle raw connections, in a process of their own. */
 async function rawIdle(prosody: TestProsody, users: User[]): Promise<{ rssPerConn: number; heapPerConn: number; connections: number }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'parley-capacity-'));
@@ -139,6 +166,9 @@ export async function benchCapacity(report: Reporter): Promise<void> {
     cpu = { self: selfCpuMs(), prosody: cpuMs(prosodyPid) };
     const rawCached = await rawLogins(prosody, storm, caches);
     const rawCachedCpu = { client: selfCpuMs() - cpu.self, prosody: cpuMs(prosodyPid) - cpu.prosody };
+    cpu = { self: selfCpuMs(), prosody: cpuMs(prosodyPid) };
+    const rawFull = await rawFullSessions(prosody, storm, caches);
+    const rawFullCpu = { client: selfCpuMs() - cpu.self, prosody: cpuMs(prosodyPid) - cpu.prosody };
     const perLogin = (c: { client: number; prosody: number }) => `${(c.client / ACCOUNTS).toFixed(1)} ms client + ${(c.prosody / ACCOUNTS).toFixed(1)} ms Prosody CPU per login`;
 
     // A first start applies the migrations: the figures come from starts that do not.
@@ -218,6 +248,8 @@ export async function benchCapacity(report: Reporter): Promise<void> {
         `raw floor: ${ACCOUNTS} logins with the cached SaltedPassword at ${CONCURRENCY}: ${perSecond(ACCOUNTS, rawCached)} (${perLogin(rawCachedCpu)})`,
     );
     report.figure({ name: 'session restore of 1,000 after a restart', unit: '/s', parley: rate(ACCOUNTS, restoreMs), raw: rate(ACCOUNTS, rawCached), note: 'SCRAM 4,096 with cached keys; raw: plain logins with the cached SaltedPassword at the same concurrency' });
+    report(`raw floor with Parley's session set-up (SM, roster, disco, block list, carbons, presence, CSI, archive page, bookmarks) after the same cached login: ${perSecond(ACCOUNTS, rawFull)} (${perLogin(rawFullCpu)})`);
+    report.figure({ name: "session restore of 1,000: beside a raw client with Parley's session set-up", unit: '/s', parley: rate(ACCOUNTS, restoreMs), raw: rate(ACCOUNTS, rawFull), note: `raw: cached login, then the same requests as a fresh Parley session; ${(rawFullCpu.prosody / ACCOUNTS).toFixed(1)} ms Prosody CPU per session (Parley's restore: ${(restoreCpu.prosody / ACCOUNTS).toFixed(1)} ms)` });
     await new Promise((r) => setTimeout(r, 12_000));
     const rssRestored = parley.rss();
 
