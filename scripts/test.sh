@@ -48,4 +48,4 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 # --test-force-exit: a test file whose tests and hooks are done exits even if some handle leaked (a timer, a socket),
 # so such a leak cannot hold CI until its time limit.
-exec node --import tsx --test --test-force-exit --test-concurrency="${PARLEY_TEST_CONCURRENCY:-3}" --test-timeout=300000 "${files[@]}"
+exec node --import tsx --test --test-force-exit --test-concurrency="${PARLEY_TEST_CONCURRENCY:-3}" --test-timeout=600000 "${files[@]}"

@@ -135,22 +135,17 @@ export class SessionManager {
    * after a restart without the password.
    */
   async login(jid: string, password: string, opts: { remember?: boolean } = {}): Promise<LoggedInAccount> {
-    const existing = this.live.get(jid) ?? (await this.pending.get(jid)?.catch(() => undefined));
+    let joined = this.live.get(jid) ?? (await this.pending.get(jid)?.catch(() => undefined));
     let session: AccountSession | undefined;
-    if (existing && !existing.session.isEnded) {
-      if (!existing.verifier || !(await existing.verifier.matches(password))) {
-        // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
-        const probe = await this.admit(jid, () => this.open(jid, { password }), true);
-        const keys = probe.scramKeys();
-        await probe.stop();
-        existing.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
-      }
-      session = existing.session;
-    } else {
+    if (!joined || joined.session.isEnded) {
+      joined = undefined;
       const deadline = Date.now() + (this.deps.ownership?.takeoverWindowMs ?? 0);
-      while (!session) {
+      while (!session && !joined) {
         try {
-          session = (await this.launch(jid, () => this.start(jid, { password }), true)).session;
+          const launched = await this.launch(jid, () => this.start(jid, { password }), true);
+          // Another login or a restore got there first: its session is joined like any live one, password checked.
+          if (launched.ours) session = launched.live.session;
+          else joined = launched.live;
         } catch (err) {
           if (!(err instanceof OwnedElsewhere)) throw err;
           const there = await this.deps.ownership!.loginElsewhere(jid, password, !!opts.remember);
@@ -161,6 +156,17 @@ export class SessionManager {
         }
       }
     }
+    if (joined) {
+      if (!joined.verifier || !(await joined.verifier.matches(password))) {
+        // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
+        const probe = await this.admit(jid, () => this.open(jid, { password }), true);
+        const keys = probe.scramKeys();
+        await probe.stop();
+        joined.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
+      }
+      session = joined.session;
+    }
+    if (!session) throw new Error('unreachable: a login ends with a session or an error');
     if (opts.remember) await this.remember(session);
     return session;
   }
@@ -191,7 +197,7 @@ export class SessionManager {
     const scramKeys = this.deps.vault.open(account.id, account.credential);
     if (!scramKeys) return { session: null, retry: false };
     try {
-      return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }), bounded)).session, retry: false };
+      return { session: (await this.launch(account.jid, () => this.start(account.jid, { scramKeys }), bounded)).live.session, retry: false };
     } catch (err) {
       if (err instanceof OwnedElsewhere) return { session: null, retry: false };
       if (err instanceof LoginError && err.condition === 'busy') throw err;
@@ -240,16 +246,23 @@ export class SessionManager {
     await this.deps.stores.accounts.setCredential(session.accountId, this.deps.vault.seal(session.accountId, keys));
   }
 
-  private async launch(jid: string, start: () => Promise<Live>, bounded: boolean): Promise<Live> {
+  /**
+   * Starts the account's session unless one is live or on its way: then that one (`ours` false). Every start goes
+   * through here, so a restore and a takeover (or a login) that raced past their own checks never open a second
+   * XMPP connection for the account.
+   */
+  private async launch(jid: string, start: () => Promise<Live>, bounded: boolean): Promise<{ live: Live; ours: boolean }> {
+    const existing = this.live.get(jid);
+    if (existing && !existing.session.isEnded) return { live: existing, ours: false };
     const pending = this.pending.get(jid);
-    if (pending) return pending;
+    if (pending) return { live: await pending, ours: false };
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
       throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
     }
     const attempt = this.admit(jid, () => this.claimed(jid, start), bounded);
     this.pending.set(jid, attempt);
     try {
-      return await attempt;
+      return { live: await attempt, ours: true };
     } finally {
       this.pending.delete(jid);
     }

@@ -66,7 +66,8 @@ test("a late answer to 'send' does not turn a delivered message back into pendin
   await page.getByTestId('composer-input').press('Enter');
 
   // Bob's client answers the receipt request; the tab hears 'delivered' through the event while its answer waits.
-  const received = await bobClient.waitForMessage((el) => el.getChildText('body') === text);
+  // (30 s: the tab's login, the socket's hello and the send take over 10 s on a loaded machine.)
+  const received = await bobClient.waitForMessage((el) => el.getChildText('body') === text, 30_000);
   await bobClient.sendRaw(xml('message', { to: String(received.attrs.from) }, xml('received', { xmlns: 'urn:xmpp:receipts', id: String(received.attrs.id) })));
   const bubble = page.locator('[data-testid="message"]').filter({ hasText: text });
   await bubble.and(page.locator('[data-state="delivered"]')).waitFor({ timeout: 15_000 });

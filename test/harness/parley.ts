@@ -91,7 +91,10 @@ export class TestStack {
     const user = await this.newUser(prefix);
     const browser = new HttpBrowser(this.url);
     const res = await browser.login(user.jid, user.password);
-    if (res.status !== 303) throw new Error(`login of ${user.jid} failed (${res.status}): ${res.html.slice(0, 500)}`);
+    if (res.status !== 303) {
+      const said = /data-testid="login-error"[^>]*>([^<]*)</.exec(res.html)?.[1];
+      throw new Error(`login of ${user.jid} failed (${res.status}): ${said ?? res.html.slice(0, 500)}`);
+    }
     const openTab = (auth: TabAuth = {}) => {
       const tab = browser.tab(undefined, auth);
       this.tabs.push(tab);

@@ -116,7 +116,9 @@ test('300 remembered accounts come back after a restart at PARLEY_RESTORE_CONCUR
     return [...seen.values()].every((n) => n.live === 1) && seen.size === 300 ? seen : null;
   }, 'one c2s session per account', 60_000, 250).catch((err: Error) => {
     const counts = [...seen.values()];
-    throw new Error(`${err.message}: ${seen.size} accounts on Prosody, ${counts.filter((n) => n.live > 1).length} with more than one live c2s session, ${counts.filter((n) => n.live === 0).length} with none live, ${counts.filter((n) => n.hibernating > 0).length} with a hibernating one`);
+    const twice = [...seen].filter(([, n]) => n.live > 1).map(([jid]) => jid);
+    const said = parley.output.split('\n').filter((line) => twice.some((jid) => line.includes(jid))).join('\n').slice(-4000);
+    throw new Error(`${err.message}: ${seen.size} accounts on Prosody, ${counts.filter((n) => n.live > 1).length} with more than one live c2s session (${twice.join(', ')}), ${counts.filter((n) => n.live === 0).length} with none live, ${counts.filter((n) => n.hibernating > 0).length} with a hibernating one; Parley said of them:\n${said}`);
   });
   assert.equal(c2s.size, 300);
   // Nothing restored a second time meanwhile: every admitted restore but the failed ones (a timeout on a loaded
