@@ -135,40 +135,34 @@ export class SessionManager {
    * after a restart without the password.
    */
   async login(jid: string, password: string, opts: { remember?: boolean } = {}): Promise<LoggedInAccount> {
-    let joined = this.live.get(jid) ?? (await this.pending.get(jid)?.catch(() => undefined));
-    let session: AccountSession | undefined;
-    if (!joined || joined.session.isEnded) {
-      joined = undefined;
-      const deadline = Date.now() + (this.deps.ownership?.takeoverWindowMs ?? 0);
-      while (!session && !joined) {
-        try {
-          const launched = await this.launch(jid, () => this.start(jid, { password }), true);
-          // Another login or a restore got there first: its session is joined like any live one, password checked.
-          if (launched.ours) session = launched.live.session;
-          else joined = launched.live;
-        } catch (err) {
-          if (!(err instanceof OwnedElsewhere)) throw err;
-          const there = await this.deps.ownership!.loginElsewhere(jid, password, !!opts.remember);
-          if (there) return there;
-          const domain = jid.slice(jid.indexOf('@') + 1);
-          if (Date.now() > deadline) throw new LoginError('timeout', loginMessage('timeout', domain), 'the node that owns the session does not answer');
-          await new Promise((r) => setTimeout(r, 250));
-        }
+    const deadline = Date.now() + (this.deps.ownership?.takeoverWindowMs ?? 0);
+    for (;;) {
+      let launched: { live: Live; ours: boolean };
+      try {
+        launched = await this.launch(jid, () => this.start(jid, { password }), true);
+      } catch (err) {
+        if (!(err instanceof OwnedElsewhere)) throw err;
+        const there = await this.deps.ownership!.loginElsewhere(jid, password, !!opts.remember);
+        if (there) return there;
+        const domain = jid.slice(jid.indexOf('@') + 1);
+        if (Date.now() > deadline) throw new LoginError('timeout', loginMessage('timeout', domain), 'the node that owns the session does not answer');
+        await new Promise((r) => setTimeout(r, 250));
+        continue;
       }
+      // A session this login did not start (live, restored, or another login's) is joined with the password checked.
+      if (!launched.ours) await this.checkPassword(jid, launched.live, password);
+      if (opts.remember) await this.remember(launched.live.session);
+      return launched.live.session;
     }
-    if (joined) {
-      if (!joined.verifier || !(await joined.verifier.matches(password))) {
-        // First password login to a restored session, or the password changed on the XMPP server: only the server can tell.
-        const probe = await this.admit(jid, () => this.open(jid, { password }), true);
-        const keys = probe.scramKeys();
-        await probe.stop();
-        joined.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
-      }
-      session = joined.session;
-    }
-    if (!session) throw new Error('unreachable: a login ends with a session or an error');
-    if (opts.remember) await this.remember(session);
-    return session;
+  }
+
+  /** First password login to a restored session, or the password changed on the XMPP server: only the server can tell. */
+  private async checkPassword(jid: string, live: Live, password: string): Promise<void> {
+    if (live.verifier && (await live.verifier.matches(password))) return;
+    const probe = await this.admit(jid, () => this.open(jid, { password }), true);
+    const keys = probe.scramKeys();
+    await probe.stop();
+    live.verifier = keys ? new ScramVerifier(keys) : await PasswordVerifier.of(password);
   }
 
   /** The account's session wherever it lives: here, restored here, or on the node that owns it (null: none). */
@@ -252,10 +246,15 @@ export class SessionManager {
    * XMPP connection for the account.
    */
   private async launch(jid: string, start: () => Promise<Live>, bounded: boolean): Promise<{ live: Live; ours: boolean }> {
-    const existing = this.live.get(jid);
-    if (existing && !existing.session.isEnded) return { live: existing, ours: false };
-    const pending = this.pending.get(jid);
-    if (pending) return { live: await pending, ours: false };
+    for (;;) {
+      const existing = this.live.get(jid);
+      if (existing && !existing.session.isEnded) return { live: existing, ours: false };
+      const pending = this.pending.get(jid);
+      if (!pending) break;
+      // Another start failed: this caller tries on its own (a login with its password, a restore with its keys).
+      const live = await pending.catch(() => null);
+      if (live && !live.session.isEnded) return { live, ours: false };
+    }
     if (this.live.size + this.pending.size >= this.deps.maxSessions) {
       throw new LoginError('capacity', loginMessage('capacity', jid.slice(jid.indexOf('@') + 1)));
     }
